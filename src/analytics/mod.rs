@@ -1,0 +1,4 @@
+//! Summaries and metrics computed from stored or live observations.
+
+pub mod metrics;
+pub mod summary;

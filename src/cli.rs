@@ -1,0 +1,111 @@
+//! Command-line interface (clap derive): `live`, `analyze`, `sessions`, `devices`, `eval`, `config`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::classify::ModelKind;
+
+/// emotrace: faces and their emotions, live in the terminal, stored for review.
+#[derive(Debug, Parser)]
+#[command(name = "emotrace", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Session store folder [default: $XDG_DATA_HOME/emotrace, or [store] dir in the config]
+    #[arg(long, global = true, env = "EMOTRACE_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Configuration file (TOML; keys as in `emotrace config --template`)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Pipeline options shared by `live` and `analyze`.
+#[derive(Debug, Args, Clone)]
+pub struct PipelineArgs {
+    /// Emotion model [default: [classify] model in the config, "ensemble"]
+    #[arg(long, value_enum)]
+    pub model: Option<ModelKind>,
+    /// Resize factor for face detection, in (0, 2] [default: [detect] scale]
+    #[arg(long, value_name = "FACTOR")]
+    pub detect_scale: Option<f32>,
+    /// Pace a file at its own frame rate, as a camera would deliver it (frames may then be dropped)
+    #[arg(long)]
+    pub realtime: bool,
+    /// Start a file again when it ends
+    #[arg(long = "loop")]
+    pub looped: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Live screen: faces as panels with emotions and trends; the session is stored
+    Live {
+        /// Video file (MP4/MOV, H.264), image, or folder of images; omit to use a camera
+        input: Option<PathBuf>,
+        /// Camera index (as `emotrace devices` lists) or part of its name
+        #[arg(long, value_name = "N|NAME", conflicts_with = "input")]
+        camera: Option<String>,
+        #[command(flatten)]
+        pipeline: PipelineArgs,
+        /// Do not store the session
+        #[arg(long)]
+        no_record: bool,
+        /// Refresh the screen at most this many times per second [default: [tui] ui_fps]
+        #[arg(long, value_name = "FPS")]
+        ui_fps: Option<u32>,
+        /// ASCII-only drawing (no Unicode blocks), for weak terminals
+        #[arg(long)]
+        ascii: bool,
+    },
+    /// Headless analysis of a file: progress on a terminal, a summary at the end; the session is stored
+    Analyze {
+        /// Video file (MP4/MOV, H.264), image, or folder of images
+        input: PathBuf,
+        #[command(flatten)]
+        pipeline: PipelineArgs,
+        /// Print one JSON object on stdout instead of the text summary
+        #[arg(long)]
+        json: bool,
+        /// Do not store the session
+        #[arg(long)]
+        no_record: bool,
+    },
+    /// List stored sessions with their status
+    Sessions {
+        /// Print one JSON object on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// List cameras and the formats they offer
+    Devices,
+    /// Accuracy of the emotion models on a FER2013-layout split
+    Eval {
+        /// Folder holding NAME-images.u8 and NAME-labels.u8
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Split name (e.g. public-test)
+        #[arg(long, value_name = "NAME")]
+        split: String,
+        /// Model to evaluate
+        #[arg(long, value_enum, default_value = "ensemble")]
+        model: ModelKind,
+        /// Print one JSON object on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the configuration
+    Config {
+        /// Print the documented default configuration (every key, commented)
+        #[arg(long)]
+        template: bool,
+    },
+}

@@ -1,0 +1,169 @@
+//! `emotrace analyze INPUT [--json]`: the pipeline without a screen; progress bar on a terminal, summary at
+//! the end (text, or one JSON object on stdout).
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use super::record::{runtime, start_pipeline, stop_on_signals, Recorder};
+use super::Outcome;
+use crate::analytics::summary::{Summary, SummaryBuilder};
+use crate::capture::{Input, SourceInfo};
+use crate::cli::PipelineArgs;
+use crate::config::Config;
+use crate::pipeline::PipelineStats;
+
+/// What `analyze --json` prints.
+#[derive(Debug, Serialize)]
+pub struct AnalyzeReport {
+    /// Stored session id (null with `--no-record`).
+    pub session: Option<String>,
+    /// Session status: completed, interrupted or failed.
+    pub status: String,
+    /// The input as given.
+    pub input: String,
+    /// Source facts (size in pixels, nominal FPS, frame count).
+    pub source: SourceInfo,
+    /// Emotion model description.
+    pub model: String,
+    /// Frames processed.
+    pub frames: u64,
+    /// Frames with at least one detected face.
+    pub frames_with_faces: u64,
+    /// Distinct confirmed tracks.
+    pub tracks: u64,
+    /// Observations (face x frame).
+    pub observations: u64,
+    /// Frames processed per wall-clock second, from pipeline start to the last result (model loading excluded).
+    pub fps: f64,
+    /// Wall-clock seconds of processing.
+    pub elapsed_s: f64,
+    /// Final pipeline figures (latency p50/p95 in ms over the last window, drops).
+    pub pipeline: PipelineStats,
+    /// Share of observations per dominant (smoothed) emotion, `[0, 1]`.
+    pub emotion_share: std::collections::BTreeMap<&'static str, f64>,
+    /// Mean smoothed probability per emotion, `[0, 1]`.
+    pub mean_probability: std::collections::BTreeMap<&'static str, f64>,
+}
+
+/// Runs `analyze`.
+///
+/// Errors: the input cannot be opened or decoded, a model is missing, the store cannot be written.
+pub fn run(
+    cfg: &Config,
+    store: Option<&Path>,
+    input: &Path,
+    args: &PipelineArgs,
+    json: bool,
+    no_record: bool,
+) -> anyhow::Result<Outcome> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let mut running = start_pipeline(cfg, &Input::Path(input.to_path_buf()), args, false)?;
+        let mut recorder = Recorder::start(cfg, store, &running, !no_record)?;
+        let info = running.info.clone();
+        let model = running.model_description.clone();
+        let interrupted = Arc::new(AtomicBool::new(false));
+        stop_on_signals(running.stop_flag(), interrupted.clone())?;
+
+        let show = !json && std::io::stderr().is_terminal();
+        let bar = match running.info.frame_count {
+            Some(n) if !args.looped => ProgressBar::new(n),
+            _ => ProgressBar::new_spinner(),
+        };
+        bar.set_draw_target(if show { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+
+        let t0 = Instant::now();
+        let mut last_result_at = t0;
+        let mut summary = SummaryBuilder::new();
+        let mut last_stats = PipelineStats::default();
+        let mut store_err = None;
+        while let Some(r) = running.results.recv().await {
+            if let Err(e) = recorder.write(&r) {
+                store_err = Some(e);
+                running.stop();
+                break;
+            }
+            summary.add_frame(&r);
+            bar.set_position(r.frame_index + 1);
+            bar.set_message(format!("{:.1} FPS, {} faces", r.stats.processed_fps, r.observations.len()));
+            last_result_at = Instant::now();
+            last_stats = r.stats;
+        }
+        bar.finish_and_clear();
+        let session_id = recorder.session_id();
+        let outcome = match store_err {
+            Some(e) => {
+                let _ = running.join().await;
+                Err(e)
+            }
+            None => running.join().await,
+        };
+        let was_interrupted = interrupted.load(Ordering::SeqCst);
+        let record = recorder.finish(&outcome, was_interrupted)?;
+        outcome?;
+
+        let elapsed_s = last_result_at.duration_since(t0).as_secs_f64();
+        let s: Summary = summary.build();
+        let report = AnalyzeReport {
+            session: session_id,
+            status: record.map(|r| r.status.name().to_string()).unwrap_or_else(|| "not recorded".into()),
+            input: input.display().to_string(),
+            source: info,
+            model,
+            frames: s.frames,
+            frames_with_faces: s.frames_with_faces,
+            tracks: s.tracks,
+            observations: s.observations,
+            fps: if elapsed_s > 0.0 { s.frames as f64 / elapsed_s } else { 0.0 },
+            elapsed_s,
+            pipeline: last_stats,
+            emotion_share: s.emotion_share,
+            mean_probability: s.mean_probability,
+        };
+        print_report(&report, json)?;
+        Ok(if was_interrupted { Outcome::Interrupted } else { Outcome::Done })
+    })
+}
+
+/// Prints the report: JSON on stdout, or a short text summary.
+fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(r)?);
+        return Ok(());
+    }
+    let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
+    println!("input     {}", r.input);
+    if let Some(id) = &r.session {
+        println!("session   {} ({})", id, r.status);
+    }
+    println!("model     {}", r.model);
+    println!(
+        "frames    {} processed, {} with a face ({:.1}%), {} track(s), {} observations",
+        r.frames,
+        r.frames_with_faces,
+        pct(r.frames_with_faces, r.frames),
+        r.tracks,
+        r.observations
+    );
+    println!(
+        "speed     {:.1} FPS over {:.2} s; latency p50 {:.1} ms, p95 {:.1} ms",
+        r.fps, r.elapsed_s, r.pipeline.latency_p50_ms, r.pipeline.latency_p95_ms
+    );
+    if r.observations > 0 {
+        let mut shares: Vec<_> = r.emotion_share.iter().collect();
+        shares.sort_by(|a, b| b.1.total_cmp(a.1));
+        let line: Vec<String> = shares.iter().map(|(k, v)| format!("{k} {:.1}%", *v * 100.0)).collect();
+        println!("emotions  {}", line.join(", "));
+    }
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! The subcommands: each turns parsed arguments and the configuration into a run of the engine.
+
+pub mod analyze;
+pub mod config;
+pub mod devices;
+pub mod eval;
+pub mod live;
+pub mod record;
+pub mod sessions;
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+
+/// How a command ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done (exit 0).
+    Done,
+    /// Stopped by a signal; what was done is stored (exit 130).
+    Interrupted,
+}
+
+/// Runs the parsed command line.
+///
+/// Errors: any failure, as one line naming the input and the reason.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let cfg = Config::load(cli.global.config.as_deref())?;
+    let store = cli.global.store.as_deref();
+    match cli.command {
+        Command::Live { input, camera, pipeline, no_record, ui_fps, ascii } => {
+            live::run(&cfg, store, live::LiveArgs { input, camera, pipeline, no_record, ui_fps, ascii })
+        }
+        Command::Analyze { input, pipeline, json, no_record } => {
+            analyze::run(&cfg, store, &input, &pipeline, json, no_record)
+        }
+        Command::Sessions { json } => sessions::run(&cfg, store, json),
+        Command::Devices => devices::run(),
+        Command::Eval { data, split, model, json } => eval::run(&cfg, &data, &split, model, json),
+        Command::Config { template } => config::run(&cfg, template),
+    }
+}

@@ -1,0 +1,39 @@
+//! `emotrace sessions [--json]`: the stored sessions with their status.
+
+use std::path::Path;
+
+use super::Outcome;
+use crate::config::Config;
+use crate::store::Store;
+
+/// Runs `sessions`.
+///
+/// Errors: the store cannot be opened.
+pub fn run(cfg: &Config, store: Option<&Path>, json: bool) -> anyhow::Result<Outcome> {
+    let root = cfg.store_dir(store)?;
+    let store = Store::open(&root)?;
+    let sessions = store.list_sessions()?;
+    if json {
+        let v = serde_json::json!({ "store": root.display().to_string(), "sessions": sessions });
+        println!("{}", serde_json::to_string(&v)?);
+        return Ok(Outcome::Done);
+    }
+    if sessions.is_empty() {
+        println!("no sessions in {}", root.display());
+        return Ok(Outcome::Done);
+    }
+    println!("{:<18} {:<19} {:>9} {:>7} {:>6}  {:<11} source", "session", "started", "duration", "frames", "faces", "status");
+    for s in &sessions {
+        println!(
+            "{:<18} {:<19} {:>8.1}s {:>7} {:>6}  {:<11} {}",
+            s.id,
+            s.started_at.format("%Y-%m-%d %H:%M:%S"),
+            s.duration_ms as f64 / 1000.0,
+            s.frames,
+            s.tracks,
+            s.status.name(),
+            s.source
+        );
+    }
+    Ok(Outcome::Done)
+}

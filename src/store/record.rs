@@ -1,0 +1,167 @@
+//! The records kept per session.
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::capture::SourceKind;
+use crate::pipeline::PipelineStats;
+
+/// Where a session stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// Being recorded now (by the process `pid`).
+    Running,
+    /// The source ended or the user quit; every frame processed was stored.
+    Completed,
+    /// Ended by a signal (SIGINT, SIGTERM, SIGHUP) or a killed process; what was stored before is kept.
+    Interrupted,
+    /// Ended by an error (corrupt input part-way, ...); `error` says which. Stored frames are kept.
+    Failed,
+    /// The session's files could not be read.
+    Damaged,
+}
+
+impl SessionStatus {
+    /// Lower-case name, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Interrupted => "interrupted",
+            Self::Failed => "failed",
+            Self::Damaged => "damaged",
+        }
+    }
+}
+
+/// A session: one run of the pipeline over one source.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// Session id, `YYYYMMDD-HHMMSS[-N]` (local start time).
+    pub id: String,
+    /// Store schema version the session was written with.
+    pub schema_version: u32,
+    /// Wall-clock start (RFC 3339 with offset); observation timestamps are ms after this.
+    pub started_at: DateTime<FixedOffset>,
+    /// Wall-clock end, once the session has ended.
+    pub ended_at: Option<DateTime<FixedOffset>>,
+    /// The source: file path or camera name.
+    pub source: String,
+    /// Kind of source.
+    pub source_kind: Option<SourceKind>,
+    /// Models used (detector and emotion classifier).
+    pub models: String,
+    /// The full configuration in force, as JSON.
+    pub config: serde_json::Value,
+    /// Where the session stands.
+    pub status: SessionStatus,
+    /// Why it failed, for [`SessionStatus::Failed`] (one line).
+    pub error: Option<String>,
+    /// Process id of the recording process (to tell a killed recorder from a live one).
+    pub pid: u32,
+    /// Frames processed and stored.
+    pub frames: u64,
+    /// Frames with at least one detected face.
+    pub frames_with_faces: u64,
+    /// Observations (face x frame) stored.
+    pub observations: u64,
+    /// Confirmed tracks.
+    pub tracks: u32,
+    /// Timestamp of the last stored frame, ms since start.
+    pub duration_ms: u64,
+    /// Pipeline figures at the end (or at the last update while running).
+    pub stats: PipelineStats,
+}
+
+impl SessionRecord {
+    /// Reads `dir/session.json`; a missing or unreadable file gives a record with status
+    /// [`SessionStatus::Damaged`] and the reason in `error`. A "running" session whose process is gone is
+    /// returned as [`SessionStatus::Interrupted`].
+    pub fn load_or_damaged(dir: &Path, id: &str) -> SessionRecord {
+        let path = dir.join(super::session::SESSION_JSON);
+        let parsed = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice::<SessionRecord>(&b).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(mut r) => {
+                if r.status == SessionStatus::Running && !process_alive(r.pid) {
+                    r.status = SessionStatus::Interrupted;
+                    r.error.get_or_insert_with(|| "the recording process ended without finishing".into());
+                }
+                r
+            }
+            Err(e) => SessionRecord {
+                id: id.to_string(),
+                schema_version: 0,
+                started_at: DateTime::UNIX_EPOCH.into(),
+                ended_at: None,
+                source: String::new(),
+                source_kind: None,
+                models: String::new(),
+                config: serde_json::Value::Null,
+                status: SessionStatus::Damaged,
+                error: Some(format!("{}: {e}", path.display())),
+                pid: 0,
+                frames: 0,
+                frames_with_faces: 0,
+                observations: 0,
+                tracks: 0,
+                duration_ms: 0,
+                stats: PipelineStats::default(),
+            },
+        }
+    }
+}
+
+/// True if a process with this id exists (signal 0 probe).
+fn process_alive(pid: u32) -> bool {
+    if pid == 0 {
+        return false;
+    }
+    if pid == std::process::id() {
+        return true;
+    }
+    // SAFETY: kill with signal 0 only checks for existence and permission.
+    let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// A confirmed track of a session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrackRecord {
+    /// Track id (1, 2, ...), shown as "Face {id}".
+    pub id: u32,
+    /// A name given by the user ("P07"), if any.
+    pub name: Option<String>,
+    /// First observation, ms since session start.
+    pub first_ms: u64,
+    /// Last observation, ms since session start.
+    pub last_ms: u64,
+    /// Number of observations.
+    pub observations: u64,
+}
+
+impl TrackRecord {
+    /// The name if given, else "Face {id}".
+    pub fn label(&self) -> String {
+        self.name.clone().unwrap_or_else(|| format!("Face {}", self.id))
+    }
+}
+
+/// One processed frame (with or without faces).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameRecord {
+    /// Index of the frame in its source.
+    pub frame_index: u64,
+    /// ms since session start.
+    pub timestamp_ms: u64,
+    /// Faces detected in the frame (including not yet confirmed ones).
+    pub detections: u32,
+    /// Confirmed tracks observed in the frame.
+    pub faces: u32,
+    /// Capture-to-result latency of this frame, ms.
+    pub latency_ms: f32,
+}
