@@ -29,7 +29,7 @@ pub struct SeetaConfig {
 
 impl Default for SeetaConfig {
     fn default() -> Self {
-        Self { scale: 1.0, score_threshold: 2.0, pyramid_scale_factor: 0.8, window_step: 4 }
+        Self { scale: 0.5, score_threshold: 2.0, pyramid_scale_factor: 0.8, window_step: 4 }
     }
 }
 

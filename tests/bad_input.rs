@@ -1,0 +1,92 @@
+//! Bad input gets a one-line error naming the input and the reason, a non-zero exit code, no panic, and no
+//! session left looking complete.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// Runs analyze on `input` and checks the failure contract; returns stderr.
+fn fails_cleanly(store: &Path, input: &Path, reason_words: &[&str]) -> String {
+    let out = run(store, &["analyze", input.to_str().unwrap(), "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "analyze {} succeeded", input.display());
+    assert_ne!(out.status.code(), Some(101), "exit code 101 means a panic: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "not one line: {stderr}");
+    let name = input.file_name().unwrap().to_str().unwrap();
+    assert!(stderr.contains(name), "error does not name the input: {stderr}");
+    let lower = stderr.to_lowercase();
+    assert!(reason_words.iter().any(|w| lower.contains(w)), "no reason among {reason_words:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "stdout should be empty on error");
+    for s in sessions(store) {
+        assert_ne!(s["status"], "completed", "a failed run left a completed session: {s}");
+        assert_ne!(s["status"], "running", "a failed run left a running session: {s}");
+    }
+    stderr
+}
+
+#[test]
+fn a_missing_file() {
+    let store = tempfile::tempdir().unwrap();
+    fails_cleanly(store.path(), &store.path().join("nope.mp4"), &["no such file", "not found"]);
+}
+
+#[test]
+fn random_bytes_named_mp4() {
+    let store = tempfile::tempdir().unwrap();
+    let p = store.path().join("random.mp4");
+    // Deterministic pseudo-random bytes (xorshift), 64 KiB.
+    let mut x: u64 = 0x9E3779B97F4A7C15;
+    let bytes: Vec<u8> = (0..65536)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    std::fs::write(&p, bytes).unwrap();
+    fails_cleanly(store.path(), &p, &["mp4", "container", "invalid", "not"]);
+}
+
+#[test]
+fn a_truncated_mp4() {
+    let store = tempfile::tempdir().unwrap();
+    let p = store.path().join("truncated.mp4");
+    let full = std::fs::read(recording("WolfgangLanger_Pexels.mp4")).unwrap();
+    std::fs::write(&p, &full[..full.len() / 2]).unwrap();
+    fails_cleanly(store.path(), &p, &["truncated", "corrupt", "incomplete", "damaged", "missing", "end"]);
+}
+
+#[test]
+fn an_hevc_mov() {
+    let store = tempfile::tempdir().unwrap();
+    let stderr = fails_cleanly(store.path(), &shared_media("face_noface.mov"), &["hevc", "h.265", "codec"]);
+    assert!(stderr.to_lowercase().contains("h.264"), "should say what is supported: {stderr}");
+}
+
+#[test]
+fn an_absent_camera_is_one_sentence() {
+    let store = tempfile::tempdir().unwrap();
+    let out = run(store.path(), &["devices"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    if out.status.success() {
+        return; // this machine has a camera
+    }
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("camera"), "{stderr}");
+}
+
+#[test]
+fn a_broken_config_names_the_file_and_key() {
+    let store = tempfile::tempdir().unwrap();
+    let cfg = store.path().join("emotrace.toml");
+    std::fs::write(&cfg, "[detect]\nscale = \"big\"\n").unwrap();
+    let out = run(store.path(), &["--config", cfg.to_str().unwrap(), "sessions"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("emotrace.toml") && stderr.contains("scale"), "{stderr}");
+}
