@@ -70,3 +70,51 @@ fn the_store_is_private_to_the_user() {
     }
     assert!(files >= 3);
 }
+
+/// Starts a paced (realtime) analysis, waits until its session has stored some frames, and sends `signal`.
+fn signal_during_realtime_run(signal: i32) -> (std::process::ExitStatus, serde_json::Value) {
+    let store = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(bin())
+        .arg("--store")
+        .arg(store.path())
+        .args(["analyze", "--realtime", "--json"])
+        .arg(recording("WolfgangLanger_Pexels.mp4"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (at most 60 s) until the running session has written a few seconds of frames to its record.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let listed = sessions(store.path());
+        if listed.first().is_some_and(|s| s["frames"].as_u64().unwrap_or(0) >= 20) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the realtime run stored nothing");
+    }
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let status = child.wait().unwrap();
+    let listed = sessions(store.path());
+    assert_eq!(listed.len(), 1);
+    (status, listed[0].clone())
+}
+
+#[test]
+fn sigterm_finalizes_the_session_as_interrupted() {
+    let (status, s) = signal_during_realtime_run(libc::SIGTERM);
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(s["status"], "interrupted", "{s}");
+    assert!(s["ended_at"].is_string(), "{s}");
+    let frames = s["frames"].as_u64().unwrap();
+    assert!(frames >= 20 && frames < 472, "{s}");
+}
+
+#[test]
+fn a_killed_run_is_listed_as_interrupted_with_its_frames_kept() {
+    let (status, s) = signal_during_realtime_run(libc::SIGKILL);
+    assert_eq!(status.code(), None);
+    assert_eq!(s["status"], "interrupted", "{s}");
+    assert!(s["frames"].as_u64().unwrap() >= 20, "{s}");
+}

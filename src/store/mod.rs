@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-pub use record::{FrameRecord, SessionRecord, SessionStatus, TrackRecord};
+pub use record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
 pub use session::{NewSession, SessionReader, SessionWriter};
 
 /// Version of the on-disk layout and encodings; written in `VERSION` and in each session, checked on open.
@@ -144,5 +144,101 @@ impl Store {
         let dir = self.session_dir(id);
         anyhow::ensure!(dir.is_dir(), "no session '{id}' in {}", self.root.display());
         SessionReader::open(&dir, id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::SourceKind;
+    use crate::detect::BBox;
+    use crate::pipeline::{FrameResult, Observation, PipelineStats};
+
+    fn new_session() -> NewSession {
+        NewSession {
+            source: "recordings/x.mp4".into(),
+            source_kind: SourceKind::Video,
+            models: "test".into(),
+            config: serde_json::json!({}),
+        }
+    }
+
+    fn result(frame: u64, tracks: &[u32]) -> FrameResult {
+        let p = [0.1, 0.0, 0.1, 0.5, 0.1, 0.1, 0.1];
+        FrameResult {
+            frame_index: frame,
+            timestamp_ms: frame * 40,
+            width: 640,
+            height: 360,
+            detections: tracks.len(),
+            latency_ms: 12.5,
+            observations: tracks
+                .iter()
+                .map(|&t| Observation {
+                    frame_index: frame,
+                    timestamp_ms: frame * 40,
+                    track_id: t,
+                    bbox: BBox::new(10.0 * t as f32, 20.0, 100.0, 110.0),
+                    score: 7.5,
+                    raw: p,
+                    smoothed: p,
+                })
+                .collect(),
+            stats: PipelineStats::default(),
+            image: None,
+        }
+    }
+
+    #[test]
+    fn a_session_round_trips_through_the_store_while_another_is_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.create_session(new_session()).unwrap();
+        for f in 0..10 {
+            w.write(&result(f, if f < 5 { &[1] } else { &[1, 2] })).unwrap();
+        }
+        w.annotate(AnnotationKind::Marker, 200, None, "stimulus", None).unwrap();
+        w.name_track(2, "P07").unwrap();
+        let first = w.finish(SessionStatus::Completed, None).unwrap();
+
+        // A second session records while the first is read.
+        let mut w2 = store.create_session(new_session()).unwrap();
+        w2.write(&result(0, &[1])).unwrap();
+        let r = store.open_session(&first.id).unwrap();
+        assert_eq!(r.record().status, SessionStatus::Completed);
+        assert_eq!(r.frames().unwrap().len(), 10);
+        let obs = r.observations().unwrap();
+        assert_eq!(obs.len(), 15);
+        assert_eq!(obs[14], result(9, &[1, 2]).observations[1]);
+        let tracks = r.tracks().unwrap();
+        assert_eq!(tracks.len(), 2);
+        assert_eq!(tracks[1].label(), "P07");
+        assert_eq!((tracks[1].first_ms, tracks[1].last_ms, tracks[1].observations), (200, 360, 5));
+        assert_eq!(r.annotations().unwrap()[0].label, "stimulus");
+
+        let listed = store.list_sessions().unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[1].status, SessionStatus::Running);
+        // The running session's own database is locked by its writer.
+        assert!(store.open_session(&listed[1].id).is_err());
+        w2.finish(SessionStatus::Interrupted, None).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_session_record_is_listed_as_damaged_and_a_foreign_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let w = store.create_session(new_session()).unwrap();
+        let id = w.id().to_string();
+        w.finish(SessionStatus::Completed, None).unwrap();
+        std::fs::write(dir.path().join("sessions").join(&id).join("session.json"), b"{not json").unwrap();
+        let listed = store.list_sessions().unwrap();
+        assert_eq!(listed[0].status, SessionStatus::Damaged);
+        // The copy inside the database still opens.
+        assert_eq!(store.open_session(&id).unwrap().record().status, SessionStatus::Completed);
+
+        std::fs::write(dir.path().join("VERSION"), "emotrace-store 99\n").unwrap();
+        let err = Store::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("99"), "{err}");
     }
 }

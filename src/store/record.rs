@@ -165,3 +165,32 @@ pub struct FrameRecord {
     /// Capture-to-result latency of this frame, ms.
     pub latency_ms: f32,
 }
+
+/// What an annotation marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnnotationKind {
+    /// An event marker at one instant ("stimulus 3 starts").
+    Marker,
+    /// A note at an instant or over a range.
+    Note,
+}
+
+/// A marker or note on a session's time axis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// Unique within the session, increasing in creation order.
+    pub id: u64,
+    /// Marker or note.
+    pub kind: AnnotationKind,
+    /// Start, ms since session start.
+    pub start_ms: u64,
+    /// End of a range, ms since session start (`None` for an instant).
+    pub end_ms: Option<u64>,
+    /// The text ("stimulus", "break", a note).
+    pub label: String,
+    /// The track it is about, if any.
+    pub track_id: Option<u32>,
+    /// Wall-clock time it was made.
+    pub created_at: DateTime<FixedOffset>,
+}

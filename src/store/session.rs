@@ -5,6 +5,7 @@
 //! - `observations`: key `frame_index (u64 BE) ++ track_id (u32 BE)` -> [`Observation`] (postcard).
 //! - `frames`: key `frame_index (u64 BE)` -> [`FrameRecord`] (postcard).
 //! - `tracks`: key `track_id (u32 BE)` -> [`TrackRecord`] (JSON).
+//! - `annotations`: key `id (u64 BE)` -> [`Annotation`] (JSON).
 //!
 //! Big-endian keys make sled's ordered iteration follow time. sled flushes to disk every 500 ms, so a killed
 //! process loses at most the last half second; [`SessionWriter::finish`] flushes everything.
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset};
 
-use super::record::{FrameRecord, SessionRecord, SessionStatus, TrackRecord};
+use super::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
 use super::{private_dir, write_private_atomic, SCHEMA_VERSION};
 use crate::capture::SourceKind;
 use crate::pipeline::{FrameResult, Observation, PipelineStats};
@@ -189,6 +190,49 @@ impl SessionWriter {
         Ok(())
     }
 
+    /// Adds a marker or note and flushes it to disk at once.
+    ///
+    /// Errors: the database cannot be written.
+    pub fn annotate(
+        &mut self,
+        kind: AnnotationKind,
+        start_ms: u64,
+        end_ms: Option<u64>,
+        label: &str,
+        track_id: Option<u32>,
+    ) -> anyhow::Result<Annotation> {
+        let tree = self.db.open_tree("annotations")?;
+        let a = Annotation {
+            id: self.db.generate_id()?,
+            kind,
+            start_ms,
+            end_ms,
+            label: label.to_string(),
+            track_id,
+            created_at: chrono::Local::now().into(),
+        };
+        tree.insert(a.id.to_be_bytes(), serde_json::to_vec(&a)?)?;
+        tree.flush()?;
+        Ok(a)
+    }
+
+    /// Names a track ("P07"); stored and flushed at once. A track not yet stored is created.
+    ///
+    /// Errors: the database cannot be written.
+    pub fn name_track(&mut self, track_id: u32, name: &str) -> anyhow::Result<()> {
+        let t = self.tracks.entry(track_id).or_insert_with(|| TrackRecord {
+            id: track_id,
+            name: None,
+            first_ms: 0,
+            last_ms: 0,
+            observations: 0,
+        });
+        t.name = Some(name.to_string());
+        self.tracks_tree.insert(track_id.to_be_bytes(), serde_json::to_vec(t)?)?;
+        self.tracks_tree.flush()?;
+        Ok(())
+    }
+
     /// Ends the session with `status` (and a one-line `error` for [`SessionStatus::Failed`]), flushes
     /// everything to disk, and returns the final record.
     ///
@@ -250,6 +294,13 @@ impl SessionReader {
     /// Errors: a damaged record.
     pub fn observations(&self) -> anyhow::Result<Vec<Observation>> {
         self.db.open_tree("observations")?.iter().values().map(|v| Ok(postcard::from_bytes(&v?)?)).collect()
+    }
+
+    /// All markers and notes in creation order.
+    ///
+    /// Errors: a damaged record.
+    pub fn annotations(&self) -> anyhow::Result<Vec<Annotation>> {
+        self.db.open_tree("annotations")?.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
     }
 
     /// All processed frames in order.
