@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::classify::ModelKind;
 use crate::detect::seeta::SeetaConfig;
 use crate::track::TrackerConfig;
-// WIP use crate::tui::TuiConfig;
+use crate::tui::TuiConfig;
 
 /// The documented default configuration, exactly as shipped in `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -78,8 +78,8 @@ pub struct Config {
     pub pipeline: PipelineConfig,
     pub store: StoreConfig,
     pub camera: CameraConfig,
-    // WIP #[serde(default)]
-    // WIP pub tui: TuiConfig,
+    #[serde(default)]
+    pub tui: TuiConfig,
 }
 
 impl Config {

@@ -26,7 +26,7 @@ pub mod analytics;
 pub mod capture;
 pub mod classify;
 pub mod cli;
-// WIP pub mod commands;
+pub mod commands;
 pub mod config;
 pub mod detect;
 pub mod pipeline;

@@ -1,1 +1,26 @@
-fn main() { eprintln!("emotrace: being assembled"); }
+//! `emotrace` binary: parse the command line, run the subcommand, map errors to exit codes
+//! (0 done, 1 error, 2 usage, 130 interrupted by a signal).
+
+use clap::Parser;
+
+use emotrace::cli::Cli;
+use emotrace::commands::{self, Outcome};
+
+fn main() {
+    // Everything emotrace writes (store, exports) is private to the user.
+    // SAFETY: umask only changes this process's file-creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
+    let cli = Cli::parse();
+    let code = match commands::run(cli) {
+        Ok(Outcome::Done) => 0,
+        Ok(Outcome::Interrupted) => 130,
+        Err(e) => {
+            let msg = format!("{e:#}");
+            eprintln!("emotrace: error: {}", msg.split_whitespace().collect::<Vec<_>>().join(" "));
+            1
+        }
+    };
+    std::process::exit(code);
+}

@@ -4,10 +4,10 @@
 //! start of the source. Implementations: [`video`] (H.264 in MP4/MOV, decoded by `openh264` after demuxing with
 //! `re_mp4`), [`images`] (a JPEG/PNG file or a folder of them), and `camera` (nokhwa, cargo feature `camera`).
 
-pub mod images;
-pub mod video;
 #[cfg(feature = "camera")]
 pub mod camera;
+pub mod images;
+pub mod video;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -113,6 +113,57 @@ pub struct CameraSpec {
     pub fps: Option<u32>,
 }
 
+/// One pixel format a camera offers.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceFormat {
+    /// Frame width in pixels.
+    pub width: u32,
+    /// Frame height in pixels.
+    pub height: u32,
+    /// Frame rate in frames per second.
+    pub fps: u32,
+    /// Pixel format as the camera sends it (`MJPEG`, `YUYV`, `NV12`, `GRAY`, ...); frames are always converted
+    /// to RGB8.
+    pub pixel_format: String,
+}
+
+/// A camera, as [`list_devices`] reports it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DeviceInfo {
+    /// Index to pass as [`CameraSpec::index`] (on Linux, the `N` of `/dev/videoN`).
+    pub index: u32,
+    /// The camera's name.
+    pub name: String,
+    /// What the backend says about it (on Linux, the device path).
+    pub description: String,
+    /// Formats the camera offers; empty when they could not be queried (for example, the camera is busy).
+    pub formats: Vec<DeviceFormat>,
+}
+
+/// The message for a machine without a camera.
+pub const NO_CAMERA: &str =
+    "no camera found (no /dev/video* device); use a video file, e.g. `emotrace live recordings/...`";
+
+/// The message for a binary built without the `camera` feature.
+pub const CAMERA_NOT_BUILT: &str =
+    "camera support is not built in: rebuild with `cargo build --release --features camera`";
+
+/// Lists the cameras.
+///
+/// Errors: [`CaptureError::Camera`] with [`NO_CAMERA`] when there is no camera (an empty list is never
+/// returned), with [`CAMERA_NOT_BUILT`] when built without the `camera` feature, or with the backend's reason
+/// when the query fails.
+pub fn list_devices() -> Result<Vec<DeviceInfo>, CaptureError> {
+    #[cfg(feature = "camera")]
+    {
+        camera::list_devices()
+    }
+    #[cfg(not(feature = "camera"))]
+    {
+        Err(CaptureError::Camera(CAMERA_NOT_BUILT.into()))
+    }
+}
+
 /// Opens a source.
 ///
 /// Errors: [`CaptureError`] naming the input and the reason (missing file, unsupported codec, no camera ...).
@@ -146,8 +197,6 @@ pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
         #[cfg(feature = "camera")]
         Input::Camera(spec) => Ok(Box::new(camera::CameraSource::open(spec)?)),
         #[cfg(not(feature = "camera"))]
-        Input::Camera(_) => Err(CaptureError::Camera(
-            "camera support is not built in: rebuild with `cargo build --release --features camera`".into(),
-        )),
+        Input::Camera(_) => Err(CaptureError::Camera(CAMERA_NOT_BUILT.into())),
     }
 }

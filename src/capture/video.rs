@@ -1,26 +1,774 @@
 //! H.264 video in MP4/MOV files: demuxed by `re_mp4`, decoded by `openh264` (bundled source, no system FFmpeg).
+//!
+//! Frames come out in presentation order with `timestamp_ms` taken from the container's presentation time
+//! (composition time), honouring the track's edit list: samples that the edit list leaves out (for example
+//! the leading frames of `no_face.mp4`, 98 coded, 95 presented) are decoded (later frames may refer to them)
+//! but never yielded.
+//!
+//! Every failure is a [`CaptureError`] whose message is one line naming the file and the reason. A file is
+//! validated at [`VideoSource::open`] as far as it can be without decoding all of it: the box structure, the
+//! codec, that every sample lies inside the file (a truncated file fails here), and the first frame is decoded.
 
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::time::Instant;
 
-use super::{CaptureError, Frame, FrameSource, SourceInfo};
+use openh264::decoder::{Decoder, DecoderConfig, Flush};
+use openh264::formats::YUVSource;
+use openh264::OpenH264API;
+use re_mp4::{Mp4, StsdBoxContent};
 
-/// A [`FrameSource`] over an H.264 MP4/MOV file. Yields every frame in presentation order.
+use super::{CaptureError, Frame, FrameSource, SourceInfo, SourceKind};
+
+/// Top-level box types that may start an ISO-BMFF (MP4/MOV) file.
+const FIRST_BOX_TYPES: &[&[u8; 4]] = &[
+    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid", b"styp", b"sidx",
+    b"moof", b"meta",
+];
+
+/// Largest frame we accept, in pixels per side (guards allocations against corrupt headers).
+const MAX_SIDE_PX: u32 = 16_384;
+
+/// One coded sample of the video track, in decode order.
+#[derive(Clone, Copy, Debug)]
+struct SampleRef {
+    /// Byte offset of the sample in the file.
+    offset: u64,
+    /// Size of the sample in bytes.
+    size: u32,
+}
+
+/// A [`FrameSource`] over an H.264 MP4/MOV file. Yields every presented frame, in presentation order, as RGB8
+/// at the coded (cropped) size of the stream.
 pub struct VideoSource {
     info: SourceInfo,
+    /// The path as shown in messages.
+    shown: String,
+    file: File,
+    decoder: Decoder,
+    /// NAL length-prefix size of the `avcC` (1, 2 or 4 bytes).
+    length_size: usize,
+    /// Coded samples in decode order.
+    samples: Vec<SampleRef>,
+    /// For the k-th picture the decoder outputs (pictures come out in presentation order): its presentation
+    /// time in ms, or `None` when the edit list leaves it out.
+    output_pts_ms: Vec<Option<u64>>,
+    /// Next sample (decode order) to feed to the decoder.
+    next_sample: usize,
+    /// Number of pictures the decoder has output so far.
+    outputs: usize,
+    /// Index given to the next yielded frame.
+    next_index: u64,
+    /// Whether the decoder's remaining pictures have been flushed (end of stream reached).
+    flushed: bool,
+    /// Decoded frames not yet handed out.
+    pending: VecDeque<Frame>,
+    /// Reused buffers: raw sample bytes, and the same in Annex-B form for the decoder.
+    sample_buf: Vec<u8>,
+    annexb_buf: Vec<u8>,
+}
+
+fn unsupported(shown: &str, reason: impl Into<String>) -> CaptureError {
+    CaptureError::Unsupported {
+        path: shown.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn corrupt(shown: &str, reason: impl Into<String>) -> CaptureError {
+    CaptureError::Corrupt {
+        path: shown.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Makes a message safe for a one-line error (no line breaks).
+fn one_line(s: impl std::fmt::Display) -> String {
+    s.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Walks the top-level boxes of the file. Rejects files that are not ISO-BMFF, whose boxes run past the end of
+/// the file (truncated), or that have no `moov` box.
+fn check_top_level_boxes(file: &mut File, len: u64, shown: &str) -> Result<(), CaptureError> {
+    let mut pos = 0u64;
+    let mut saw_moov = false;
+    let mut first = true;
+    if len == 0 {
+        return Err(unsupported(
+            shown,
+            "not an MP4/MOV file (the file is empty)",
+        ));
+    }
+    while pos < len {
+        let not_mp4 = || {
+            unsupported(
+                shown,
+                "not an MP4/MOV file (it does not start with an MP4 box such as 'ftyp')",
+            )
+        };
+        if len - pos < 8 {
+            return Err(if first {
+                not_mp4()
+            } else {
+                corrupt(
+                    shown,
+                    format!("file is truncated: it ends inside a box header at byte {pos}"),
+                )
+            });
+        }
+        let mut header = [0u8; 16];
+        file.seek(SeekFrom::Start(pos))
+            .and_then(|_| file.read_exact(&mut header[..8]))
+            .map_err(|e| CaptureError::Unreadable {
+                path: shown.to_string(),
+                reason: one_line(e),
+            })?;
+        let size32 = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+        let kind: [u8; 4] = [header[4], header[5], header[6], header[7]];
+        if first && !FIRST_BOX_TYPES.contains(&&kind) {
+            return Err(not_mp4());
+        }
+        if !kind.iter().all(|b| (0x20..0x7f).contains(b)) {
+            return Err(corrupt(
+                shown,
+                format!("damaged MP4 structure: no valid box at byte {pos}"),
+            ));
+        }
+        let name = String::from_utf8_lossy(&kind).into_owned();
+        let size = match size32 {
+            0 => len - pos,
+            1 => {
+                if len - pos < 16 {
+                    return Err(corrupt(
+                        shown,
+                        format!("file is truncated: it ends inside the '{name}' box header"),
+                    ));
+                }
+                file.read_exact(&mut header[8..16])
+                    .map_err(|e| CaptureError::Unreadable {
+                        path: shown.to_string(),
+                        reason: one_line(e),
+                    })?;
+                let large = u64::from_be_bytes(header[8..16].try_into().unwrap_or([0; 8]));
+                if large < 16 {
+                    return Err(corrupt(
+                        shown,
+                        format!("damaged MP4 structure: bad size of the '{name}' box"),
+                    ));
+                }
+                large
+            }
+            s if s < 8 => {
+                return Err(if first {
+                    not_mp4()
+                } else {
+                    corrupt(
+                        shown,
+                        format!(
+                            "damaged MP4 structure: bad size of the '{name}' box at byte {pos}"
+                        ),
+                    )
+                });
+            }
+            s => u64::from(s),
+        };
+        if size > len - pos {
+            return Err(corrupt(
+                shown,
+                format!(
+                    "file is truncated: its '{name}' box at byte {pos} needs {size} bytes but only {} remain",
+                    len - pos
+                ),
+            ));
+        }
+        saw_moov |= &kind == b"moov";
+        pos += size;
+        first = false;
+    }
+    if !saw_moov {
+        return Err(corrupt(
+            shown,
+            "no 'moov' box (the index of an MP4/MOV file): the file is incomplete (recording not finished?) or damaged",
+        ));
+    }
+    Ok(())
+}
+
+/// Parses the container with `re_mp4`. `re_mp4` indexes its tables without bounds checks in a few places, so a
+/// damaged index could panic: that is caught here (last resort) and turned into an error.
+fn parse_mp4(bytes_reader: &mut File, len: u64, shown: &str) -> Result<Mp4, CaptureError> {
+    bytes_reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| CaptureError::Unreadable {
+            path: shown.to_string(),
+            reason: one_line(e),
+        })?;
+    let mut reader = std::io::BufReader::new(bytes_reader);
+    let parsed =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Mp4::read(&mut reader, len)));
+    match parsed {
+        Ok(Ok(mp4)) => Ok(mp4),
+        Ok(Err(e)) => Err(corrupt(
+            shown,
+            format!("damaged MP4/MOV index: {}", one_line(e)),
+        )),
+        Err(_) => Err(corrupt(
+            shown,
+            "damaged MP4/MOV index (inconsistent sample tables)",
+        )),
+    }
+}
+
+/// Human name of a sample-entry codec.
+fn codec_name(content: &StsdBoxContent) -> String {
+    match content {
+        StsdBoxContent::Avc1(_) => "H.264 (avc1)".into(),
+        StsdBoxContent::Hvc1(_) => "HEVC (hvc1)".into(),
+        StsdBoxContent::Hev1(_) => "HEVC (hev1)".into(),
+        StsdBoxContent::Av01(_) => "AV1 (av01)".into(),
+        StsdBoxContent::Vp08(_) => "VP8 (vp08)".into(),
+        StsdBoxContent::Vp09(_) => "VP9 (vp09)".into(),
+        StsdBoxContent::Mp4a(_) => "AAC (mp4a)".into(),
+        StsdBoxContent::Tx3g(_) => "text (tx3g)".into(),
+        StsdBoxContent::Unknown(fourcc) => format!("'{}'", one_line(fourcc)),
+    }
+}
+
+/// Presentation times for the samples of a track.
+///
+/// `cts` are the raw composition times of the samples (media timescale, before any normalisation), `edits`
+/// the edit list as `(segment_duration in movie timescale, media_time in media timescale or None when empty,
+/// media_rate)`. Returns, for each sample in presentation (composition) order, its presentation time in media
+/// units, or `None` when the edit list leaves it out. Without edits, times start at the smallest composition
+/// time. Empty edits (a leading delay) are ignored, so the first presented frame is at 0.
+fn presentation_times(
+    cts: &[i64],
+    edits: &[(u64, Option<i64>, i32)],
+    media_timescale: u64,
+    movie_timescale: u64,
+) -> Vec<Option<i64>> {
+    let mut sorted: Vec<i64> = cts.to_vec();
+    sorted.sort_unstable();
+    // (media start, media end exclusive, presentation offset), media units.
+    let mut ranges: Vec<(i64, i64, i64)> = Vec::new();
+    let mut presented_at = 0i64;
+    for &(segment, media_time, rate) in edits {
+        let Some(start) = media_time else { continue };
+        let duration = if segment == 0 || movie_timescale == 0 {
+            i64::MAX / 4
+        } else {
+            let d = (u128::from(segment) * u128::from(media_timescale)
+                / u128::from(movie_timescale)) as i64;
+            d.clamp(0, i64::MAX / 4)
+        };
+        if rate == 1 {
+            ranges.push((start, start.saturating_add(duration), presented_at));
+        }
+        presented_at = presented_at.saturating_add(duration);
+    }
+    if ranges.is_empty() {
+        let first = sorted.first().copied().unwrap_or(0);
+        return sorted.iter().map(|&t| Some(t - first)).collect();
+    }
+    // Like FFmpeg, times within an edit count from the first sample presented in it (an edit may start part-way
+    // into a frame's duration; that frame is left out and the next one is at the edit's start).
+    let firsts: Vec<i64> = ranges
+        .iter()
+        .map(|&(s, e, _)| {
+            sorted
+                .iter()
+                .copied()
+                .find(|&t| t >= s && t < e)
+                .unwrap_or(s)
+        })
+        .collect();
+    sorted
+        .iter()
+        .map(|&t| {
+            ranges
+                .iter()
+                .zip(&firsts)
+                .find(|(&(s, e, _), _)| t >= s && t < e)
+                .map(|(&(_, _, off), &first)| off + (t - first))
+        })
+        .collect()
+}
+
+/// Converts AVCC (length-prefixed NAL units) to Annex B (start-code-prefixed). Returns `false` if a length
+/// prefix runs past the end of the sample.
+fn avcc_to_annexb(sample: &[u8], length_size: usize, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let mut rest = sample;
+    while !rest.is_empty() {
+        if rest.len() < length_size {
+            return false;
+        }
+        let len = rest[..length_size]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        rest = &rest[length_size..];
+        if len > rest.len() {
+            return false;
+        }
+        out.extend_from_slice(&[0, 0, 0, 1]);
+        out.extend_from_slice(&rest[..len]);
+        rest = &rest[len..];
+    }
+    true
 }
 
 impl VideoSource {
-    /// Opens and validates a video file.
+    /// Opens and validates an H.264 MP4/MOV file and decodes its first frame.
+    ///
+    /// [`SourceInfo`]: `width`/`height` in pixels of the decoded frames, `fps` the nominal frame rate in frames
+    /// per second (most common sample duration), `frame_count` the number of frames that will be yielded (after
+    /// the edit list).
+    ///
+    /// Errors (each one line naming the path): [`CaptureError::Unreadable`] if the file cannot be opened or
+    /// read; [`CaptureError::Unsupported`] if it is not an MP4/MOV file, has no video track, or its video codec
+    /// is not H.264 (`avc1`); [`CaptureError::Corrupt`] if it is truncated, its index is damaged, or its first
+    /// frame cannot be decoded.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        Err(CaptureError::Unsupported { path: path.display().to_string(), reason: "video decoding is being written".into() })
+        let shown = path.display().to_string();
+        let unreadable = |e: std::io::Error| CaptureError::Unreadable {
+            path: shown.clone(),
+            reason: one_line(e),
+        };
+        let mut file = File::open(path).map_err(unreadable)?;
+        let meta = file.metadata().map_err(unreadable)?;
+        if meta.is_dir() {
+            return Err(unsupported(&shown, "is a folder, not a video file"));
+        }
+        let len = meta.len();
+        check_top_level_boxes(&mut file, len, &shown)?;
+        let mp4 = parse_mp4(&mut file, len, &shown)?;
+
+        // The first video track.
+        let movie_timescale = u64::from(mp4.moov.mvhd.timescale);
+        let trak = mp4
+            .moov
+            .traks
+            .iter()
+            .find(|t| {
+                t.mdia.minf.vmhd.is_some()
+                    || &t.mdia.hdlr.handler_type.value == b"vide"
+                    || t.mdia.minf.stbl.stsd.kind() == Some(re_mp4::TrackKind::Video)
+            })
+            .ok_or_else(|| unsupported(&shown, "no video track"))?;
+        let avc1 = match &trak.mdia.minf.stbl.stsd.contents {
+            StsdBoxContent::Avc1(avc1) => avc1,
+            other => {
+                return Err(unsupported(
+                    &shown,
+                    format!(
+                        "video codec {} is not supported; only H.264 (avc1) is",
+                        codec_name(other)
+                    ),
+                ))
+            }
+        };
+        let length_size = usize::from(avc1.avcc.length_size_minus_one & 0x3) + 1;
+        if length_size == 3 {
+            return Err(corrupt(
+                &shown,
+                "damaged H.264 configuration (NAL length size 3)",
+            ));
+        }
+        let track = mp4.tracks().get(&trak.tkhd.track_id).ok_or_else(|| {
+            corrupt(
+                &shown,
+                "damaged MP4/MOV index (video track has no sample table)",
+            )
+        })?;
+        if track.samples.is_empty() {
+            return Err(corrupt(&shown, "the video track has no frames"));
+        }
+        let media_timescale = track.timescale;
+        if media_timescale == 0 {
+            return Err(corrupt(
+                &shown,
+                "damaged MP4/MOV index (video timescale is 0)",
+            ));
+        }
+
+        // Every sample must lie inside the file; otherwise the file was cut short.
+        let mut samples = Vec::with_capacity(track.samples.len());
+        for (i, s) in track.samples.iter().enumerate() {
+            let end = s.offset.checked_add(s.size);
+            match end {
+                Some(end) if end <= len && s.size <= u64::from(u32::MAX) => samples.push(SampleRef {
+                    offset: s.offset,
+                    size: s.size as u32,
+                }),
+                _ => {
+                    return Err(corrupt(
+                        &shown,
+                        format!(
+                            "file is truncated: frame {} of {} lies at bytes {}..{} but the file has {len} bytes",
+                            i + 1,
+                            track.samples.len(),
+                            s.offset,
+                            s.offset.saturating_add(s.size)
+                        ),
+                    ))
+                }
+            }
+        }
+
+        // Presentation times. re_mp4 shifts composition times so that the smallest is 0; undo that to apply the
+        // edit list, whose media times are in the raw timeline.
+        let stbl = &trak.mdia.minf.stbl;
+        let dts_shift = stbl
+            .ctts
+            .as_ref()
+            .map(|c| {
+                c.entries
+                    .iter()
+                    .map(|e| -i64::from(e.sample_offset))
+                    .max()
+                    .unwrap_or(0)
+                    .max(0)
+            })
+            .unwrap_or(0);
+        let min_cts = -track.samples[0].decode_timestamp - dts_shift;
+        let cts: Vec<i64> = track
+            .samples
+            .iter()
+            .map(|s| s.composition_timestamp + min_cts)
+            .collect();
+        let edits: Vec<(u64, Option<i64>, i32)> = trak
+            .edts
+            .as_ref()
+            .and_then(|e| e.elst.as_ref())
+            .map(|elst| {
+                elst.entries
+                    .iter()
+                    .map(|e| {
+                        let empty = if elst.version == 1 {
+                            e.media_time == u64::MAX
+                        } else {
+                            e.media_time == u64::from(u32::MAX)
+                        };
+                        let media_time = (!empty).then_some(e.media_time as i64);
+                        (e.segment_duration, media_time, i32::from(e.media_rate))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let pts = presentation_times(&cts, &edits, media_timescale, movie_timescale);
+        let output_pts_ms: Vec<Option<u64>> = pts
+            .iter()
+            .map(|p| {
+                p.map(|t| {
+                    ((i128::from(t.max(0)) * 1000 + i128::from(media_timescale / 2))
+                        / i128::from(media_timescale)) as u64
+                })
+            })
+            .collect();
+        let frame_count = output_pts_ms.iter().filter(|p| p.is_some()).count() as u64;
+        if frame_count == 0 {
+            return Err(corrupt(
+                &shown,
+                "the edit list presents no frame of the video track",
+            ));
+        }
+
+        // Nominal rate: the most common sample duration.
+        let fps = stbl
+            .stts
+            .entries
+            .iter()
+            .filter(|e| e.sample_delta > 0)
+            .max_by_key(|e| e.sample_count)
+            .map(|e| media_timescale as f64 / f64::from(e.sample_delta));
+
+        let width = u32::from(avc1.width);
+        let height = u32::from(avc1.height);
+        if width == 0 || height == 0 || width > MAX_SIDE_PX || height > MAX_SIDE_PX {
+            return Err(corrupt(
+                &shown,
+                format!("bad frame size {width}x{height} in the video track"),
+            ));
+        }
+
+        // The decoder: no flush after each packet, so that it can reorder B-frames into presentation order.
+        let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
+        let mut decoder =
+            Decoder::with_api_config(OpenH264API::from_source(), config).map_err(|e| {
+                corrupt(
+                    &shown,
+                    format!("cannot start the H.264 decoder: {}", one_line(e)),
+                )
+            })?;
+        // Parameter sets from the avcC box.
+        let mut params = Vec::new();
+        for nal in avc1
+            .avcc
+            .sequence_parameter_sets
+            .iter()
+            .chain(&avc1.avcc.picture_parameter_sets)
+        {
+            params.extend_from_slice(&[0, 0, 0, 1]);
+            params.extend_from_slice(&nal.bytes);
+        }
+        if !params.is_empty() {
+            decoder.decode(&params).map_err(|e| {
+                corrupt(&shown, format!("bad H.264 parameter sets: {}", one_line(e)))
+            })?;
+        }
+
+        let mut source = Self {
+            info: SourceInfo {
+                name: shown.clone(),
+                kind: SourceKind::Video,
+                width,
+                height,
+                fps,
+                frame_count: Some(frame_count),
+            },
+            shown,
+            file,
+            decoder,
+            length_size,
+            samples,
+            output_pts_ms,
+            next_sample: 0,
+            outputs: 0,
+            next_index: 0,
+            flushed: false,
+            pending: VecDeque::new(),
+            sample_buf: Vec::new(),
+            annexb_buf: Vec::new(),
+        };
+        // Decode up to the first presented frame now, so a file whose video cannot be decoded fails here.
+        source.fill()?;
+        if source.pending.is_empty() {
+            return Err(corrupt(&source.shown, "no frame could be decoded"));
+        }
+        Ok(source)
     }
+
+    /// Feeds samples to the decoder until at least one frame is pending or the stream has ended.
+    fn fill(&mut self) -> Result<(), CaptureError> {
+        while self.pending.is_empty() {
+            if self.next_sample < self.samples.len() {
+                self.decode_next_sample()?;
+            } else if !self.flushed {
+                self.flushed = true;
+                let shown = self.shown.clone();
+                let frames = self.decoder.flush_remaining().map_err(|e| {
+                    corrupt(
+                        &shown,
+                        format!(
+                            "H.264 decode error at the end of the stream: {}",
+                            one_line(e)
+                        ),
+                    )
+                })?;
+                let mut images = Vec::with_capacity(frames.len());
+                for yuv in &frames {
+                    images.push(yuv_to_rgb(yuv, &shown)?);
+                }
+                drop(frames);
+                for image in images {
+                    self.push_output(image)?;
+                }
+            } else {
+                if self.outputs < self.samples.len() {
+                    return Err(corrupt(
+                        &self.shown,
+                        format!(
+                            "the H.264 decoder produced only {} of {} frames (damaged video data)",
+                            self.outputs,
+                            self.samples.len()
+                        ),
+                    ));
+                }
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    fn decode_next_sample(&mut self) -> Result<(), CaptureError> {
+        let i = self.next_sample;
+        let s = self.samples[i];
+        self.next_sample += 1;
+        self.sample_buf.resize(s.size as usize, 0);
+        let read = self
+            .file
+            .seek(SeekFrom::Start(s.offset))
+            .and_then(|_| self.file.read_exact(&mut self.sample_buf));
+        if let Err(e) = read {
+            return Err(corrupt(
+                &self.shown,
+                format!(
+                    "cannot read frame {} of {} at byte {} (file truncated or changed while reading?): {}",
+                    i + 1,
+                    self.samples.len(),
+                    s.offset,
+                    one_line(e)
+                ),
+            ));
+        }
+        if !avcc_to_annexb(&self.sample_buf, self.length_size, &mut self.annexb_buf) {
+            return Err(corrupt(
+                &self.shown,
+                format!(
+                    "damaged H.264 data in frame {} of {}",
+                    i + 1,
+                    self.samples.len()
+                ),
+            ));
+        }
+        let shown = &self.shown;
+        let image = match self.decoder.decode(&self.annexb_buf) {
+            Ok(Some(yuv)) => Some(yuv_to_rgb(&yuv, shown)?),
+            Ok(None) => None,
+            Err(e) => {
+                return Err(corrupt(
+                    shown,
+                    format!(
+                        "H.264 decode error in frame {} of {}: {}",
+                        i + 1,
+                        self.samples.len(),
+                        one_line(e)
+                    ),
+                ))
+            }
+        };
+        if let Some(image) = image {
+            self.push_output(image)?;
+        }
+        Ok(())
+    }
+
+    /// Records one decoder output picture, queueing it if the edit list presents it.
+    fn push_output(&mut self, image: image::RgbImage) -> Result<(), CaptureError> {
+        let k = self.outputs;
+        self.outputs += 1;
+        let Some(&pts) = self.output_pts_ms.get(k) else {
+            return Err(corrupt(
+                &self.shown,
+                format!(
+                    "the H.264 decoder produced more frames than the file holds ({})",
+                    self.samples.len()
+                ),
+            ));
+        };
+        let Some(timestamp_ms) = pts else {
+            return Ok(());
+        };
+        if self.next_index == 0 {
+            // The first presented frame fixes the size (the header's may differ from the cropped picture).
+            self.info.width = image.width();
+            self.info.height = image.height();
+        } else if image.width() != self.info.width || image.height() != self.info.height {
+            return Err(unsupported(
+                &self.shown,
+                format!(
+                    "frame size changes mid-stream ({}x{} to {}x{})",
+                    self.info.width,
+                    self.info.height,
+                    image.width(),
+                    image.height()
+                ),
+            ));
+        }
+        let index = self.next_index;
+        self.next_index += 1;
+        self.pending.push_back(Frame {
+            index,
+            timestamp_ms,
+            captured_at: Instant::now(),
+            image,
+        });
+        Ok(())
+    }
+}
+
+/// Converts a decoded I420 picture to RGB8 (BT.601 limited range, SIMD in `openh264`).
+fn yuv_to_rgb(
+    yuv: &openh264::decoder::DecodedYUV<'_>,
+    shown: &str,
+) -> Result<image::RgbImage, CaptureError> {
+    let (w, h) = yuv.dimensions();
+    let (sy, su, sv) = yuv.strides();
+    // Guard the conversion's own assertions: sane size, and planes large enough for the strides.
+    if w == 0
+        || h == 0
+        || w > MAX_SIDE_PX as usize
+        || h > MAX_SIDE_PX as usize
+        || sy < w
+        || su < w.div_ceil(2)
+        || sv < su
+    {
+        return Err(corrupt(
+            shown,
+            format!("the H.264 decoder returned a bad picture ({w}x{h})"),
+        ));
+    }
+    let mut rgb = vec![0u8; w * h * 3];
+    yuv.write_rgb8(&mut rgb);
+    image::RgbImage::from_raw(w as u32, h as u32, rgb)
+        .ok_or_else(|| corrupt(shown, "the H.264 decoder returned a bad picture"))
 }
 
 impl FrameSource for VideoSource {
     fn info(&self) -> &SourceInfo {
         &self.info
     }
+
+    /// The next frame in presentation order; `Ok(None)` after the last one.
+    ///
+    /// Errors: [`CaptureError::Corrupt`] naming the file if a frame cannot be read (file truncated after open)
+    /// or decoded, or if the decoder yields fewer frames than the file holds.
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
-        Ok(None)
+        self.fill()?;
+        Ok(self.pending.pop_front())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annexb_conversion() {
+        let mut out = Vec::new();
+        assert!(avcc_to_annexb(
+            &[0, 0, 0, 2, 0x65, 0x88, 0, 0, 0, 1, 0x41],
+            4,
+            &mut out
+        ));
+        assert_eq!(out, vec![0, 0, 0, 1, 0x65, 0x88, 0, 0, 0, 1, 0x41]);
+        assert!(!avcc_to_annexb(&[0, 0, 0, 9, 0x65], 4, &mut out));
+        assert!(!avcc_to_annexb(&[0, 0], 4, &mut out));
+    }
+
+    #[test]
+    fn presentation_without_edits_starts_at_zero() {
+        // B-frame order: raw composition times start at 2 frames.
+        let pts = presentation_times(&[2, 6, 3, 4, 5], &[], 1, 1);
+        assert_eq!(pts, vec![Some(0), Some(1), Some(2), Some(3), Some(4)]);
+    }
+
+    #[test]
+    fn edit_list_drops_samples_outside_the_edit() {
+        // Media timescale 10, movie timescale 1: one edit starting at media time 20, lasting 3 s (30 units).
+        let cts: Vec<i64> = (0..6).map(|i| i * 10).collect();
+        let pts = presentation_times(&cts, &[(3, Some(20), 1)], 10, 1);
+        assert_eq!(pts, vec![None, None, Some(0), Some(10), Some(20), None]);
+        // An edit starting part-way into a frame: that frame is left out, the next one is at 0.
+        let pts = presentation_times(&cts, &[(3, Some(15), 1)], 10, 1);
+        assert_eq!(pts, vec![None, None, Some(0), Some(10), Some(20), None]);
+        // A leading empty edit is ignored.
+        let pts = presentation_times(&cts, &[(5, None, 1), (3, Some(20), 1)], 10, 1);
+        assert_eq!(pts, vec![None, None, Some(0), Some(10), Some(20), None]);
     }
 }

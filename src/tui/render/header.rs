@@ -1,0 +1,191 @@
+//! The header: what is read and where it goes (source, session id, recording flag, model, elapsed time), the
+//! pipeline's health (input and processed FPS, latency p50/p95 in ms, dropped frames, faces now, detection
+//! rate), and the run status (live, paused, ended, error).
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::pipeline::PipelineStats;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+/// Rows taken by the header.
+pub const HEIGHT: u16 = 3;
+
+/// Draws the header into `area` (3 rows).
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let rows = Layout::vertical([Constraint::Length(1); 3]).split(area);
+    let w = area.width as usize;
+    let snap = app.view();
+    let st = &snap.stats;
+
+    // Row 1: identity on the left, elapsed time on the right.
+    let elapsed = format!("elapsed {} ", super::fmt_duration(st.elapsed_s));
+    let room = w.saturating_sub(elapsed.len() + 1);
+    let mut left: Vec<Span> = vec![Span::styled(" emotrace ", theme.accent())];
+    let mut used = left[0].width();
+    let push = |spans: &mut Vec<Span<'static>>, text: String, style: Style, used: &mut usize| {
+        let avail = room.saturating_sub(*used);
+        if avail < 4 {
+            return;
+        }
+        let t = theme.truncate(&text, avail);
+        *used += t.chars().count();
+        spans.push(Span::styled(t, style));
+    };
+    push(
+        &mut left,
+        app.info.source.clone(),
+        Style::default().add_modifier(Modifier::BOLD),
+        &mut used,
+    );
+    let session = match &app.info.session_id {
+        Some(id) => format!("{}session {id}", theme.dot()),
+        None => format!("{}no session", theme.dot()),
+    };
+    push(&mut left, session, theme.dim(), &mut used);
+    if app.info.recording {
+        push(
+            &mut left,
+            format!("{}{} REC", theme.dot(), theme.rec_mark()),
+            theme.error(),
+            &mut used,
+        );
+    } else {
+        push(
+            &mut left,
+            format!("{}not recording", theme.dot()),
+            theme.dim(),
+            &mut used,
+        );
+    }
+    if !app.info.model.is_empty() {
+        push(
+            &mut left,
+            format!("{}model {}", theme.dot(), app.info.model),
+            theme.dim(),
+            &mut used,
+        );
+    }
+    f.render_widget(Paragraph::new(Line::from(left)), rows[0]);
+    f.render_widget(
+        Paragraph::new(Line::styled(elapsed, theme.dim()).right_aligned()),
+        rows[0],
+    );
+
+    // Row 2: health figures, in the most detailed form that fits.
+    let faces = snap.last_frame.as_ref().map_or(0, |fr| fr.faces);
+    let health = (0..3)
+        .map(|level| health_line(st, faces, theme, level))
+        .find(|l| l.width() <= w)
+        .unwrap_or_else(|| health_line(st, faces, theme, 2));
+    f.render_widget(Paragraph::new(health), rows[1]);
+
+    // Row 3: status.
+    let mut status: Vec<Span> = vec![Span::raw(" ")];
+    if app.paused() {
+        status.push(Span::styled(
+            " PAUSED (space resumes) ",
+            theme.warn().add_modifier(Modifier::REVERSED),
+        ));
+        status.push(Span::raw(" "));
+    }
+    let frame_facts = |fr: &crate::tui::app::FrameInfo| {
+        format!(
+            "frame {}{}{}x{}{}{} detected{}{:.0} ms",
+            fr.frame_index,
+            theme.dot(),
+            fr.width,
+            fr.height,
+            theme.dot(),
+            fr.detections,
+            theme.dot(),
+            fr.latency_ms
+        )
+    };
+    match &app.finished {
+        None => match &snap.last_frame {
+            None => status.push(Span::styled("waiting for the first frame", theme.dim())),
+            Some(fr) => {
+                status.push(Span::styled(
+                    format!("{} live", theme.rec_mark()),
+                    theme.ok(),
+                ));
+                status.push(Span::styled(
+                    format!("{}{}", theme.dot(), frame_facts(fr)),
+                    theme.dim(),
+                ));
+            }
+        },
+        Some(Ok(())) => {
+            status.push(Span::styled("source ended", theme.warn()));
+            let n = app.live.stats.frames_processed;
+            status.push(Span::styled(
+                format!(" after {n} frames{}press q to quit", theme.dot()),
+                theme.dim(),
+            ));
+        }
+        Some(Err(msg)) => {
+            status.push(Span::styled("error: ", theme.error()));
+            let used: usize = status.iter().map(|s| s.width()).sum();
+            let one_line = msg.lines().next().unwrap_or("").to_string();
+            status.push(Span::styled(
+                theme.truncate(&one_line, w.saturating_sub(used)),
+                theme.error(),
+            ));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(status)), rows[2]);
+}
+
+/// The health line: `level` 0 with full labels, 1 with short ones, 2 with the fewest characters.
+fn health_line(st: &PipelineStats, faces: usize, theme: &Theme, level: u8) -> Line<'static> {
+    let sep = if level < 2 { theme.sep() } else { "  " };
+    let drop_pct = if st.frames_in > 0 {
+        100.0 * st.frames_dropped as f64 / st.frames_in as f64
+    } else {
+        0.0
+    };
+    let drop_style = if st.frames_dropped > 0 {
+        theme.warn()
+    } else {
+        Style::default()
+    };
+    let (l_in, l_proc, l_lat, l_drop, l_det) = if level == 0 {
+        ("in ", " processed ", "latency ", "dropped ", "detection ")
+    } else {
+        ("in ", " proc ", "", "drop ", "det ")
+    };
+    let drop = if level < 2 {
+        format!("{} ({drop_pct:.1}%)", st.frames_dropped)
+    } else {
+        st.frames_dropped.to_string()
+    };
+    let num = Style::default().add_modifier(Modifier::BOLD);
+    let d = theme.dim();
+    Line::from(vec![
+        Span::styled(" FPS ", d),
+        Span::styled(l_in, d),
+        Span::styled(format!("{:.1}", st.input_fps), num),
+        Span::styled(l_proc, d),
+        Span::styled(format!("{:.1}", st.processed_fps), num),
+        Span::styled(sep, d),
+        Span::styled(format!("{l_lat}p50 "), d),
+        Span::styled(format!("{:.0}", st.latency_p50_ms), num),
+        Span::styled(if level < 2 { " ms p95 " } else { " p95 " }, d),
+        Span::styled(format!("{:.0}", st.latency_p95_ms), num),
+        Span::styled(" ms", d),
+        Span::styled(sep, d),
+        Span::styled(l_drop, d),
+        Span::styled(drop, drop_style),
+        Span::styled(sep, d),
+        Span::styled("faces ", d),
+        Span::styled(faces.to_string(), num),
+        Span::styled(sep, d),
+        Span::styled(l_det, d),
+        Span::styled(format!("{:.0}%", st.detection_rate() * 100.0), num),
+    ])
+}

@@ -1,0 +1,164 @@
+//! Drawing the live screen: one module per widget.
+//!
+//! | module | widget |
+//! | --- | --- |
+//! | [`header`] | source, session, recording flag, elapsed time, pipeline health, run status |
+//! | [`face_panel`] | one panel per tracked face: dominant emotion, 7 bars, sparkline |
+//! | [`footer`] | key hints, hidden faces, page |
+//! | [`help`] | the key overlay |
+
+pub mod face_panel;
+pub mod footer;
+pub mod header;
+pub mod help;
+
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::app::App;
+use super::theme::Theme;
+
+/// Narrowest face panel, in cells (bars of 14 cells).
+pub const MIN_PANEL_WIDTH: u16 = 30;
+/// Lowest face panel, in rows (borders, dominant line, 7 bars, sparkline label, 1-row sparkline).
+pub const MIN_PANEL_HEIGHT: u16 = 12;
+/// Width over height of a well-proportioned panel, in cells.
+const IDEAL_ASPECT: f64 = 2.5;
+
+/// Draws the whole screen for `app` (and records the page count in it, for paging keys).
+///
+/// Layout (ASCII mode; panels fill a grid that adapts to the terminal, as many as fit at
+/// [`MIN_PANEL_WIDTH`] x [`MIN_PANEL_HEIGHT`], the others on further pages):
+///
+/// ```text
+///  emotrace WolfgangLanger_Pexels.mp4 - session 01J9ZQ4K7M - * REC   elapsed 1:07
+///  FPS in 25.0 proc 23.7  p50 34 p95 59 ms  drop 83  faces 1  det 100%
+///  * live - frame 1679 - 640x360 - 1 detected - 36 ms
+/// + Face 1 ------------------- 96x104 px ++ Face 2 (lost) ------------ 96x104 px +
+/// |DISGUST 53%               in view 1:07||FEAR 59%       in view 1:03 - lost 3 s|
+/// |angry    ##                         7%||angry    ##                         7%|
+/// |disgust  #############             53%||disgust  #                          2%|
+/// |fear     #                          5%||fear     ##############            59%|
+/// |happy    ##                        10%||happy    ##                         9%|
+/// |sad      ##                         7%||sad      ##                         7%|
+/// |surprise #                          5%||surprise #                          5%|
+/// |neutral  ###                       12%||neutral  ###                       11%|
+/// |disgust % - last 60 s                 ||fear % - last 60 s                    |
+/// |                                      ||                                      |
+/// |- :: -..- :: -..- .: -. - .- :. -..- :||- :: -..- .: -. - .- -. -..- :: -..-::|
+/// |######################################||######################################|
+/// |######################################||######################################|
+/// +--------------------------------------++--------------------------------------+
+///  q quit  space pause  e trend: dominant  <-/-> page  ? help    +3 more - page 1/3
+/// ```
+pub fn draw(f: &mut Frame, app: &mut App, theme: &Theme) {
+    let area = f.area();
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(header::HEIGHT),
+        Constraint::Min(0),
+        Constraint::Length(footer::HEIGHT),
+    ])
+    .areas(area);
+
+    header::render(f, head, app, theme);
+    let faces = face_panel::render_grid(f, body, app, theme);
+    footer::render(f, foot, app, theme, &faces);
+    if app.show_help {
+        help::render(f, area, theme);
+    }
+}
+
+/// How the face panels of one page were laid out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GridInfo {
+    /// Faces known.
+    pub total: usize,
+    /// Faces drawn on this page.
+    pub shown: usize,
+    /// Page on display (0-based).
+    pub page: usize,
+    /// Pages in all.
+    pub pages: usize,
+}
+
+/// The grid for `n` panels in `area`: `(columns, rows, panels per page)`; `(0, 0, 0)` when not even one panel
+/// fits. Among the grids that fit, picks the one whose panels are closest to a 2.5:1 shape with the fewest
+/// empty cells.
+pub fn grid(area: Rect, n: usize) -> (u16, u16, usize) {
+    let max_cols = area.width / MIN_PANEL_WIDTH;
+    let max_rows = area.height / MIN_PANEL_HEIGHT;
+    if max_cols == 0 || max_rows == 0 {
+        return (0, 0, 0);
+    }
+    let capacity = max_cols as usize * max_rows as usize;
+    let shown = n.clamp(1, capacity);
+    let mut best: Option<(f64, u16, u16)> = None;
+    for cols in 1..=max_cols {
+        let rows = shown.div_ceil(cols as usize) as u16;
+        if rows > max_rows || (cols as usize) > shown {
+            continue;
+        }
+        let w = f64::from(area.width) / f64::from(cols);
+        let h = f64::from(area.height) / f64::from(rows);
+        let empty = (cols as usize * rows as usize - shown) as f64;
+        let score = (w / h / IDEAL_ASPECT).ln().abs() + 0.15 * empty;
+        if best.is_none_or(|(s, ..)| score < s) {
+            best = Some((score, cols, rows));
+        }
+    }
+    match best {
+        Some((_, c, r)) if n <= capacity => (c, r, capacity),
+        Some(_) | None => (max_cols, max_rows, capacity),
+    }
+}
+
+/// A centred one-line message in `area` (empty states).
+pub(crate) fn message(f: &mut Frame, area: Rect, line: Line<'_>) {
+    if area.height == 0 {
+        return;
+    }
+    let y = area.y + area.height / 2;
+    let row = Rect {
+        y,
+        height: 1,
+        ..area
+    };
+    f.render_widget(Paragraph::new(line).alignment(Alignment::Center), row);
+}
+
+/// `s` seconds as `m:ss`, or `h:mm:ss` from an hour on.
+pub fn fmt_duration(s: f64) -> String {
+    let s = if s.is_finite() { s.max(0.0) as u64 } else { 0 };
+    let (h, m, sec) = (s / 3600, (s / 60) % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{sec:02}")
+    } else {
+        format!("{m}:{sec:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grids() {
+        // 80x20 body: two side by side at most.
+        assert_eq!(grid(Rect::new(0, 0, 80, 20), 1), (1, 1, 2));
+        assert_eq!(grid(Rect::new(0, 0, 80, 20), 2), (2, 1, 2));
+        assert_eq!(grid(Rect::new(0, 0, 80, 20), 5).2, 2);
+        // 200x56: five faces fit.
+        let (c, r, cap) = grid(Rect::new(0, 0, 200, 56), 5);
+        assert!(c as usize * r as usize >= 5 && cap >= 5, "{c}x{r}");
+        assert_eq!(grid(Rect::new(0, 0, 20, 10), 1), (0, 0, 0));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(fmt_duration(62.4), "1:02");
+        assert_eq!(fmt_duration(3725.0), "1:02:05");
+        assert_eq!(fmt_duration(f64::NAN), "0:00");
+    }
+}
