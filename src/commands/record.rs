@@ -84,6 +84,11 @@ impl Recorder {
         self.writer.as_ref().map(|w| w.id().to_string())
     }
 
+    /// The session writer, when recording.
+    pub fn writer_mut(&mut self) -> Option<&mut SessionWriter> {
+        self.writer.as_mut()
+    }
+
     /// Stores one result.
     ///
     /// Errors: the store cannot be written.
