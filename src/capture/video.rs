@@ -273,7 +273,10 @@ fn presentation_times(
     }
     if ranges.is_empty() {
         let first = sorted.first().copied().unwrap_or(0);
-        return sorted.iter().map(|&t| Some(t - first)).collect();
+        return sorted
+            .iter()
+            .map(|&t| Some(t.saturating_sub(first)))
+            .collect();
     }
     // Like FFmpeg, times within an edit count from the first sample presented in it (an edit may start part-way
     // into a frame's duration; that frame is left out and the next one is at the edit's start).
@@ -294,7 +297,7 @@ fn presentation_times(
                 .iter()
                 .zip(&firsts)
                 .find(|(&(s, e, _), _)| t >= s && t < e)
-                .map(|(&(_, _, off), &first)| off + (t - first))
+                .map(|(&(_, _, off), &first)| off.saturating_add(t.saturating_sub(first)))
         })
         .collect()
 }
@@ -435,11 +438,14 @@ impl VideoSource {
                     .max(0)
             })
             .unwrap_or(0);
-        let min_cts = -track.samples[0].decode_timestamp - dts_shift;
+        let min_cts = track.samples[0]
+            .decode_timestamp
+            .saturating_neg()
+            .saturating_sub(dts_shift);
         let cts: Vec<i64> = track
             .samples
             .iter()
-            .map(|s| s.composition_timestamp + min_cts)
+            .map(|s| s.composition_timestamp.saturating_add(min_cts))
             .collect();
         let edits: Vec<(u64, Option<i64>, i32)> = trak
             .edts
