@@ -44,7 +44,7 @@ import sys
 
 import h5py
 import numpy as np
-from safetensors.numpy import save_file
+from safetensors.numpy import load_file
 
 HUMAN_PREFIX = "StatefulPartitionedCall/model_1/"
 
@@ -55,6 +55,33 @@ def sha256(path):
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def save_file(tensors, path, metadata):
+    """Writes a safetensors file byte-for-byte reproducibly (the `safetensors` package orders the header's
+    metadata by hash, so its output differs from run to run): 8-byte little-endian header length, the JSON header
+    with tensors in name order and sorted keys, padded with spaces to 8 bytes, then the float32 data in the same
+    order. The result is read back with the `safetensors` package and compared."""
+    header = {"__metadata__": dict(sorted(metadata.items()))}
+    offset = 0
+    blobs = []
+    for name in sorted(tensors):
+        t = np.ascontiguousarray(tensors[name], dtype="<f4")
+        data = t.tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little"))
+        f.write(text)
+        for b in blobs:
+            f.write(b)
+    back = load_file(path)
+    assert sorted(back) == sorted(tensors), "safetensors round trip: names differ"
+    for name, t in tensors.items():
+        assert np.array_equal(back[name], t), f"safetensors round trip: {name} differs"
 
 
 # ----------------------------------------------------------------------------------------------- fer (Keras)

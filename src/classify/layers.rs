@@ -4,11 +4,12 @@
 //! All activations are NCHW `f32` tensors on the CPU. Checkpoint kernels come in TensorFlow layouts (conv HWIO,
 //! depthwise `[H, W, C, 1]`) and are converted here at load time.
 //!
-//! Speed notes (2-core x86 CPU, candle 0.11, measured for this crate): candle's grouped `conv2d` runs one
-//! convolution per group, which makes depthwise convolutions the slowest layers of both networks; the
-//! [`Depthwise3x3`] kernel below (a direct loop over shifted rows, which the compiler vectorises) removes that
-//! cost. Pointwise (1x1) convolutions are plain matrix products (`[O, C] x [C, H*W]` per image), which candle
-//! hands to the `gemm` crate. "SAME" max pooling and the stride-2 1x1 shortcut are direct loops as well.
+//! Speed notes (2-core x86 CPU, candle 0.11, measured for this crate with `tests/classify_latency.rs`): candle's
+//! grouped `conv2d` runs one convolution per group, which makes depthwise convolutions slow; [`Depthwise3x3`]
+//! is a direct loop of shifted multiply-adds instead. candle's dense CPU `conv2d` spent most of its time in a
+//! per-element im2col, and its matmul takes its thread count from `RAYON_NUM_THREADS` (two threads were slower
+//! than one for these small products), so [`Conv2d`] does its own im2col (row copies) and calls the `gemm` crate
+//! single-threaded, with bias and ReLU fused. "SAME" max pooling is a direct loop as well.
 
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Module, Result, Shape, Tensor};
 use candle_nn::VarBuilder;
@@ -62,97 +63,96 @@ pub enum Padding {
     Same,
 }
 
-/// A full (dense) 2-D convolution with an optional per-channel bias, as in `tf.nn.conv2d`.
+/// What follows a convolution's bias.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// Nothing (linear).
+    None,
+    /// `max(x, 0)`.
+    Relu,
+}
+
+/// A dense 2-D convolution with a per-channel bias and an optional fused ReLU, as TensorFlow's
+/// `Conv2D` + `BiasAdd` (+ `Relu`), including 1x1 "pointwise" convolutions.
 ///
-/// Input `[N, C_in, H, W]`, output `[N, C_out, H', W']`. Computed as im2col ([`Im2col`], plain row copies) and
-/// one `[C_out, C_in*kh*kw] x [C_in*kh*kw, H'*W']` matrix product per image; candle's own CPU `conv2d` spent most
-/// of its time in a per-element im2col here. Only paddings that are symmetric in TensorFlow are supported
-/// (VALID, or SAME with stride 1 and an odd kernel), which is all the two networks use.
+/// Input `[N, C_in, H, W]` f32, output `[N, C_out, H', W']`. Per image: im2col (plain row copies; skipped for a 1x1
+/// stride-1 kernel, whose input already is the `[C_in, H*W]` matrix), then one `[C_out, C_in*kh*kw] x
+/// [C_in*kh*kw, H'*W']` product with the `gemm` crate on the calling thread, accumulated onto the bias, then the
+/// ReLU in place. candle's own CPU `conv2d` spent most of its time in a per-element im2col here, and its matmul
+/// picks its thread count from `RAYON_NUM_THREADS`, which made these small products slower on 2 threads.
+///
+/// Padding: VALID, or TensorFlow SAME where it is symmetric (stride 1 and an odd kernel), or SAME for a 1x1
+/// kernel with any stride (no padding; samples pixels `0, s, 2s, ...`). That covers both networks.
 #[derive(Clone, Debug)]
 pub struct Conv2d {
-    /// `[C_out, C_in * kh * kw]`, columns ordered (channel, row, column) like OIHW.
-    weight: Tensor,
-    /// `[1, C_out, 1]`.
-    bias: Option<Tensor>,
-    im2col: Im2col,
-}
-
-impl Conv2d {
-    /// A convolution from an OIHW `weight` and an optional `[C_out]` `bias`.
-    ///
-    /// Errors: a SAME padding that TensorFlow would apply asymmetrically (stride > 1 or an even kernel).
-    pub fn new(weight: Tensor, bias: Option<Vec<f32>>, stride: usize, padding: Padding) -> Result<Self> {
-        let (c_out, c_in, kh, kw) = weight.dims4()?;
-        let padding = match padding {
-            Padding::Valid => 0,
-            Padding::Same if stride == 1 && kh == kw && kh % 2 == 1 => kh / 2,
-            Padding::Same => candle_core::bail!("conv2d: asymmetric SAME padding (k={kh}, stride={stride})"),
-        };
-        let bias = match bias {
-            Some(b) => Some(Tensor::from_vec(b, (1, c_out, 1), weight.device())?),
-            None => None,
-        };
-        let weight = weight.reshape((c_out, c_in * kh * kw))?.contiguous()?;
-        Ok(Self { weight, bias, im2col: Im2col { kh, kw, stride, padding } })
-    }
-}
-
-impl Module for Conv2d {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (n, _, h, w) = x.dims4()?;
-        let (oh, ow) = self.im2col.out_size(h, w);
-        let cols = x.apply_op1_no_bwd(&self.im2col)?;
-        let y = self.weight.broadcast_matmul(&cols)?;
-        let y = match &self.bias {
-            Some(b) => y.broadcast_add(b)?,
-            None => y,
-        };
-        y.reshape((n, self.weight.dim(0)?, oh, ow))
-    }
-}
-
-/// im2col for a `kh x kw` convolution with a stride and a symmetric zero padding:
-/// `[N, C, H, W] -> [N, C*kh*kw, H'*W']`, row `(c * kh + i) * kw + j` holding input pixel
-/// `(y * stride + i - pad, x * stride + j - pad)` for output pixel `(y, x)` (0 outside the image).
-#[derive(Clone, Copy, Debug)]
-pub struct Im2col {
+    /// `[C_out, C_in * kh * kw]`, row-major, columns ordered (channel, row, column) like OIHW.
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    c_out: usize,
+    c_in: usize,
     kh: usize,
     kw: usize,
     stride: usize,
     padding: usize,
+    activation: Activation,
 }
 
-impl Im2col {
-    fn out_size(&self, h: usize, w: usize) -> (usize, usize) {
-        ((h + 2 * self.padding - self.kh) / self.stride + 1, (w + 2 * self.padding - self.kw) / self.stride + 1)
-    }
-}
-
-impl CustomOp1 for Im2col {
-    fn name(&self) -> &'static str {
-        "im2col"
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = contiguous_f32(s, l, "im2col")?;
-        let (n, c, h, w) = l.shape().dims4()?;
-        let (kh, kw, st, pad) = (self.kh, self.kw, self.stride, self.padding);
-        if h + 2 * pad < kh || w + 2 * pad < kw {
-            candle_core::bail!("im2col: {h}x{w} input is smaller than the {kh}x{kw} kernel");
+impl Conv2d {
+    /// A convolution from an OIHW `weight` `[C_out, C_in, kh, kw]`, a `[C_out]` `bias`, a stride, a padding and
+    /// an activation.
+    ///
+    /// Errors: the bias length differs from `C_out`, or a SAME padding TensorFlow would apply asymmetrically.
+    pub fn new(
+        weight: &Tensor,
+        bias: Vec<f32>,
+        stride: usize,
+        padding: Padding,
+        activation: Activation,
+    ) -> Result<Self> {
+        let (c_out, c_in, kh, kw) = weight.dims4()?;
+        let padding = match padding {
+            Padding::Valid => 0,
+            Padding::Same if kh == 1 && kw == 1 => 0,
+            Padding::Same if stride == 1 && kh == kw && kh % 2 == 1 => kh / 2,
+            Padding::Same => {
+                candle_core::bail!("conv2d: asymmetric SAME padding (k={kh}, stride={stride})")
+            }
+        };
+        if bias.len() != c_out || stride == 0 {
+            candle_core::bail!("conv2d: bias of {} for {c_out} channels, stride {stride}", bias.len());
         }
-        let (oh, ow) = self.out_size(h, w);
-        let mut out = vec![0f32; n * c * kh * kw * oh * ow];
-        let mut dst_rows = out.chunks_exact_mut(oh * ow);
+        let weight = weight.flatten_all()?.to_vec1::<f32>()?;
+        Ok(Self { weight, bias, c_out, c_in, kh, kw, stride, padding, activation })
+    }
+
+    fn out_size(&self, h: usize, w: usize) -> Result<(usize, usize)> {
+        if h + 2 * self.padding < self.kh || w + 2 * self.padding < self.kw {
+            candle_core::bail!("conv2d: {h}x{w} input is smaller than the {}x{} kernel", self.kh, self.kw);
+        }
+        Ok(((h + 2 * self.padding - self.kh) / self.stride + 1, (w + 2 * self.padding - self.kw) / self.stride + 1))
+    }
+
+    /// im2col of one `[C, H, W]` plane set into `cols` (`[C*kh*kw, H'*W']`, zero where the window leaves the
+    /// image): row `(c * kh + i) * kw + j` holds input pixel `(y * stride + i - pad, x * stride + j - pad)`.
+    fn im2col(&self, x: &[f32], h: usize, w: usize, cols: &mut [f32]) {
+        let (oh, ow) =
+            ((h + 2 * self.padding - self.kh) / self.stride + 1, (w + 2 * self.padding - self.kw) / self.stride + 1);
+        let (st, pad) = (self.stride, self.padding);
+        cols.fill(0.0);
+        let mut rows = cols.chunks_exact_mut(oh * ow);
         for plane in x.chunks_exact(h * w) {
-            for i in 0..kh {
-                for j in 0..kw {
-                    let dst = dst_rows.next().expect("sized above");
-                    // Output columns whose input column x * st + j - pad is inside [0, w).
-                    let x_lo = (pad.saturating_sub(j)).div_ceil(st);
-                    let x_hi = ((w + pad).saturating_sub(j)).div_ceil(st).min(ow);
+            for i in 0..self.kh {
+                for j in 0..self.kw {
+                    let dst = rows.next().expect("cols sized by the caller");
+                    // Output columns whose input column x * st + j - pad lies in [0, w).
+                    let x_lo = pad.saturating_sub(j).div_ceil(st);
+                    let x_hi = (w + pad).saturating_sub(j).div_ceil(st).min(ow);
+                    if x_lo >= x_hi {
+                        continue;
+                    }
                     for y in 0..oh {
                         let iy = (y * st + i) as isize - pad as isize;
-                        if iy < 0 || iy >= h as isize || x_lo >= x_hi {
+                        if iy < 0 || iy >= h as isize {
                             continue;
                         }
                         let src = &plane[iy as usize * w..(iy as usize + 1) * w];
@@ -169,42 +169,72 @@ impl CustomOp1 for Im2col {
                 }
             }
         }
-        Ok((CpuStorage::F32(out), Shape::from((n, c * kh * kw, oh * ow))))
     }
 }
 
-/// A 1x1 convolution `y[o] = sum_c W[o, c] x[c] + b[o]`, optionally with stride 2 (TensorFlow SAME, which for a
-/// 1x1 kernel samples input pixels `0, 2, 4, ...`).
-///
-/// Input `[N, C, H, W]`, output `[N, O, H', W']` with `H' = ceil(H / stride)`. Computed as one `[O, C] x
-/// [C, H'*W']` matrix product per image.
-#[derive(Clone, Debug)]
-pub struct Pointwise {
-    weight: Tensor,
-    bias: Tensor,
-    stride: usize,
-}
-
-impl Pointwise {
-    /// From an OIHW `[O, C, 1, 1]` kernel, a `[O]` bias and a stride of 1 or 2.
-    pub fn new(weight: &Tensor, bias: Vec<f32>, stride: usize) -> Result<Self> {
-        let (o, c, kh, kw) = weight.dims4()?;
-        if kh != 1 || kw != 1 || !(stride == 1 || stride == 2) {
-            candle_core::bail!("pointwise: kernel {kh}x{kw}, stride {stride}");
-        }
-        let weight = weight.reshape((o, c))?.contiguous()?;
-        let bias = Tensor::from_vec(bias, (1, o, 1), weight.device())?;
-        Ok(Self { weight, bias, stride })
-    }
-}
-
-impl Module for Pointwise {
+impl Module for Conv2d {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let x = if self.stride == 2 { x.apply_op1_no_bwd(&Subsample2)? } else { x.clone() };
-        let (n, c, h, w) = x.dims4()?;
-        let o = self.weight.dim(0)?;
-        let y = self.weight.broadcast_matmul(&x.reshape((n, c, h * w))?)?;
-        y.broadcast_add(&self.bias)?.reshape((n, o, h, w))
+        x.apply_op1_no_bwd(self)
+    }
+}
+
+impl CustomOp1 for Conv2d {
+    fn name(&self) -> &'static str {
+        "conv2d-gemm"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = contiguous_f32(s, l, "conv2d")?;
+        let (n, c, h, w) = l.shape().dims4()?;
+        if c != self.c_in {
+            candle_core::bail!("conv2d: {c} input channels, kernel expects {}", self.c_in);
+        }
+        let (oh, ow) = self.out_size(h, w)?;
+        let (k, p) = (self.c_in * self.kh * self.kw, oh * ow);
+        let direct = self.kh == 1 && self.kw == 1 && self.stride == 1;
+        let mut cols = if direct { Vec::new() } else { vec![0f32; k * p] };
+        let mut out = vec![0f32; n * self.c_out * p];
+        for (img, dst) in x.chunks_exact(c * h * w).zip(out.chunks_exact_mut(self.c_out * p)) {
+            let rhs: &[f32] = if direct {
+                img
+            } else {
+                self.im2col(img, h, w, &mut cols);
+                &cols
+            };
+            for (row, &b) in dst.chunks_exact_mut(p).zip(&self.bias) {
+                row.fill(b);
+            }
+            // SAFETY: dst is [c_out, p], weight [c_out, k], rhs [k, p], all row-major and of those sizes.
+            unsafe {
+                gemm::gemm(
+                    self.c_out,
+                    p,
+                    k,
+                    dst.as_mut_ptr(),
+                    1,
+                    p as isize,
+                    true,
+                    self.weight.as_ptr(),
+                    1,
+                    k as isize,
+                    rhs.as_ptr(),
+                    1,
+                    p as isize,
+                    1.0f32,
+                    1.0f32,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+            if self.activation == Activation::Relu {
+                for v in dst.iter_mut() {
+                    *v = v.max(0.0);
+                }
+            }
+        }
+        Ok((CpuStorage::F32(out), Shape::from((n, self.c_out, oh, ow))))
     }
 }
 
@@ -290,30 +320,6 @@ impl CustomOp1 for Depthwise3x3 {
     }
 }
 
-/// Keeps every other pixel (rows and columns `0, 2, 4, ...`): `[N, C, H, W] -> [N, C, ceil(H/2), ceil(W/2)]`.
-/// This is what a 1x1 convolution with stride 2 and TensorFlow SAME padding reads.
-struct Subsample2;
-
-impl CustomOp1 for Subsample2 {
-    fn name(&self) -> &'static str {
-        "subsample2"
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = contiguous_f32(s, l, "subsample2")?;
-        let (n, c, h, w) = l.shape().dims4()?;
-        let (oh, ow) = (h.div_ceil(2), w.div_ceil(2));
-        let mut out = Vec::with_capacity(n * c * oh * ow);
-        for src in x.chunks_exact(h * w) {
-            for i in 0..oh {
-                let row = &src[2 * i * w..2 * i * w + w];
-                out.extend(row.iter().step_by(2));
-            }
-        }
-        Ok((CpuStorage::F32(out), Shape::from((n, c, oh, ow))))
-    }
-}
-
 /// 3x3 max pooling with stride 2 and TensorFlow SAME padding: output `ceil(H/2) x ceil(W/2)`, padded cells
 /// never win (as `tf.nn.max_pool2d`, which pads with -inf). Input `[N, C, H, W]` f32, contiguous.
 pub fn max_pool_3x3_s2_same(x: &Tensor) -> Result<Tensor> {
@@ -343,14 +349,18 @@ impl CustomOp1 for MaxPool3x3S2Same {
                 let y1 = (2 * i + 3 - pad_top).min(h);
                 colmax.copy_from_slice(&src[y0 * w..y0 * w + w]);
                 for r in y0 + 1..y1 {
-                    for (m, v) in colmax.iter_mut().zip(&src[r * w..r * w + w]) {
-                        *m = m.max(*v);
+                    for (m, &v) in colmax.iter_mut().zip(&src[r * w..r * w + w]) {
+                        *m = if v > *m { v } else { *m };
                     }
                 }
                 for j in 0..ow {
                     let lo = (2 * j).saturating_sub(pad_left);
                     let hi = (2 * j + 3 - pad_left).min(w);
-                    out.push(colmax[lo..hi].iter().fold(f32::NEG_INFINITY, |m, v| m.max(*v)));
+                    let mut m = colmax[lo];
+                    for &v in &colmax[lo + 1..hi] {
+                        m = if v > m { v } else { m };
+                    }
+                    out.push(m);
                 }
             }
         }
@@ -368,11 +378,7 @@ pub fn global_avg_pool_softmax(x: &Tensor) -> Result<Tensor> {
 pub fn check_input(x: &Tensor, size: usize, model: &str) -> Result<()> {
     let dims = x.dims();
     if dims.len() != 4 || dims[1] != 1 || dims[2] != size || dims[3] != size || x.dtype() != DType::F32 {
-        candle_core::bail!(
-            "{model}: input must be [N, 1, {size}, {size}] f32, got {:?} {:?}",
-            x.dims(),
-            x.dtype()
-        );
+        candle_core::bail!("{model}: input must be [N, 1, {size}, {size}] f32, got {:?} {:?}", x.dims(), x.dtype());
     }
     Ok(())
 }
