@@ -85,6 +85,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export a stored session as CSV, JSON or py-feat's Fex CSV (stdout, or --out FILE)
+    Export {
+        /// Session id (as `sessions` lists it) or a unique prefix of one
+        session: String,
+        /// csv: one row per observation; json: the whole session as one object; fex: py-feat's Fex layout
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: crate::store::export::Format,
+        /// Write to FILE instead of stdout; with --format csv, markers and notes go to FILE.annotations.csv
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// List cameras and the formats they offer
     Devices,
     /// Accuracy of the emotion models on a FER2013-layout split

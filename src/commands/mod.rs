@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod config;
 pub mod devices;
 pub mod eval;
+pub mod export;
 pub mod live;
 pub mod record;
 pub mod sessions;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             analyze::run(&cfg, store, &input, &pipeline, json, no_record)
         }
         Command::Sessions { json } => sessions::run(&cfg, store, json),
+        Command::Export { session, format, out } => export::run(&cfg, store, &session, format, out.as_deref()),
         Command::Devices => devices::run(),
         Command::Eval { data, split, model, json } => eval::run(&cfg, &data, &split, model, json),
         Command::Config { template } => config::run(&cfg, template),

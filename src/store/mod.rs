@@ -14,6 +14,7 @@
 //! for one process, so a recording process holds only its own session's database, and `sessions` (or a review)
 //! can read every other session meanwhile; the running session itself is listed from its `session.json`.
 
+pub mod export;
 pub mod record;
 pub mod session;
 

@@ -1,0 +1,161 @@
+//! `emotrace export` end to end: `analyze` a bundled recording into a private store with the real binary, then
+//! export it as CSV, JSON and py-feat's Fex CSV and read the exports back.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::*;
+
+const EMOTIONS: [&str; 7] = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
+
+/// One analysed session shared by the tests: (store folder, `analyze --json` report).
+fn analysed() -> &'static (PathBuf, serde_json::Value) {
+    static ONCE: OnceLock<(PathBuf, serde_json::Value)> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let store = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("export_cli-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&store);
+        let report = run_json(&store, &["analyze", recording("single_face.mp4").to_str().unwrap(), "--json"]);
+        assert!(report["observations"].as_u64().unwrap() > 10, "{report}");
+        (store, report)
+    })
+}
+
+fn session_id() -> String {
+    analysed().1["session"].as_str().unwrap().to_string()
+}
+
+/// `emotrace --store STORE export ARGS...`: asserts success, returns stdout.
+fn export(args: &[&str]) -> Vec<u8> {
+    let mut all = vec!["export"];
+    all.extend_from_slice(args);
+    let out = run(&analysed().0, &all);
+    assert!(out.status.success(), "export {args:?}: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+fn argmax(p: &[f64]) -> usize {
+    (1..p.len()).fold(0, |best, i| if p[i] > p[best] { i } else { best })
+}
+
+#[test]
+fn csv_has_one_row_per_observation_with_probabilities_and_the_dominant_emotion() {
+    let id = session_id();
+    // A unique prefix names the session too.
+    let stdout = export(&[&id[..8], "--format", "csv"]);
+    let mut r = csv::Reader::from_reader(stdout.as_slice());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let mut expected = vec!["session_id", "timestamp_ms", "frame_index", "track_id", "track_name"];
+    expected.extend(["x", "y", "width", "height", "score"]);
+    let raw_names: Vec<String> = EMOTIONS.iter().map(|e| format!("raw_{e}")).collect();
+    expected.extend(raw_names.iter().map(String::as_str));
+    expected.extend(EMOTIONS);
+    expected.push("dominant_emotion");
+    assert_eq!(header, expected);
+
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len() as u64, analysed().1["observations"].as_u64().unwrap());
+    let mut last_ms = 0;
+    for row in &rows {
+        assert_eq!(&row[0], id);
+        let ms: u64 = row[1].parse().unwrap();
+        assert!(ms >= last_ms, "rows in time order");
+        last_ms = ms;
+        row[2].parse::<u64>().unwrap();
+        let track: u32 = row[3].parse().unwrap();
+        assert_eq!(&row[4], format!("Face {track}"));
+        let nums: Vec<f64> = (5..24).map(|i| row[i].parse().unwrap_or_else(|e| panic!("{:?}: {e}", &row[i]))).collect();
+        assert!(nums[2] > 0.0 && nums[3] > 0.0, "face box in pixels: {row:?}");
+        let (raw, smoothed) = (&nums[5..12], &nums[12..19]);
+        for p in [raw, smoothed] {
+            assert!(p.iter().all(|v| (0.0..=1.0).contains(v)), "{row:?}");
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-3, "{row:?}");
+        }
+        assert_eq!(&row[24], EMOTIONS[argmax(smoothed)], "{row:?}");
+    }
+}
+
+#[test]
+fn csv_to_a_file_puts_markers_and_notes_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.csv");
+    let result = run(&analysed().0, &["export", &session_id(), "--format", "csv", "--out", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    assert!(result.stdout.is_empty());
+    let side = dir.path().join("s.annotations.csv");
+    assert!(String::from_utf8_lossy(&result.stderr).contains(side.to_str().unwrap()));
+    let mut r = csv::Reader::from_path(&out).unwrap();
+    assert_eq!(r.records().count() as u64, analysed().1["observations"].as_u64().unwrap());
+    let mut r = csv::Reader::from_path(&side).unwrap();
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["id", "kind", "start_ms", "end_ms", "label", "track_id"]
+    );
+    assert_eq!(r.records().count(), 0, "analyze makes no markers");
+}
+
+#[test]
+fn json_round_trips() {
+    let stdout = export(&[&session_id(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["annotations", "observations", "session", "tracks"]);
+    assert_eq!(v["session"]["id"], session_id());
+    assert_eq!(v["observations"].as_array().unwrap().len() as u64, analysed().1["observations"].as_u64().unwrap());
+    assert_eq!(v["tracks"].as_array().unwrap().len() as u64, analysed().1["tracks"].as_u64().unwrap());
+    let again: serde_json::Value = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+    assert_eq!(again, v);
+    // And through the library's own type.
+    let typed: emotrace::store::export::SessionExport = serde_json::from_slice(&stdout).unwrap();
+    // (Through text: `to_value` would widen the f32 probabilities to f64 digits.)
+    let retyped: serde_json::Value = serde_json::from_str(&serde_json::to_string(&typed).unwrap()).unwrap();
+    assert_eq!(retyped, v);
+    assert_eq!(typed.observations.len(), v["observations"].as_array().unwrap().len());
+}
+
+#[test]
+fn fex_starts_with_py_feat_columns_and_holds_raw_probabilities() {
+    let stdout = export(&[&session_id(), "--format", "fex"]);
+    let first = stdout.split(|&b| b == b'\n').next().unwrap();
+    let py_feat = "frame,FaceRectX,FaceRectY,FaceRectWidth,FaceRectHeight,FaceScore,\
+                   anger,disgust,fear,happiness,sadness,surprise,neutral";
+    assert!(first.starts_with(py_feat.as_bytes()), "{}", String::from_utf8_lossy(first));
+    assert_eq!(String::from_utf8_lossy(first), format!("{py_feat},track_id,timestamp_ms"));
+
+    let csv_rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(export(&[&session_id(), "--format", "csv"]).as_slice())
+            .records()
+            .map(Result::unwrap)
+            .collect();
+    let fex_rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(stdout.as_slice()).records().map(Result::unwrap).collect();
+    assert_eq!(fex_rows.len(), csv_rows.len());
+    for (f, c) in fex_rows.iter().zip(&csv_rows) {
+        assert_eq!(&f[0], &c[2], "frame");
+        assert_eq!(f.iter().skip(1).take(5).collect::<Vec<_>>(), c.iter().skip(5).take(5).collect::<Vec<_>>());
+        assert_eq!(f.iter().skip(6).take(7).collect::<Vec<_>>(), c.iter().skip(10).take(7).collect::<Vec<_>>(), "raw");
+        assert_eq!((&f[13], &f[14]), (&c[3], &c[1]));
+    }
+}
+
+#[test]
+fn an_unknown_session_is_one_line_and_an_ambiguous_prefix_lists_the_matches() {
+    let out = run(&analysed().0, &["export", "19990101", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&format!("no session '19990101' in {}", analysed().0.display())), "{err}");
+
+    let store = tempfile::tempdir().unwrap();
+    let image = recording("single_face.jpg");
+    let a = run_json(store.path(), &["analyze", image.to_str().unwrap(), "--json"]);
+    let b = run_json(store.path(), &["analyze", image.to_str().unwrap(), "--json"]);
+    let out = run(store.path(), &["export", "2", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ambiguous"), "{err}");
+    for s in [&a, &b] {
+        assert!(err.contains(s["session"].as_str().unwrap()), "{err}");
+    }
+}
