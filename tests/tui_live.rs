@@ -19,22 +19,13 @@ fn empty_frame(i: u64) -> FrameResult {
         detections: 0,
         latency_ms: 20.0,
         observations: vec![],
-        stats: PipelineStats {
-            frames_in: i + 1,
-            frames_processed: i + 1,
-            ..Default::default()
-        },
+        stats: PipelineStats { frames_in: i + 1, frames_processed: i + 1, ..Default::default() },
         image: None,
     }
 }
 
 fn info() -> LiveInfo {
-    LiveInfo {
-        source: "test".into(),
-        session_id: None,
-        recording: false,
-        model: "fer".into(),
-    }
+    LiveInfo { source: "test".into(), session_id: None, recording: false, model: "fer".into() }
 }
 
 #[test]
@@ -65,13 +56,11 @@ fn stop_flag_ends_the_screen_and_restores() {
         })
     };
     let t0 = Instant::now();
-    run_live(info(), rx, stop, &TuiConfig::default()).unwrap();
+    let (cmd_tx, _cmd_rx) = mpsc::channel();
+    run_live(info(), rx, cmd_tx, stop, &TuiConfig::default()).unwrap();
     producer.join().unwrap();
     assert!(t0.elapsed() < Duration::from_secs(3));
-    assert!(
-        !crossterm::terminal::is_raw_mode_enabled().unwrap(),
-        "raw mode left on"
-    );
+    assert!(!crossterm::terminal::is_raw_mode_enabled().unwrap(), "raw mode left on");
 }
 
 #[test]
@@ -88,12 +77,10 @@ fn a_panicking_thread_ends_the_screen_with_an_error() {
         std::thread::sleep(Duration::from_millis(300));
         panic!("worker failed on purpose");
     });
-    let r = run_live(info(), rx, stop, &TuiConfig::default());
+    let (cmd_tx, _cmd_rx) = mpsc::channel();
+    let r = run_live(info(), rx, cmd_tx, stop, &TuiConfig::default());
     assert!(worker.join().is_err());
     let e = r.unwrap_err();
     assert!(e.to_string().contains("panicked"), "{e}");
-    assert!(
-        !crossterm::terminal::is_raw_mode_enabled().unwrap(),
-        "raw mode left on"
-    );
+    assert!(!crossterm::terminal::is_raw_mode_enabled().unwrap(), "raw mode left on");
 }

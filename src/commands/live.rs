@@ -11,7 +11,8 @@ use super::Outcome;
 use crate::capture::{CameraSpec, Input};
 use crate::cli::PipelineArgs;
 use crate::config::Config;
-use crate::tui::{self, LiveEvent, LiveInfo};
+use crate::store::AnnotationKind;
+use crate::tui::{self, LiveCommand, LiveEvent, LiveInfo};
 
 /// Arguments of `live`.
 #[derive(Debug, Clone)]
@@ -70,7 +71,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
 
     let rt = runtime()?;
     rt.block_on(async {
-        let mut running = start_pipeline(cfg, &input, &args.pipeline, false)?;
+        let mut running = start_pipeline(cfg, &input, &args.pipeline, true)?;
         let mut recorder = Recorder::start(cfg, store, &running, !args.no_record)?;
         let stop = running.stop_flag();
         let interrupted = Arc::new(AtomicBool::new(false));
@@ -83,10 +84,11 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
             model: running.model_description.clone(),
         };
         let (tx, rx) = std::sync::mpsc::channel();
+        let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<LiveCommand>();
         let screen = {
             let stop = stop.clone();
             std::thread::Builder::new().name("screen".into()).spawn(move || {
-                let r = tui::run_live(info, rx, stop.clone(), &tui_cfg);
+                let r = tui::run_live(info, rx, cmd_tx, stop.clone(), &tui_cfg);
                 // However the screen ended, the engine stops too.
                 stop.store(true, Ordering::SeqCst);
                 r
@@ -94,14 +96,27 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
         };
 
         let mut store_err = None;
-        while let Some(r) = running.results.recv().await {
-            if let Err(e) = recorder.write(&r) {
-                store_err = Some(e);
-                running.stop();
-                break;
+        let mut recording = !args.no_record;
+        // Requests from the screen are served every 100 ms, with or without new frames.
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+        loop {
+            tokio::select! {
+                r = running.results.recv() => {
+                    let Some(r) = r else { break };
+                    if recording {
+                        if let Err(e) = recorder.write(&r) {
+                            store_err = Some(e);
+                            running.stop();
+                            break;
+                        }
+                    }
+                    // The screen may be gone (user quit); keep storing until the pipeline stops.
+                    let _ = tx.send(LiveEvent::Frame(r));
+                }
+                _ = tick.tick() => {}
             }
-            // The screen may be gone (user quit); keep storing until the pipeline stops.
-            let _ = tx.send(LiveEvent::Frame(r));
+            serve_commands(&cmd_rx, &tx, &mut recorder, &mut recording);
+            note_hangup(&stop, &interrupted);
         }
         let outcome = match store_err {
             Some(e) => {
@@ -110,14 +125,31 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
             }
             None => running.join().await,
         };
+        let _ = tx.send(LiveEvent::Finished(outcome.as_ref().map(|_| ()).map_err(|e| format!("{e:#}"))));
+        // The source has ended; the screen stays until the user quits, and markers made meanwhile are stored.
+        // After a signal or a hang-up the screen gets one second to give the terminal back: a terminal that is
+        // gone can leave crossterm's reader spinning, and the session must be finalized all the same.
+        let mut stopping_since = None;
+        while !screen.is_finished() {
+            serve_commands(&cmd_rx, &tx, &mut recorder, &mut recording);
+            note_hangup(&stop, &interrupted);
+            if stop.load(Ordering::SeqCst) {
+                let since = *stopping_since.get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() > std::time::Duration::from_secs(1) {
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        serve_commands(&cmd_rx, &tx, &mut recorder, &mut recording);
         let was_interrupted = interrupted.load(Ordering::SeqCst);
         let record = recorder.finish(&outcome, was_interrupted);
-        let _ = tx.send(LiveEvent::Finished(outcome.as_ref().map(|_| ()).map_err(|e| format!("{e:#}"))));
         drop(tx);
-        let screen_result = tokio::task::spawn_blocking(move || screen.join())
-            .await
-            .map_err(|e| anyhow::anyhow!("screen thread: {e}"))?
-            .map_err(|_| anyhow::anyhow!("the screen thread panicked (terminal restored)"))?;
+        let screen_result = if screen.is_finished() {
+            screen.join().map_err(|_| anyhow::anyhow!("the screen thread panicked (terminal restored)"))?
+        } else {
+            Ok(()) // the terminal is gone; the process exits without waiting for the screen thread
+        };
         let record = record?;
         outcome?;
         screen_result?;
@@ -133,4 +165,54 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
         }
         Ok(if was_interrupted { Outcome::Interrupted } else { Outcome::Done })
     })
+}
+
+/// True when the controlling terminal has hung up (the SSH link or the terminal window is gone): stdin
+/// reports POLLHUP or POLLERR.
+fn terminal_hung_up() -> bool {
+    let mut fds = libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, zero timeout.
+    let n = unsafe { libc::poll(&mut fds, 1, 0) };
+    n > 0 && fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+}
+
+/// Treats a hung-up terminal like SIGHUP: the session ends as interrupted.
+fn note_hangup(stop: &AtomicBool, interrupted: &AtomicBool) {
+    if !stop.load(Ordering::SeqCst) && terminal_hung_up() {
+        interrupted.store(true, Ordering::SeqCst);
+        stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Carries out the screen's pending requests, answering each with a notice.
+fn serve_commands(
+    commands: &std::sync::mpsc::Receiver<LiveCommand>,
+    screen: &std::sync::mpsc::Sender<LiveEvent>,
+    recorder: &mut Recorder,
+    recording: &mut bool,
+) {
+    while let Ok(cmd) = commands.try_recv() {
+        let _ = screen.send(LiveEvent::Notice(apply_command(recorder, recording, cmd)));
+    }
+}
+
+/// Carries out one request from the screen on the session and returns the one-line answer shown there.
+fn apply_command(recorder: &mut Recorder, recording: &mut bool, cmd: LiveCommand) -> String {
+    let Some(w) = recorder.writer_mut() else {
+        return "not recording (--no-record): nothing stored".into();
+    };
+    let clock = |ms: u64| format!("{}:{:02}", ms / 60_000, (ms / 1000) % 60);
+    let r = match cmd {
+        LiveCommand::Marker { at_ms, label } => w
+            .annotate(AnnotationKind::Marker, at_ms, None, &label, None)
+            .map(|_| format!("marker '{label}' stored at {}", clock(at_ms))),
+        LiveCommand::NameTrack { track_id, name } => {
+            w.name_track(track_id, &name).map(|_| format!("Face {track_id} named '{name}'"))
+        }
+        LiveCommand::SetRecording(on) => {
+            *recording = on;
+            Ok(if on { "recording to the store".into() } else { "recording paused: frames are not stored".into() })
+        }
+    };
+    r.unwrap_or_else(|e| format!("store error: {e:#}"))
 }

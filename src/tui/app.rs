@@ -4,17 +4,31 @@
 //! Time on this screen is source time: the `timestamp_ms` of the frames (milliseconds since session start).
 //! A face is "stale" (greyed) when the newest frame is more than `stale_seconds` past its last observation, and
 //! is removed after `forget_seconds`; a video read faster than real time therefore behaves like a live one.
+//!
+//! Keys reach the state through [`App::key`] (or [`App::handle`] for an already mapped [`Action`]); those that
+//! ask the engine for something return the [`LiveCommand`] to send. Track names are kept here too, so a panel
+//! shows a name as soon as it is typed.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use super::input::Action;
-use super::{LiveEvent, LiveInfo, TuiConfig};
+use crossterm::event::KeyEvent;
+
+use super::input::{self, Action, PromptKey};
+use super::{LiveCommand, LiveEvent, LiveInfo, TuiConfig};
 use crate::classify::{Emotion, Probs, NUM_EMOTIONS};
 use crate::detect::BBox;
 use crate::pipeline::{FrameResult, PipelineStats};
 
 /// Most history samples kept per face, whatever the frame rate (about 2 minutes at 60 FPS).
 const MAX_HISTORY: usize = 8192;
+/// Most frames kept for the class strip's recent shares, whatever the frame rate.
+const MAX_CLASS_FRAMES: usize = 1 << 16;
+/// How long a notice stays in the status line, milliseconds (wall clock).
+pub const NOTICE_MS: u64 = 5000;
+/// Longest text the prompt takes, characters.
+pub const MAX_PROMPT_CHARS: usize = 40;
 
 /// Facts about the newest frame.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -76,14 +90,7 @@ impl TrackView {
     /// The probability of `emotion` in percent (0..=100) over the `span_ms` before `now_ms`, in `buckets`
     /// equal time slices, oldest first: the mean of the samples in each slice; a slice without samples repeats
     /// the previous sample if it is at most `gap_ms` older, else is `None` (face not in view).
-    pub fn series(
-        &self,
-        emotion: Emotion,
-        now_ms: u64,
-        span_ms: u64,
-        buckets: usize,
-        gap_ms: u64,
-    ) -> Vec<Option<u64>> {
+    pub fn series(&self, emotion: Emotion, now_ms: u64, span_ms: u64, buckets: usize, gap_ms: u64) -> Vec<Option<u64>> {
         let mut out = vec![None; buckets];
         if buckets == 0 || span_ms == 0 {
             return out;
@@ -138,6 +145,11 @@ pub struct Snapshot {
     pub last_frame: Option<FrameInfo>,
     /// Frames received by the screen.
     pub frames_received: u64,
+    /// The newest frame's picture, when the engine sent one (for the preview).
+    pub image: Option<Arc<image::RgbImage>>,
+    /// Per frame with faces within `class_window_s` of the newest: its source time (ms) and how many faces had
+    /// each dominant emotion (FER2013 order); oldest first.
+    pub class_frames: VecDeque<(u64, [u32; NUM_EMOTIONS])>,
 }
 
 impl Snapshot {
@@ -145,6 +157,53 @@ impl Snapshot {
     pub fn now_ms(&self) -> u64 {
         self.last_frame.as_ref().map_or(0, |f| f.timestamp_ms)
     }
+
+    /// Face-frames per dominant emotion over the recent window, and their total.
+    pub fn class_recent(&self) -> ([u64; NUM_EMOTIONS], u64) {
+        let mut out = [0u64; NUM_EMOTIONS];
+        for (_, c) in &self.class_frames {
+            for (o, n) in out.iter_mut().zip(c) {
+                *o += u64::from(*n);
+            }
+        }
+        let total = out.iter().sum();
+        (out, total)
+    }
+}
+
+/// What the text prompt is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    /// A marker label; `at_ms` is the source time (ms) of the frame on display when `m` was pressed.
+    Marker {
+        /// Milliseconds since session start.
+        at_ms: u64,
+    },
+    /// A name for track `track_id`.
+    Name {
+        /// The track being named.
+        track_id: u32,
+    },
+}
+
+/// The inline text prompt in the footer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompt {
+    /// What it is for.
+    pub kind: PromptKind,
+    /// What was typed so far (at most [`MAX_PROMPT_CHARS`] characters).
+    pub text: String,
+}
+
+/// A one-line message in the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// The message.
+    pub text: String,
+    /// Whether it reports a failure (drawn in the error style).
+    pub error: bool,
+    /// When it was shown (wall clock); it goes after [`NOTICE_MS`].
+    pub since: Instant,
 }
 
 /// Which emotion the sparklines follow.
@@ -214,6 +273,26 @@ pub struct App {
     pub show_help: bool,
     /// Set when the user asked to quit.
     pub quit: bool,
+    /// Whether observations are being stored, as last asked with `r` (starts from [`LiveInfo::recording`]).
+    pub recording: bool,
+    /// Names given to tracks with `l`, by track id.
+    pub names: BTreeMap<u32, String>,
+    /// The face picked with the arrow keys or Tab; when `None` or gone, the first face of the page is selected.
+    pub selected: Option<u32>,
+    /// Panels per page at the last draw (0 when none fitted).
+    pub per_page: usize,
+    /// The open text prompt, if any; while open, keys go to it.
+    pub prompt: Option<Prompt>,
+    /// The message in the status line, if any.
+    pub notice: Option<Notice>,
+    /// Labels of the quick markers of keys `1`..`9`.
+    pub marker_labels: Vec<String>,
+    /// Span of the class strip's recent shares, milliseconds of source time.
+    pub class_window_ms: u64,
+    /// Whether the frame preview is shown.
+    pub show_preview: bool,
+    /// Whether each panel shows sparklines of all 7 emotions (where it is tall enough).
+    pub all_emotions: bool,
 }
 
 impl App {
@@ -221,6 +300,7 @@ impl App {
     pub fn new(info: LiveInfo, cfg: &TuiConfig) -> Self {
         let ms = |s: f64| (s.max(0.0) * 1000.0).round() as u64;
         let stale_ms = ms(cfg.stale_seconds);
+        let info_recording = info.recording;
         Self {
             info,
             history_ms: ms(cfg.history_seconds).max(1000),
@@ -234,6 +314,16 @@ impl App {
             spark: SparkSel::Dominant,
             show_help: false,
             quit: false,
+            recording: info_recording,
+            names: BTreeMap::new(),
+            selected: None,
+            per_page: 0,
+            prompt: None,
+            notice: None,
+            marker_labels: cfg.marker_labels.iter().take(9).cloned().collect(),
+            class_window_ms: ms(cfg.class_window_s).max(1000),
+            show_preview: cfg.preview,
+            all_emotions: false,
         }
     }
 
@@ -241,6 +331,11 @@ impl App {
     pub fn apply(&mut self, ev: LiveEvent) {
         match ev {
             LiveEvent::Frame(fr) => self.apply_frame(&fr),
+            LiveEvent::Notice(text) => {
+                let lower = text.to_lowercase();
+                let error = lower.starts_with("error") || lower.contains("failed") || lower.contains("cannot");
+                self.notify(text, error);
+            }
             LiveEvent::Finished(r) => self.finished = Some(r),
         }
     }
@@ -277,14 +372,28 @@ impl App {
         }
         let horizon = now.saturating_sub(self.history_ms + self.stale_ms);
         for t in s.tracks.values_mut() {
-            while t.history.len() > MAX_HISTORY
-                || t.history.front().is_some_and(|(ts, _)| *ts < horizon)
-            {
+            while t.history.len() > MAX_HISTORY || t.history.front().is_some_and(|(ts, _)| *ts < horizon) {
                 t.history.pop_front();
             }
         }
         let forget = self.forget_ms;
         s.tracks.retain(|_, t| t.unseen_ms(now) <= forget);
+        if !fr.observations.is_empty() {
+            let mut counts = [0u32; NUM_EMOTIONS];
+            for o in &fr.observations {
+                counts[Emotion::argmax(&o.smoothed) as usize] += 1;
+            }
+            s.class_frames.push_back((now, counts));
+        }
+        let class_horizon = now.saturating_sub(self.class_window_ms);
+        while s.class_frames.len() > MAX_CLASS_FRAMES
+            || s.class_frames.front().is_some_and(|(ts, _)| *ts < class_horizon)
+        {
+            s.class_frames.pop_front();
+        }
+        if fr.image.is_some() {
+            s.image = fr.image.clone();
+        }
         s.stats = fr.stats.clone();
         s.frames_received += 1;
         s.last_frame = Some(FrameInfo {
@@ -298,8 +407,70 @@ impl App {
         });
     }
 
-    /// Takes one user action.
-    pub fn handle(&mut self, a: Action) {
+    /// Takes one key press: to the prompt while it is open, else as an [`Action`]. Returns the request to send
+    /// to the engine, if the key asks for one.
+    pub fn key(&mut self, k: KeyEvent) -> Option<LiveCommand> {
+        if self.prompt.is_some() {
+            self.prompt_key(input::map_prompt_key(k)?)
+        } else {
+            self.handle(input::map_key(k)?)
+        }
+    }
+
+    /// Takes one key of the open prompt; returns the request to send when the prompt is submitted.
+    pub fn prompt_key(&mut self, k: PromptKey) -> Option<LiveCommand> {
+        let p = self.prompt.as_mut()?;
+        match k {
+            PromptKey::Insert(c) => {
+                if p.text.chars().count() < MAX_PROMPT_CHARS {
+                    p.text.push(c);
+                }
+                None
+            }
+            PromptKey::Backspace => {
+                p.text.pop();
+                None
+            }
+            PromptKey::Clear => {
+                p.text.clear();
+                None
+            }
+            PromptKey::Cancel => {
+                self.prompt = None;
+                None
+            }
+            PromptKey::ForceQuit => {
+                self.prompt = None;
+                self.quit = true;
+                None
+            }
+            PromptKey::Submit => {
+                let p = self.prompt.take()?;
+                let text = p.text.trim().to_string();
+                match p.kind {
+                    PromptKind::Marker { at_ms } => Some(self.marker(at_ms, text)),
+                    PromptKind::Name { track_id } => {
+                        if text.is_empty() {
+                            return None;
+                        }
+                        self.names.insert(track_id, text.clone());
+                        self.notify(format!("face {track_id} named '{text}'"), false);
+                        Some(LiveCommand::NameTrack { track_id, name: text })
+                    }
+                }
+            }
+        }
+    }
+
+    /// A marker request at `at_ms` with `label`, with a notice saying it was sent.
+    fn marker(&mut self, at_ms: u64, label: String) -> LiveCommand {
+        let when = super::render::fmt_duration(at_ms as f64 / 1000.0);
+        self.notify(format!("marker '{label}' sent at {when}"), false);
+        LiveCommand::Marker { at_ms, label }
+    }
+
+    /// Takes one user action; returns the request to send to the engine, if it asks for one.
+    pub fn handle(&mut self, a: Action) -> Option<LiveCommand> {
         match a {
             Action::Quit => {
                 if self.show_help {
@@ -315,12 +486,113 @@ impl App {
                     None => Some(self.live.clone()),
                 }
             }
-            Action::NextPage => self.page = (self.page + 1).min(self.pages.saturating_sub(1)),
-            Action::PrevPage => self.page = self.page.saturating_sub(1),
+            Action::NextPage => {
+                self.page = (self.page + 1).min(self.pages.saturating_sub(1));
+                self.select_page_start();
+            }
+            Action::PrevPage => {
+                self.page = self.page.saturating_sub(1);
+                self.select_page_start();
+            }
+            Action::SelectNext => self.select_step(1),
+            Action::SelectPrev => self.select_step(-1),
             Action::NextEmotion => self.spark = self.spark.next(),
             Action::PrevEmotion => self.spark = self.spark.prev(),
+            Action::ToggleAllEmotions => self.all_emotions = !self.all_emotions,
+            Action::TogglePreview => self.show_preview = !self.show_preview,
             Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::StartMarker => {
+                self.prompt =
+                    Some(Prompt { kind: PromptKind::Marker { at_ms: self.view().now_ms() }, text: String::new() })
+            }
+            Action::QuickMarker(n) => match self.marker_labels.get(n as usize).cloned() {
+                Some(label) => return Some(self.marker(self.view().now_ms(), label)),
+                None => self.notify(format!("no marker label for key {} (config: tui.marker_labels)", n + 1), true),
+            },
+            Action::NameFace => match self.selected_id() {
+                Some(track_id) => {
+                    self.prompt = Some(Prompt {
+                        kind: PromptKind::Name { track_id },
+                        text: self.names.get(&track_id).cloned().unwrap_or_default(),
+                    })
+                }
+                None => self.notify("no face to name", true),
+            },
+            Action::ToggleRecording => {
+                self.recording = !self.recording;
+                let what = if self.recording { "start" } else { "stop" };
+                self.notify(format!("asked to {what} recording"), false);
+                return Some(LiveCommand::SetRecording(self.recording));
+            }
         }
+        None
+    }
+
+    /// Shows `text` in the status line for [`NOTICE_MS`].
+    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice { text: text.into(), error, since: Instant::now() });
+    }
+
+    /// Removes the notice once it has been shown long enough as of `now`; true when one was removed.
+    pub fn expire_notice(&mut self, now: Instant) -> bool {
+        let old = self.notice.as_ref().is_some_and(|n| now.duration_since(n.since) >= Duration::from_millis(NOTICE_MS));
+        if old {
+            self.notice = None;
+        }
+        old
+    }
+
+    /// The label of face `t`: its name when named, else "Face {id}".
+    pub fn label(&self, track_id: u32) -> String {
+        match self.names.get(&track_id) {
+            Some(n) => n.clone(),
+            None => format!("Face {track_id}"),
+        }
+    }
+
+    /// The selected face: the one picked if still on display, else the first face of the current page.
+    pub fn selected_id(&self) -> Option<u32> {
+        let ids: Vec<u32> = self.ordered_tracks().iter().map(|t| t.track_id).collect();
+        if let Some(id) = self.selected.filter(|id| ids.contains(id)) {
+            return Some(id);
+        }
+        ids.get(self.page * self.per_page).or(ids.first()).copied()
+    }
+
+    /// Moves the selection `delta` faces along the panel order (wrapping), and the page with it.
+    fn select_step(&mut self, delta: isize) {
+        let ids: Vec<u32> = self.ordered_tracks().iter().map(|t| t.track_id).collect();
+        if ids.is_empty() {
+            return;
+        }
+        let cur = self.selected_id().and_then(|id| ids.iter().position(|&x| x == id));
+        let n = ids.len() as isize;
+        let next = match cur {
+            Some(i) => (i as isize + delta).rem_euclid(n) as usize,
+            None => 0,
+        };
+        self.selected = Some(ids[next]);
+        if self.per_page > 0 {
+            self.page = next / self.per_page;
+        }
+    }
+
+    /// Selects the first face of the current page (after paging).
+    fn select_page_start(&mut self) {
+        let ids: Vec<u32> = self.ordered_tracks().iter().map(|t| t.track_id).collect();
+        if let Some(&id) = ids.get(self.page * self.per_page) {
+            self.selected = Some(id);
+        }
+    }
+
+    /// Faces in view (not greyed) per dominant emotion, and their total.
+    pub fn class_now(&self) -> ([u64; NUM_EMOTIONS], u64) {
+        let mut out = [0u64; NUM_EMOTIONS];
+        for t in self.view().tracks.values().filter(|t| !self.is_stale(t)) {
+            out[t.dominant().0 as usize] += 1;
+        }
+        let total = out.iter().sum();
+        (out, total)
     }
 
     /// The state on display: the frozen copy while paused, else the live one.
@@ -340,8 +612,7 @@ impl App {
 
     /// Faces on display in panel order: those in view by track id, then the greyed ones by track id.
     pub fn ordered_tracks(&self) -> Vec<&TrackView> {
-        let (mut fresh, stale): (Vec<_>, Vec<_>) =
-            self.view().tracks.values().partition(|t| !self.is_stale(t));
+        let (mut fresh, stale): (Vec<_>, Vec<_>) = self.view().tracks.values().partition(|t| !self.is_stale(t));
         fresh.extend(stale);
         fresh
     }
@@ -401,10 +672,7 @@ mod tests {
 
     #[test]
     fn history_is_bounded_and_series_is_right_aligned() {
-        let cfg = TuiConfig {
-            history_seconds: 10.0,
-            ..TuiConfig::default()
-        };
+        let cfg = TuiConfig { history_seconds: 10.0, ..TuiConfig::default() };
         let mut app = App::new(LiveInfo::default(), &cfg);
         for t in (0..=30_000).step_by(100) {
             app.apply_frame(&frame(t, &[1]));
@@ -442,10 +710,40 @@ mod tests {
             s = s.next();
         }
         assert_eq!(s, SparkSel::Dominant);
-        assert_eq!(
-            SparkSel::Dominant.prev(),
-            SparkSel::Emotion(Emotion::Neutral)
-        );
+        assert_eq!(SparkSel::Dominant.prev(), SparkSel::Emotion(Emotion::Neutral));
         assert_eq!(SparkSel::Emotion(Emotion::Angry).prev(), SparkSel::Dominant);
+    }
+
+    #[test]
+    fn class_window_is_pruned_by_source_time() {
+        let cfg = TuiConfig { class_window_s: 10.0, ..TuiConfig::default() };
+        let mut app = App::new(LiveInfo::default(), &cfg);
+        for t in (0..=30_000).step_by(100) {
+            app.apply_frame(&frame(t, &[1, 2]));
+        }
+        let (counts, total) = app.view().class_recent();
+        assert_eq!(total, 2 * 101);
+        assert_eq!(counts[Emotion::Happy as usize], total);
+        assert_eq!(app.class_now(), ([0, 0, 0, 2, 0, 0, 0], 2));
+    }
+
+    #[test]
+    fn notices_expire_and_commands_come_back() {
+        let mut app = App::new(LiveInfo { recording: true, ..LiveInfo::default() }, &TuiConfig::default());
+        app.apply_frame(&frame(1200, &[4]));
+        assert_eq!(app.handle(Action::ToggleRecording), Some(LiveCommand::SetRecording(false)));
+        assert!(!app.recording);
+        assert!(app.notice.is_some());
+        assert!(!app.expire_notice(Instant::now()));
+        assert!(app.expire_notice(Instant::now() + Duration::from_millis(NOTICE_MS)));
+        assert!(app.notice.is_none());
+        assert_eq!(
+            app.handle(Action::QuickMarker(1)),
+            Some(LiveCommand::Marker { at_ms: 1200, label: "break".into() })
+        );
+        // Naming with no face says so.
+        let mut empty = App::new(LiveInfo::default(), &TuiConfig::default());
+        assert_eq!(empty.handle(Action::NameFace), None);
+        assert!(empty.prompt.is_none() && empty.notice.as_ref().unwrap().error);
     }
 }

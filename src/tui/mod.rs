@@ -7,11 +7,14 @@
 //!
 //! | module | role |
 //! | --- | --- |
-//! | [`app`] | screen state: per-track history of smoothed probabilities, statistics, paging (pure, no terminal) |
-//! | [`input`] | keys to [`input::Action`]s |
-//! | [`render`] | one module per widget: header, face panels, footer, help |
+//! | [`app`] | screen state: per-track history, names, selection, class shares, prompt, notices (pure, no terminal) |
+//! | [`input`] | keys to [`input::Action`]s, and prompt keys to [`input::PromptKey`]s |
+//! | [`render`] | one module per widget: header, class strip, face panels, preview, footer, help |
 //! | [`theme`] | colours (or none, for `NO_COLOR`) and Unicode or ASCII symbols |
 //! | [`terminal`] | raw mode and alternate screen on, and off again on every exit path (panic hook, guard) |
+//!
+//! The screen answers back with [`LiveCommand`]s (event markers, track names, recording on/off) over a second
+//! channel; the engine stores them at once and confirms with [`LiveEvent::Notice`].
 //!
 //! Sending side: use an unbounded channel (or a bounded one with `try_send`) so that the pipeline never waits
 //! for the screen.
@@ -25,7 +28,7 @@ pub mod terminal;
 pub mod theme;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,6 +37,7 @@ use crossterm::event::{self, Event, KeyEventKind};
 use serde::{Deserialize, Serialize};
 
 pub use app::App;
+pub use input::Action;
 pub use theme::Theme;
 
 /// Static facts shown in the header.
@@ -43,7 +47,7 @@ pub struct LiveInfo {
     pub source: String,
     /// Id of the stored session, `None` when nothing is recorded.
     pub session_id: Option<String>,
-    /// Whether results are being written to the store.
+    /// Whether results are being written to the store at start; the screen then follows the `r` key itself.
     pub recording: bool,
     /// Short description of the emotion model (e.g. `"ensemble"`).
     pub model: String,
@@ -52,10 +56,36 @@ pub struct LiveInfo {
 /// What the engine sends to the screen.
 #[derive(Clone, Debug)]
 pub enum LiveEvent {
-    /// One processed frame: its faces and the pipeline statistics.
+    /// One processed frame: its faces, the pipeline statistics and (for the preview) its image.
     Frame(crate::pipeline::FrameResult),
+    /// A one-line message from the engine ("marker 'stimulus' stored at 0:12", or an error), shown for a few
+    /// seconds ([`app::NOTICE_MS`]) in the status line.
+    Notice(String),
     /// The source ended (`Ok`) or failed; `Err` holds a one-line message.
     Finished(Result<(), String>),
+}
+
+/// Requests from the screen to the engine; the engine stores them at once and answers with
+/// [`LiveEvent::Notice`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiveCommand {
+    /// Drop an event marker at `at_ms` (ms since session start: the timestamp of the newest frame shown when
+    /// the marker was asked for) with a label (may be empty).
+    Marker {
+        /// Milliseconds since session start (source time).
+        at_ms: u64,
+        /// Short label typed or picked by the user; may be empty.
+        label: String,
+    },
+    /// Name a track ("P07"); stored with the track.
+    NameTrack {
+        /// The track named.
+        track_id: u32,
+        /// Its name.
+        name: String,
+    },
+    /// Start (true) or stop (false) storing observations; the session stays open.
+    SetRecording(bool),
 }
 
 /// Screen settings: the `[tui]` table of the configuration file.
@@ -74,6 +104,13 @@ pub struct TuiConfig {
     pub stale_seconds: f64,
     /// A face not seen for this many seconds (source time) is removed from the screen. Default 10.
     pub forget_seconds: f64,
+    /// Show the frame preview (half-block picture with the face boxes) at start; `v` toggles it. Default false.
+    pub preview: bool,
+    /// Labels of the quick markers sent by keys `1`..`9`, in order (at most 9 are used). Default
+    /// `["stimulus", "break", "question", "task start", "task end"]`.
+    pub marker_labels: Vec<String>,
+    /// Span of the "recent" row of the class strip, seconds of source time. Default 120.
+    pub class_window_s: f64,
 }
 
 impl Default for TuiConfig {
@@ -85,6 +122,9 @@ impl Default for TuiConfig {
             color: true,
             stale_seconds: 2.0,
             forget_seconds: 10.0,
+            preview: false,
+            marker_labels: ["stimulus", "break", "question", "task start", "task end"].map(String::from).to_vec(),
+            class_window_s: 120.0,
         }
     }
 }
@@ -103,6 +143,9 @@ const MAX_POLL: Duration = Duration::from_millis(100);
 
 /// Owns the terminal until the user quits (q, Esc or Ctrl-C) or `stop` becomes true (a signal).
 ///
+/// Keys that ask the engine for something (markers, track names, recording on/off; see [`input`]) send a
+/// [`LiveCommand`] on `commands`; when the engine is gone the screen says so in its status line.
+///
 /// Redraws at most [`TuiConfig::ui_fps`] times per second, draining all pending events between draws. After
 /// [`LiveEvent::Finished`] (or when the sender goes away) the last state stays on screen, with the end or the
 /// error message in the header, until the user quits. The terminal is restored on every exit path, errors and
@@ -113,6 +156,7 @@ const MAX_POLL: Duration = Duration::from_millis(100);
 pub fn run_live(
     info: LiveInfo,
     events: Receiver<LiveEvent>,
+    commands: Sender<LiveCommand>,
     stop: Arc<AtomicBool>,
     cfg: &TuiConfig,
 ) -> anyhow::Result<()> {
@@ -128,10 +172,7 @@ pub fn run_live(
         if stop.load(Ordering::SeqCst) || app.quit {
             break;
         }
-        anyhow::ensure!(
-            !terminal::panicked(),
-            "a thread panicked while the live screen was up (terminal restored)"
-        );
+        anyhow::ensure!(!terminal::panicked(), "a thread panicked while the live screen was up (terminal restored)");
 
         // Drain what the engine sent since the last pass (bounded in time).
         if connected {
@@ -157,12 +198,12 @@ pub fn run_live(
         }
 
         let now = Instant::now();
+        if app.expire_notice(now) {
+            dirty = true;
+        }
         let due = last_draw.is_none_or(|t| now.duration_since(t) >= interval);
         if dirty && due {
-            guard
-                .terminal
-                .draw(|f| render::draw(f, &mut app, &theme))
-                .context("cannot draw the live screen")?;
+            guard.terminal.draw(|f| render::draw(f, &mut app, &theme)).context("cannot draw the live screen")?;
             last_draw = Some(now);
             dirty = false;
         }
@@ -178,12 +219,14 @@ pub fn run_live(
             loop {
                 match event::read().context("cannot read the terminal")? {
                     Event::Key(k) if k.kind != KeyEventKind::Release => {
-                        if let Some(action) = input::map_key(k) {
-                            app.handle(action);
-                            dirty = true;
-                            // A key should answer at once, not at the next tick.
-                            last_draw = None;
+                        if let Some(cmd) = app.key(k) {
+                            if commands.send(cmd).is_err() {
+                                app.notify("error: the engine is gone; request not sent", true);
+                            }
                         }
+                        dirty = true;
+                        // A key should answer at once, not at the next tick.
+                        last_draw = None;
                     }
                     Event::Resize(..) => {
                         dirty = true;

@@ -28,6 +28,18 @@ const ASCII_BORDER: symbols::border::Set<'static> = symbols::border::Set {
     horizontal_bottom: "-",
 };
 
+/// ASCII borders of the selected panel: `#==#`, `#`.
+const ASCII_SELECTED_BORDER: symbols::border::Set<'static> = symbols::border::Set {
+    top_left: "#",
+    top_right: "#",
+    bottom_left: "#",
+    bottom_right: "#",
+    vertical_left: "#",
+    vertical_right: "#",
+    horizontal_top: "=",
+    horizontal_bottom: "=",
+};
+
 /// ASCII sparkline levels, lowest to highest: ` . : - = + * # #`.
 const ASCII_BARS: symbols::bar::Set<'static> = symbols::bar::Set {
     full: "#",
@@ -48,10 +60,7 @@ impl Theme {
     /// The theme the configuration asks for; colours are also off when `NO_COLOR` is set to a non-empty value.
     pub fn from_config(cfg: &TuiConfig) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Self {
-            color: cfg.color && !no_color,
-            ascii: cfg.ascii,
-        }
+        Self { color: cfg.color && !no_color, ascii: cfg.ascii }
     }
 
     /// A theme with explicit settings (tests, previews).
@@ -174,6 +183,29 @@ impl Theme {
         }
     }
 
+    /// Up and down arrows, for key hints.
+    pub fn up_down(&self) -> (&'static str, &'static str) {
+        if self.ascii {
+            ("Up", "Down")
+        } else {
+            ("↑", "↓")
+        }
+    }
+
+    /// Border characters of the selected face panel: thick lines, or `#` and `=` in ASCII.
+    pub fn selected_border_set(&self) -> symbols::border::Set<'static> {
+        if self.ascii {
+            ASCII_SELECTED_BORDER
+        } else {
+            symbols::border::THICK
+        }
+    }
+
+    /// Style of the selected face panel's border.
+    pub fn selected(&self) -> Style {
+        self.fg(Style::default().add_modifier(Modifier::BOLD), Color::Cyan)
+    }
+
     /// Ellipsis for truncated text.
     pub fn ellipsis(&self) -> &'static str {
         if self.ascii {
@@ -186,11 +218,7 @@ impl Theme {
     /// A horizontal bar `width` cells long, filled to `fraction` (clamped to `[0, 1]`): full blocks and one
     /// partial block, or `#` in ASCII; padded with spaces to `width`.
     pub fn hbar(&self, fraction: f32, width: usize) -> String {
-        let f = if fraction.is_finite() {
-            fraction.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
+        let f = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
         let mut s = String::with_capacity(width * 3);
         if self.ascii {
             let n = (f * width as f32).round() as usize;

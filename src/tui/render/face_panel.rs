@@ -1,8 +1,10 @@
 //! Face panels: one bordered panel per tracked face, laid out in a grid, with paging when they do not all fit.
 //!
-//! A panel shows "Face {track_id}", the box size, the dominant smoothed emotion with its probability, the time
+//! A panel shows the face's name (given with `l`) or "Face {track_id}", the box size, the dominant smoothed emotion with its probability, the time
 //! in view, the 7 smoothed probabilities as labelled bars, and a sparkline of the followed emotion over the
-//! last `history_seconds` of source time. Faces not seen for `stale_seconds` are greyed and marked "lost".
+//! last `history_seconds` of source time (or, with `a`, one small sparkline per emotion, the most probable first,
+//! as many as the panel has rows for). Faces not seen for `stale_seconds` are greyed and marked "lost". The
+//! selected face has a thick (ASCII: `#`/`=`) highlighted border and a `>` before its label.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -26,18 +28,10 @@ pub fn render_grid(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) -> G
     let ids: Vec<u32> = app.ordered_tracks().iter().map(|t| t.track_id).collect();
     let total = ids.len();
     let (cols, rows, per_page) = grid(area, total);
-    app.pages = if per_page == 0 {
-        1
-    } else {
-        total.div_ceil(per_page).max(1)
-    };
+    app.per_page = per_page;
+    app.pages = if per_page == 0 { 1 } else { total.div_ceil(per_page).max(1) };
     app.page = app.page.min(app.pages - 1);
-    let info = GridInfo {
-        total,
-        shown: 0,
-        page: app.page,
-        pages: app.pages,
-    };
+    let info = GridInfo { total, shown: 0, page: app.page, pages: app.pages };
 
     if per_page == 0 {
         let need = format!(
@@ -45,11 +39,7 @@ pub fn render_grid(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) -> G
             MIN_PANEL_WIDTH,
             MIN_PANEL_HEIGHT + super::header::HEIGHT + super::footer::HEIGHT
         );
-        message(
-            f,
-            area,
-            Line::styled(theme.truncate(&need, area.width as usize), theme.warn()),
-        );
+        message(f, area, Line::styled(theme.truncate(&need, area.width as usize), theme.warn()));
         return info;
     }
     if total == 0 {
@@ -69,6 +59,7 @@ pub fn render_grid(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) -> G
     let page_ids = &ids[app.page * per_page..total.min((app.page + 1) * per_page)];
     let row_areas = Layout::vertical(vec![Constraint::Fill(1); rows as usize]).split(area);
     let app: &App = app;
+    let selected = app.selected_id();
     let mut shown = 0;
     for (r, row) in row_areas.iter().enumerate() {
         let cells = Layout::horizontal(vec![Constraint::Fill(1); cols as usize]).split(*row);
@@ -77,7 +68,7 @@ pub fn render_grid(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) -> G
                 break;
             };
             if let Some(t) = app.view().tracks.get(id) {
-                render_panel(f, *cell, app, t, theme);
+                render_panel(f, *cell, app, t, theme, selected == Some(*id));
                 shown += 1;
             }
         }
@@ -85,15 +76,11 @@ pub fn render_grid(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) -> G
     GridInfo { shown, ..info }
 }
 
-/// Draws the panel of face `t` into `area`.
-pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: &Theme) {
+/// Draws the panel of face `t` into `area`, highlighted when `selected`.
+pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: &Theme, selected: bool) {
     let stale = app.is_stale(t);
     let now = app.view().now_ms();
-    let base = if stale {
-        theme.stale()
-    } else {
-        Style::default()
-    };
+    let base = if stale { theme.stale() } else { Style::default() };
     let color_of = |e: Emotion| {
         if stale {
             theme.stale()
@@ -103,14 +90,26 @@ pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: 
     };
     let bold = base.add_modifier(Modifier::BOLD);
 
-    let mut title = vec![Span::styled(format!(" Face {} ", t.track_id), bold)];
+    let mark = if selected { ">" } else { "" };
+    let title_style = if selected && !theme.color { bold.add_modifier(Modifier::REVERSED) } else { bold };
+    let mut title = vec![Span::styled(format!(" {mark}{} ", app.label(t.track_id)), title_style)];
+    if app.names.contains_key(&t.track_id) {
+        title.push(Span::styled(format!("#{} ", t.track_id), theme.dim()));
+    }
     if stale {
         title.push(Span::styled("(lost) ", base));
     }
     let size = format!(" {:.0}x{:.0} px ", t.bbox.w, t.bbox.h);
+    let (border_set, border_style) = if selected {
+        (theme.selected_border_set(), theme.selected())
+    } else if stale {
+        (theme.border_set(), theme.stale())
+    } else {
+        (theme.border_set(), theme.dim())
+    };
     let block = Block::bordered()
-        .border_set(theme.border_set())
-        .border_style(if stale { theme.stale() } else { theme.dim() })
+        .border_set(border_set)
+        .border_style(border_style)
         .title(Line::from(title))
         .title_top(Line::styled(size, theme.dim()).right_aligned())
         .style(base);
@@ -121,13 +120,9 @@ pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: 
     }
     let iw = inner.width as usize;
 
-    let [top, bars, label, spark] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(7),
-        Constraint::Length(1),
-        Constraint::Min(0),
-    ])
-    .areas(inner);
+    let [top, bars, label, spark] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(7), Constraint::Length(1), Constraint::Min(0)])
+            .areas(inner);
 
     // Dominant emotion, time in view.
     let (dom, p) = t.dominant();
@@ -137,16 +132,9 @@ pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: 
     )];
     let mut right = format!("in view {}", super::fmt_duration(t.in_view_s()));
     if stale {
-        right.push_str(&format!(
-            "{}lost {:.0} s",
-            theme.dot(),
-            t.unseen_ms(now) as f64 / 1000.0
-        ));
+        right.push_str(&format!("{}lost {:.0} s", theme.dot(), t.unseen_ms(now) as f64 / 1000.0));
     }
-    f.render_widget(
-        Paragraph::new(spread(left, Span::styled(right, theme.dim()), iw)),
-        top,
-    );
+    f.render_widget(Paragraph::new(spread(left, Span::styled(right, theme.dim()), iw)), top);
 
     // The 7 probabilities.
     let bar_w = iw.saturating_sub(LABEL_WIDTH + 1 + PCT_WIDTH);
@@ -164,32 +152,35 @@ pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: 
         .collect();
     f.render_widget(Paragraph::new(lines), bars);
 
+    let span_s = app.history_ms as f64 / 1000.0;
+    let span_text = if span_s >= 120.0 { format!("{:.0} min", span_s / 60.0) } else { format!("{span_s:.0} s") };
+    if app.all_emotions && spark.height >= 2 {
+        // One row per emotion, the most probable first, as many as fit.
+        let label_text = format!("all emotions %{}last {}", theme.dot(), span_text);
+        f.render_widget(Paragraph::new(Line::styled(theme.truncate(&label_text, iw), theme.dim())), label);
+        let mut order = Emotion::ALL;
+        order.sort_by(|a, b| t.smoothed[*b as usize].total_cmp(&t.smoothed[*a as usize]));
+        let n = (spark.height as usize).min(order.len());
+        let rows = Layout::vertical(vec![Constraint::Length(1); n]).split(spark);
+        for (e, row) in order.iter().zip(rows.iter()) {
+            let [name, line] = Layout::horizontal([Constraint::Length(8), Constraint::Min(0)]).areas(*row);
+            let short: String = e.name().chars().take(3).collect();
+            let v = t.smoothed[*e as usize] * 100.0;
+            f.render_widget(Paragraph::new(Line::styled(format!("{short} {v:>3.0}"), color_of(*e))), name);
+            let data = t.series(*e, now, app.history_ms, line.width as usize, app.stale_ms);
+            let sl = Sparkline::default().data(data).max(100).bar_set(theme.bar_set()).style(color_of(*e));
+            f.render_widget(sl, line);
+        }
+        return;
+    }
+
     // Sparkline of the followed emotion.
     let followed = app.spark.resolve(dom);
-    let span_s = app.history_ms as f64 / 1000.0;
-    let span_text = if span_s >= 120.0 {
-        format!("{:.0} min", span_s / 60.0)
-    } else {
-        format!("{span_s:.0} s")
-    };
     let label_text = format!("{} %{}last {}", followed.name(), theme.dot(), span_text);
-    f.render_widget(
-        Paragraph::new(Line::styled(theme.truncate(&label_text, iw), theme.dim())),
-        label,
-    );
+    f.render_widget(Paragraph::new(Line::styled(theme.truncate(&label_text, iw), theme.dim())), label);
     if spark.height > 0 {
-        let data = t.series(
-            followed,
-            now,
-            app.history_ms,
-            spark.width as usize,
-            app.stale_ms,
-        );
-        let sl = Sparkline::default()
-            .data(data)
-            .max(100)
-            .bar_set(theme.bar_set())
-            .style(color_of(followed));
+        let data = t.series(followed, now, app.history_ms, spark.width as usize, app.stale_ms);
+        let sl = Sparkline::default().data(data).max(100).bar_set(theme.bar_set()).style(color_of(followed));
         f.render_widget(sl, spark);
     }
 }

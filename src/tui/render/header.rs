@@ -1,6 +1,7 @@
 //! The header: what is read and where it goes (source, session id, recording flag, model, elapsed time), the
 //! pipeline's health (input and processed FPS, latency p50/p95 in ms, dropped frames, faces now, detection
-//! rate), and the run status (live, paused, ended, error).
+//! rate), and the status line (notices from the engine or about the user's requests, paused, live, ended,
+//! error).
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -36,45 +37,29 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         *used += t.chars().count();
         spans.push(Span::styled(t, style));
     };
-    push(
-        &mut left,
-        app.info.source.clone(),
-        Style::default().add_modifier(Modifier::BOLD),
-        &mut used,
-    );
+    // The recording state first: it must survive any truncation.
+    if app.recording {
+        push(
+            &mut left,
+            format!(" {} REC ", theme.rec_mark()),
+            theme.error().add_modifier(Modifier::REVERSED),
+            &mut used,
+        );
+    } else {
+        push(&mut left, "not recording".to_string(), theme.warn(), &mut used);
+    }
+    push(&mut left, " ".to_string(), Style::default(), &mut used);
+    push(&mut left, app.info.source.clone(), Style::default().add_modifier(Modifier::BOLD), &mut used);
     let session = match &app.info.session_id {
         Some(id) => format!("{}session {id}", theme.dot()),
         None => format!("{}no session", theme.dot()),
     };
     push(&mut left, session, theme.dim(), &mut used);
-    if app.info.recording {
-        push(
-            &mut left,
-            format!("{}{} REC", theme.dot(), theme.rec_mark()),
-            theme.error(),
-            &mut used,
-        );
-    } else {
-        push(
-            &mut left,
-            format!("{}not recording", theme.dot()),
-            theme.dim(),
-            &mut used,
-        );
-    }
     if !app.info.model.is_empty() {
-        push(
-            &mut left,
-            format!("{}model {}", theme.dot(), app.info.model),
-            theme.dim(),
-            &mut used,
-        );
+        push(&mut left, format!("{}model {}", theme.dot(), app.info.model), theme.dim(), &mut used);
     }
     f.render_widget(Paragraph::new(Line::from(left)), rows[0]);
-    f.render_widget(
-        Paragraph::new(Line::styled(elapsed, theme.dim()).right_aligned()),
-        rows[0],
-    );
+    f.render_widget(Paragraph::new(Line::styled(elapsed, theme.dim()).right_aligned()), rows[0]);
 
     // Row 2: health figures, in the most detailed form that fits.
     let faces = snap.last_frame.as_ref().map_or(0, |fr| fr.faces);
@@ -86,11 +71,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // Row 3: status.
     let mut status: Vec<Span> = vec![Span::raw(" ")];
+    if let Some(n) = &app.notice {
+        let style = if n.error { theme.error() } else { theme.ok() };
+        let text = theme.truncate(n.text.lines().next().unwrap_or(""), w.saturating_sub(2));
+        status.push(Span::styled(text, style.add_modifier(Modifier::REVERSED)));
+        status.push(Span::raw("  "));
+    }
     if app.paused() {
-        status.push(Span::styled(
-            " PAUSED (space resumes) ",
-            theme.warn().add_modifier(Modifier::REVERSED),
-        ));
+        status.push(Span::styled(" PAUSED (space resumes) ", theme.warn().add_modifier(Modifier::REVERSED)));
         status.push(Span::raw(" "));
     }
     let frame_facts = |fr: &crate::tui::app::FrameInfo| {
@@ -110,32 +98,20 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         None => match &snap.last_frame {
             None => status.push(Span::styled("waiting for the first frame", theme.dim())),
             Some(fr) => {
-                status.push(Span::styled(
-                    format!("{} live", theme.rec_mark()),
-                    theme.ok(),
-                ));
-                status.push(Span::styled(
-                    format!("{}{}", theme.dot(), frame_facts(fr)),
-                    theme.dim(),
-                ));
+                status.push(Span::styled(format!("{} live", theme.rec_mark()), theme.ok()));
+                status.push(Span::styled(format!("{}{}", theme.dot(), frame_facts(fr)), theme.dim()));
             }
         },
         Some(Ok(())) => {
             status.push(Span::styled("source ended", theme.warn()));
             let n = app.live.stats.frames_processed;
-            status.push(Span::styled(
-                format!(" after {n} frames{}press q to quit", theme.dot()),
-                theme.dim(),
-            ));
+            status.push(Span::styled(format!(" after {n} frames{}press q to quit", theme.dot()), theme.dim()));
         }
         Some(Err(msg)) => {
             status.push(Span::styled("error: ", theme.error()));
             let used: usize = status.iter().map(|s| s.width()).sum();
             let one_line = msg.lines().next().unwrap_or("").to_string();
-            status.push(Span::styled(
-                theme.truncate(&one_line, w.saturating_sub(used)),
-                theme.error(),
-            ));
+            status.push(Span::styled(theme.truncate(&one_line, w.saturating_sub(used)), theme.error()));
         }
     }
     f.render_widget(Paragraph::new(Line::from(status)), rows[2]);
@@ -144,26 +120,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// The health line: `level` 0 with full labels, 1 with short ones, 2 with the fewest characters.
 fn health_line(st: &PipelineStats, faces: usize, theme: &Theme, level: u8) -> Line<'static> {
     let sep = if level < 2 { theme.sep() } else { "  " };
-    let drop_pct = if st.frames_in > 0 {
-        100.0 * st.frames_dropped as f64 / st.frames_in as f64
-    } else {
-        0.0
-    };
-    let drop_style = if st.frames_dropped > 0 {
-        theme.warn()
-    } else {
-        Style::default()
-    };
+    let drop_pct = if st.frames_in > 0 { 100.0 * st.frames_dropped as f64 / st.frames_in as f64 } else { 0.0 };
+    let drop_style = if st.frames_dropped > 0 { theme.warn() } else { Style::default() };
     let (l_in, l_proc, l_lat, l_drop, l_det) = if level == 0 {
         ("in ", " processed ", "latency ", "dropped ", "detection ")
     } else {
         ("in ", " proc ", "", "drop ", "det ")
     };
-    let drop = if level < 2 {
-        format!("{} ({drop_pct:.1}%)", st.frames_dropped)
-    } else {
-        st.frames_dropped.to_string()
-    };
+    let drop =
+        if level < 2 { format!("{} ({drop_pct:.1}%)", st.frames_dropped) } else { st.frames_dropped.to_string() };
     let num = Style::default().add_modifier(Modifier::BOLD);
     let d = theme.dim();
     Line::from(vec![

@@ -2,15 +2,19 @@
 //!
 //! | module | widget |
 //! | --- | --- |
-//! | [`header`] | source, session, recording flag, elapsed time, pipeline health, run status |
-//! | [`face_panel`] | one panel per tracked face: dominant emotion, 7 bars, sparkline |
-//! | [`footer`] | key hints, hidden faces, page |
+//! | [`header`] | source, session, recording flag, elapsed time, pipeline health, status line with notices |
+//! | [`class_strip`] | share of faces in each emotion, now and over the last `class_window_s` |
+//! | [`face_panel`] | one panel per tracked face: name, dominant emotion, 7 bars, sparkline(s), selection |
+//! | [`preview`] | the newest frame in half-blocks (or an ASCII gray ramp) with the face boxes |
+//! | [`footer`] | key hints, hidden faces, page; or the text prompt |
 //! | [`help`] | the key overlay |
 
+pub mod class_strip;
 pub mod face_panel;
 pub mod footer;
 pub mod header;
 pub mod help;
+pub mod preview;
 
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -33,40 +37,69 @@ const IDEAL_ASPECT: f64 = 2.5;
 /// [`MIN_PANEL_WIDTH`] x [`MIN_PANEL_HEIGHT`], the others on further pages):
 ///
 /// ```text
-///  emotrace WolfgangLanger_Pexels.mp4 - session 01J9ZQ4K7M - * REC   elapsed 1:07
+///  emotrace  * REC  WolfgangLanger_Pexels.mp4 - session 01J9ZQ4K7M   elapsed 1:07
 ///  FPS in 25.0 proc 23.7  p50 34 p95 59 ms  drop 83  faces 1  det 100%
 ///  * live - frame 1679 - 640x360 - 1 detected - 36 ms
-/// + Face 1 ------------------- 96x104 px ++ Face 2 (lost) ------------ 96x104 px +
-/// |DISGUST 53%               in view 1:07||FEAR 59%       in view 1:03 - lost 3 s|
-/// |angry    ##                         7%||angry    ##                         7%|
-/// |disgust  #############             53%||disgust  #                          2%|
-/// |fear     #                          5%||fear     ##############            59%|
-/// |happy    ##                        10%||happy    ##                         9%|
-/// |sad      ##                         7%||sad      ##                         7%|
-/// |surprise #                          5%||surprise #                          5%|
-/// |neutral  ###                       12%||neutral  ###                       11%|
-/// |disgust % - last 60 s                 ||fear % - last 60 s                    |
-/// |                                      ||                                      |
-/// |- :: -..- :: -..- .: -. - .- :. -..- :||- :: -..- .: -. - .- -. -..- :: -..-::|
-/// |######################################||######################################|
-/// |######################################||######################################|
-/// +--------------------------------------++--------------------------------------+
-///  q quit  space pause  e trend: dominant  <-/-> page  ? help    +3 more - page 1/3
+///  now 1 face  ang   0% dis 100% fea   0% hap   0% sad   0% sur   0% neu   0%
+///  last 2 min  ang   0% dis  51% fea  49% hap   0% sad   0% sur   0% neu   0%
+/// # >Face 1 ================== 96x104 px #+ Face 2 (lost) ------------ 96x104 px +
+/// #DISGUST 53%               in view 1:07#|FEAR 59%       in view 1:03 - lost 3 s|
+/// #angry    ##                         7%#|angry    ##                         7%|
+/// #disgust  #############             53%#|disgust  #                          2%|
+/// #fear     #                          5%#|fear     ##############            59%|
+/// #happy    ##                        10%#|happy    ##                         9%|
+/// #sad      ##                         7%#|sad      ##                         7%|
+/// #surprise #                          5%#|surprise #                          5%|
+/// #neutral  ###                       12%#|neutral  ###                       11%|
+/// #disgust % - last 60 s                 #|fear % - last 60 s                    |
+/// #                                      #|                                      |
+/// #. .. .  . .. .  .  . .  .  . .  .  . .#|. .. .  .  . .  .  . .  .  . .. .  ...|
+/// ########################################|######################################|
+/// ########################################|######################################|
+/// #======================================#+--------------------------------------+
+///  q quit  ? help  m marker  l name  r stop rec  space pause  e trend: dominant
 /// ```
+///
+/// Under the header, the class strip ([`class_strip`]) takes 2 rows when the body keeps room for a panel; the
+/// preview ([`preview`], key `v`) takes the right part of the body (or its top on narrow terminals).
 pub fn draw(f: &mut Frame, app: &mut App, theme: &Theme) {
     let area = f.area();
-    let [head, body, foot] = Layout::vertical([
-        Constraint::Length(header::HEIGHT),
-        Constraint::Min(0),
-        Constraint::Length(footer::HEIGHT),
-    ])
-    .areas(area);
+    let [head, rest, foot] =
+        Layout::vertical([Constraint::Length(header::HEIGHT), Constraint::Min(0), Constraint::Length(footer::HEIGHT)])
+            .areas(area);
 
     header::render(f, head, app, theme);
-    let faces = face_panel::render_grid(f, body, app, theme);
+    let body = if rest.height >= MIN_PANEL_HEIGHT + class_strip::HEIGHT {
+        let [strip, body] = Layout::vertical([Constraint::Length(class_strip::HEIGHT), Constraint::Min(0)]).areas(rest);
+        class_strip::render(f, strip, app, theme);
+        body
+    } else {
+        rest
+    };
+    let panels = if app.show_preview && body.width > 0 && body.height > 0 {
+        let (iw, ih) = match (&app.view().image, &app.view().last_frame) {
+            (Some(img), _) => (img.width(), img.height()),
+            (None, Some(fr)) => (fr.width, fr.height),
+            (None, None) => (16, 9),
+        };
+        if body.width >= MIN_PANEL_WIDTH + preview::MIN_WIDTH {
+            let pw = preview::width_for(body, iw, ih, MIN_PANEL_WIDTH);
+            let [panels, pv] = Layout::horizontal([Constraint::Min(0), Constraint::Length(pw)]).areas(body);
+            preview::render(f, pv, app, theme);
+            panels
+        } else {
+            let ph = if body.height >= MIN_PANEL_HEIGHT + 5 { body.height - MIN_PANEL_HEIGHT } else { body.height };
+            let [pv, panels] = Layout::vertical([Constraint::Length(ph), Constraint::Min(0)]).areas(body);
+            preview::render(f, pv, app, theme);
+            panels
+        }
+    } else {
+        body
+    };
+    let faces = face_panel::render_grid(f, panels, app, theme);
     footer::render(f, foot, app, theme, &faces);
     if app.show_help {
-        help::render(f, area, theme);
+        help::render(f, area, theme, &app.marker_labels);
     }
 }
 
@@ -120,11 +153,7 @@ pub(crate) fn message(f: &mut Frame, area: Rect, line: Line<'_>) {
         return;
     }
     let y = area.y + area.height / 2;
-    let row = Rect {
-        y,
-        height: 1,
-        ..area
-    };
+    let row = Rect { y, height: 1, ..area };
     f.render_widget(Paragraph::new(line).alignment(Alignment::Center), row);
 }
 

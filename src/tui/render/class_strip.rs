@@ -1,0 +1,113 @@
+//! The class strip: two rows with the share of faces in each emotion, now (faces in view, by their dominant
+//! smoothed emotion) and over the last `class_window_s` of source time (face-frames), so that a room of 20
+//! faces reads at a glance.
+//!
+//! ```text
+//!  now 5 faces   angry  0%  disgust 20%  fear  0%  happy 40%  sad  0%  surprise 20%  neutral 20%
+//!  last 2 min    angry  3%  disgust 18%  fear  2%  happy 41%  sad  5%  surprise 11%  neutral 20%
+//! ```
+//!
+//! The most detailed form that fits is used: with small bars, with full names, or with 3-letter names.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::classify::{Emotion, NUM_EMOTIONS};
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+/// Rows taken by the strip.
+pub const HEIGHT: u16 = 2;
+
+/// Width of the row titles ("now 20 faces", "last 2 min").
+const TITLE_WIDTH: usize = 14;
+
+/// Whole percent of `n` in `total` (0 when `total` is 0).
+pub fn share_pct(n: u64, total: u64) -> u64 {
+    if total == 0 {
+        0
+    } else {
+        (100.0 * n as f64 / total as f64).round() as u64
+    }
+}
+
+/// `s` seconds as "90 s" or "2 min".
+fn span_text(s: f64) -> String {
+    if s >= 120.0 && (s / 60.0).fract() == 0.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s >= 120.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{s:.0} s")
+    }
+}
+
+/// Draws the strip into `area` (2 rows).
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let rows = Layout::vertical([Constraint::Length(1); 2]).split(area);
+    let (now, now_total) = app.class_now();
+    let (recent, recent_total) = app.view().class_recent();
+    let faces = if now_total == 1 { "face".to_string() } else { "faces".to_string() };
+    let titles =
+        [format!("now {now_total} {faces}"), format!("last {}", span_text(app.class_window_ms as f64 / 1000.0))];
+    let data = [(now, now_total), (recent, recent_total)];
+    let w = area.width as usize;
+    let level = (0..3).find(|&lv| line_width(lv) <= w).unwrap_or(2);
+    for ((title, (counts, total)), row) in titles.iter().zip(data).zip(rows.iter()) {
+        f.render_widget(Paragraph::new(line(title, &counts, total, level, theme)), *row);
+    }
+}
+
+/// Characters of one row at detail `level`.
+fn line_width(level: u8) -> usize {
+    let per: usize = match level {
+        0 => 8 + 1 + 6 + 5 + 2,
+        1 => 8 + 5 + 2,
+        _ => 3 + 5 + 1,
+    };
+    1 + TITLE_WIDTH + NUM_EMOTIONS * per
+}
+
+/// One row: the title, then each emotion's share; level 0 with a 6-cell bar, 1 with full names, 2 with 3-letter
+/// names.
+fn line(title: &str, counts: &[u64; NUM_EMOTIONS], total: u64, level: u8, theme: &Theme) -> Line<'static> {
+    let tw = if level == 2 { 12 } else { TITLE_WIDTH };
+    let mut spans = vec![Span::styled(format!(" {:<tw$}", theme.truncate(title, tw)), theme.dim())];
+    let top = (0..NUM_EMOTIONS).max_by_key(|&i| counts[i]).filter(|_| total > 0);
+    for e in Emotion::ALL {
+        let i = e as usize;
+        let p = share_pct(counts[i], total);
+        let name = match level {
+            2 => e.name().chars().take(3).collect::<String>(),
+            _ => format!("{:<8}", e.name()),
+        };
+        let strong = if Some(i) == top { Style::default().add_modifier(Modifier::BOLD) } else { Style::default() };
+        let style = if p == 0 { theme.dim() } else { strong };
+        spans.push(Span::styled(format!("{name} "), style));
+        if level == 0 {
+            spans.push(Span::styled(theme.hbar(p as f32 / 100.0, 6), theme.emotion(e)));
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled(format!("{p:>3}%"), style));
+        spans.push(Span::raw(if level == 2 { " " } else { "  " }));
+    }
+    Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_and_widths() {
+        assert_eq!(share_pct(1, 3), 33);
+        assert_eq!(share_pct(2, 3), 67);
+        assert_eq!(share_pct(0, 0), 0);
+        assert!(line_width(2) <= 80, "{}", line_width(2));
+        assert_eq!(span_text(120.0), "2 min");
+        assert_eq!(span_text(90.0), "90 s");
+    }
+}
