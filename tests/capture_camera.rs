@@ -8,10 +8,7 @@ use emotrace::capture::{list_devices, open, CameraSpec, Input};
 #[cfg(feature = "camera")]
 fn has_video_device() -> bool {
     std::fs::read_dir("/dev")
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .any(|e| e.file_name().to_string_lossy().starts_with("video"))
-        })
+        .map(|d| d.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().starts_with("video")))
         .unwrap_or(false)
 }
 
@@ -21,9 +18,7 @@ fn without_the_feature_cameras_are_a_clear_error() {
     let err = list_devices().expect_err("must fail");
     assert!(matches!(err, CaptureError::Camera(_)));
     assert!(err.to_string().contains("--features camera"), "{err}");
-    let err = open(&Input::Camera(CameraSpec::default()))
-        .err()
-        .expect("must fail");
+    let err = open(&Input::Camera(CameraSpec::default())).err().expect("must fail");
     assert!(err.to_string().contains("--features camera"), "{err}");
 }
 
@@ -33,15 +28,9 @@ fn no_camera_is_one_clear_sentence() {
     if cfg!(target_os = "linux") && !has_video_device() {
         let err = list_devices().expect_err("must fail without /dev/video*");
         assert_eq!(err.to_string(), emotrace::capture::NO_CAMERA);
-        let err = open(&Input::Camera(CameraSpec::default()))
-            .err()
-            .expect("must fail");
+        let err = open(&Input::Camera(CameraSpec::default())).err().expect("must fail");
         assert_eq!(err.to_string(), emotrace::capture::NO_CAMERA);
-        let spec = CameraSpec {
-            index: Some(3),
-            width: Some(320),
-            ..Default::default()
-        };
+        let spec = CameraSpec { index: Some(3), width: Some(320), ..Default::default() };
         let err = open(&Input::Camera(spec)).err().expect("must fail");
         assert_eq!(err.to_string(), emotrace::capture::NO_CAMERA);
     }
@@ -61,10 +50,7 @@ fn a_present_camera_lists_and_gives_rgb_frames() {
         }
     };
     assert!(!devices.is_empty());
-    let spec = CameraSpec {
-        index: Some(devices[0].index),
-        ..Default::default()
-    };
+    let spec = CameraSpec { index: Some(devices[0].index), ..Default::default() };
     let mut source = match open(&Input::Camera(spec)) {
         Ok(s) => s,
         Err(e) => {
@@ -73,17 +59,8 @@ fn a_present_camera_lists_and_gives_rgb_frames() {
         }
     };
     assert!(source.info().is_live());
-    let a = source
-        .next_frame()
-        .expect("frame")
-        .expect("camera never ends");
-    let b = source
-        .next_frame()
-        .expect("frame")
-        .expect("camera never ends");
-    assert_eq!(
-        a.image.dimensions(),
-        (source.info().width, source.info().height)
-    );
+    let a = source.next_frame().expect("frame").expect("camera never ends");
+    let b = source.next_frame().expect("frame").expect("camera never ends");
+    assert_eq!(a.image.dimensions(), (source.info().width, source.info().height));
     assert!(b.index > a.index && b.timestamp_ms >= a.timestamp_ms);
 }

@@ -29,45 +29,22 @@ fn check_video(name: &str, frames: usize, width: u32, height: u32, fps: f64) {
     let mut source = VideoSource::open(&media(name)).expect("open");
     let info = source.info().clone();
     assert_eq!(info.kind, SourceKind::Video);
-    assert_eq!(
-        (info.width, info.height),
-        (width, height),
-        "{name}: info size"
-    );
-    assert_eq!(
-        info.frame_count,
-        Some(frames as u64),
-        "{name}: info frame_count"
-    );
+    assert_eq!((info.width, info.height), (width, height), "{name}: info size");
+    assert_eq!(info.frame_count, Some(frames as u64), "{name}: info frame_count");
     let info_fps = info.fps.expect("fps");
-    assert!(
-        (info_fps - fps).abs() < 0.01,
-        "{name}: fps {info_fps}, want {fps}"
-    );
+    assert!((info_fps - fps).abs() < 0.01, "{name}: fps {info_fps}, want {fps}");
     let (sizes, stamps) = read_all(&mut source);
     assert_eq!(sizes.len(), frames, "{name}: frames decoded");
-    assert!(
-        sizes.iter().all(|&s| s == (width, height)),
-        "{name}: frame sizes"
-    );
+    assert!(sizes.iter().all(|&s| s == (width, height)), "{name}: frame sizes");
     assert_eq!(stamps[0], 0, "{name}: first timestamp");
     let period = 1000.0 / fps;
     for (i, w) in stamps.windows(2).enumerate() {
-        assert!(
-            w[1] > w[0],
-            "{name}: timestamps not increasing at {i}: {w:?}"
-        );
+        assert!(w[1] > w[0], "{name}: timestamps not increasing at {i}: {w:?}");
         let step = (w[1] - w[0]) as f64;
-        assert!(
-            (step - period).abs() <= 1.0,
-            "{name}: step {step} ms at frame {i}, want about {period:.1}"
-        );
+        assert!((step - period).abs() <= 1.0, "{name}: step {step} ms at frame {i}, want about {period:.1}");
     }
     let last = *stamps.last().unwrap() as f64;
-    assert!(
-        (last - (frames - 1) as f64 * period).abs() <= 1.0,
-        "{name}: last timestamp {last}"
-    );
+    assert!((last - (frames - 1) as f64 * period).abs() <= 1.0, "{name}: last timestamp {last}");
     // After the end, the source stays ended.
     assert!(source.next_frame().expect("after end").is_none());
 }
@@ -108,42 +85,19 @@ fn decoded_frames_are_not_blank_and_change() {
         let n = px.len() as f64;
         let mean = px.iter().map(|&v| v as f64).sum::<f64>() / n;
         let var = px.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
-        assert!(
-            var > 100.0,
-            "frame {} looks blank: mean {mean:.1}, variance {var:.1}",
-            frame.index
-        );
-        assert!(
-            mean > 20.0 && mean < 235.0,
-            "frame {} mean {mean:.1}",
-            frame.index
-        );
+        assert!(var > 100.0, "frame {} looks blank: mean {mean:.1}, variance {var:.1}", frame.index);
+        assert!(mean > 20.0 && mean < 235.0, "frame {} mean {mean:.1}", frame.index);
     }
-    let diff = first
-        .image
-        .as_raw()
-        .iter()
-        .zip(later.image.as_raw())
-        .filter(|(a, b)| a.abs_diff(**b) > 16)
-        .count();
-    assert!(
-        diff > 1000,
-        "frames 0 and 100 are nearly identical ({diff} differing values)"
-    );
+    let diff = first.image.as_raw().iter().zip(later.image.as_raw()).filter(|(a, b)| a.abs_diff(**b) > 16).count();
+    assert!(diff > 1000, "frames 0 and 100 are nearly identical ({diff} differing values)");
 }
 
 fn assert_error_names(err: &CaptureError, path: &Path, words: &[&str]) {
     let msg = err.to_string();
     assert!(!msg.contains('\n'), "message is not one line: {msg:?}");
-    assert!(
-        msg.contains(&path.display().to_string()),
-        "message does not name the path: {msg}"
-    );
+    assert!(msg.contains(&path.display().to_string()), "message does not name the path: {msg}");
     for w in words {
-        assert!(
-            msg.to_lowercase().contains(&w.to_lowercase()),
-            "message lacks {w:?}: {msg}"
-        );
+        assert!(msg.to_lowercase().contains(&w.to_lowercase()), "message lacks {w:?}: {msg}");
     }
 }
 
@@ -190,13 +144,8 @@ fn truncated_mp4_is_an_error() {
     for cut in [full.len() / 2, 12_000, 5_000, full.len() - 1] {
         let path = dir.path().join(format!("cut_{cut}.mp4"));
         std::fs::write(&path, &full[..cut]).unwrap();
-        let err = VideoSource::open(&path)
-            .err()
-            .unwrap_or_else(|| panic!("cut at {cut} must fail"));
-        assert!(
-            matches!(err, CaptureError::Corrupt { .. }),
-            "cut at {cut}: {err:?}"
-        );
+        let err = VideoSource::open(&path).err().unwrap_or_else(|| panic!("cut at {cut} must fail"));
+        assert!(matches!(err, CaptureError::Corrupt { .. }), "cut at {cut}: {err:?}");
         assert_error_names(&err, &path, &["truncated"]);
     }
     // single_face.mp4 has its index at the end: a cut loses the index.
@@ -264,10 +213,7 @@ fn decode_throughput() {
     let fps = n as f64 / secs;
     eprintln!("decode throughput: {n} frames of 640x360 in {secs:.3} s = {fps:.0} frames/s (open included)");
     if !cfg!(debug_assertions) {
-        assert!(
-            fps > 40.0,
-            "decoding is slower than the 40 FPS app target: {fps:.1}"
-        );
+        assert!(fps > 40.0, "decoding is slower than the 40 FPS app target: {fps:.1}");
     }
 }
 
@@ -291,16 +237,9 @@ fn frames_match_ffmpeg() {
         while let Some(frame) = source.next_frame().unwrap() {
             let ours = frame.image.as_raw();
             let theirs = reference[n];
-            let mad = ours
-                .iter()
-                .zip(theirs)
-                .map(|(a, b)| a.abs_diff(*b) as u64)
-                .sum::<u64>() as f64
-                / ours.len() as f64;
-            assert!(
-                mad < 3.0,
-                "{name}: frame {n} differs from ffmpeg's (mean abs diff {mad:.2})"
-            );
+            let mad =
+                ours.iter().zip(theirs).map(|(a, b)| a.abs_diff(*b) as u64).sum::<u64>() as f64 / ours.len() as f64;
+            assert!(mad < 3.0, "{name}: frame {n} differs from ffmpeg's (mean abs diff {mad:.2})");
             n += 1;
         }
         assert_eq!(n, reference.len(), "{name}: frame count vs ffmpeg");

@@ -11,14 +11,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use nokhwa::pixel_format::RgbFormat;
-use nokhwa::utils::{
-    ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType,
-};
+use nokhwa::utils::{ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType};
 use nokhwa::{Buffer, Camera};
 
 use super::{
-    CameraSpec, CaptureError, DeviceFormat, DeviceInfo, Frame, FrameSource, SourceInfo, SourceKind,
-    NO_CAMERA,
+    CameraSpec, CaptureError, DeviceFormat, DeviceInfo, Frame, FrameSource, SourceInfo, SourceKind, NO_CAMERA,
 };
 
 /// Format asked for when [`CameraSpec`] leaves it open: 640x480 pixels at 30 frames per second (the closest
@@ -34,11 +31,7 @@ const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 fn any_camera_device() -> bool {
     if cfg!(target_os = "linux") {
         std::fs::read_dir("/dev")
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .any(|e| e.file_name().to_string_lossy().starts_with("video"))
-            })
+            .map(|entries| entries.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().starts_with("video")))
             .unwrap_or(false)
     } else {
         true
@@ -46,11 +39,7 @@ fn any_camera_device() -> bool {
 }
 
 fn camera_error(what: &str, e: impl std::fmt::Display) -> CaptureError {
-    let reason = e
-        .to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let reason = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
     CaptureError::Camera(format!("{what}: {reason}"))
 }
 
@@ -65,12 +54,7 @@ pub fn list_devices() -> Result<Vec<DeviceInfo>, CaptureError> {
         .into_iter()
         .map(|(index, name, description)| {
             let formats = query_formats(index).unwrap_or_default();
-            DeviceInfo {
-                index,
-                name,
-                description,
-                formats,
-            }
+            DeviceInfo { index, name, description, formats }
         })
         .collect())
 }
@@ -80,8 +64,7 @@ fn query_cameras() -> Result<Vec<(u32, String, String)>, CaptureError> {
     if !any_camera_device() {
         return Err(CaptureError::Camera(NO_CAMERA.into()));
     }
-    let infos =
-        nokhwa::query(ApiBackend::Auto).map_err(|e| camera_error("cannot list cameras", e))?;
+    let infos = nokhwa::query(ApiBackend::Auto).map_err(|e| camera_error("cannot list cameras", e))?;
     let cameras: Vec<(u32, String, String)> = infos
         .iter()
         .enumerate()
@@ -99,8 +82,7 @@ fn query_cameras() -> Result<Vec<(u32, String, String)>, CaptureError> {
 /// Formats camera `index` offers, sorted by size then rate. Opens the camera briefly.
 fn query_formats(index: u32) -> Result<Vec<DeviceFormat>, CaptureError> {
     let request = RequestedFormat::new::<RgbFormat>(RequestedFormatType::None);
-    let mut camera =
-        Camera::new(CameraIndex::Index(index), request).map_err(|e| camera_error("open", e))?;
+    let mut camera = Camera::new(CameraIndex::Index(index), request).map_err(|e| camera_error("open", e))?;
     let mut formats: Vec<DeviceFormat> = camera
         .compatible_camera_formats()
         .map_err(|e| camera_error("formats", e))?
@@ -151,34 +133,17 @@ impl CameraSource {
     /// the reason when no camera matches, it cannot be opened (busy, permission) or starts no stream.
     pub fn open(spec: &CameraSpec) -> Result<Self, CaptureError> {
         let cameras = query_cameras()?;
-        let listing = || {
-            cameras
-                .iter()
-                .map(|(i, n, _)| format!("{i}: {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let listing = || cameras.iter().map(|(i, n, _)| format!("{i}: {n}")).collect::<Vec<_>>().join(", ");
         let chosen = if let Some(index) = spec.index {
             cameras
                 .iter()
                 .find(|(i, _, _)| *i == index)
-                .ok_or_else(|| {
-                    CaptureError::Camera(format!(
-                        "no camera with index {index}; cameras: {}",
-                        listing()
-                    ))
-                })?
+                .ok_or_else(|| CaptureError::Camera(format!("no camera with index {index}; cameras: {}", listing())))?
         } else if let Some(name) = &spec.name {
             let wanted = name.to_lowercase();
-            cameras
-                .iter()
-                .find(|(_, n, _)| n.to_lowercase().contains(&wanted))
-                .ok_or_else(|| {
-                    CaptureError::Camera(format!(
-                        "no camera whose name contains '{name}'; cameras: {}",
-                        listing()
-                    ))
-                })?
+            cameras.iter().find(|(_, n, _)| n.to_lowercase().contains(&wanted)).ok_or_else(|| {
+                CaptureError::Camera(format!("no camera whose name contains '{name}'; cameras: {}", listing()))
+            })?
         } else {
             &cameras[0]
         };
@@ -191,10 +156,7 @@ impl CameraSource {
         );
 
         let shared = Arc::new(Shared {
-            slot: Mutex::new(Slot {
-                frame: None,
-                error: None,
-            }),
+            slot: Mutex::new(Slot { frame: None, error: None }),
             ready: Condvar::new(),
             stop: AtomicBool::new(false),
         });
@@ -209,15 +171,11 @@ impl CameraSource {
             Ok(Ok(format)) => format,
             Ok(Err(reason)) => {
                 let _ = thread.join();
-                return Err(CaptureError::Camera(format!(
-                    "camera {index} ({name}): {reason}"
-                )));
+                return Err(CaptureError::Camera(format!("camera {index} ({name}): {reason}")));
             }
             Err(_) => {
                 let _ = thread.join();
-                return Err(CaptureError::Camera(format!(
-                    "camera {index} ({name}): the camera thread stopped"
-                )));
+                return Err(CaptureError::Camera(format!("camera {index} ({name}): the camera thread stopped")));
             }
         };
         let info = SourceInfo {
@@ -228,12 +186,7 @@ impl CameraSource {
             fps: Some(f64::from(granted.frame_rate())),
             frame_count: None,
         };
-        Ok(Self {
-            info,
-            shared,
-            opened_at,
-            thread: Some(thread),
-        })
+        Ok(Self { info, shared, opened_at, thread: Some(thread) })
     }
 }
 
@@ -298,10 +251,7 @@ impl FrameSource for CameraSource {
                 break frame;
             }
             if let Some(reason) = &slot.error {
-                return Err(CaptureError::Camera(format!(
-                    "{}: {reason}",
-                    self.info.name
-                )));
+                return Err(CaptureError::Camera(format!("{}: {reason}", self.info.name)));
             }
             let now = Instant::now();
             if now >= deadline {
@@ -311,32 +261,17 @@ impl FrameSource for CameraSource {
                     FRAME_TIMEOUT.as_secs()
                 )));
             }
-            slot = self
-                .shared
-                .ready
-                .wait_timeout(slot, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            slot = self.shared.ready.wait_timeout(slot, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
         };
         drop(slot);
-        let decoded = buffer.decode_image::<RgbFormat>().map_err(|e| {
-            camera_error(
-                &format!("{}: cannot convert a frame to RGB", self.info.name),
-                e,
-            )
-        })?;
+        let decoded = buffer
+            .decode_image::<RgbFormat>()
+            .map_err(|e| camera_error(&format!("{}: cannot convert a frame to RGB", self.info.name), e))?;
         let (width, height) = decoded.dimensions();
         let image = image::RgbImage::from_raw(width, height, decoded.into_raw())
             .ok_or_else(|| CaptureError::Camera(format!("{}: bad frame size", self.info.name)))?;
-        let timestamp_ms = captured_at
-            .saturating_duration_since(self.opened_at)
-            .as_millis() as u64;
-        Ok(Some(Frame {
-            index,
-            timestamp_ms,
-            captured_at,
-            image,
-        }))
+        let timestamp_ms = captured_at.saturating_duration_since(self.opened_at).as_millis() as u64;
+        Ok(Some(Frame { index, timestamp_ms, captured_at, image }))
     }
 }
 

@@ -171,18 +171,12 @@ pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
     match input {
         Input::Path(path) => {
             let shown = path.display().to_string();
-            let meta = std::fs::metadata(path).map_err(|e| CaptureError::Unreadable {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })?;
+            let meta = std::fs::metadata(path)
+                .map_err(|e| CaptureError::Unreadable { path: shown.clone(), reason: e.to_string() })?;
             if meta.is_dir() {
                 return Ok(Box::new(images::ImageSource::open_folder(path)?));
             }
-            let ext = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(|e| e.to_ascii_lowercase())
-                .unwrap_or_default();
+            let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
             match ext.as_str() {
                 "jpg" | "jpeg" | "png" => Ok(Box::new(images::ImageSource::open_file(path)?)),
                 "mp4" | "mov" | "m4v" => Ok(Box::new(video::VideoSource::open(path)?)),

@@ -23,10 +23,8 @@ use re_mp4::{Mp4, StsdBoxContent};
 use super::{CaptureError, Frame, FrameSource, SourceInfo, SourceKind};
 
 /// Top-level box types that may start an ISO-BMFF (MP4/MOV) file.
-const FIRST_BOX_TYPES: &[&[u8; 4]] = &[
-    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid", b"styp", b"sidx",
-    b"moof", b"meta",
-];
+const FIRST_BOX_TYPES: &[&[u8; 4]] =
+    &[b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid", b"styp", b"sidx", b"moof", b"meta"];
 
 /// Largest frame we accept, in pixels per side (guards allocations against corrupt headers).
 const MAX_SIDE_PX: u32 = 16_384;
@@ -71,25 +69,16 @@ pub struct VideoSource {
 }
 
 fn unsupported(shown: &str, reason: impl Into<String>) -> CaptureError {
-    CaptureError::Unsupported {
-        path: shown.to_string(),
-        reason: reason.into(),
-    }
+    CaptureError::Unsupported { path: shown.to_string(), reason: reason.into() }
 }
 
 fn corrupt(shown: &str, reason: impl Into<String>) -> CaptureError {
-    CaptureError::Corrupt {
-        path: shown.to_string(),
-        reason: reason.into(),
-    }
+    CaptureError::Corrupt { path: shown.to_string(), reason: reason.into() }
 }
 
 /// Makes a message safe for a one-line error (no line breaks).
 fn one_line(s: impl std::fmt::Display) -> String {
-    s.to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    s.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Walks the top-level boxes of the file. Rejects files that are not ISO-BMFF, whose boxes run past the end of
@@ -99,67 +88,41 @@ fn check_top_level_boxes(file: &mut File, len: u64, shown: &str) -> Result<(), C
     let mut saw_moov = false;
     let mut first = true;
     if len == 0 {
-        return Err(unsupported(
-            shown,
-            "not an MP4/MOV file (the file is empty)",
-        ));
+        return Err(unsupported(shown, "not an MP4/MOV file (the file is empty)"));
     }
     while pos < len {
-        let not_mp4 = || {
-            unsupported(
-                shown,
-                "not an MP4/MOV file (it does not start with an MP4 box such as 'ftyp')",
-            )
-        };
+        let not_mp4 = || unsupported(shown, "not an MP4/MOV file (it does not start with an MP4 box such as 'ftyp')");
         if len - pos < 8 {
             return Err(if first {
                 not_mp4()
             } else {
-                corrupt(
-                    shown,
-                    format!("file is truncated: it ends inside a box header at byte {pos}"),
-                )
+                corrupt(shown, format!("file is truncated: it ends inside a box header at byte {pos}"))
             });
         }
         let mut header = [0u8; 16];
         file.seek(SeekFrom::Start(pos))
             .and_then(|_| file.read_exact(&mut header[..8]))
-            .map_err(|e| CaptureError::Unreadable {
-                path: shown.to_string(),
-                reason: one_line(e),
-            })?;
+            .map_err(|e| CaptureError::Unreadable { path: shown.to_string(), reason: one_line(e) })?;
         let size32 = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
         let kind: [u8; 4] = [header[4], header[5], header[6], header[7]];
         if first && !FIRST_BOX_TYPES.contains(&&kind) {
             return Err(not_mp4());
         }
         if !kind.iter().all(|b| (0x20..0x7f).contains(b)) {
-            return Err(corrupt(
-                shown,
-                format!("damaged MP4 structure: no valid box at byte {pos}"),
-            ));
+            return Err(corrupt(shown, format!("damaged MP4 structure: no valid box at byte {pos}")));
         }
         let name = String::from_utf8_lossy(&kind).into_owned();
         let size = match size32 {
             0 => len - pos,
             1 => {
                 if len - pos < 16 {
-                    return Err(corrupt(
-                        shown,
-                        format!("file is truncated: it ends inside the '{name}' box header"),
-                    ));
+                    return Err(corrupt(shown, format!("file is truncated: it ends inside the '{name}' box header")));
                 }
                 file.read_exact(&mut header[8..16])
-                    .map_err(|e| CaptureError::Unreadable {
-                        path: shown.to_string(),
-                        reason: one_line(e),
-                    })?;
+                    .map_err(|e| CaptureError::Unreadable { path: shown.to_string(), reason: one_line(e) })?;
                 let large = u64::from_be_bytes(header[8..16].try_into().unwrap_or([0; 8]));
                 if large < 16 {
-                    return Err(corrupt(
-                        shown,
-                        format!("damaged MP4 structure: bad size of the '{name}' box"),
-                    ));
+                    return Err(corrupt(shown, format!("damaged MP4 structure: bad size of the '{name}' box")));
                 }
                 large
             }
@@ -167,12 +130,7 @@ fn check_top_level_boxes(file: &mut File, len: u64, shown: &str) -> Result<(), C
                 return Err(if first {
                     not_mp4()
                 } else {
-                    corrupt(
-                        shown,
-                        format!(
-                            "damaged MP4 structure: bad size of the '{name}' box at byte {pos}"
-                        ),
-                    )
+                    corrupt(shown, format!("damaged MP4 structure: bad size of the '{name}' box at byte {pos}"))
                 });
             }
             s => u64::from(s),
@@ -204,23 +162,13 @@ fn check_top_level_boxes(file: &mut File, len: u64, shown: &str) -> Result<(), C
 fn parse_mp4(bytes_reader: &mut File, len: u64, shown: &str) -> Result<Mp4, CaptureError> {
     bytes_reader
         .seek(SeekFrom::Start(0))
-        .map_err(|e| CaptureError::Unreadable {
-            path: shown.to_string(),
-            reason: one_line(e),
-        })?;
+        .map_err(|e| CaptureError::Unreadable { path: shown.to_string(), reason: one_line(e) })?;
     let mut reader = std::io::BufReader::new(bytes_reader);
-    let parsed =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Mp4::read(&mut reader, len)));
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Mp4::read(&mut reader, len)));
     match parsed {
         Ok(Ok(mp4)) => Ok(mp4),
-        Ok(Err(e)) => Err(corrupt(
-            shown,
-            format!("damaged MP4/MOV index: {}", one_line(e)),
-        )),
-        Err(_) => Err(corrupt(
-            shown,
-            "damaged MP4/MOV index (inconsistent sample tables)",
-        )),
+        Ok(Err(e)) => Err(corrupt(shown, format!("damaged MP4/MOV index: {}", one_line(e)))),
+        Err(_) => Err(corrupt(shown, "damaged MP4/MOV index (inconsistent sample tables)")),
     }
 }
 
@@ -262,8 +210,7 @@ fn presentation_times(
         let duration = if segment == 0 || movie_timescale == 0 {
             i64::MAX / 4
         } else {
-            let d = (u128::from(segment) * u128::from(media_timescale)
-                / u128::from(movie_timescale)) as i64;
+            let d = (u128::from(segment) * u128::from(media_timescale) / u128::from(movie_timescale)) as i64;
             d.clamp(0, i64::MAX / 4)
         };
         if rate == 1 {
@@ -273,23 +220,12 @@ fn presentation_times(
     }
     if ranges.is_empty() {
         let first = sorted.first().copied().unwrap_or(0);
-        return sorted
-            .iter()
-            .map(|&t| Some(t.saturating_sub(first)))
-            .collect();
+        return sorted.iter().map(|&t| Some(t.saturating_sub(first))).collect();
     }
     // Like FFmpeg, times within an edit count from the first sample presented in it (an edit may start part-way
     // into a frame's duration; that frame is left out and the next one is at the edit's start).
-    let firsts: Vec<i64> = ranges
-        .iter()
-        .map(|&(s, e, _)| {
-            sorted
-                .iter()
-                .copied()
-                .find(|&t| t >= s && t < e)
-                .unwrap_or(s)
-        })
-        .collect();
+    let firsts: Vec<i64> =
+        ranges.iter().map(|&(s, e, _)| sorted.iter().copied().find(|&t| t >= s && t < e).unwrap_or(s)).collect();
     sorted
         .iter()
         .map(|&t| {
@@ -311,9 +247,7 @@ fn avcc_to_annexb(sample: &[u8], length_size: usize, out: &mut Vec<u8>) -> bool 
         if rest.len() < length_size {
             return false;
         }
-        let len = rest[..length_size]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let len = rest[..length_size].iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
         rest = &rest[length_size..];
         if len > rest.len() {
             return false;
@@ -338,10 +272,7 @@ impl VideoSource {
     /// frame cannot be decoded.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         let shown = path.display().to_string();
-        let unreadable = |e: std::io::Error| CaptureError::Unreadable {
-            path: shown.clone(),
-            reason: one_line(e),
-        };
+        let unreadable = |e: std::io::Error| CaptureError::Unreadable { path: shown.clone(), reason: one_line(e) };
         let mut file = File::open(path).map_err(unreadable)?;
         let meta = file.metadata().map_err(unreadable)?;
         if meta.is_dir() {
@@ -368,35 +299,24 @@ impl VideoSource {
             other => {
                 return Err(unsupported(
                     &shown,
-                    format!(
-                        "video codec {} is not supported; only H.264 (avc1) is",
-                        codec_name(other)
-                    ),
+                    format!("video codec {} is not supported; only H.264 (avc1) is", codec_name(other)),
                 ))
             }
         };
         let length_size = usize::from(avc1.avcc.length_size_minus_one & 0x3) + 1;
         if length_size == 3 {
-            return Err(corrupt(
-                &shown,
-                "damaged H.264 configuration (NAL length size 3)",
-            ));
+            return Err(corrupt(&shown, "damaged H.264 configuration (NAL length size 3)"));
         }
-        let track = mp4.tracks().get(&trak.tkhd.track_id).ok_or_else(|| {
-            corrupt(
-                &shown,
-                "damaged MP4/MOV index (video track has no sample table)",
-            )
-        })?;
+        let track = mp4
+            .tracks()
+            .get(&trak.tkhd.track_id)
+            .ok_or_else(|| corrupt(&shown, "damaged MP4/MOV index (video track has no sample table)"))?;
         if track.samples.is_empty() {
             return Err(corrupt(&shown, "the video track has no frames"));
         }
         let media_timescale = track.timescale;
         if media_timescale == 0 {
-            return Err(corrupt(
-                &shown,
-                "damaged MP4/MOV index (video timescale is 0)",
-            ));
+            return Err(corrupt(&shown, "damaged MP4/MOV index (video timescale is 0)"));
         }
 
         // Every sample must lie inside the file; otherwise the file was cut short.
@@ -404,10 +324,9 @@ impl VideoSource {
         for (i, s) in track.samples.iter().enumerate() {
             let end = s.offset.checked_add(s.size);
             match end {
-                Some(end) if end <= len && s.size <= u64::from(u32::MAX) => samples.push(SampleRef {
-                    offset: s.offset,
-                    size: s.size as u32,
-                }),
+                Some(end) if end <= len && s.size <= u64::from(u32::MAX) => {
+                    samples.push(SampleRef { offset: s.offset, size: s.size as u32 })
+                }
                 _ => {
                     return Err(corrupt(
                         &shown,
@@ -429,24 +348,10 @@ impl VideoSource {
         let dts_shift = stbl
             .ctts
             .as_ref()
-            .map(|c| {
-                c.entries
-                    .iter()
-                    .map(|e| -i64::from(e.sample_offset))
-                    .max()
-                    .unwrap_or(0)
-                    .max(0)
-            })
+            .map(|c| c.entries.iter().map(|e| -i64::from(e.sample_offset)).max().unwrap_or(0).max(0))
             .unwrap_or(0);
-        let min_cts = track.samples[0]
-            .decode_timestamp
-            .saturating_neg()
-            .saturating_sub(dts_shift);
-        let cts: Vec<i64> = track
-            .samples
-            .iter()
-            .map(|s| s.composition_timestamp.saturating_add(min_cts))
-            .collect();
+        let min_cts = track.samples[0].decode_timestamp.saturating_neg().saturating_sub(dts_shift);
+        let cts: Vec<i64> = track.samples.iter().map(|s| s.composition_timestamp.saturating_add(min_cts)).collect();
         let edits: Vec<(u64, Option<i64>, i32)> = trak
             .edts
             .as_ref()
@@ -471,17 +376,14 @@ impl VideoSource {
             .iter()
             .map(|p| {
                 p.map(|t| {
-                    ((i128::from(t.max(0)) * 1000 + i128::from(media_timescale / 2))
-                        / i128::from(media_timescale)) as u64
+                    ((i128::from(t.max(0)) * 1000 + i128::from(media_timescale / 2)) / i128::from(media_timescale))
+                        as u64
                 })
             })
             .collect();
         let frame_count = output_pts_ms.iter().filter(|p| p.is_some()).count() as u64;
         if frame_count == 0 {
-            return Err(corrupt(
-                &shown,
-                "the edit list presents no frame of the video track",
-            ));
+            return Err(corrupt(&shown, "the edit list presents no frame of the video track"));
         }
 
         // Nominal rate: the most common sample duration.
@@ -496,36 +398,23 @@ impl VideoSource {
         let width = u32::from(avc1.width);
         let height = u32::from(avc1.height);
         if width == 0 || height == 0 || width > MAX_SIDE_PX || height > MAX_SIDE_PX {
-            return Err(corrupt(
-                &shown,
-                format!("bad frame size {width}x{height} in the video track"),
-            ));
+            return Err(corrupt(&shown, format!("bad frame size {width}x{height} in the video track")));
         }
 
         // The decoder: no flush after each packet, so that it can reorder B-frames into presentation order.
         let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
-        let mut decoder =
-            Decoder::with_api_config(OpenH264API::from_source(), config).map_err(|e| {
-                corrupt(
-                    &shown,
-                    format!("cannot start the H.264 decoder: {}", one_line(e)),
-                )
-            })?;
+        let mut decoder = Decoder::with_api_config(OpenH264API::from_source(), config)
+            .map_err(|e| corrupt(&shown, format!("cannot start the H.264 decoder: {}", one_line(e))))?;
         // Parameter sets from the avcC box.
         let mut params = Vec::new();
-        for nal in avc1
-            .avcc
-            .sequence_parameter_sets
-            .iter()
-            .chain(&avc1.avcc.picture_parameter_sets)
-        {
+        for nal in avc1.avcc.sequence_parameter_sets.iter().chain(&avc1.avcc.picture_parameter_sets) {
             params.extend_from_slice(&[0, 0, 0, 1]);
             params.extend_from_slice(&nal.bytes);
         }
         if !params.is_empty() {
-            decoder.decode(&params).map_err(|e| {
-                corrupt(&shown, format!("bad H.264 parameter sets: {}", one_line(e)))
-            })?;
+            decoder
+                .decode(&params)
+                .map_err(|e| corrupt(&shown, format!("bad H.264 parameter sets: {}", one_line(e))))?;
         }
 
         let mut source = Self {
@@ -568,13 +457,7 @@ impl VideoSource {
                 self.flushed = true;
                 let shown = self.shown.clone();
                 let frames = self.decoder.flush_remaining().map_err(|e| {
-                    corrupt(
-                        &shown,
-                        format!(
-                            "H.264 decode error at the end of the stream: {}",
-                            one_line(e)
-                        ),
-                    )
+                    corrupt(&shown, format!("H.264 decode error at the end of the stream: {}", one_line(e)))
                 })?;
                 let mut images = Vec::with_capacity(frames.len());
                 for yuv in &frames {
@@ -606,10 +489,7 @@ impl VideoSource {
         let s = self.samples[i];
         self.next_sample += 1;
         self.sample_buf.resize(s.size as usize, 0);
-        let read = self
-            .file
-            .seek(SeekFrom::Start(s.offset))
-            .and_then(|_| self.file.read_exact(&mut self.sample_buf));
+        let read = self.file.seek(SeekFrom::Start(s.offset)).and_then(|_| self.file.read_exact(&mut self.sample_buf));
         if let Err(e) = read {
             return Err(corrupt(
                 &self.shown,
@@ -625,11 +505,7 @@ impl VideoSource {
         if !avcc_to_annexb(&self.sample_buf, self.length_size, &mut self.annexb_buf) {
             return Err(corrupt(
                 &self.shown,
-                format!(
-                    "damaged H.264 data in frame {} of {}",
-                    i + 1,
-                    self.samples.len()
-                ),
+                format!("damaged H.264 data in frame {} of {}", i + 1, self.samples.len()),
             ));
         }
         let shown = &self.shown;
@@ -639,12 +515,7 @@ impl VideoSource {
             Err(e) => {
                 return Err(corrupt(
                     shown,
-                    format!(
-                        "H.264 decode error in frame {} of {}: {}",
-                        i + 1,
-                        self.samples.len(),
-                        one_line(e)
-                    ),
+                    format!("H.264 decode error in frame {} of {}: {}", i + 1, self.samples.len(), one_line(e)),
                 ))
             }
         };
@@ -661,10 +532,7 @@ impl VideoSource {
         let Some(&pts) = self.output_pts_ms.get(k) else {
             return Err(corrupt(
                 &self.shown,
-                format!(
-                    "the H.264 decoder produced more frames than the file holds ({})",
-                    self.samples.len()
-                ),
+                format!("the H.264 decoder produced more frames than the file holds ({})", self.samples.len()),
             ));
         };
         let Some(timestamp_ms) = pts else {
@@ -688,21 +556,13 @@ impl VideoSource {
         }
         let index = self.next_index;
         self.next_index += 1;
-        self.pending.push_back(Frame {
-            index,
-            timestamp_ms,
-            captured_at: Instant::now(),
-            image,
-        });
+        self.pending.push_back(Frame { index, timestamp_ms, captured_at: Instant::now(), image });
         Ok(())
     }
 }
 
 /// Converts a decoded I420 picture to RGB8 (BT.601 limited range, SIMD in `openh264`).
-fn yuv_to_rgb(
-    yuv: &openh264::decoder::DecodedYUV<'_>,
-    shown: &str,
-) -> Result<image::RgbImage, CaptureError> {
+fn yuv_to_rgb(yuv: &openh264::decoder::DecodedYUV<'_>, shown: &str) -> Result<image::RgbImage, CaptureError> {
     let (w, h) = yuv.dimensions();
     let (sy, su, sv) = yuv.strides();
     // Guard the conversion's own assertions: sane size, and planes large enough for the strides.
@@ -714,10 +574,7 @@ fn yuv_to_rgb(
         || su < w.div_ceil(2)
         || sv < su
     {
-        return Err(corrupt(
-            shown,
-            format!("the H.264 decoder returned a bad picture ({w}x{h})"),
-        ));
+        return Err(corrupt(shown, format!("the H.264 decoder returned a bad picture ({w}x{h})")));
     }
     let mut rgb = vec![0u8; w * h * 3];
     yuv.write_rgb8(&mut rgb);
@@ -747,11 +604,7 @@ mod tests {
     #[test]
     fn annexb_conversion() {
         let mut out = Vec::new();
-        assert!(avcc_to_annexb(
-            &[0, 0, 0, 2, 0x65, 0x88, 0, 0, 0, 1, 0x41],
-            4,
-            &mut out
-        ));
+        assert!(avcc_to_annexb(&[0, 0, 0, 2, 0x65, 0x88, 0, 0, 0, 1, 0x41], 4, &mut out));
         assert_eq!(out, vec![0, 0, 0, 1, 0x65, 0x88, 0, 0, 0, 1, 0x41]);
         assert!(!avcc_to_annexb(&[0, 0, 0, 9, 0x65], 4, &mut out));
         assert!(!avcc_to_annexb(&[0, 0], 4, &mut out));

@@ -22,7 +22,10 @@ pub fn run(cfg: &Config, store: Option<&Path>, json: bool) -> anyhow::Result<Out
         println!("no sessions in {}", root.display());
         return Ok(Outcome::Done);
     }
-    println!("{:<18} {:<19} {:>9} {:>7} {:>6}  {:<11} source", "session", "started", "duration", "frames", "faces", "status");
+    println!(
+        "{:<18} {:<19} {:>9} {:>7} {:>6}  {:<11} source",
+        "session", "started", "duration", "frames", "faces", "status"
+    );
     for s in &sessions {
         println!(
             "{:<18} {:<19} {:>8.1}s {:>7} {:>6}  {:<11} {}",

@@ -44,11 +44,7 @@ impl SeetaDetector {
     ///
     /// Errors: the file is missing or not a SeetaFace model; the configuration is out of range.
     pub fn load(model_path: &Path, cfg: &SeetaConfig) -> anyhow::Result<Self> {
-        anyhow::ensure!(
-            cfg.scale > 0.0 && cfg.scale <= 2.0,
-            "detect.scale must be in (0, 2], got {}",
-            cfg.scale
-        );
+        anyhow::ensure!(cfg.scale > 0.0 && cfg.scale <= 2.0, "detect.scale must be in (0, 2], got {}", cfg.scale);
         anyhow::ensure!(
             cfg.pyramid_scale_factor > 0.0 && cfg.pyramid_scale_factor < 1.0,
             "detect.pyramid_scale_factor must be in (0, 1), got {}",

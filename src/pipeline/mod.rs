@@ -6,5 +6,5 @@ pub mod runner;
 pub mod stats;
 
 pub use observation::{FrameResult, Observation};
-pub use stats::PipelineStats;
 pub use runner::{start, PipelineOptions, RunningPipeline};
+pub use stats::PipelineStats;

@@ -172,7 +172,13 @@ impl SessionWriter {
             self.observations.insert(obs_key(o.frame_index, o.track_id), postcard::to_stdvec(o)?)?;
             let t = self.tracks.entry(o.track_id).or_insert_with(|| {
                 new_track = true;
-                TrackRecord { id: o.track_id, name: None, first_ms: o.timestamp_ms, last_ms: o.timestamp_ms, observations: 0 }
+                TrackRecord {
+                    id: o.track_id,
+                    name: None,
+                    first_ms: o.timestamp_ms,
+                    last_ms: o.timestamp_ms,
+                    observations: 0,
+                }
             });
             t.last_ms = o.timestamp_ms;
             t.observations += 1;
