@@ -54,6 +54,15 @@ pub enum Command {
         /// Camera index (as `emotrace devices` lists) or part of its name
         #[arg(long, value_name = "N|NAME", conflicts_with = "input")]
         camera: Option<String>,
+        /// Requested camera frame width in pixels [default: [camera] width]
+        #[arg(long, value_name = "PIXELS")]
+        width: Option<u32>,
+        /// Requested camera frame height in pixels [default: [camera] height]
+        #[arg(long, value_name = "PIXELS")]
+        height: Option<u32>,
+        /// Requested camera frame rate [default: [camera] fps]
+        #[arg(long, value_name = "FPS")]
+        camera_fps: Option<u32>,
         #[command(flatten)]
         pipeline: PipelineArgs,
         /// Do not store the session

@@ -21,6 +21,12 @@ pub struct LiveArgs {
     pub input: Option<PathBuf>,
     /// Camera index or name substring.
     pub camera: Option<String>,
+    /// Requested camera width in pixels (overrides `[camera] width`).
+    pub width: Option<u32>,
+    /// Requested camera height in pixels (overrides `[camera] height`).
+    pub height: Option<u32>,
+    /// Requested camera frame rate (overrides `[camera] fps`).
+    pub camera_fps: Option<u32>,
     /// Pipeline overrides.
     pub pipeline: PipelineArgs,
     /// Store nothing.
@@ -40,9 +46,9 @@ pub fn live_input(cfg: &Config, args: &LiveArgs) -> Input {
     let mut spec = CameraSpec {
         index: Some(cfg.camera.index),
         name: None,
-        width: nonzero(cfg.camera.width),
-        height: nonzero(cfg.camera.height),
-        fps: nonzero(cfg.camera.fps),
+        width: args.width.or(nonzero(cfg.camera.width)),
+        height: args.height.or(nonzero(cfg.camera.height)),
+        fps: args.camera_fps.or(nonzero(cfg.camera.fps)),
     };
     if let Some(c) = &args.camera {
         match c.parse::<u32>() {

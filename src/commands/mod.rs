@@ -28,8 +28,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let cfg = Config::load(cli.global.config.as_deref())?;
     let store = cli.global.store.as_deref();
     match cli.command {
-        Command::Live { input, camera, pipeline, no_record, ui_fps, ascii } => {
-            live::run(&cfg, store, live::LiveArgs { input, camera, pipeline, no_record, ui_fps, ascii })
+        Command::Live { input, camera, width, height, camera_fps, pipeline, no_record, ui_fps, ascii } => {
+            let args = live::LiveArgs { input, camera, width, height, camera_fps, pipeline, no_record, ui_fps, ascii };
+            live::run(&cfg, store, args)
         }
         Command::Analyze { input, pipeline, json, no_record } => {
             analyze::run(&cfg, store, &input, &pipeline, json, no_record)
