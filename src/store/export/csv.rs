@@ -121,8 +121,7 @@ pub fn write_annotations(data: &SessionExport, out: &mut dyn Write) -> anyhow::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::export::tests::sample_session;
-    use crate::store::Store;
+    use crate::store::export::tests::sample_export;
 
     #[test]
     fn formulas_and_their_lookalikes_are_defused_and_plain_text_is_kept() {
@@ -141,11 +140,8 @@ mod tests {
 
     #[test]
     fn injected_names_and_labels_come_out_as_text_and_numbers_stay_numbers() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
         let evil = "=HYPERLINK(\"http://evil.example\",\"x\")";
-        let id = sample_session(&store, evil, "@cmd|' /C calc'!A0");
-        let data = SessionExport::load(&store.open_session(&id).unwrap()).unwrap();
+        let data = sample_export(evil, "@cmd|' /C calc'!A0");
 
         let mut buf = Vec::new();
         write_observations(&data, &mut buf).unwrap();

@@ -60,15 +60,11 @@ pub fn write(data: &SessionExport, out: &mut dyn Write) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::export::tests::sample_session;
-    use crate::store::Store;
+    use crate::store::export::tests::sample_export;
 
     #[test]
     fn rows_carry_the_raw_probabilities_under_py_feat_names() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let id = sample_session(&store, "P07", "stimulus");
-        let data = SessionExport::load(&store.open_session(&id).unwrap()).unwrap();
+        let data = sample_export("P07", "stimulus");
         let mut buf = Vec::new();
         write(&data, &mut buf).unwrap();
         let mut r = ::csv::Reader::from_reader(buf.as_slice());

@@ -31,15 +31,11 @@ pub fn read(text: &[u8]) -> anyhow::Result<SessionExport> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::export::tests::sample_session;
-    use crate::store::Store;
+    use crate::store::export::tests::sample_export;
 
     #[test]
     fn an_export_reads_back_into_the_same_session() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let id = sample_session(&store, "P07", "stimulus");
-        let data = SessionExport::load(&store.open_session(&id).unwrap()).unwrap();
+        let data = sample_export("P07", "stimulus");
         let mut buf = Vec::new();
         write(&data, &mut buf).unwrap();
         assert!(buf.ends_with(b"}\n") && buf.iter().filter(|&&b| b == b'\n').count() == 1);

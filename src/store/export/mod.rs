@@ -122,6 +122,15 @@ pub(crate) mod tests {
     use crate::pipeline::{FrameResult, PipelineStats};
     use crate::store::{AnnotationKind, NewSession, SessionStatus};
 
+    /// [`sample_session`] in a temporary store, loaded for export (the store is gone afterwards).
+    pub(crate) fn sample_export(name2: &str, label: &str) -> SessionExport {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let id = sample_session(&store, name2, label);
+        let reader = store.open_session(&id).unwrap();
+        SessionExport::load(&reader).unwrap()
+    }
+
     /// A finished session with two tracks (track 2 named `name2`), 5 frames, and one marker labelled `label`.
     pub(crate) fn sample_session(store: &Store, name2: &str, label: &str) -> String {
         let mut w = store
