@@ -1,4 +1,6 @@
 //! Summaries and metrics computed from stored or live observations.
 
 pub mod metrics;
+pub mod review;
 pub mod summary;
+pub mod timeline;

@@ -7,12 +7,16 @@
 //!   VERSION                      "emotrace-store <schema version>"
 //!   sessions/<session id>/
 //!     session.json               the SessionRecord, rewritten atomically while recording (for listing)
-//!     db/                        sled: trees "meta", "observations", "frames", "tracks"
+//!     db/                        sled: trees "meta", "observations", "frames", "tracks", "annotations",
+//!                                "timeline" (per-second totals; see [`session`])
 //! ```
 //!
 //! One sled database per session is what lets several processes use the store at once: sled locks a database
 //! for one process, so a recording process holds only its own session's database, and `sessions` (or a review)
 //! can read every other session meanwhile; the running session itself is listed from its `session.json`.
+//! A review opens one session's database (taking its lock) for as long as the session is on screen, so a
+//! teacher reviews last week's lessons while today's is recorded; two reviews of the same session at once are
+//! refused with a clear error rather than risking a corrupt database.
 
 pub mod export;
 pub mod record;
@@ -146,6 +150,33 @@ impl Store {
         anyhow::ensure!(dir.is_dir(), "no session '{id}' in {}", self.root.display());
         SessionReader::open(&dir, id)
     }
+
+    /// Deletes a session and everything stored for it.
+    ///
+    /// Errors: no such session; it is being recorded (or reviewed) by another process; its folder cannot be
+    /// removed.
+    pub fn delete_session(&self, id: &str) -> anyhow::Result<()> {
+        let dir = self.session_dir(id);
+        anyhow::ensure!(!id.is_empty() && dir.is_dir(), "no session '{id}' in {}", self.root.display());
+        let record = SessionRecord::load_or_damaged(&dir, id);
+        anyhow::ensure!(
+            record.status != SessionStatus::Running,
+            "session {id} is being recorded (process {}); stop it first",
+            record.pid
+        );
+        if dir.join("db").exists() {
+            // Taking the database's lock proves no other process has it open.
+            match sled::Config::new().path(dir.join("db")).open() {
+                Ok(db) => drop(db),
+                Err(e) if e.to_string().contains("lock") || e.to_string().contains("WouldBlock") => {
+                    anyhow::bail!("session {id} is open in another emotrace process")
+                }
+                // A damaged database can still be deleted.
+                Err(_) => {}
+            }
+        }
+        std::fs::remove_dir_all(&dir).with_context(|| format!("{}: cannot delete", dir.display()))
+    }
 }
 
 #[cfg(test)]
@@ -241,5 +272,83 @@ mod tests {
         std::fs::write(dir.path().join("VERSION"), "emotrace-store 99\n").unwrap();
         let err = Store::open(dir.path()).unwrap_err().to_string();
         assert!(err.contains("99"), "{err}");
+    }
+
+    #[test]
+    fn review_edits_are_stored_at_once_and_merged_tracks_count_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.create_session(new_session()).unwrap();
+        // Track 1 all along; track 2 in frames 0..10, track 3 in frames 20..30 (the same person back).
+        for f in 0..30 {
+            let t: &[u32] = match f {
+                0..10 => &[1, 2],
+                10..20 => &[1],
+                _ => &[1, 3],
+            };
+            w.write(&result(f, t)).unwrap();
+        }
+        let id = w.finish(SessionStatus::Completed, None).unwrap().id;
+
+        let mut r = store.open_session(&id).unwrap();
+        let a = r.annotate(AnnotationKind::Note, 400, Some(800), "group work", None).unwrap();
+        assert!(r.annotate(AnnotationKind::Note, 800, Some(400), "backwards", None).is_err());
+        r.annotate(AnnotationKind::Marker, 1000, None, "quiz", None).unwrap();
+        r.update_annotation(&Annotation { label: "pair work".into(), ..a.clone() }).unwrap();
+        r.name_track(2, "P07").unwrap();
+        assert!(r.name_track(9, "nobody").is_err());
+        assert!(r.merge_tracks(1, 2).unwrap_err().to_string().contains("same time"));
+        r.merge_tracks(3, 2).unwrap();
+        assert!(r.merge_tracks(3, 1).is_err());
+        drop(r);
+
+        // Everything is there after reopening (a new process would see the same).
+        let mut r = store.open_session(&id).unwrap();
+        let notes = r.annotations().unwrap();
+        assert_eq!(notes.len(), 2);
+        assert_eq!((notes[0].label.as_str(), notes[0].end_ms), ("pair work", Some(800)));
+        assert_eq!(r.record().annotations, 2);
+        assert_eq!(r.record().faces(), 2);
+        assert_eq!(store.list_sessions().unwrap()[0].annotations, 2);
+        assert_eq!(r.merges().unwrap(), std::collections::BTreeMap::from([(3, 2)]));
+        let t = r.timeline().unwrap();
+        let whole = t.total(0, t.span_ms());
+        assert_eq!(whole.frames, 30);
+        assert_eq!(whole.tracks.iter().map(|(id, a)| (*id, a.frames)).collect::<Vec<_>>(), vec![(1, 30), (2, 20)]);
+        let data = export::SessionExport::load(&r).unwrap();
+        assert!(data.observations.iter().all(|o| o.track_id != 3));
+        assert_eq!(data.observations.iter().filter(|o| o.track_id == 2).count(), 20);
+
+        r.delete_annotation(notes[1].id).unwrap();
+        assert!(r.delete_annotation(notes[1].id).is_err());
+        r.unmerge_track(3).unwrap();
+        assert_eq!(r.record().faces(), 3);
+        // A session open for review cannot be deleted; once closed it can.
+        assert!(store.delete_session(&id).unwrap_err().to_string().contains("another emotrace process"));
+        drop(r);
+        store.delete_session(&id).unwrap();
+        assert!(store.list_sessions().unwrap().is_empty());
+        assert!(store.delete_session(&id).is_err());
+    }
+
+    #[test]
+    fn a_killed_recorders_last_second_is_rebuilt_into_the_timeline_and_windows_read_by_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.create_session(new_session()).unwrap();
+        let id = w.id().to_string();
+        // 40 ms frames: seconds 0, 1 and part of 2 (frames 50..59).
+        for f in 0..60 {
+            w.write(&result(f, &[1])).unwrap();
+        }
+        drop(w); // no finish: as if killed
+        let r = store.open_session(&id).unwrap();
+        let t = r.timeline().unwrap();
+        assert_eq!(t.seconds().iter().map(|b| b.frames).collect::<Vec<_>>(), vec![25, 25, 10]);
+        assert_eq!(t.seconds()[2].first_frame, Some(50));
+        assert_eq!(t.total(0, 3000).track(1).unwrap().dominant[3], 60);
+        let (frames, obs) = r.window(1100, 1300).unwrap();
+        assert_eq!(frames.iter().map(|f| f.frame_index).collect::<Vec<_>>(), vec![28, 29, 30, 31, 32]);
+        assert_eq!(obs.len(), 5);
     }
 }

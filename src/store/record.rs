@@ -70,6 +70,12 @@ pub struct SessionRecord {
     pub observations: u64,
     /// Confirmed tracks.
     pub tracks: u32,
+    /// Tracks merged into another one during review (so `tracks - merged_tracks` people were seen).
+    #[serde(default)]
+    pub merged_tracks: u32,
+    /// Markers and notes on the session.
+    #[serde(default)]
+    pub annotations: u32,
     /// Timestamp of the last stored frame, ms since start.
     pub duration_ms: u64,
     /// Pipeline figures at the end (or at the last update while running).
@@ -77,6 +83,11 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
+    /// People seen: confirmed tracks less those merged into another.
+    pub fn faces(&self) -> u32 {
+        self.tracks.saturating_sub(self.merged_tracks)
+    }
+
     /// Reads `dir/session.json`; a missing or unreadable file gives a record with status
     /// [`SessionStatus::Damaged`] and the reason in `error`. A "running" session whose process is gone is
     /// returned as [`SessionStatus::Interrupted`].
@@ -109,6 +120,8 @@ impl SessionRecord {
                 frames_with_faces: 0,
                 observations: 0,
                 tracks: 0,
+                merged_tracks: 0,
+                annotations: 0,
                 duration_ms: 0,
                 stats: PipelineStats::default(),
             },
@@ -142,6 +155,10 @@ pub struct TrackRecord {
     pub last_ms: u64,
     /// Number of observations.
     pub observations: u64,
+    /// Set when the user merged this track into another one (the same person, who left and came back): its
+    /// observations count as that track's in review, summaries and exports. Observations keep their stored id.
+    #[serde(default)]
+    pub merged_into: Option<u32>,
 }
 
 impl TrackRecord {

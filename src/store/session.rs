@@ -6,6 +6,10 @@
 //! - `frames`: key `frame_index (u64 BE)` -> [`FrameRecord`] (postcard).
 //! - `tracks`: key `track_id (u32 BE)` -> [`TrackRecord`] (JSON).
 //! - `annotations`: key `id (u64 BE)` -> [`Annotation`] (JSON).
+//! - `timeline`: key `second (u32 BE)` -> [`Bucket`] (postcard): per-second totals for review; `meta`
+//!   `"timeline_last_frame"` -> u64 BE is the last frame they cover. A second is stored once it is over (and at
+//!   [`SessionWriter::finish`]); seconds a killed recorder did not store are rebuilt from the observations when
+//!   the session is next opened ([`SessionReader::open`]).
 //!
 //! Big-endian keys make sled's ordered iteration follow time. sled flushes to disk every 500 ms, so a killed
 //! process loses at most the last half second; [`SessionWriter::finish`] flushes everything.
@@ -19,6 +23,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
 use super::{private_dir, write_private_atomic, SCHEMA_VERSION};
+use crate::analytics::timeline::{Bucket, Timeline, SECOND_MS};
 use crate::capture::SourceKind;
 use crate::pipeline::{FrameResult, Observation, PipelineStats};
 
@@ -27,6 +32,7 @@ pub const SESSION_JSON: &str = "session.json";
 const DB_DIR: &str = "db";
 /// How often a running session's `session.json` is refreshed.
 const SIDECAR_EVERY: Duration = Duration::from_secs(2);
+const TIMELINE_LAST_FRAME: &str = "timeline_last_frame";
 
 /// What a new session is made from.
 #[derive(Clone, Debug)]
@@ -46,7 +52,10 @@ fn open_db(dir: &Path) -> anyhow::Result<sled::Db> {
     sled::Config::new().path(&path).flush_every_ms(Some(500)).open().map_err(|e| {
         let msg = e.to_string();
         if msg.contains("lock") || msg.contains("WouldBlock") || msg.contains("temporarily unavailable") {
-            anyhow::anyhow!("{}: the session is being recorded by another emotrace process", dir.display())
+            anyhow::anyhow!(
+                "{}: the session is open in another emotrace process (being recorded or reviewed)",
+                dir.display()
+            )
         } else {
             anyhow::anyhow!("{}: damaged or unreadable session database: {msg}", path.display())
         }
@@ -86,6 +95,9 @@ pub struct SessionWriter {
     record: SessionRecord,
     tracks: BTreeMap<u32, TrackRecord>,
     last_sidecar: Instant,
+    timeline: sled::Tree,
+    /// The second being filled: (second, totals, last frame in it).
+    second: Option<(u32, Bucket, u64)>,
 }
 
 impl SessionWriter {
@@ -115,6 +127,8 @@ impl SessionWriter {
             frames_with_faces: 0,
             observations: 0,
             tracks: 0,
+            merged_tracks: 0,
+            annotations: 0,
             duration_ms: 0,
             stats: PipelineStats::default(),
         };
@@ -123,6 +137,8 @@ impl SessionWriter {
             observations: db.open_tree("observations")?,
             frames: db.open_tree("frames")?,
             tracks_tree: db.open_tree("tracks")?,
+            timeline: db.open_tree("timeline")?,
+            second: None,
             db,
             record,
             tracks: BTreeMap::new(),
@@ -167,6 +183,16 @@ impl SessionWriter {
             latency_ms: result.latency_ms as f32,
         };
         self.frames.insert(result.frame_index.to_be_bytes(), postcard::to_stdvec(&frame)?)?;
+        let second = (result.timestamp_ms / SECOND_MS) as u32;
+        if self.second.as_ref().is_some_and(|(s, _, _)| *s != second) {
+            self.store_second()?;
+        }
+        let (_, bucket, last) = self.second.get_or_insert_with(|| (second, Bucket::default(), 0));
+        bucket.add_frame(result.frame_index);
+        *last = result.frame_index;
+        for o in &result.observations {
+            bucket.add_observation(o.track_id, &o.smoothed);
+        }
         let mut new_track = false;
         for o in &result.observations {
             self.observations.insert(obs_key(o.frame_index, o.track_id), postcard::to_stdvec(o)?)?;
@@ -178,6 +204,7 @@ impl SessionWriter {
                     first_ms: o.timestamp_ms,
                     last_ms: o.timestamp_ms,
                     observations: 0,
+                    merged_into: None,
                 }
             });
             t.last_ms = o.timestamp_ms;
@@ -196,9 +223,9 @@ impl SessionWriter {
         Ok(())
     }
 
-    /// Adds a marker or note and flushes it to disk at once.
+    /// Adds a marker or note (`end_ms` for a range) and flushes it to disk at once.
     ///
-    /// Errors: the database cannot be written.
+    /// Errors: `end_ms` before `start_ms`; the database cannot be written.
     pub fn annotate(
         &mut self,
         kind: AnnotationKind,
@@ -207,19 +234,19 @@ impl SessionWriter {
         label: &str,
         track_id: Option<u32>,
     ) -> anyhow::Result<Annotation> {
-        let tree = self.db.open_tree("annotations")?;
-        let a = Annotation {
-            id: self.db.generate_id()?,
-            kind,
-            start_ms,
-            end_ms,
-            label: label.to_string(),
-            track_id,
-            created_at: chrono::Local::now().into(),
-        };
-        tree.insert(a.id.to_be_bytes(), serde_json::to_vec(&a)?)?;
-        tree.flush()?;
+        let (a, count) = insert_annotation(&self.db, kind, start_ms, end_ms, label, track_id)?;
+        self.record.annotations = count;
+        self.save_record()?;
         Ok(a)
+    }
+
+    /// Stores the totals of the second being filled (merging with what is stored for it).
+    fn store_second(&mut self) -> anyhow::Result<()> {
+        if let Some((second, bucket, last)) = self.second.take() {
+            store_bucket(&self.timeline, second, &bucket)?;
+            self.db.open_tree("meta")?.insert(TIMELINE_LAST_FRAME, &last.to_be_bytes())?;
+        }
+        Ok(())
     }
 
     /// Names a track ("P07"); stored and flushed at once. A track not yet stored is created.
@@ -232,6 +259,7 @@ impl SessionWriter {
             first_ms: 0,
             last_ms: 0,
             observations: 0,
+            merged_into: None,
         });
         t.name = Some(name.to_string());
         self.tracks_tree.insert(track_id.to_be_bytes(), serde_json::to_vec(t)?)?;
@@ -247,6 +275,7 @@ impl SessionWriter {
         self.record.status = status;
         self.record.error = error;
         self.record.ended_at = Some(chrono::Local::now().into());
+        self.store_second()?;
         self.save_record()?;
         self.db.flush().context("flushing the session database")?;
         make_private(&self.dir)?;
@@ -254,8 +283,53 @@ impl SessionWriter {
     }
 }
 
-/// Read access to a stored session.
+/// Stores a new annotation and flushes it; returns it with the number of annotations now stored.
+fn insert_annotation(
+    db: &sled::Db,
+    kind: AnnotationKind,
+    start_ms: u64,
+    end_ms: Option<u64>,
+    label: &str,
+    track_id: Option<u32>,
+) -> anyhow::Result<(Annotation, u32)> {
+    anyhow::ensure!(end_ms.is_none_or(|e| e >= start_ms), "an annotation cannot end before it starts");
+    let tree = db.open_tree("annotations")?;
+    let a = Annotation {
+        id: db.generate_id()?,
+        kind,
+        start_ms,
+        end_ms,
+        label: label.to_string(),
+        track_id,
+        created_at: chrono::Local::now().into(),
+    };
+    tree.insert(a.id.to_be_bytes(), serde_json::to_vec(&a)?)?;
+    tree.flush()?;
+    Ok((a, tree.len() as u32))
+}
+
+/// Adds `bucket` to what `tree` holds for `second`.
+fn store_bucket(tree: &sled::Tree, second: u32, bucket: &Bucket) -> anyhow::Result<()> {
+    let mut merged = match tree.get(second.to_be_bytes())? {
+        Some(v) => postcard::from_bytes::<Bucket>(&v)?,
+        None => Bucket::default(),
+    };
+    merged.merge(bucket, |id| id);
+    tree.insert(second.to_be_bytes(), postcard::to_stdvec(&merged)?)?;
+    Ok(())
+}
+
+fn u64_value(v: Option<sled::IVec>) -> Option<u64> {
+    v.and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok()).map(u64::from_be_bytes)
+}
+
+/// A stored session, opened for review: reading, and the edits a reviewer makes (annotations, track names,
+/// merges), each written and flushed to disk before the call returns, so an edit survives a crash.
+///
+/// Opening takes the session database's lock (sled allows one process per database): a session being recorded
+/// cannot be opened, every other session can, by one process at a time.
 pub struct SessionReader {
+    dir: PathBuf,
     record: SessionRecord,
     db: sled::Db,
 }
@@ -280,7 +354,39 @@ impl SessionReader {
             let bytes = meta.get("session")?.with_context(|| format!("{}: session record missing", dir.display()))?;
             record = serde_json::from_slice(&bytes)?;
         }
-        Ok(SessionReader { record, db })
+        let reader = SessionReader { dir: dir.to_path_buf(), record, db };
+        reader.catch_up_timeline().with_context(|| format!("{}: rebuilding the timeline", dir.display()))?;
+        Ok(reader)
+    }
+
+    /// Stores per-second totals for frames the recorder did not cover (it was killed mid-second, or the
+    /// session predates the timeline).
+    fn catch_up_timeline(&self) -> anyhow::Result<()> {
+        let meta = self.db.open_tree("meta")?;
+        let covered = u64_value(meta.get(TIMELINE_LAST_FRAME)?);
+        let frames = self.db.open_tree("frames")?;
+        let Some((last_key, _)) = frames.last()? else { return Ok(()) };
+        let last = u64_value(Some(last_key)).unwrap_or(0);
+        if covered.is_some_and(|c| c >= last) {
+            return Ok(());
+        }
+        let from = covered.map_or(0, |c| c + 1);
+        let mut seconds: BTreeMap<u32, Bucket> = BTreeMap::new();
+        for v in frames.range(from.to_be_bytes()..).values() {
+            let f: FrameRecord = postcard::from_bytes(&v?)?;
+            seconds.entry((f.timestamp_ms / SECOND_MS) as u32).or_default().add_frame(f.frame_index);
+        }
+        for v in self.db.open_tree("observations")?.range(obs_key(from, 0)..).values() {
+            let o: Observation = postcard::from_bytes(&v?)?;
+            seconds.entry((o.timestamp_ms / SECOND_MS) as u32).or_default().add_observation(o.track_id, &o.smoothed);
+        }
+        let tree = self.db.open_tree("timeline")?;
+        for (second, bucket) in &seconds {
+            store_bucket(&tree, *second, bucket)?;
+        }
+        meta.insert(TIMELINE_LAST_FRAME, &last.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
     }
 
     /// The session record.
@@ -295,11 +401,81 @@ impl SessionReader {
         self.db.open_tree("tracks")?.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
     }
 
-    /// All observations in frame order (then track id).
+    /// Merged tracks: `track id -> the track it finally counts as` (chains of merges resolved).
+    ///
+    /// Errors: a damaged record.
+    pub fn merges(&self) -> anyhow::Result<BTreeMap<u32, u32>> {
+        let tracks = self.tracks()?;
+        let into: BTreeMap<u32, u32> = tracks.iter().filter_map(|t| Some((t.id, t.merged_into?))).collect();
+        Ok(into
+            .keys()
+            .map(|&id| {
+                let mut root = id;
+                let mut hops = 0;
+                while let (Some(&next), true) = (into.get(&root), hops <= into.len()) {
+                    root = next;
+                    hops += 1;
+                }
+                (id, root)
+            })
+            .collect())
+    }
+
+    /// All observations in frame order (then track id), with their stored track ids.
     ///
     /// Errors: a damaged record.
     pub fn observations(&self) -> anyhow::Result<Vec<Observation>> {
         self.db.open_tree("observations")?.iter().values().map(|v| Ok(postcard::from_bytes(&v?)?)).collect()
+    }
+
+    /// The processed frames and observations with timestamps in `[start_ms, end_ms)`, read by key range (fast on
+    /// a long session: it starts at the first frame of `start_ms`'s second).
+    ///
+    /// Errors: a damaged record.
+    pub fn window(&self, start_ms: u64, end_ms: u64) -> anyhow::Result<(Vec<FrameRecord>, Vec<Observation>)> {
+        let second = (start_ms / SECOND_MS) as u32;
+        let first = match self.db.open_tree("timeline")?.range(second.to_be_bytes()..).values().next() {
+            Some(v) => postcard::from_bytes::<Bucket>(&v?)?.first_frame.unwrap_or(0),
+            None => return Ok((Vec::new(), Vec::new())),
+        };
+        let mut frames = Vec::new();
+        for v in self.db.open_tree("frames")?.range(first.to_be_bytes()..).values() {
+            let f: FrameRecord = postcard::from_bytes(&v?)?;
+            if f.timestamp_ms >= end_ms {
+                break;
+            }
+            if f.timestamp_ms >= start_ms {
+                frames.push(f);
+            }
+        }
+        let mut observations = Vec::new();
+        for v in self.db.open_tree("observations")?.range(obs_key(first, 0)..).values() {
+            let o: Observation = postcard::from_bytes(&v?)?;
+            if o.timestamp_ms >= end_ms {
+                break;
+            }
+            if o.timestamp_ms >= start_ms {
+                observations.push(o);
+            }
+        }
+        Ok((frames, observations))
+    }
+
+    /// The per-second totals of the whole session, with merged tracks folded in.
+    ///
+    /// Errors: a damaged record.
+    pub fn timeline(&self) -> anyhow::Result<Timeline> {
+        let seconds = self
+            .db
+            .open_tree("timeline")?
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                let second = <[u8; 4]>::try_from(k.as_ref()).map(u32::from_be_bytes)?;
+                Ok((second, postcard::from_bytes::<Bucket>(&v)?))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Timeline::new(seconds, self.merges()?))
     }
 
     /// All markers and notes in creation order.
@@ -314,5 +490,129 @@ impl SessionReader {
     /// Errors: a damaged record.
     pub fn frames(&self) -> anyhow::Result<Vec<FrameRecord>> {
         self.db.open_tree("frames")?.iter().values().map(|v| Ok(postcard::from_bytes(&v?)?)).collect()
+    }
+
+    /// Rewrites the session record (inside the database and `session.json`) after an edit, and flushes.
+    fn save_record(&mut self) -> anyhow::Result<()> {
+        let json = serde_json::to_vec_pretty(&self.record)?;
+        self.db.open_tree("meta")?.insert("session", json.as_slice())?;
+        self.db.flush()?;
+        // A running session cannot be open here, so the file is ours to rewrite; keep "interrupted" as it is
+        // reported rather than the stale "running" of a killed recorder.
+        write_private_atomic(&self.dir.join(SESSION_JSON), &json)?;
+        Ok(())
+    }
+
+    /// Adds a marker or a note (`end_ms` for a range), stored and flushed at once.
+    ///
+    /// Errors: `end_ms` before `start_ms`; the database cannot be written.
+    pub fn annotate(
+        &mut self,
+        kind: AnnotationKind,
+        start_ms: u64,
+        end_ms: Option<u64>,
+        label: &str,
+        track_id: Option<u32>,
+    ) -> anyhow::Result<Annotation> {
+        let (a, count) = insert_annotation(&self.db, kind, start_ms, end_ms, label, track_id)?;
+        self.record.annotations = count;
+        self.save_record()?;
+        Ok(a)
+    }
+
+    /// Replaces a stored annotation (same id) with `a`: new text, times or track.
+    ///
+    /// Errors: no annotation with that id; `end_ms` before `start_ms`; the database cannot be written.
+    pub fn update_annotation(&mut self, a: &Annotation) -> anyhow::Result<()> {
+        anyhow::ensure!(a.end_ms.is_none_or(|e| e >= a.start_ms), "an annotation cannot end before it starts");
+        let tree = self.db.open_tree("annotations")?;
+        anyhow::ensure!(tree.contains_key(a.id.to_be_bytes())?, "no annotation {} in session {}", a.id, self.record.id);
+        tree.insert(a.id.to_be_bytes(), serde_json::to_vec(a)?)?;
+        tree.flush()?;
+        Ok(())
+    }
+
+    /// Deletes an annotation.
+    ///
+    /// Errors: no annotation with that id; the database cannot be written.
+    pub fn delete_annotation(&mut self, id: u64) -> anyhow::Result<()> {
+        let tree = self.db.open_tree("annotations")?;
+        anyhow::ensure!(tree.remove(id.to_be_bytes())?.is_some(), "no annotation {id} in session {}", self.record.id);
+        self.record.annotations = tree.len() as u32;
+        self.save_record()
+    }
+
+    fn track(&self, id: u32) -> anyhow::Result<TrackRecord> {
+        let v = self.db.open_tree("tracks")?.get(id.to_be_bytes())?;
+        let v = v.with_context(|| format!("no track {id} in session {}", self.record.id))?;
+        Ok(serde_json::from_slice(&v)?)
+    }
+
+    fn put_track(&self, t: &TrackRecord) -> anyhow::Result<()> {
+        let tree = self.db.open_tree("tracks")?;
+        tree.insert(t.id.to_be_bytes(), serde_json::to_vec(t)?)?;
+        tree.flush()?;
+        Ok(())
+    }
+
+    /// Names a track ("Face 3" to "P07"); an empty name clears it.
+    ///
+    /// Errors: no such track; the database cannot be written.
+    pub fn name_track(&mut self, track_id: u32, name: &str) -> anyhow::Result<()> {
+        let mut t = self.track(track_id)?;
+        let name = name.trim();
+        t.name = (!name.is_empty()).then(|| name.to_string());
+        self.put_track(&t)
+    }
+
+    /// Merges track `from` into track `into` (the same person, who left and came back): from now on `from`'s
+    /// observations count as `into`'s in the timeline, summaries and exports. Undo with [`Self::unmerge_track`].
+    ///
+    /// Errors: either track missing or already merged; the two were seen at the same time (they are two
+    /// people); the database cannot be written.
+    pub fn merge_tracks(&mut self, from: u32, into: u32) -> anyhow::Result<()> {
+        anyhow::ensure!(from != into, "a track cannot be merged into itself");
+        let mut a = self.track(from)?;
+        let b = self.track(into)?;
+        for t in [&a, &b] {
+            anyhow::ensure!(t.merged_into.is_none(), "{} is already merged into another track", t.label());
+        }
+        // Every track already merged into either side counts too.
+        let tracks = self.tracks()?;
+        let merges = self.merges()?;
+        let span = |root: u32| -> Vec<(u64, u64)> {
+            tracks
+                .iter()
+                .filter(|t| t.id == root || merges.get(&t.id) == Some(&root))
+                .map(|t| (t.first_ms, t.last_ms))
+                .collect()
+        };
+        for (a0, a1) in span(from) {
+            for (b0, b1) in span(into) {
+                anyhow::ensure!(
+                    a1 < b0 || b1 < a0,
+                    "{} and {} were seen at the same time, so they are two people",
+                    a.label(),
+                    b.label()
+                );
+            }
+        }
+        a.merged_into = Some(into);
+        // Tracks merged into `from` now count as `into` through the chain.
+        self.put_track(&a)?;
+        self.record.merged_tracks = self.tracks()?.iter().filter(|t| t.merged_into.is_some()).count() as u32;
+        self.save_record()
+    }
+
+    /// Undoes [`Self::merge_tracks`] for track `id`.
+    ///
+    /// Errors: no such track, or it is not merged; the database cannot be written.
+    pub fn unmerge_track(&mut self, id: u32) -> anyhow::Result<()> {
+        let mut t = self.track(id)?;
+        anyhow::ensure!(t.merged_into.is_some(), "{} is not merged into another track", t.label());
+        t.merged_into = None;
+        self.put_track(&t)?;
+        self.record.merged_tracks = self.tracks()?.iter().filter(|t| t.merged_into.is_some()).count() as u32;
+        self.save_record()
     }
 }

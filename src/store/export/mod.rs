@@ -52,7 +52,8 @@ pub struct SessionExport {
     pub tracks: Vec<TrackRecord>,
     /// Its markers and notes, in creation order (times in ms since session start).
     pub annotations: Vec<Annotation>,
-    /// Its observations in frame order, then track id (times in ms since session start, boxes in pixels).
+    /// Its observations in frame order, then track id (times in ms since session start, boxes in pixels). A
+    /// track merged into another during review is exported under the id it was merged into.
     pub observations: Vec<Observation>,
 }
 
@@ -61,11 +62,16 @@ impl SessionExport {
     ///
     /// Errors: a damaged record in the session's database.
     pub fn load(reader: &SessionReader) -> anyhow::Result<SessionExport> {
+        let merges = reader.merges()?;
+        let mut observations = reader.observations()?;
+        for o in &mut observations {
+            o.track_id = *merges.get(&o.track_id).unwrap_or(&o.track_id);
+        }
         Ok(SessionExport {
             session: reader.record().clone(),
             tracks: reader.tracks()?,
             annotations: reader.annotations()?,
-            observations: reader.observations()?,
+            observations,
         })
     }
 
