@@ -105,6 +105,22 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Review stored sessions in the terminal: browse, open, annotate, name and merge faces, delete
+    Review {
+        /// Open this session (id or unique prefix) at once instead of the sessions browser
+        session: Option<String>,
+        /// Plain ASCII drawing (no Unicode blocks or box lines)
+        #[arg(long)]
+        ascii: bool,
+    },
+    /// Write a stored session as one self-contained HTML report (SVG plots, summary, pipeline figures)
+    Report {
+        /// Session id (as `sessions` lists it) or a unique prefix of one
+        session: String,
+        /// The HTML file to write
+        #[arg(long, value_name = "FILE.html")]
+        out: PathBuf,
+    },
     /// List cameras and the formats they offer
     Devices,
     /// Accuracy of the emotion models on a FER2013-layout split

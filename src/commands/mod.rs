@@ -7,6 +7,8 @@ pub mod eval;
 pub mod export;
 pub mod live;
 pub mod record;
+pub mod report;
+pub mod review;
 pub mod sessions;
 
 use crate::cli::{Cli, Command};
@@ -37,6 +39,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Sessions { json } => sessions::run(&cfg, store, json),
         Command::Export { session, format, out } => export::run(&cfg, store, &session, format, out.as_deref()),
+        Command::Review { session, ascii } => review::run(&cfg, store, session.as_deref(), ascii),
+        Command::Report { session, out } => report::run(&cfg, store, &session, &out),
         Command::Devices => devices::run(),
         Command::Eval { data, split, model, json } => eval::run(&cfg, &data, &split, model, json),
         Command::Config { template } => config::run(&cfg, template),
