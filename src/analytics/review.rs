@@ -87,7 +87,10 @@ pub fn summarize(timeline: &Timeline, markers: &[(u64, String)], top: usize) -> 
     let mut changes = Vec::new();
     for i in 1..n {
         let (a, b) = (&buckets[i - 1], &buckets[i]);
-        let mut pairs: Vec<(Option<u32>, TrackAgg, TrackAgg)> = vec![(None, a.class(), b.class())];
+        // With one and the same face in both windows the class line would repeat that face's.
+        let same_one = a.tracks.len() == 1 && b.tracks.len() == 1 && a.tracks[0].0 == b.tracks[0].0;
+        let mut pairs: Vec<(Option<u32>, TrackAgg, TrackAgg)> =
+            if same_one { Vec::new() } else { vec![(None, a.class(), b.class())] };
         for (id, tb) in &b.tracks {
             if let Some(ta) = a.track(*id) {
                 pairs.push((Some(*id), *ta, *tb));

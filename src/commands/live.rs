@@ -173,18 +173,9 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
     })
 }
 
-/// True when the controlling terminal has hung up (the SSH link or the terminal window is gone): stdin
-/// reports POLLHUP or POLLERR.
-fn terminal_hung_up() -> bool {
-    let mut fds = libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 };
-    // SAFETY: one valid pollfd, zero timeout.
-    let n = unsafe { libc::poll(&mut fds, 1, 0) };
-    n > 0 && fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
-}
-
 /// Treats a hung-up terminal like SIGHUP: the session ends as interrupted.
 fn note_hangup(stop: &AtomicBool, interrupted: &AtomicBool) {
-    if !stop.load(Ordering::SeqCst) && terminal_hung_up() {
+    if !stop.load(Ordering::SeqCst) && crate::tui::terminal::hung_up() {
         interrupted.store(true, Ordering::SeqCst);
         stop.store(true, Ordering::SeqCst);
     }

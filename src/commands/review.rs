@@ -1,13 +1,71 @@
-//! `emotrace review [SESSION]`: the sessions browser and the session review screen.
+//! `emotrace review [SESSION]`: the sessions browser, or one session's review screen at once.
+//!
+//! The screen runs on its own thread; this thread watches for SIGINT/SIGTERM/SIGHUP and for a terminal that
+//! has hung up (a dropped SSH link), and then leaves without waiting for a screen thread that crossterm may
+//! keep spinning. Nothing is lost that way: every edit is already on disk when its key is answered.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use super::record::{runtime, stop_on_signals};
 use super::Outcome;
 use crate::config::Config;
+use crate::store::export::resolve_session;
+use crate::store::Store;
+use crate::tui::review::{self, ReviewApp};
+use crate::tui::{terminal, Theme, TuiConfig};
 
 /// Runs `review`.
 ///
-/// Errors: the store cannot be opened; the session cannot be found or opened; stdout is not a terminal.
-pub fn run(_cfg: &Config, _store: Option<&Path>, _session: Option<&str>, _ascii: bool) -> anyhow::Result<Outcome> {
-    anyhow::bail!("review is being written")
+/// Errors: the store cannot be opened; the session cannot be found, is being recorded or is damaged; stdout is
+/// not a terminal.
+pub fn run(cfg: &Config, store: Option<&Path>, session: Option<&str>, ascii: bool) -> anyhow::Result<Outcome> {
+    let root = cfg.store_dir(store)?;
+    let store = Store::open(&root)?;
+    // Open the asked-for session before taking the terminal, so a wrong id is one plain line.
+    let open = match session {
+        Some(q) => {
+            let id = resolve_session(&store, q)?;
+            Some(ReviewApp::open(store.open_session(&id)?)?)
+        }
+        None => None,
+    };
+    anyhow::ensure!(
+        std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        "review needs a terminal (use `emotrace export` or `emotrace report` in scripts)"
+    );
+    let tui_cfg = TuiConfig { ascii: cfg.tui.ascii || ascii, ..cfg.tui.clone() };
+    let theme = Theme::from_config(&tui_cfg);
+    let stop = Arc::new(AtomicBool::new(false));
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let rt = runtime()?;
+    rt.block_on(async {
+        stop_on_signals(stop.clone(), interrupted.clone())?;
+        let screen_stop = stop.clone();
+        let screen = std::thread::Builder::new()
+            .name("review-screen".into())
+            .spawn(move || review::run(store, open, &theme, screen_stop))?;
+        let mut stopping_since = None;
+        while !screen.is_finished() {
+            if !stop.load(Ordering::SeqCst) && terminal::hung_up() {
+                interrupted.store(true, Ordering::SeqCst);
+                stop.store(true, Ordering::SeqCst);
+            }
+            if stop.load(Ordering::SeqCst) {
+                let since = *stopping_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > Duration::from_secs(1) {
+                    break; // the terminal is gone; leave the screen thread behind
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if screen.is_finished() {
+            screen.join().map_err(|_| anyhow::anyhow!("the review screen panicked (terminal restored)"))??;
+        } else {
+            terminal::restore();
+        }
+        Ok(if interrupted.load(Ordering::SeqCst) { Outcome::Interrupted } else { Outcome::Done })
+    })
 }

@@ -24,6 +24,7 @@
 pub mod app;
 pub mod input;
 pub mod render;
+pub mod review;
 pub mod terminal;
 pub mod theme;
 

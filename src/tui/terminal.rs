@@ -90,3 +90,13 @@ fn install_panic_hook() {
         }));
     });
 }
+
+/// True when the controlling terminal has hung up (the SSH link or the terminal window is gone): stdin reports
+/// POLLHUP, POLLERR or POLLNVAL. crossterm's reader can spin forever on such a terminal, so screens check this
+/// from another thread and leave without waiting for the drawing thread.
+pub fn hung_up() -> bool {
+    let mut fds = libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, zero timeout.
+    let n = unsafe { libc::poll(&mut fds, 1, 0) };
+    n > 0 && fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+}

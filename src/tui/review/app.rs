@@ -1,0 +1,513 @@
+//! The review screen's state: one stored session, the view on it, and the edits a reviewer makes. Pure logic
+//! over a [`SessionReader`]; drawing is in [`super::render`].
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::view::View;
+use crate::analytics::review::{summarize, SessionSummary};
+use crate::analytics::timeline::{bucketize, Bucket, Timeline, SECOND_MS};
+use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord, TrackRecord};
+use crate::tui::input::{map_prompt_key, PromptKey};
+
+/// How long a notice stays in the footer.
+pub const NOTICE_FOR: Duration = Duration::from_secs(4);
+/// Longest text a prompt takes, characters.
+const PROMPT_MAX: usize = 120;
+/// Changes listed in the summary.
+const TOP_CHANGES: usize = 8;
+
+/// The lower panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    /// Each face's values in the bucket under the cursor.
+    Cursor,
+    /// Time shares, segments between markers, largest changes.
+    Summary,
+    /// The markers and notes, to jump to, edit or delete.
+    Annotations,
+}
+
+/// What an open text prompt will do with its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PromptFor {
+    /// A marker at this time.
+    Marker(u64),
+    /// A note at `start` (over `[start, end]` when `end` is set).
+    Note(u64, Option<u64>),
+    /// New text for an annotation.
+    EditAnnotation(u64),
+    /// A name for a track.
+    NameTrack(u32),
+}
+
+/// A question the user answers with `y` / `n`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirm {
+    /// Delete this annotation.
+    DeleteAnnotation(u64),
+}
+
+/// The mode keys go to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Moving around.
+    Normal,
+    /// Typing text.
+    Prompt {
+        /// What the text is for.
+        purpose: PromptFor,
+        /// Typed so far.
+        text: String,
+    },
+    /// Waiting for `y` / `n`.
+    Confirm(Confirm),
+    /// Choosing the track that track `from` is merged into (↑/↓, Enter).
+    MergeInto {
+        /// The track being merged away.
+        from: u32,
+    },
+    /// The help overlay.
+    Help,
+}
+
+/// What the screen asks of its caller after a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Stay.
+    Stay,
+    /// Back to the sessions browser.
+    Back,
+    /// Quit the program.
+    Quit,
+}
+
+/// One stored session under review.
+pub struct ReviewApp {
+    reader: SessionReader,
+    /// The session record.
+    pub record: SessionRecord,
+    /// All tracks, by id (merged ones included, with `merged_into` set).
+    pub tracks: Vec<TrackRecord>,
+    /// Markers and notes, by start time.
+    pub annotations: Vec<Annotation>,
+    /// Per-second totals, merges folded in.
+    pub timeline: Timeline,
+    /// Summaries for the summary panel.
+    pub summary: SessionSummary,
+    /// Visible window, zoom and cursor; `None` until the first draw tells the width.
+    pub view: Option<View>,
+    /// Whether one line per face is drawn under the class timeline.
+    pub show_faces: bool,
+    /// The lower panel shown.
+    pub panel: Panel,
+    /// Index of the selected face in [`Self::face_list`].
+    pub selected_face: usize,
+    /// Index of the selected annotation in [`Self::annotations`].
+    pub selected_annotation: usize,
+    /// First line of the summary panel shown.
+    pub summary_scroll: u16,
+    /// Start of a range being marked (`v`), ms.
+    pub range_start: Option<u64>,
+    /// What keys go to.
+    pub mode: Mode,
+    /// A one-line message and whether it is an error.
+    pub notice: Option<(String, bool, Instant)>,
+    buckets: Vec<Bucket>,
+    buckets_for: Option<(u64, u64, usize)>,
+}
+
+impl ReviewApp {
+    /// Loads a session for review: its record, tracks, annotations and per-second timeline (not its
+    /// observations, so a long session opens as fast as a short one).
+    ///
+    /// Errors: a damaged record in the session's database.
+    pub fn open(reader: SessionReader) -> anyhow::Result<ReviewApp> {
+        let mut app = ReviewApp {
+            record: reader.record().clone(),
+            tracks: Vec::new(),
+            annotations: Vec::new(),
+            timeline: Timeline::default(),
+            summary: summarize(&Timeline::default(), &[], 0),
+            reader,
+            view: None,
+            show_faces: true,
+            panel: Panel::Cursor,
+            selected_face: 0,
+            selected_annotation: 0,
+            summary_scroll: 0,
+            range_start: None,
+            mode: Mode::Normal,
+            notice: None,
+            buckets: Vec::new(),
+            buckets_for: None,
+        };
+        app.reload()?;
+        Ok(app)
+    }
+
+    /// Re-reads what edits change (tracks, annotations, merges) and recomputes the summary.
+    fn reload(&mut self) -> anyhow::Result<()> {
+        self.record = self.reader.record().clone();
+        self.tracks = self.reader.tracks()?;
+        self.annotations = self.reader.annotations()?;
+        self.annotations.sort_by_key(|a| (a.start_ms, a.id));
+        self.timeline = self.reader.timeline()?;
+        let markers: Vec<(u64, String)> = self
+            .annotations
+            .iter()
+            .filter(|a| a.kind == AnnotationKind::Marker)
+            .map(|a| (a.start_ms, a.label.clone()))
+            .collect();
+        self.summary = summarize(&self.timeline, &markers, TOP_CHANGES);
+        self.buckets_for = None;
+        self.selected_annotation = self.selected_annotation.min(self.annotations.len().saturating_sub(1));
+        self.selected_face = self.selected_face.min(self.face_list().len().saturating_sub(1));
+        Ok(())
+    }
+
+    /// Session length, ms: the last frame's time, at least what the timeline covers.
+    pub fn span_ms(&self) -> u64 {
+        (self.record.duration_ms + 1).max(self.timeline.span_ms()).max(1)
+    }
+
+    /// Sets the number of timeline columns (from the screen width); the first call fits the whole session.
+    pub fn set_columns(&mut self, columns: usize) {
+        let span = self.span_ms();
+        match &mut self.view {
+            Some(v) if v.columns != columns => v.resize(columns),
+            Some(_) => {}
+            None => self.view = Some(View::fit(span, columns)),
+        }
+    }
+
+    /// The view (fitted to 80 columns if no draw has set the width yet).
+    pub fn view(&mut self) -> View {
+        if self.view.is_none() {
+            self.set_columns(80);
+        }
+        self.view.expect("set above")
+    }
+
+    /// The visible buckets, one per column: sums of stored seconds, or (zoomed in below a second) made from
+    /// the observations in the window, read once per window.
+    ///
+    /// Errors: a damaged record in the session's database.
+    pub fn buckets(&mut self) -> anyhow::Result<&[Bucket]> {
+        let v = self.view();
+        let key = (v.start_ms, v.bucket_ms(), v.columns);
+        if self.buckets_for != Some(key) {
+            self.buckets = if v.bucket_ms() % SECOND_MS == 0 {
+                self.timeline.buckets(v.start_ms, v.bucket_ms(), v.columns)
+            } else {
+                let (frames, obs) = self.reader.window(v.start_ms, v.end_ms())?;
+                let timeline = &self.timeline;
+                bucketize(&frames, &obs, v.start_ms, v.bucket_ms(), v.columns, |id| timeline.resolve(id))
+            };
+            self.buckets_for = Some(key);
+        }
+        Ok(&self.buckets)
+    }
+
+    /// The faces to list: unmerged tracks by id, then merged ones (shown as merged, for undoing).
+    pub fn face_list(&self) -> Vec<&TrackRecord> {
+        let mut v: Vec<&TrackRecord> = self.tracks.iter().filter(|t| t.merged_into.is_none()).collect();
+        v.extend(self.tracks.iter().filter(|t| t.merged_into.is_some()));
+        v
+    }
+
+    /// A track's label by id ("P07" or "Face 3").
+    pub fn track_label(&self, id: u32) -> String {
+        self.tracks.iter().find(|t| t.id == id).map(TrackRecord::label).unwrap_or_else(|| format!("Face {id}"))
+    }
+
+    /// Shows a message in the footer for [`NOTICE_FOR`].
+    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some((text.into(), error, Instant::now()));
+    }
+
+    /// Drops an expired notice; true if one was dropped (the screen needs a redraw).
+    pub fn expire_notice(&mut self, now: Instant) -> bool {
+        if self.notice.as_ref().is_some_and(|(_, _, t)| now.duration_since(*t) > NOTICE_FOR) {
+            self.notice = None;
+            return true;
+        }
+        false
+    }
+
+    fn report(&mut self, what: &str, r: anyhow::Result<()>) {
+        match r.and_then(|_| self.reload()) {
+            Ok(()) => self.notify(format!("{what} (saved)"), false),
+            Err(e) => self.notify(format!("error: {e:#}"), true),
+        }
+    }
+
+    /// Takes one key press.
+    pub fn key(&mut self, k: KeyEvent) -> Exit {
+        if k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char('c' | 'C')) {
+            return Exit::Quit;
+        }
+        match self.mode.clone() {
+            Mode::Prompt { purpose, mut text } => {
+                match map_prompt_key(k) {
+                    Some(PromptKey::Insert(c)) if text.chars().count() < PROMPT_MAX => text.push(c),
+                    Some(PromptKey::Backspace) => {
+                        text.pop();
+                    }
+                    Some(PromptKey::Clear) => text.clear(),
+                    Some(PromptKey::Cancel) => {
+                        self.mode = Mode::Normal;
+                        return Exit::Stay;
+                    }
+                    Some(PromptKey::ForceQuit) => return Exit::Quit,
+                    Some(PromptKey::Submit) => {
+                        self.mode = Mode::Normal;
+                        self.submit(purpose, text.trim());
+                        return Exit::Stay;
+                    }
+                    _ => {}
+                }
+                self.mode = Mode::Prompt { purpose, text };
+                Exit::Stay
+            }
+            Mode::Confirm(c) => {
+                self.mode = Mode::Normal;
+                if matches!(k.code, KeyCode::Char('y' | 'Y')) {
+                    match c {
+                        Confirm::DeleteAnnotation(id) => {
+                            let r = self.reader.delete_annotation(id);
+                            self.report("annotation deleted", r);
+                        }
+                    }
+                } else {
+                    self.notify("kept", false);
+                }
+                Exit::Stay
+            }
+            Mode::MergeInto { from } => {
+                self.merge_key(from, k);
+                Exit::Stay
+            }
+            Mode::Help => {
+                self.mode = Mode::Normal;
+                Exit::Stay
+            }
+            Mode::Normal => self.normal_key(k),
+        }
+    }
+
+    fn submit(&mut self, purpose: PromptFor, text: &str) {
+        match purpose {
+            PromptFor::Marker(t) => {
+                let r = self.reader.annotate(AnnotationKind::Marker, t, None, text, None).map(|_| ());
+                self.report(&format!("marker '{text}' at {}", fmt_ms(t)), r);
+            }
+            PromptFor::Note(t, end) => {
+                if text.is_empty() {
+                    self.notify("empty note not stored", true);
+                    return;
+                }
+                let r = self.reader.annotate(AnnotationKind::Note, t, end, text, None).map(|_| ());
+                let at = match end {
+                    Some(e) => format!("{}-{}", fmt_ms(t), fmt_ms(e)),
+                    None => fmt_ms(t),
+                };
+                self.report(&format!("note at {at}"), r);
+            }
+            PromptFor::EditAnnotation(id) => {
+                let Some(mut a) = self.annotations.iter().find(|a| a.id == id).cloned() else { return };
+                a.label = text.to_string();
+                let r = self.reader.update_annotation(&a);
+                self.report("annotation changed", r);
+            }
+            PromptFor::NameTrack(id) => {
+                let r = self.reader.name_track(id, text);
+                let what =
+                    if text.is_empty() { format!("Face {id} unnamed") } else { format!("Face {id} named {text}") };
+                self.report(&what, r);
+            }
+        }
+    }
+
+    fn merge_key(&mut self, from: u32, k: KeyEvent) {
+        let targets: Vec<u32> = self.merge_targets(from);
+        match k.code {
+            KeyCode::Down | KeyCode::Tab => {
+                self.selected_face = (self.selected_face + 1).min(targets.len().saturating_sub(1));
+            }
+            KeyCode::Up | KeyCode::BackTab => self.selected_face = self.selected_face.saturating_sub(1),
+            KeyCode::Enter => {
+                self.mode = Mode::Normal;
+                if let Some(&into) = targets.get(self.selected_face) {
+                    let r = self.reader.merge_tracks(from, into);
+                    let what = format!("{} merged into {}", self.track_label(from), self.track_label(into));
+                    self.report(&what, r);
+                }
+                self.selected_face = 0;
+            }
+            KeyCode::Esc | KeyCode::Char('q') => {
+                self.mode = Mode::Normal;
+                self.selected_face = 0;
+            }
+            _ => {}
+        }
+    }
+
+    /// The tracks `from` can be merged into: the other unmerged ones.
+    pub fn merge_targets(&self, from: u32) -> Vec<u32> {
+        self.tracks.iter().filter(|t| t.merged_into.is_none() && t.id != from).map(|t| t.id).collect()
+    }
+
+    fn normal_key(&mut self, k: KeyEvent) -> Exit {
+        let mut v = self.view();
+        let shift = k.modifiers.contains(KeyModifiers::SHIFT);
+        match k.code {
+            KeyCode::Char('q') | KeyCode::Esc => {
+                if self.range_start.take().is_some() {
+                    self.notify("range cancelled", false);
+                    return Exit::Stay;
+                }
+                return Exit::Back;
+            }
+            KeyCode::Char('?') | KeyCode::F(1) => self.mode = Mode::Help,
+            KeyCode::Left | KeyCode::Char('h') => v.step(if shift { -10 } else { -1 }),
+            KeyCode::Right | KeyCode::Char('l') => v.step(if shift { 10 } else { 1 }),
+            KeyCode::Char('H') => v.step(-10),
+            KeyCode::Char('L') => v.step(10),
+            KeyCode::PageUp => v.step(-(v.columns as i64)),
+            KeyCode::PageDown => v.step(v.columns as i64),
+            KeyCode::Home | KeyCode::Char('g') => v.set_cursor(0),
+            KeyCode::End | KeyCode::Char('G') => v.set_cursor(u64::MAX),
+            KeyCode::Char('+') | KeyCode::Char('=') => v.zoom(true),
+            KeyCode::Char('-') | KeyCode::Char('_') => v.zoom(false),
+            KeyCode::Char('z') => v = View::fit(self.span_ms(), v.columns),
+            KeyCode::Char(']') => self.jump_marker(&mut v, true),
+            KeyCode::Char('[') => self.jump_marker(&mut v, false),
+            KeyCode::Char('f') => self.show_faces = !self.show_faces,
+            KeyCode::Tab => {
+                self.panel = match self.panel {
+                    Panel::Cursor => Panel::Summary,
+                    Panel::Summary => Panel::Annotations,
+                    Panel::Annotations => Panel::Cursor,
+                }
+            }
+            KeyCode::Char('c') => self.panel = Panel::Cursor,
+            KeyCode::Char('s') => self.panel = Panel::Summary,
+            KeyCode::Char('a') => self.panel = Panel::Annotations,
+            KeyCode::Down | KeyCode::Char('j') => self.select(1),
+            KeyCode::Up | KeyCode::Char('k') => self.select(-1),
+            KeyCode::Char('m') => {
+                self.mode = Mode::Prompt { purpose: PromptFor::Marker(v.cursor_ms), text: String::new() };
+            }
+            KeyCode::Char('v') => {
+                self.range_start = Some(v.cursor_ms);
+                self.notify(format!("range from {}: move the cursor, then n for a note", fmt_ms(v.cursor_ms)), false);
+            }
+            KeyCode::Char('n') => {
+                let purpose = match self.range_start.take() {
+                    Some(s) => {
+                        let e = v.cursor_ms + v.bucket_ms();
+                        let (a, b) = if s <= v.cursor_ms { (s, e) } else { (v.cursor_ms, s + v.bucket_ms()) };
+                        PromptFor::Note(a, Some(b.min(self.span_ms())))
+                    }
+                    None => PromptFor::Note(v.cursor_ms, None),
+                };
+                self.mode = Mode::Prompt { purpose, text: String::new() };
+            }
+            KeyCode::Enter if self.panel == Panel::Annotations => {
+                if let Some(a) = self.annotations.get(self.selected_annotation) {
+                    v.set_cursor(a.start_ms);
+                }
+            }
+            KeyCode::Char('e') if self.panel == Panel::Annotations => {
+                if let Some(a) = self.annotations.get(self.selected_annotation) {
+                    self.mode = Mode::Prompt { purpose: PromptFor::EditAnnotation(a.id), text: a.label.clone() };
+                }
+            }
+            KeyCode::Char('t') if self.panel == Panel::Annotations => {
+                if let Some(mut a) = self.annotations.get(self.selected_annotation).cloned() {
+                    let len = a.end_ms.map(|e| e - a.start_ms);
+                    a.start_ms = v.cursor_ms;
+                    a.end_ms = len.map(|l| v.cursor_ms + l);
+                    let r = self.reader.update_annotation(&a);
+                    self.report(&format!("annotation moved to {}", fmt_ms(v.cursor_ms)), r);
+                }
+            }
+            KeyCode::Char('x') | KeyCode::Delete if self.panel == Panel::Annotations => {
+                if let Some(a) = self.annotations.get(self.selected_annotation) {
+                    self.mode = Mode::Confirm(Confirm::DeleteAnnotation(a.id));
+                }
+            }
+            KeyCode::Char('r') => {
+                if let Some(t) = self.face_list().get(self.selected_face) {
+                    let purpose = PromptFor::NameTrack(t.id);
+                    self.mode = Mode::Prompt { purpose, text: t.name.clone().unwrap_or_default() };
+                    self.panel = Panel::Cursor;
+                }
+            }
+            KeyCode::Char('J') => {
+                if let Some(t) = self.face_list().get(self.selected_face).map(|t| (*t).clone()) {
+                    self.panel = Panel::Cursor;
+                    if t.merged_into.is_some() {
+                        let r = self.reader.unmerge_track(t.id);
+                        self.report(&format!("{} is its own face again", t.label()), r);
+                    } else if self.merge_targets(t.id).is_empty() {
+                        self.notify("there is no other face to merge with", true);
+                    } else {
+                        self.selected_face = 0;
+                        self.mode = Mode::MergeInto { from: t.id };
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.view = Some(v);
+        Exit::Stay
+    }
+
+    fn select(&mut self, d: i64) {
+        match self.panel {
+            Panel::Cursor => {
+                let n = self.face_list().len();
+                self.selected_face = (self.selected_face as i64 + d).clamp(0, n.saturating_sub(1) as i64) as usize;
+            }
+            Panel::Annotations => {
+                let n = self.annotations.len();
+                self.selected_annotation =
+                    (self.selected_annotation as i64 + d).clamp(0, n.saturating_sub(1) as i64) as usize;
+            }
+            Panel::Summary => self.summary_scroll = (self.summary_scroll as i64 + d).max(0) as u16,
+        }
+    }
+
+    fn jump_marker(&mut self, v: &mut View, forward: bool) {
+        let b = v.bucket_ms();
+        let target = if forward {
+            self.annotations.iter().map(|a| a.start_ms).filter(|&t| t >= v.cursor_ms + b).min()
+        } else {
+            self.annotations.iter().map(|a| a.start_ms).filter(|&t| t < v.cursor_ms).max()
+        };
+        match target {
+            Some(t) => {
+                v.set_cursor(t);
+                if let Some(i) = self.annotations.iter().position(|a| a.start_ms == t) {
+                    self.selected_annotation = i;
+                }
+            }
+            None => {
+                self.notify(if forward { "no marker after the cursor" } else { "no marker before the cursor" }, false)
+            }
+        }
+    }
+}
+
+/// ms as `m:ss.s` (or `h:mm:ss` from an hour on).
+pub fn fmt_ms(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}.{}", s / 60, s % 60, (ms % 1000) / 100)
+    }
+}

@@ -1,0 +1,112 @@
+//! The review screens: the sessions browser and one session under review, annotated in place.
+//!
+//! | module | role |
+//! | --- | --- |
+//! | [`browser`] | the stored sessions; open, delete (with confirmation) |
+//! | [`app`] | one session under review: view, cursor, panels, edits (pure, no terminal) |
+//! | [`view`] | the visible window, zoom levels and cursor arithmetic |
+//! | [`render`] | drawing the session screen |
+//!
+//! Every edit (marker, note, annotation change or deletion, track name, merge) goes to the store before the
+//! key is answered, so a crash or a dropped SSH link loses nothing. The session on screen holds its database's
+//! lock; a live recording of another session goes on meanwhile (one sled database per session).
+
+pub mod app;
+pub mod browser;
+pub mod render;
+pub mod view;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use crossterm::event::{self, Event, KeyEventKind};
+
+pub use app::ReviewApp;
+pub use browser::Browser;
+
+use crate::store::Store;
+use crate::tui::terminal;
+use crate::tui::theme::Theme;
+
+/// How often the browser lists the sessions again (a recording's progress, new sessions).
+const REFRESH: Duration = Duration::from_secs(2);
+/// Longest wait for a key, so `stop` is looked at often enough.
+const POLL: Duration = Duration::from_millis(200);
+
+enum Screen {
+    Browser,
+    Session(Box<ReviewApp>),
+}
+
+/// Owns the terminal until the user quits or `stop` becomes true: the sessions browser, or the session `open`
+/// (already opened by the caller, so that a missing or locked session is reported before the terminal is
+/// taken). The terminal is restored on every exit path.
+///
+/// Errors: the terminal cannot be set up or written to; the store cannot be listed.
+pub fn run(store: Store, open: Option<ReviewApp>, theme: &Theme, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+    let mut browser = Browser::new(store)?;
+    let mut screen = match open {
+        Some(app) => Screen::Session(Box::new(app)),
+        None => Screen::Browser,
+    };
+    let mut guard = terminal::init().context("cannot set up the terminal")?;
+    let mut dirty = true;
+    let mut last_refresh = Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        anyhow::ensure!(!terminal::panicked(), "a thread panicked while the review screen was up (terminal restored)");
+        let now = Instant::now();
+        match &mut screen {
+            Screen::Browser if now.duration_since(last_refresh) >= REFRESH => {
+                last_refresh = now;
+                dirty |= browser.refresh().unwrap_or(false);
+            }
+            Screen::Session(app) => dirty |= app.expire_notice(now),
+            _ => {}
+        }
+        if dirty {
+            guard
+                .terminal
+                .draw(|f| match &mut screen {
+                    Screen::Browser => browser::draw(f, &browser, theme),
+                    Screen::Session(app) => render::draw(f, app, theme),
+                })
+                .context("cannot draw the review screen")?;
+            dirty = false;
+        }
+        if !event::poll(POLL).context("cannot read the terminal")? {
+            continue;
+        }
+        match event::read().context("cannot read the terminal")? {
+            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                dirty = true;
+                match &mut screen {
+                    Screen::Browser => match browser.key(k) {
+                        browser::BrowserExit::Stay => {}
+                        browser::BrowserExit::Quit => break,
+                        browser::BrowserExit::Open(id) => {
+                            match browser.store().open_session(&id).and_then(ReviewApp::open) {
+                                Ok(app) => screen = Screen::Session(Box::new(app)),
+                                Err(e) => browser.notify(format!("error: {e:#}"), true),
+                            }
+                        }
+                    },
+                    Screen::Session(app) => match app.key(k) {
+                        app::Exit::Stay => {}
+                        app::Exit::Quit => break,
+                        app::Exit::Back => {
+                            // Closing the session gives its database lock back.
+                            screen = Screen::Browser;
+                            let _ = browser.refresh();
+                        }
+                    },
+                }
+            }
+            Event::Resize(..) => dirty = true,
+            _ => {}
+        }
+    }
+    guard.restore();
+    Ok(())
+}

@@ -1,0 +1,531 @@
+//! Drawing the review screen: header, class timeline (one row per emotion, a faces-in-view row, markers and a
+//! time axis), one line per face, the lower panel (values at the cursor, summary, or annotations) and the
+//! footer (keys, prompt, notices).
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::Frame;
+
+use super::app::{fmt_ms, Confirm, Mode, Panel, PromptFor, ReviewApp};
+use crate::analytics::timeline::Bucket;
+use crate::classify::{Emotion, NUM_EMOTIONS};
+use crate::store::AnnotationKind;
+use crate::tui::render::{fmt_duration, message};
+use crate::tui::theme::Theme;
+
+/// Width of the row labels left of the timeline, cells.
+pub const LABEL_W: u16 = 10;
+/// Smallest screen the review draws on.
+pub const MIN_SIZE: (u16, u16) = (50, 20);
+/// Height of the lower panel, rows (borders included).
+const PANEL_H: u16 = 10;
+
+/// Draws the whole review screen.
+pub fn draw(f: &mut Frame, app: &mut ReviewApp, theme: &Theme) {
+    let area = f.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let text = format!("terminal too small: {}x{} needed", MIN_SIZE.0, MIN_SIZE.1);
+        message(f, area, Line::styled(text, theme.warn()));
+        return;
+    }
+    app.set_columns(area.width.saturating_sub(LABEL_W + 2) as usize);
+    let timeline_rows = NUM_EMOTIONS as u16 + 3;
+    let faces = if app.show_faces { app.face_list().iter().filter(|t| t.merged_into.is_none()).count() } else { 0 };
+    let room = area.height.saturating_sub(2 + PANEL_H + 1 + timeline_rows + 2);
+    let face_rows = (faces as u16).min(room);
+    let [header, timeline, lower, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(timeline_rows + face_rows + 2),
+        Constraint::Min(4),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(f, header, app, theme);
+    render_timeline(f, timeline, app, theme, face_rows);
+    match app.panel {
+        Panel::Cursor => render_cursor_panel(f, lower, app, theme),
+        Panel::Summary => render_summary(f, lower, app, theme),
+        Panel::Annotations => render_annotations(f, lower, app, theme),
+    }
+    render_footer(f, footer, app, theme);
+    if app.mode == Mode::Help {
+        render_help(f, area, theme);
+    }
+}
+
+fn render_header(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+    let r = &app.record;
+    let source = std::path::Path::new(&r.source).file_name().map_or(r.source.clone(), |s| s.to_string_lossy().into());
+    let sep = theme.sep();
+    let line1 = Line::from(vec![
+        Span::styled("emotrace review ", theme.accent()),
+        Span::raw(r.id.clone()),
+        Span::styled(sep, theme.dim()),
+        Span::raw(theme.truncate(&source, 30)),
+        Span::styled(sep, theme.dim()),
+        Span::raw(r.started_at.format("%Y-%m-%d %H:%M").to_string()),
+        Span::styled(sep, theme.dim()),
+        Span::raw(fmt_duration(r.duration_ms as f64 / 1000.0)),
+        Span::styled(sep, theme.dim()),
+        Span::raw(r.status.name()),
+    ]);
+    let faces = r.faces();
+    let markers = app.annotations.len();
+    let v = app.view();
+    let mut spans = vec![
+        Span::raw(format!("{faces} face(s), {markers} annotation(s)")),
+        Span::styled(sep, theme.dim()),
+        Span::raw(format!("{} per column", fmt_bucket(v.bucket_ms()))),
+        Span::styled(sep, theme.dim()),
+        Span::raw(format!("view {}-{}", fmt_ms(v.start_ms), fmt_ms(v.end_ms().min(app.span_ms())))),
+        Span::styled(sep, theme.dim()),
+        Span::styled(format!("cursor {}", fmt_ms(v.cursor_ms)), theme.accent()),
+    ];
+    if let Some(s) = app.range_start {
+        spans.push(Span::styled(sep, theme.dim()));
+        spans.push(Span::styled(format!("range from {}", fmt_ms(s)), theme.warn()));
+    }
+    f.render_widget(Paragraph::new(vec![line1, Line::from(spans)]), area);
+}
+
+/// A bucket length as "40 ms", "2 s", "5 min".
+fn fmt_bucket(ms: u64) -> String {
+    match ms {
+        ms if ms < 1000 => format!("{ms} ms"),
+        ms if ms < 60_000 => format!("{} s", ms / 1000),
+        ms => format!("{} min", ms / 60_000),
+    }
+}
+
+/// The bar character for a level in `[0, 1]` (a visible sliver for anything above 0).
+fn level_char(theme: &Theme, x: f32) -> &'static str {
+    let set = theme.bar_set();
+    let levels = [
+        set.empty,
+        set.one_eighth,
+        set.one_quarter,
+        set.three_eighths,
+        set.half,
+        set.five_eighths,
+        set.three_quarters,
+        set.seven_eighths,
+        set.full,
+    ];
+    let mut i = (x.clamp(0.0, 1.0) * 8.0).round() as usize;
+    if i == 0 && x > 0.0 {
+        i = 1;
+    }
+    levels[i]
+}
+
+fn cursor_style(theme: &Theme, s: Style) -> Style {
+    if theme.color {
+        s.bg(Color::DarkGray)
+    } else {
+        s.add_modifier(Modifier::REVERSED)
+    }
+}
+
+/// One letter per emotion for monochrome face lines: a d f h s u n.
+fn emotion_letter(e: Emotion) -> &'static str {
+    match e {
+        Emotion::Angry => "a",
+        Emotion::Disgust => "d",
+        Emotion::Fear => "f",
+        Emotion::Happy => "h",
+        Emotion::Sad => "s",
+        Emotion::Surprise => "u",
+        Emotion::Neutral => "n",
+    }
+}
+
+fn row<'a>(label: Span<'a>, cells: Vec<Span<'a>>) -> Line<'a> {
+    let mut spans = Vec::with_capacity(cells.len() + 1);
+    spans.push(label);
+    spans.extend(cells);
+    Line::from(spans)
+}
+
+fn render_timeline(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme, face_rows: u16) {
+    let block = Block::bordered()
+        .border_set(theme.border_set())
+        .title(" class timeline: share of faces per emotion ")
+        .title_style(theme.dim());
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let v = app.view();
+    let cursor = v.cursor_column();
+    let buckets: Vec<Bucket> = match app.buckets() {
+        Ok(b) => b.to_vec(),
+        Err(e) => {
+            app.notify(format!("error: {e:#}"), true);
+            vec![Bucket::default(); v.columns]
+        }
+    };
+    let classes: Vec<_> = buckets.iter().map(Bucket::class).collect();
+    let mut lines: Vec<Line> = Vec::new();
+    let style_at = |i: usize, s: Style| if i == cursor { cursor_style(theme, s) } else { s };
+    for e in Emotion::ALL {
+        let cells = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let s = if c.frames == 0 { 0.0 } else { c.share()[e as usize] };
+                Span::styled(level_char(theme, s), style_at(i, theme.emotion(e)))
+            })
+            .collect();
+        lines.push(row(Span::styled(format!("{:<w$}", e.name(), w = LABEL_W as usize), theme.emotion(e)), cells));
+    }
+    // Faces in view: mean faces per frame, scaled to the most in the window.
+    let faces: Vec<f32> = buckets.iter().map(Bucket::mean_faces).collect();
+    let most = faces.iter().cloned().fold(0.0f32, f32::max).max(1e-6);
+    let cells = faces
+        .iter()
+        .zip(&buckets)
+        .enumerate()
+        .map(|(i, (n, b))| {
+            let c = if b.frames == 0 { " " } else { level_char(theme, n / most) };
+            Span::styled(c, style_at(i, theme.dim()))
+        })
+        .collect();
+    lines.push(row(Span::styled(format!("{:<w$}", "faces", w = LABEL_W as usize), theme.dim()), cells));
+    lines.push(marker_row(app, theme, cursor));
+    lines.push(axis_row(app, theme));
+    // One line per face: its dominant emotion in each bucket.
+    let list: Vec<(u32, String)> =
+        app.face_list().iter().filter(|t| t.merged_into.is_none()).map(|t| (t.id, t.label())).collect();
+    let first = app.selected_face.saturating_sub(face_rows.saturating_sub(1) as usize);
+    for (k, (id, label)) in list.iter().enumerate().skip(first).take(face_rows as usize) {
+        let selected = k == app.selected_face && app.panel == Panel::Cursor;
+        let label_style = if selected { theme.selected() } else { Style::default() };
+        let label = format!("{:<w$}", theme.truncate(label, LABEL_W as usize - 1), w = LABEL_W as usize);
+        let cells = buckets
+            .iter()
+            .enumerate()
+            .map(|(i, b)| match b.track(*id).and_then(|a| a.dominant_emotion()) {
+                Some(e) => {
+                    let c = if theme.color && !theme.ascii { "█" } else { emotion_letter(e) };
+                    Span::styled(c, style_at(i, theme.emotion(e)))
+                }
+                None => Span::styled(" ", style_at(i, Style::default())),
+            })
+            .collect();
+        lines.push(row(Span::styled(label, label_style), cells));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn marker_row<'a>(app: &mut ReviewApp, theme: &Theme, cursor: usize) -> Line<'a> {
+    let v = app.view();
+    let mut cells: Vec<(String, Style)> = vec![(" ".into(), theme.dim()); v.columns];
+    let (mark, note, range) = if theme.ascii { ("v", "o", "-") } else { ("▼", "◆", "─") };
+    // Ranges first, then note symbols, then markers on top; labels after their symbol over blanks and ranges.
+    for a in &app.annotations {
+        if let Some(end) = a.end_ms {
+            let from = v.column_of(a.start_ms.max(v.start_ms));
+            let to = v.column_of(end.min(v.end_ms().saturating_sub(1)));
+            if let (Some(from), Some(to)) = (from, to) {
+                for c in cells.iter_mut().take(to + 1).skip(from) {
+                    *c = (range.into(), theme.warn());
+                }
+            }
+        }
+    }
+    let mut labels: Vec<(usize, String)> = Vec::new();
+    for kind in [AnnotationKind::Note, AnnotationKind::Marker] {
+        for a in app.annotations.iter().filter(|a| a.kind == kind) {
+            if let Some(col) = v.column_of(a.start_ms) {
+                cells[col] = ((if kind == AnnotationKind::Marker { mark } else { note }).into(), theme.warn());
+                labels.push((col, a.label.clone()));
+            }
+        }
+    }
+    let taken: Vec<usize> = labels.iter().map(|(c, _)| *c).collect();
+    // Marker labels win over note labels.
+    for (col, label) in labels.into_iter().rev() {
+        let mut c = col + 1;
+        for ch in label.chars() {
+            if c >= cells.len() || taken.contains(&c) || (cells[c].0 != " " && cells[c].0 != range) {
+                break;
+            }
+            cells[c] = (ch.to_string(), theme.dim());
+            c += 1;
+        }
+    }
+    let spans = cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, (s, st))| Span::styled(s, if i == cursor { cursor_style(theme, st) } else { st }))
+        .collect();
+    row(Span::styled(format!("{:<w$}", "markers", w = LABEL_W as usize), theme.dim()), spans)
+}
+
+fn axis_row<'a>(app: &mut ReviewApp, theme: &Theme) -> Line<'a> {
+    let v = app.view();
+    let mut text = vec![' '; v.columns];
+    let mut c = 0;
+    while c < v.columns {
+        let label: Vec<char> = format!("|{}", fmt_ms(v.start_ms + c as u64 * v.bucket_ms())).chars().collect();
+        if c + label.len() > v.columns {
+            break;
+        }
+        text[c..c + label.len()].copy_from_slice(&label);
+        c += label.len() + 4;
+    }
+    let text: String = text.into_iter().collect();
+    row(
+        Span::styled(format!("{:<w$}", "time", w = LABEL_W as usize), theme.dim()),
+        vec![Span::styled(text, theme.dim())],
+    )
+}
+
+fn panel_block<'a>(theme: &Theme, title: String, app: &ReviewApp) -> Block<'a> {
+    let tabs = [(Panel::Cursor, "c cursor"), (Panel::Summary, "s summary"), (Panel::Annotations, "a annotations")];
+    let tabs: Vec<Span> = tabs
+        .iter()
+        .map(|(p, name)| Span::styled(format!(" {name} "), if *p == app.panel { theme.accent() } else { theme.dim() }))
+        .collect();
+    Block::bordered().border_set(theme.border_set()).title(title).title_top(Line::from(tabs).right_aligned())
+}
+
+fn render_cursor_panel(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+    let v = app.view();
+    let merging = match app.mode {
+        Mode::MergeInto { from } => Some(from),
+        _ => None,
+    };
+    let title = match merging {
+        Some(from) => format!(" merge {} into which face? (Enter merges, Esc cancels) ", app.track_label(from)),
+        None => format!(" at {} ({} bucket) ", fmt_ms(v.cursor_ms), fmt_bucket(v.bucket_ms())),
+    };
+    let block = panel_block(theme, title, app);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let bucket = app.buckets().ok().and_then(|b| b.get(v.cursor_column()).cloned()).unwrap_or_default();
+    let mut lines = Vec::new();
+    let ids: Vec<u32> = match merging {
+        Some(from) => app.merge_targets(from),
+        None => app.face_list().iter().map(|t| t.id).collect(),
+    };
+    if merging.is_none() {
+        let class = bucket.class();
+        let mut spans = vec![Span::styled(format!("  {:<w$}", "class", w = LABEL_W as usize), theme.accent())];
+        spans.push(Span::raw(format!("{:.1} faces  ", bucket.mean_faces())));
+        spans.extend(top_shares(theme, &class.share(), "of faces"));
+        lines.push(Line::from(spans));
+    }
+    let rows = (inner.height as usize).saturating_sub(lines.len()).max(1);
+    let first = app.selected_face.saturating_sub(rows - 1);
+    for (k, id) in ids.iter().enumerate().skip(first).take(rows) {
+        let t = app.tracks.iter().find(|t| t.id == *id).cloned();
+        let label = t.as_ref().map(|t| t.label()).unwrap_or_else(|| format!("Face {id}"));
+        let selected = k == app.selected_face;
+        let pointer = if selected { "> " } else { "  " };
+        let style = if selected { theme.selected() } else { Style::default() };
+        let mut spans = vec![Span::styled(
+            format!("{pointer}{:<w$}", theme.truncate(&label, LABEL_W as usize - 1), w = LABEL_W as usize),
+            style,
+        )];
+        match t.as_ref().and_then(|t| t.merged_into) {
+            Some(into) if merging.is_none() => {
+                spans.push(Span::styled(format!("merged into {} (J undoes)", app.track_label(into)), theme.dim()));
+            }
+            _ => match bucket.track(*id) {
+                Some(a) if a.frames > 0 => spans.extend(top_shares(theme, &a.mean(), "")),
+                _ => spans.push(Span::styled("not in view", theme.dim())),
+            },
+        }
+        lines.push(Line::from(spans));
+    }
+    if ids.is_empty() {
+        lines.push(Line::styled("  no faces in this session", theme.dim()));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The three largest values of `p` as "happy 62% ████  neutral 20%  sad 8%".
+fn top_shares<'a>(theme: &Theme, p: &[f32; NUM_EMOTIONS], suffix: &str) -> Vec<Span<'a>> {
+    let mut order: Vec<usize> = (0..NUM_EMOTIONS).collect();
+    order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let mut spans = Vec::new();
+    for (k, &e) in order.iter().take(3).enumerate() {
+        if k > 0 && p[e] < 0.005 {
+            break;
+        }
+        let emo = Emotion::ALL[e];
+        spans.push(Span::styled(format!("{} {:>3.0}%", emo.name(), p[e] * 100.0), theme.emotion(emo)));
+        if k == 0 {
+            spans.push(Span::styled(format!(" {} ", theme.hbar(p[e], 10)), theme.emotion(emo)));
+        } else {
+            spans.push(Span::raw("  "));
+        }
+    }
+    if !suffix.is_empty() {
+        spans.push(Span::styled(suffix.to_string(), theme.dim()));
+    }
+    spans
+}
+
+fn shares_text(share: &[f32; NUM_EMOTIONS]) -> String {
+    Emotion::ALL
+        .iter()
+        .filter(|e| share[**e as usize] >= 0.005)
+        .map(|e| format!("{} {:.0}%", e.name(), share[*e as usize] * 100.0))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// The summary panel's lines (also used by tests).
+pub fn summary_lines(app: &ReviewApp) -> Vec<String> {
+    let s = &app.summary;
+    let mut out = vec!["time share per emotion (share of face-frames whose dominant emotion it is)".to_string()];
+    out.push(format!("  {:<12} {}", "class", shares_text(&s.class.share())));
+    for (id, agg) in &s.faces {
+        out.push(format!(
+            "  {:<12} {}  ({} observations)",
+            app.track_label(*id),
+            shares_text(&agg.share()),
+            agg.frames
+        ));
+    }
+    out.push("dominant emotion per segment between markers".into());
+    for seg in &s.segments {
+        let dom = seg
+            .dominant
+            .map_or("no faces".to_string(), |e| format!("{} {:.0}%", e.name(), seg.class.share()[e as usize] * 100.0));
+        out.push(format!("  {}-{}  {:<16} {dom}", fmt_ms(seg.start_ms), fmt_ms(seg.end_ms), seg.label));
+    }
+    out.push(format!("largest changes (between {} windows)", fmt_bucket(s.change_window_ms)));
+    for c in &s.changes {
+        let who = c.track_id.map_or("class".to_string(), |id| app.track_label(id));
+        let dom = match (c.from, c.to) {
+            (Some(a), Some(b)) if a != b => format!("  ({a} -> {b})"),
+            _ => String::new(),
+        };
+        out.push(format!("  {}  {:<12} {} {:+.0} pts{dom}", fmt_ms(c.at_ms), who, c.emotion, c.delta * 100.0));
+    }
+    if s.changes.is_empty() {
+        out.push("  none (too short)".into());
+    }
+    out
+}
+
+fn render_summary(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+    let block = panel_block(theme, " summary (j/k scroll) ".into(), app);
+    let lines: Vec<Line> = summary_lines(app)
+        .into_iter()
+        .map(|l| if l.starts_with(' ') { Line::raw(l) } else { Line::styled(l, theme.accent()) })
+        .collect();
+    let max = (lines.len() as u16).saturating_sub(1);
+    app.summary_scroll = app.summary_scroll.min(max);
+    f.render_widget(Paragraph::new(lines).block(block).scroll((app.summary_scroll, 0)), area);
+}
+
+fn render_annotations(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+    let title = " annotations: Enter jumps, e edits, t moves to cursor, x deletes ".to_string();
+    let block = panel_block(theme, title, app);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let rows = inner.height.max(1) as usize;
+    let first = app.selected_annotation.saturating_sub(rows - 1);
+    let mut lines = Vec::new();
+    for (k, a) in app.annotations.iter().enumerate().skip(first).take(rows) {
+        let selected = k == app.selected_annotation;
+        let when = match a.end_ms {
+            Some(e) => format!("{}-{}", fmt_ms(a.start_ms), fmt_ms(e)),
+            None => fmt_ms(a.start_ms),
+        };
+        let kind = match a.kind {
+            AnnotationKind::Marker => "marker",
+            AnnotationKind::Note => "note",
+        };
+        let who = a.track_id.map(|id| format!("  [{}]", app.track_label(id))).unwrap_or_default();
+        let style = if selected { theme.selected() } else { Style::default() };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}{when:<16} {kind:<7}", if selected { "> " } else { "  " }), style),
+            Span::raw(a.label.clone()),
+            Span::styled(who, theme.dim()),
+        ]));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "  no markers or notes yet: m adds a marker, n a note, v..n a note over a range",
+            theme.dim(),
+        ));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn render_footer(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+    let line = match &app.mode {
+        Mode::Prompt { purpose, text } => {
+            let what = match purpose {
+                PromptFor::Marker(t) => format!("marker at {}", fmt_ms(*t)),
+                PromptFor::Note(t, None) => format!("note at {}", fmt_ms(*t)),
+                PromptFor::Note(t, Some(e)) => format!("note {}-{}", fmt_ms(*t), fmt_ms(*e)),
+                PromptFor::EditAnnotation(_) => "annotation text".into(),
+                PromptFor::NameTrack(id) => format!("name of Face {id}"),
+            };
+            let cursor = if theme.ascii { "_" } else { "█" };
+            Line::from(vec![
+                Span::styled(format!("{what}: "), theme.accent()),
+                Span::raw(text.clone()),
+                Span::raw(cursor),
+                Span::styled("  Enter saves, Esc cancels", theme.dim()),
+            ])
+        }
+        Mode::Confirm(Confirm::DeleteAnnotation(id)) => {
+            let label = app.annotations.iter().find(|a| a.id == *id).map(|a| a.label.clone()).unwrap_or_default();
+            Line::styled(format!("delete annotation '{label}'? y deletes, any other key keeps it"), theme.warn())
+        }
+        _ => match &app.notice {
+            Some((text, error, _)) => Line::styled(text.clone(), if *error { theme.error() } else { theme.ok() }),
+            None => {
+                let (l, r) = theme.arrows();
+                Line::styled(
+                    format!(
+                        "{l}{r} step  [ ] markers  +/- zoom  m marker  n note  v range  r name  J merge  Tab panel  ? help  q back"
+                    ),
+                    theme.dim(),
+                )
+            }
+        },
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+/// The keys of the review screen, for the help overlay.
+pub const KEYS: &[(&str, &str)] = &[
+    ("Left Right  h l", "cursor one bucket back / on (Shift, H L: ten)"),
+    ("PgUp PgDn", "one screen back / on"),
+    ("Home End  g G", "start / end of the session"),
+    ("[  ]", "previous / next marker or note"),
+    ("+  -", "zoom in / out (bucket length)"),
+    ("z", "fit the whole session"),
+    ("f", "show / hide one line per face"),
+    ("Tab  c s a", "lower panel: cursor, summary, annotations"),
+    ("Up Down  j k", "select a face / annotation, scroll the summary"),
+    ("m", "marker at the cursor (type a label)"),
+    ("n", "note at the cursor"),
+    ("v ... n", "note over a range: v at the start, move, n"),
+    ("e  t  x", "annotation: edit text, move to cursor, delete"),
+    ("r", "name the selected face (e.g. P07)"),
+    ("J", "merge the selected face into another (same person); undo"),
+    ("q  Esc", "back to the sessions (Esc also cancels a range)"),
+    ("Ctrl-C", "quit"),
+];
+
+fn render_help(f: &mut Frame, area: Rect, theme: &Theme) {
+    let lines: Vec<Line> = KEYS
+        .iter()
+        .map(|(k, what)| Line::from(vec![Span::styled(format!(" {k:<16}"), theme.accent()), Span::raw(*what)]))
+        .collect();
+    let w = 76.min(area.width);
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    f.render_widget(Clear, rect);
+    let block = Block::bordered().border_set(theme.border_set()).title(" review keys (any key closes) ");
+    f.render_widget(Paragraph::new(lines).block(block), rect);
+}
