@@ -23,17 +23,18 @@ pub fn run(cfg: &Config, store: Option<&Path>, json: bool) -> anyhow::Result<Out
         return Ok(Outcome::Done);
     }
     println!(
-        "{:<18} {:<19} {:>9} {:>7} {:>6}  {:<11} source",
-        "session", "started", "duration", "frames", "faces", "status"
+        "{:<18} {:<19} {:>9} {:>7} {:>6} {:>6}  {:<11} source",
+        "session", "started", "duration", "frames", "faces", "notes", "status"
     );
     for s in &sessions {
         println!(
-            "{:<18} {:<19} {:>8.1}s {:>7} {:>6}  {:<11} {}",
+            "{:<18} {:<19} {:>8.1}s {:>7} {:>6} {:>6}  {:<11} {}",
             s.id,
             s.started_at.format("%Y-%m-%d %H:%M:%S"),
             s.duration_ms as f64 / 1000.0,
             s.frames,
-            s.tracks,
+            s.faces(),
+            s.annotations,
             s.status.name(),
             s.source
         );
