@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod synthetic;
+
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
