@@ -262,17 +262,36 @@ fn marker_row<'a>(app: &mut ReviewApp, theme: &Theme, cursor: usize) -> Line<'a>
     row(Span::styled(format!("{:<w$}", "markers", w = LABEL_W as usize), theme.dim()), spans)
 }
 
+/// Tick steps for the time axis, ms.
+const TICKS_MS: [u64; 17] = [
+    100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
+    3_600_000, 7_200_000,
+];
+
+/// A time-axis label: tenths of a second only when the ticks are finer than a second.
+fn tick_label(ms: u64, step_ms: u64) -> String {
+    if step_ms < 1000 {
+        fmt_ms(ms)
+    } else {
+        fmt_duration(ms as f64 / 1000.0)
+    }
+}
+
 fn axis_row<'a>(app: &mut ReviewApp, theme: &Theme) -> Line<'a> {
     let v = app.view();
+    let b = v.bucket_ms();
     let mut text = vec![' '; v.columns];
-    let mut c = 0;
-    while c < v.columns {
-        let label: Vec<char> = format!("|{}", fmt_ms(v.start_ms + c as u64 * v.bucket_ms())).chars().collect();
-        if c + label.len() > v.columns {
-            break;
+    // The finest round step whose labels do not touch.
+    let width = tick_label(v.end_ms(), 1000).len().max(tick_label(v.end_ms(), 100).len()) as u64 + 3;
+    let step = TICKS_MS.iter().copied().find(|s| s % b == 0 && s / b >= width).unwrap_or(b * width);
+    let mut t = v.start_ms.div_ceil(step) * step;
+    while t < v.end_ms() {
+        let c = ((t - v.start_ms) / b) as usize;
+        let label: Vec<char> = format!("|{}", tick_label(t, step)).chars().collect();
+        if c + label.len() <= v.columns {
+            text[c..c + label.len()].copy_from_slice(&label);
         }
-        text[c..c + label.len()].copy_from_slice(&label);
-        c += label.len() + 4;
+        t += step;
     }
     let text: String = text.into_iter().collect();
     row(
