@@ -30,6 +30,7 @@ pub mod commands;
 pub mod config;
 pub mod detect;
 pub mod pipeline;
+pub mod report;
 pub mod store;
 pub mod track;
 pub mod tui;

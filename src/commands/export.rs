@@ -97,7 +97,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Writes `path` through a temporary file beside it and a rename, so that a failed export leaves any previous file
 /// as it was.
-fn write_file(path: &Path, body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
+pub(crate) fn write_file(path: &Path, body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
     let name = path.file_name().with_context(|| format!("{}: not a file name", path.display()))?;
     let tmp = path.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
     let result = (|| {

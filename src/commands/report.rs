@@ -1,14 +1,40 @@
 //! `emotrace report SESSION --out FILE.html`: one self-contained HTML report of a stored session.
+//!
+//! SESSION is a session id as `emotrace sessions` lists it, or a prefix of exactly one. FILE is replaced
+//! atomically (a temporary file beside it, then a rename) and is private to the user, like the store. What the
+//! page holds: see [`crate::report`].
 
 use std::path::Path;
 
+use anyhow::Context;
+
+use super::export::write_file;
 use super::Outcome;
 use crate::config::Config;
+use crate::report::{self, ReportData};
+use crate::store::export::resolve_session;
+use crate::store::Store;
 
 /// Runs `report`.
 ///
-/// Errors: the store cannot be opened; no session or several match; the session cannot be opened; the file
-/// cannot be written.
-pub fn run(_cfg: &Config, _store: Option<&Path>, _session: &str, _out: &Path) -> anyhow::Result<Outcome> {
-    anyhow::bail!("report is being written")
+/// Errors: the store cannot be opened; no session or several match; the session is being recorded by another
+/// process or is damaged; a plot cannot be drawn; the file cannot be written.
+pub fn run(cfg: &Config, store: Option<&Path>, session: &str, out: &Path) -> anyhow::Result<Outcome> {
+    let root = cfg.store_dir(store)?;
+    let store = Store::open(&root)?;
+    let id = resolve_session(&store, session)?;
+    let data = {
+        let reader = store.open_session(&id)?;
+        ReportData::load(&reader).with_context(|| format!("session '{id}'"))?
+    };
+    let page = report::render(&data).with_context(|| format!("session '{id}'"))?;
+    write_file(out, |w| w.write_all(page.as_bytes()).map_err(anyhow::Error::from))?;
+    eprintln!(
+        "wrote the report of session {id} ({}, faces: {}, markers and notes: {}) to {}",
+        report::fmt_duration(data.record.duration_ms),
+        data.faces.len(),
+        data.annotations.len(),
+        out.display()
+    );
+    Ok(Outcome::Done)
 }

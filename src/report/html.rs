@@ -1,0 +1,355 @@
+//! The report page: one HTML5 document with an inline style sheet and inline SVG, nothing loaded from
+//! elsewhere (no scripts, fonts, images or links), so it opens offline and can be mailed as one file.
+//!
+//! Every text that comes from the session (source path, models, track names, marker and note labels, the error
+//! line, the configuration) is HTML-escaped here; text inside the SVG plots is escaped by plotters' SVG backend.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+use super::{emotion_css, emotion_rgb, fmt_clock, fmt_duration, plots, ReportData};
+use crate::analytics::timeline::TrackAgg;
+use crate::classify::Emotion;
+use crate::store::AnnotationKind;
+
+const STYLE: &str = r#"
+body{margin:0;background:#f3f3f1;color:#222;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1140px;margin:0 auto;padding:24px 20px 40px;background:#fff}
+h1{font-size:26px;margin:0 0 2px}
+h2{font-size:20px;margin:34px 0 8px;padding-bottom:4px;border-bottom:1px solid #ddd}
+h3{font-size:16px;margin:22px 0 6px}
+.sub{color:#555;margin:0 0 14px;overflow-wrap:anywhere}
+.note{color:#555;font-size:14px;margin:4px 0 8px}
+dl.meta{display:grid;grid-template-columns:max-content minmax(0,1fr) max-content minmax(0,1fr);gap:3px 18px;margin:0}
+dl.meta dt{color:#666}
+dl.meta dd{margin:0;overflow-wrap:anywhere}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(138px,1fr));gap:10px}
+.fig{border:1px solid #ddd;border-radius:6px;padding:8px 12px}
+.fig .v{font-size:22px;font-weight:600;font-variant-numeric:tabular-nums}
+.fig .k{color:#555;font-size:13px}
+.fig .d{color:#777;font-size:12px}
+svg{display:block;max-width:100%;height:auto}
+figure{margin:0}
+.legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:6px 0;font-size:14px}
+.sw{display:inline-block;width:13px;height:13px;border-radius:2px;margin-right:5px;vertical-align:-1px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(500px,1fr));gap:16px 20px}
+.face figcaption{font-size:14px;margin:0 0 2px}
+.face figcaption b{font-size:15px}
+table{border-collapse:collapse;font-size:14px;margin:6px 0 14px}
+th,td{padding:4px 9px;border-bottom:1px solid #e3e3e3;text-align:left;vertical-align:top}
+th{font-weight:600;background:#fafafa}
+.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.wrap{overflow-x:auto}
+details pre{font-size:12px;background:#f7f7f7;padding:8px;overflow-x:auto}
+footer{color:#777;font-size:13px;margin-top:30px}
+"#;
+
+/// `s` escaped for HTML text and attribute values.
+fn esc(s: &str) -> Cow<'_, str> {
+    html_escape::encode_safe(s)
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+fn emotion_name(e: Option<Emotion>) -> &'static str {
+    e.map_or("–", Emotion::name)
+}
+
+/// A coloured square and the emotion's name.
+fn swatch(e: Emotion) -> String {
+    format!(r#"<span class="sw" style="background:{}"></span>{}"#, emotion_css(e), e.name())
+}
+
+fn legend() -> String {
+    let items: Vec<String> = Emotion::ALL.iter().map(|&e| format!("<span>{}</span>", swatch(e))).collect();
+    format!(r#"<div class="legend">{}</div>"#, items.join(""))
+}
+
+/// The whole page.
+///
+/// Errors: a plot cannot be drawn.
+pub fn page(data: &ReportData) -> anyhow::Result<String> {
+    let r = &data.record;
+    let mut h = String::with_capacity(256 * 1024);
+    write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>emotrace report: session {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        esc(&r.id)
+    )?;
+    write!(h, "<h1>Session {}</h1>\n<p class=\"sub\">{}</p>\n", esc(&r.id), esc(&r.source))?;
+    session_section(&mut h, data)?;
+    pipeline_section(&mut h, data)?;
+    timeline_section(&mut h, data)?;
+    faces_section(&mut h, data)?;
+    summary_section(&mut h, data)?;
+    write!(
+        h,
+        "<footer>Made by emotrace {} on {}. Derived numbers only: no image of anyone is in this file.</footer>\n\
+         </main>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION"),
+        chrono::Local::now().format("%Y-%m-%d %H:%M")
+    )?;
+    Ok(h)
+}
+
+fn meta_row(h: &mut String, key: &str, value: &str) -> std::fmt::Result {
+    write!(h, "<dt>{key}</dt><dd>{value}</dd>")
+}
+
+/// Session metadata: id, times, source, models, status, counts.
+fn session_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
+    let r = &data.record;
+    h.push_str("<section id=\"session\">\n<h2>Session</h2>\n<dl class=\"meta\">\n");
+    meta_row(h, "id", &esc(&r.id))?;
+    let mut status = r.status.name().to_string();
+    if let Some(e) = &r.error {
+        status.push_str(&format!(": {}", esc(e)));
+    }
+    meta_row(h, "status", &status)?;
+    meta_row(h, "started", &r.started_at.format("%Y-%m-%d %H:%M:%S %:z").to_string())?;
+    let ended = r.ended_at.map_or("–".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S %:z").to_string());
+    meta_row(h, "ended", &ended)?;
+    meta_row(h, "duration", &fmt_duration(r.duration_ms))?;
+    let kind = r.source_kind.map_or("unknown".to_string(), |k| format!("{k:?}").to_lowercase());
+    meta_row(h, "source", &format!("{} ({kind})", esc(&r.source)))?;
+    meta_row(h, "models", &esc(&r.models))?;
+    meta_row(h, "frames", &format!("{} processed, {} with a face", r.frames, r.frames_with_faces))?;
+    let merged = if r.merged_tracks > 0 { format!(", {} merged into others", r.merged_tracks) } else { String::new() };
+    meta_row(h, "faces", &format!("{} (tracks: {}{merged})", r.faces(), r.tracks))?;
+    meta_row(h, "observations", &format!("{} face-frames", r.observations))?;
+    meta_row(h, "markers", &data.markers().count().to_string())?;
+    meta_row(h, "notes", &data.notes().count().to_string())?;
+    h.push_str("</dl>\n");
+    let config = serde_json::to_string_pretty(&r.config).unwrap_or_default();
+    write!(h, "<details><summary>Configuration in force</summary><pre>{}</pre></details>\n</section>\n", esc(&config))?;
+    Ok(())
+}
+
+fn figure(h: &mut String, key: &str, value: &str, detail: &str) -> std::fmt::Result {
+    writeln!(h, "<div class=\"fig\"><div class=\"k\">{key}</div><div class=\"v\">{value}</div><div class=\"d\">{detail}</div></div>")
+}
+
+/// Pipeline figures: FPS in and processed, detection rate, dropped frames, latency p50/p95.
+fn pipeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
+    let s = &data.record.stats;
+    h.push_str("<section id=\"pipeline\">\n<h2>Pipeline</h2>\n<div class=\"figures\">\n");
+    let mean_fps = if s.elapsed_s > 0.0 { s.frames_processed as f64 / s.elapsed_s } else { 0.0 };
+    figure(h, "input FPS", &format!("{:.1}", s.input_fps), &format!("{} frames read", s.frames_in))?;
+    figure(h, "processed FPS", &format!("{:.1}", s.processed_fps), &format!("{mean_fps:.1} mean over the run"))?;
+    figure(
+        h,
+        "detection rate",
+        &pct(s.detection_rate()),
+        &format!("{} of {} frames with a face", s.frames_with_faces, s.frames_processed),
+    )?;
+    let drop_share = if s.frames_in > 0 { s.frames_dropped as f64 / s.frames_in as f64 } else { 0.0 };
+    figure(h, "dropped frames", &s.frames_dropped.to_string(), &format!("{} of frames read", pct(drop_share)))?;
+    figure(h, "latency p50", &format!("{:.0} ms", s.latency_p50_ms), "capture to result")?;
+    figure(h, "latency p95", &format!("{:.0} ms", s.latency_p95_ms), "capture to result")?;
+    figure(h, "run time", &fmt_duration((s.elapsed_s * 1000.0) as u64), "wall clock")?;
+    h.push_str(
+        "</div>\n<p class=\"note\">FPS and latency are the pipeline's figures at the end of the run (over its \
+         recent window); counts are for the whole run. A file is processed frame by frame, so nothing is dropped \
+         and its latency is mostly queueing; a camera (or <code>--realtime</code>) drops frames when processing \
+         falls behind.</p>\n</section>\n",
+    );
+    Ok(())
+}
+
+/// The class timeline with markers and notes, and faces in view under it.
+fn timeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
+    write!(
+        h,
+        "<section id=\"timeline\">\n<h2>Class emotion timeline</h2>\n<p class=\"note\">Share of face-frames whose \
+         dominant emotion (smoothed) is each class, all faces together, in buckets of {}; blank where no face was \
+         in view. Black lines: markers; orange: notes (shaded: a note over a range).</p>\n{}\n",
+        fmt_duration(data.bucket_ms),
+        legend()
+    )?;
+    write!(h, "<figure id=\"class-timeline\">\n{}\n</figure>\n", plots::class_timeline(data)?)?;
+    write!(
+        h,
+        "<h3>Faces in view</h3>\n<p class=\"note\">Mean number of tracked faces per processed frame.</p>\n\
+         <figure id=\"faces-in-view\">\n{}\n</figure>\n</section>\n",
+        plots::faces_in_view(data)?
+    )?;
+    Ok(())
+}
+
+/// One small plot per face.
+fn faces_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
+    write!(
+        h,
+        "<section id=\"faces\">\n<h2>Faces</h2>\n<p class=\"note\">Each face's mean smoothed probabilities per bucket \
+         (stacked to 100%) on the session's time axis; blank where the face was not in view.</p>\n{}\n",
+        legend()
+    )?;
+    if data.faces.is_empty() {
+        h.push_str("<p>No face was tracked in this session.</p>\n");
+    }
+    h.push_str("<div class=\"grid\">\n");
+    for f in &data.faces {
+        let agg = data.summary.faces.iter().find(|(id, _)| *id == f.id).map(|(_, a)| *a).unwrap_or_default();
+        let mut caption = format!(
+            "<b>{}</b> · mostly {} · in view {}–{} · {} face-frames",
+            esc(&f.label),
+            emotion_name(agg.dominant_emotion()),
+            fmt_clock(f.first_ms, data.span_ms()),
+            fmt_clock(f.last_ms, data.span_ms()),
+            f.observations
+        );
+        if !f.merged.is_empty() {
+            let merged: Vec<String> = f.merged.iter().map(|&id| esc(&data.track_label(id)).into_owned()).collect();
+            caption.push_str(&format!(" · merged: {}", merged.join(", ")));
+        }
+        write!(
+            h,
+            "<figure class=\"face\" id=\"face-{}\"><figcaption>{caption}</figcaption>\n{}\n</figure>\n",
+            f.id,
+            plots::face(data, f)?
+        )?;
+    }
+    h.push_str("</div>\n</section>\n");
+    Ok(())
+}
+
+/// A share cell, tinted with the emotion's colour in proportion to the share.
+fn share_cell(e: Emotion, share: f32) -> String {
+    let (r, g, b) = emotion_rgb(e);
+    format!(
+        "<td class=\"n\" style=\"background:rgba({r},{g},{b},{:.2})\">{}</td>",
+        (share * 0.6).clamp(0.0, 0.6),
+        pct(share as f64)
+    )
+}
+
+fn share_row(h: &mut String, who: &str, agg: &TrackAgg) -> std::fmt::Result {
+    write!(h, "<tr><td>{who}</td><td class=\"n\">{}</td>", agg.frames)?;
+    let share = agg.share();
+    for (i, &e) in Emotion::ALL.iter().enumerate() {
+        h.push_str(&share_cell(e, share[i]));
+    }
+    writeln!(h, "<td>{}</td></tr>", emotion_name(agg.dominant_emotion()))
+}
+
+/// Time share per emotion (class and each face), segments between markers, the largest changes, annotations.
+fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
+    let s = &data.summary;
+    let span = data.span_ms();
+    h.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<h3>Time share per emotion</h3>\n");
+    h.push_str(
+        "<p class=\"note\">Share of each face's face-frames (and of all faces together) whose dominant emotion is \
+         each class.</p>\n<div class=\"wrap\"><table id=\"shares\">\n<tr><th>who</th><th class=\"n\">face-frames</th>",
+    );
+    for e in Emotion::ALL {
+        write!(h, "<th class=\"n\">{}</th>", swatch(e))?;
+    }
+    h.push_str("<th>dominant</th></tr>\n");
+    share_row(h, "<b>class (all faces)</b>", &s.class)?;
+    for (id, agg) in &s.faces {
+        share_row(h, &esc(&data.track_label(*id)), agg)?;
+    }
+    h.push_str("</table></div>\n");
+
+    h.push_str(
+        "<h3>Segments between markers</h3>\n<div class=\"wrap\"><table id=\"segments\">\n<tr><th>#</th><th>opened \
+         by</th><th class=\"n\">from</th><th class=\"n\">to</th><th class=\"n\">length</th><th>dominant</th>\
+         <th class=\"n\">its share</th><th class=\"n\">face-frames</th></tr>\n",
+    );
+    for (i, seg) in s.segments.iter().enumerate() {
+        let share = seg.dominant.map_or(0.0, |e| seg.class.share()[e as usize]);
+        writeln!(
+            h,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}\
+             </td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            i + 1,
+            esc(&seg.label),
+            fmt_clock(seg.start_ms, span),
+            fmt_clock(seg.end_ms, span),
+            fmt_duration(seg.end_ms.saturating_sub(seg.start_ms)),
+            seg.dominant.map_or("–".to_string(), swatch),
+            pct(share as f64),
+            seg.class.frames
+        )?;
+    }
+    h.push_str("</table></div>\n");
+
+    write!(
+        h,
+        "<h3>Largest changes</h3>\n<p class=\"note\">Largest changes of one emotion's mean smoothed probability \
+         between consecutive windows of {}, for the class and for each face.</p>\n<div class=\"wrap\">\
+         <table id=\"changes\">\n<tr><th class=\"n\">at</th><th>who</th><th>emotion</th><th class=\"n\">change</th>\
+         <th>dominant before → after</th></tr>\n",
+        fmt_duration(s.change_window_ms)
+    )?;
+    if s.changes.is_empty() {
+        h.push_str("<tr><td colspan=\"5\">none (too short, or no face)</td></tr>\n");
+    }
+    for c in &s.changes {
+        let who = c.track_id.map_or("<b>class</b>".to_string(), |id| esc(&data.track_label(id)).into_owned());
+        writeln!(
+            h,
+            "<tr><td class=\"n\">{}</td><td>{who}</td><td>{}</td><td class=\"n\">{:+.0} pp</td><td>{} → {}</td></tr>",
+            fmt_clock(c.at_ms, span),
+            swatch(c.emotion),
+            c.delta * 100.0,
+            emotion_name(c.from),
+            emotion_name(c.to)
+        )?;
+    }
+    h.push_str("</table></div>\n");
+
+    h.push_str(
+        "<h3>Markers and notes</h3>\n<div class=\"wrap\"><table id=\"annotations\">\n<tr><th>kind</th>\
+         <th class=\"n\">at</th><th class=\"n\">until</th><th>label</th><th>face</th></tr>\n",
+    );
+    if data.annotations.is_empty() {
+        h.push_str("<tr><td colspan=\"5\">none</td></tr>\n");
+    }
+    for a in &data.annotations {
+        let kind = if a.kind == AnnotationKind::Marker { "marker" } else { "note" };
+        let until = a.end_ms.map_or(String::new(), |e| fmt_clock(e, span));
+        let face = a.track_id.map_or(String::new(), |id| esc(&data.track_label(id)).into_owned());
+        writeln!(
+            h,
+            "<tr><td>{kind}</td><td class=\"n\">{}</td><td class=\"n\">{until}</td><td>{}</td><td>{face}</td></tr>",
+            fmt_clock(a.start_ms, span),
+            esc(&a.label)
+        )?;
+    }
+    h.push_str("</table></div>\n</section>\n");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::sample_data;
+
+    #[test]
+    fn the_page_is_one_document_with_inline_svg_and_escaped_text() {
+        let data = sample_data("<script>alert(1)</script>", "joke \"2\"");
+        let page = page(&data).unwrap();
+        assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
+        assert_eq!(page.matches("<html").count(), 1);
+        // Class timeline, faces in view, two faces (track 3 is merged into 2).
+        assert_eq!(page.matches("<svg").count(), 4);
+        assert!(!page.contains("<script"), "no script, and the name is escaped");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"), "in the tables");
+        assert!(page.contains("&lt;class&gt;.mp4"), "the source path");
+        assert!(!page.contains("<link") && !page.contains("<img") && !page.contains("@import"));
+        let external = page.matches("http").count();
+        assert_eq!(external, page.matches("xmlns=\"http://www.w3.org/2000/svg\"").count());
+        for section in ["session", "pipeline", "timeline", "faces", "summary"] {
+            assert!(page.contains(&format!("<section id=\"{section}\">")), "{section}");
+        }
+        assert!(page.contains("merged: Face 3"));
+        assert!(page.contains("joke &quot;2&quot;"));
+        assert!(page.contains("<div class=\"v\">9.5</div>"), "processed FPS");
+        assert!(page.contains("<dd>200 processed, 200 with a face</dd>"));
+    }
+}

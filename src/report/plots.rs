@@ -1,0 +1,439 @@
+//! The report's plots as SVG text, drawn with `plotters` (SVG backend; text is written as `<text>` elements, so
+//! no font is needed to make the file, and the browser's sans-serif shows it).
+//!
+//! All time axes run from 0 to [`ReportData::span_ms`] (shown in seconds, `m:ss` or `h:mm:ss`); the wide plots
+//! share their left label width so their time axes line up one above the other.
+
+use std::ops::Range;
+
+use anyhow::anyhow;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{emotion_rgb, fmt_clock, Face, ReportData};
+use crate::analytics::timeline::Bucket;
+use crate::classify::{Emotion, NUM_EMOTIONS};
+use crate::store::AnnotationKind;
+
+/// Width of the wide plots (class timeline, faces in view), px.
+pub const WIDE: u32 = 1100;
+/// Width of one face's small plot, px.
+pub const SMALL: u32 = 540;
+/// Left label area of the wide plots, px (the same for both, so the time axes line up).
+const WIDE_Y_AREA: u32 = 64;
+/// Right margin of every plot, px.
+const RIGHT: u32 = 20;
+/// Height of one row of marker labels above the timeline, px.
+const FLAG_ROW: u32 = 19;
+/// Rows of marker labels at most; more labels than fit share the emptiest row.
+const FLAG_ROWS: usize = 5;
+/// Longest label drawn on a plot, characters (the summary tables hold the full text).
+const FLAG_CHARS: usize = 32;
+/// Estimated width of one character at the label size, px (for laying labels out; browsers vary).
+const CHAR_PX: f64 = 7.2;
+
+const FONT: &str = "sans-serif";
+const INK: RGBColor = RGBColor(40, 40, 40);
+const MUTED: RGBColor = RGBColor(110, 110, 110);
+const NOTE: RGBColor = RGBColor(214, 120, 0);
+const FACES: RGBColor = RGBColor(60, 70, 120);
+
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("drawing a plot: {e}")
+}
+
+fn rgb(e: Emotion) -> RGBColor {
+    let (r, g, b) = emotion_rgb(e);
+    RGBColor(r, g, b)
+}
+
+/// The polygons of a stacked area chart: per emotion (FER2013 order, bottom to top), the band between the sum
+/// of the emotions below it and that sum plus its own value, over each run of consecutive buckets that have
+/// values (`None`: nothing to show, a gap). Points sit at bucket centres (x in seconds), the first and last of a
+/// run stretched to the run's edges. Emotions that are zero over a whole run get no polygon.
+pub fn stacked_bands(values: &[Option<[f32; NUM_EMOTIONS]>], bucket_s: f64) -> Vec<(Emotion, Vec<(f64, f64)>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < values.len() {
+        if values[i].is_none() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < values.len() && values[i].is_some() {
+            i += 1;
+        }
+        let run: Vec<[f32; NUM_EMOTIONS]> = values[start..i].iter().flatten().copied().collect();
+        let mut xs: Vec<f64> = vec![start as f64 * bucket_s];
+        xs.extend((start..i).map(|k| (k as f64 + 0.5) * bucket_s));
+        xs.push(i as f64 * bucket_s);
+        let at = |k: usize| &run[k.saturating_sub(1).min(run.len() - 1)];
+        for (e, emotion) in Emotion::ALL.iter().enumerate() {
+            if run.iter().all(|v| v[e] <= 0.0) {
+                continue;
+            }
+            let below = |k: usize| at(k)[..e].iter().sum::<f32>() as f64;
+            let mut poly: Vec<(f64, f64)> =
+                xs.iter().enumerate().map(|(k, &x)| (x, (below(k) + at(k)[e] as f64).min(1.0))).collect();
+            poly.extend(xs.iter().enumerate().rev().map(|(k, &x)| (x, below(k).min(1.0))));
+            out.push((*emotion, poly));
+        }
+    }
+    out
+}
+
+/// A marker or note label placed above the timeline.
+struct Flag {
+    /// Start and end of the annotation, s.
+    at_s: f64,
+    end_s: Option<f64>,
+    text: String,
+    kind: AnnotationKind,
+    row: usize,
+    /// Whether the text reads leftwards from the line (near the right edge).
+    leftwards: bool,
+}
+
+/// `s` cut to `max` characters, with an ellipsis when cut.
+fn clip(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn text_px(s: &str) -> f64 {
+    s.chars().count() as f64 * CHAR_PX + 4.0
+}
+
+/// Lays out the labels of every marker and note in rows so that they do not overlap (as far as [`FLAG_ROWS`]
+/// allows); `left..right` is the plotting area in px, `span_s` the time axis.
+fn layout_flags(data: &ReportData, left: f64, right: f64, span_s: f64) -> Vec<Flag> {
+    let px = |s: f64| left + (s / span_s.max(1e-9)) * (right - left);
+    let mut row_end: Vec<f64> = Vec::new();
+    let mut flags = Vec::new();
+    for a in &data.annotations {
+        let at_s = a.start_ms as f64 / 1000.0;
+        let text = clip(&a.label, FLAG_CHARS);
+        let text = if text.is_empty() { "·".to_string() } else { text };
+        let w = text_px(&text);
+        let x = px(at_s);
+        let leftwards = x + 4.0 + w > right + RIGHT as f64;
+        let (from, to) = if leftwards { (x - 4.0 - w, x) } else { (x, x + 4.0 + w) };
+        let row = match row_end.iter().position(|&end| end + 8.0 <= from) {
+            Some(r) => r,
+            None if row_end.len() < FLAG_ROWS => {
+                row_end.push(f64::MIN);
+                row_end.len() - 1
+            }
+            None => (0..row_end.len()).min_by(|&p, &q| row_end[p].total_cmp(&row_end[q])).unwrap_or(0),
+        };
+        row_end[row] = row_end[row].max(to);
+        flags.push(Flag { at_s, end_s: a.end_ms.map(|e| e as f64 / 1000.0), text, kind: a.kind, row, leftwards });
+    }
+    flags
+}
+
+/// A chart over the session's time axis on `root`, with `y` as its value range.
+fn time_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    span_s: f64,
+    y: Range<f64>,
+    top: u32,
+    y_area: u32,
+) -> anyhow::Result<Chart<'a, 'b>> {
+    ChartBuilder::on(root)
+        .margin_top(top)
+        .margin_right(RIGHT)
+        .margin_left(4)
+        .margin_bottom(4)
+        .x_label_area_size(40)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(0.0..span_s.max(0.001), y)
+        .map_err(err)
+}
+
+/// Draws the axes and grid: time below (in `x_labels` ticks), values left as `y_fmt` gives them.
+fn draw_axes(
+    chart: &mut Chart<'_, '_>,
+    span_ms: u64,
+    x_labels: usize,
+    y_labels: usize,
+    y_fmt: &dyn Fn(&f64) -> String,
+    y_desc: &str,
+) -> anyhow::Result<()> {
+    let x_fmt = |x: &f64| fmt_clock((x * 1000.0).round().max(0.0) as u64, span_ms);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .axis_style(MUTED)
+        .x_labels(x_labels)
+        .y_labels(y_labels)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(y_fmt)
+        .label_style((FONT, 15).into_font().color(&INK))
+        .axis_desc_style((FONT, 15).into_font().color(&MUTED))
+        .x_desc("time since start")
+        .y_desc(y_desc)
+        .draw()
+        .map_err(err)
+}
+
+/// Shaded spans of the notes with a range, and lines for markers (`marker_px` wide) and instant notes.
+fn draw_annotations(chart: &mut Chart<'_, '_>, data: &ReportData, y: Range<f64>, marker_px: u32) -> anyhow::Result<()> {
+    for a in data.notes() {
+        if let Some(end) = a.end_ms {
+            let (x0, x1) = (a.start_ms as f64 / 1000.0, end.max(a.start_ms) as f64 / 1000.0);
+            chart.draw_series([Rectangle::new([(x0, y.start), (x1, y.end)], NOTE.mix(0.16).filled())]).map_err(err)?;
+            for x in [x0, x1] {
+                chart
+                    .draw_series([PathElement::new(vec![(x, y.start), (x, y.end)], NOTE.mix(0.6).stroke_width(1))])
+                    .map_err(err)?;
+            }
+        } else {
+            let x = a.start_ms as f64 / 1000.0;
+            chart
+                .draw_series([DashedPathElement::new(
+                    [(x, y.start), (x, y.end)],
+                    5,
+                    4,
+                    NOTE.stroke_width(marker_px.max(1)),
+                )])
+                .map_err(err)?;
+        }
+    }
+    for a in data.markers() {
+        let x = a.start_ms as f64 / 1000.0;
+        chart
+            .draw_series([PathElement::new(vec![(x, y.start), (x, y.end)], INK.stroke_width(marker_px))])
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The stacked bands of `values` (see [`stacked_bands`]).
+fn draw_bands(chart: &mut Chart<'_, '_>, values: &[Option<[f32; NUM_EMOTIONS]>], bucket_s: f64) -> anyhow::Result<()> {
+    for (e, poly) in stacked_bands(values, bucket_s) {
+        chart.draw_series([Polygon::new(poly, rgb(e).filled())]).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// "No faces" across the middle of an empty plot.
+fn draw_empty(chart: &mut Chart<'_, '_>, span_s: f64, y: &Range<f64>, text: &str) -> anyhow::Result<()> {
+    let style = TextStyle::from((FONT, 15).into_font()).color(&MUTED).pos(Pos::new(HPos::Center, VPos::Center));
+    chart.draw_series([Text::new(text.to_string(), (span_s / 2.0, (y.start + y.end) / 2.0), style)]).map_err(err)?;
+    Ok(())
+}
+
+/// Runs `draw` on an SVG canvas of `size` and returns the SVG text.
+fn svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+/// The class emotion timeline: per bucket, the share of face-frames whose dominant emotion is each of the
+/// seven (stacked, FER2013 order from the bottom, `[0, 1]` shown as %), gaps where no face was seen; every
+/// marker as a vertical line with its label above the plot, notes with a range as shaded spans, instant notes as
+/// dashed lines.
+///
+/// Errors: the plot cannot be drawn.
+pub fn class_timeline(data: &ReportData) -> anyhow::Result<String> {
+    let span_ms = data.span_ms();
+    let span_s = span_ms as f64 / 1000.0;
+    let left = (4 + WIDE_Y_AREA) as f64;
+    let right = (WIDE - RIGHT) as f64;
+    let flags = layout_flags(data, left, right, span_s);
+    let rows = flags.iter().map(|f| f.row + 1).max().unwrap_or(0) as u32;
+    let top = 12 + rows * FLAG_ROW;
+    let height = 330 + rows * FLAG_ROW;
+    let values: Vec<Option<[f32; NUM_EMOTIONS]>> = data
+        .buckets
+        .iter()
+        .map(|b| {
+            let c = b.class();
+            (c.frames > 0).then(|| c.share())
+        })
+        .collect();
+    svg((WIDE, height), |root| {
+        let y = 0.0..1.0;
+        let mut chart = time_chart(root, span_s, y.clone(), top, WIDE_Y_AREA)?;
+        draw_axes(&mut chart, span_ms, 12, 6, &|v| format!("{:.0}%", v * 100.0), "share of face-frames")?;
+        draw_bands(&mut chart, &values, data.bucket_ms as f64 / 1000.0)?;
+        if values.iter().all(Option::is_none) {
+            draw_empty(&mut chart, span_s, &y, "no faces in this session")?;
+        }
+        draw_annotations(&mut chart, data, y.clone(), 2)?;
+        // Labels above the plot, each joined to its line by a thin stem.
+        let font = (FONT, 16).into_font();
+        let plot_top = chart.backend_coord(&(0.0, 1.0)).1;
+        for f in &flags {
+            let (x, _) = chart.backend_coord(&(f.at_s, 1.0));
+            let row_y = 4 + (f.row as u32 * FLAG_ROW) as i32;
+            let color = if f.kind == AnnotationKind::Note { NOTE } else { INK };
+            root.draw(&PathElement::new(vec![(x, row_y), (x, plot_top)], color.mix(0.5).stroke_width(1)))
+                .map_err(err)?;
+            let w = text_px(&f.text) as i32;
+            let (bx0, tx, anchor) =
+                if f.leftwards { (x - 4 - w, x - 4, HPos::Right) } else { (x + 1, x + 4, HPos::Left) };
+            root.draw(&Rectangle::new([(bx0, row_y), (bx0 + w + 3, row_y + FLAG_ROW as i32 - 2)], WHITE.filled()))
+                .map_err(err)?;
+            let style = TextStyle::from(font.clone()).color(&color).pos(Pos::new(anchor, VPos::Top));
+            root.draw(&Text::new(f.text.clone(), (tx, row_y + 1), style)).map_err(err)?;
+            if let Some(end) = f.end_s {
+                let (x1, _) = chart.backend_coord(&(end, 1.0));
+                root.draw(&PathElement::new(vec![(x1, row_y + 8), (x1, plot_top)], NOTE.mix(0.5).stroke_width(1)))
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Faces in view: mean number of tracked faces per processed frame in each bucket, on the same time axis as
+/// [`class_timeline`] (gaps where no frame was processed), with the markers and notes.
+///
+/// Errors: the plot cannot be drawn.
+pub fn faces_in_view(data: &ReportData) -> anyhow::Result<String> {
+    let span_ms = data.span_ms();
+    let span_s = span_ms as f64 / 1000.0;
+    let bucket_s = data.bucket_ms as f64 / 1000.0;
+    let max = data.buckets.iter().map(Bucket::mean_faces).fold(0.0f32, f32::max).max(1.0) as f64;
+    let y = 0.0..(max * 1.15);
+    svg((WIDE, 190), |root| {
+        let mut chart = time_chart(root, span_s, y.clone(), 12, WIDE_Y_AREA)?;
+        let int_fmt = |v: &f64| if v.fract().abs() < 1e-9 { format!("{v:.0}") } else { format!("{v:.1}") };
+        draw_axes(&mut chart, span_ms, 12, 4, &int_fmt, "faces per frame")?;
+        draw_annotations(&mut chart, data, y.clone(), 1)?;
+        let mut i = 0;
+        let b = &data.buckets;
+        while i < b.len() {
+            if b[i].frames == 0 {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && b[i].frames > 0 {
+                i += 1;
+            }
+            let mut points: Vec<(f64, f64)> = vec![(start as f64 * bucket_s, b[start].mean_faces() as f64)];
+            points.extend((start..i).map(|k| ((k as f64 + 0.5) * bucket_s, b[k].mean_faces() as f64)));
+            points.push((i as f64 * bucket_s, b[i - 1].mean_faces() as f64));
+            chart
+                .draw_series(AreaSeries::new(points, 0.0, FACES.mix(0.15)).border_style(FACES.stroke_width(2)))
+                .map_err(err)?;
+        }
+        Ok(())
+    })
+}
+
+/// One face's small plot: its mean smoothed probabilities per bucket, stacked (FER2013 order from the bottom,
+/// summing to 100%), blank where the face was not in view; markers as thin lines; the session's time axis.
+///
+/// Errors: the plot cannot be drawn.
+pub fn face(data: &ReportData, face: &Face) -> anyhow::Result<String> {
+    let span_ms = data.span_ms();
+    let span_s = span_ms as f64 / 1000.0;
+    let values: Vec<Option<[f32; NUM_EMOTIONS]>> =
+        data.buckets.iter().map(|b| b.track(face.id).filter(|a| a.frames > 0).map(|a| a.mean())).collect();
+    svg((SMALL, 200), |root| {
+        let y = 0.0..1.0;
+        let mut chart = time_chart(root, span_s, y.clone(), 8, 48)?;
+        draw_axes(&mut chart, span_ms, 6, 3, &|v| format!("{:.0}%", v * 100.0), "mean prob.")?;
+        draw_bands(&mut chart, &values, data.bucket_ms as f64 / 1000.0)?;
+        if values.iter().all(Option::is_none) {
+            draw_empty(&mut chart, span_s, &y, "not in view")?;
+        }
+        draw_annotations(&mut chart, data, y, 1)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::{sample, sample_data};
+    use crate::store::Store;
+
+    #[test]
+    fn bands_stack_to_the_total_and_leave_gaps_where_nothing_was_seen() {
+        let mut a = [0.0; NUM_EMOTIONS];
+        a[3] = 0.25;
+        a[6] = 0.75;
+        let values = [Some(a), Some(a), None, Some(a)];
+        let bands = stacked_bands(&values, 2.0);
+        // Two runs, two emotions each.
+        assert_eq!(
+            bands.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+            [Emotion::Happy, Emotion::Neutral, Emotion::Happy, Emotion::Neutral]
+        );
+        let (_, happy) = &bands[0];
+        // Run 0..2: edges 0 and 4 s, centres 1 and 3 s; upper edge then lower edge back.
+        assert_eq!(happy.iter().map(|p| p.0).collect::<Vec<_>>(), [0.0, 1.0, 3.0, 4.0, 4.0, 3.0, 1.0, 0.0]);
+        assert!(happy[..4].iter().all(|p| (p.1 - 0.25).abs() < 1e-6));
+        assert!(happy[4..].iter().all(|p| p.1 == 0.0));
+        let (_, neutral) = &bands[1];
+        assert!(neutral[..4].iter().all(|p| (p.1 - 1.0).abs() < 1e-6));
+        assert!(neutral[4..].iter().all(|p| (p.1 - 0.25).abs() < 1e-6));
+        assert_eq!(bands[2].1[0].0, 6.0);
+        assert!(stacked_bands(&[None, None], 1.0).is_empty());
+    }
+
+    #[test]
+    fn labels_that_would_overlap_go_to_other_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let id = sample(&store, "P07", "a marker with a long label, cut on the plot");
+        let mut reader = store.open_session(&id).unwrap();
+        reader.annotate(AnnotationKind::Marker, 10_200, None, "close by", None).unwrap();
+        reader.annotate(AnnotationKind::Marker, 19_900, None, "at the end", None).unwrap();
+        let data = ReportData::load(&reader).unwrap();
+        let flags = layout_flags(&data, 68.0, 1080.0, 20.0);
+        let by_text = |t: &str| flags.iter().find(|f| f.text == t).unwrap();
+        assert_eq!(by_text("noisy corridor").row, 0);
+        let long = flags.iter().find(|f| f.text.starts_with("a marker")).unwrap();
+        assert!(long.text.ends_with('…') && long.text.chars().count() == FLAG_CHARS, "{}", long.text);
+        assert_eq!(long.row, 0, "after the note's label");
+        assert_eq!(by_text("close by").row, 1);
+        assert!(by_text("at the end").leftwards);
+    }
+
+    #[test]
+    fn the_plots_are_svg_with_the_marker_labels_and_escaped_text() {
+        let data = sample_data("P07", "<b>joke</b> & laugh");
+        let timeline = class_timeline(&data).unwrap();
+        assert!(timeline.starts_with("<svg") && timeline.trim_end().ends_with("</svg>"), "{timeline}");
+        assert!(timeline.contains("&lt;b&gt;joke&lt;/b&gt; &amp; laugh"), "{timeline}");
+        assert!(!timeline.contains("<b>"));
+        assert!(timeline.contains("noisy corridor"));
+        // Happy (240,190,30) and neutral are in the class bands; the note's span is shaded.
+        assert!(timeline.contains("#F0BE1E") || timeline.contains("#f0be1e"), "{timeline}");
+        assert!(timeline.matches("<polygon").count() >= 4);
+        let faces = faces_in_view(&data).unwrap();
+        assert!(faces.contains("faces per frame") && faces.contains("<polyline"), "{faces}");
+        for f in &data.faces {
+            let s = face(&data, f).unwrap();
+            assert!(s.contains("<polygon"), "{}: {s}", f.label);
+        }
+    }
+}
