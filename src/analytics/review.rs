@@ -76,7 +76,9 @@ pub fn summarize(timeline: &Timeline, markers: &[(u64, String)], top: usize) -> 
         .enumerate()
         .map(|(i, (start, label))| {
             let end = starts.get(i + 1).map_or(span, |(t, _)| *t);
-            let class = timeline.total(*start, end).class();
+            // Whole seconds, cut at the second each marker falls in, so segments do not overlap.
+            let floor = |t: u64| t / SECOND_MS * SECOND_MS;
+            let class = timeline.total(floor(*start), if i + 1 < starts.len() { floor(end) } else { span }).class();
             Segment { start_ms: *start, end_ms: end, label: label.clone(), dominant: class.dominant_emotion(), class }
         })
         .collect();
@@ -161,5 +163,10 @@ mod tests {
         assert!((c.delta - 1.0).abs() < 1e-6);
         assert_eq!((c.from, c.to), (Some(Emotion::Neutral), Some(Emotion::Happy)));
         assert_eq!(s.changes[1].track_id, None);
+
+        // Markers inside a second: segments still add up to the whole, with no second counted twice.
+        let s = summarize(&t, &[(6500, "a".into()), (7200, "b".into()), (7900, "c".into())], 3);
+        let frames: u32 = s.segments.iter().map(|g| g.class.frames).sum();
+        assert_eq!(frames, s.class.frames);
     }
 }

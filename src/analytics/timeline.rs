@@ -238,7 +238,8 @@ impl Timeline {
             .collect()
     }
 
-    /// Totals over `[start_ms, end_ms)` (whole seconds).
+    /// Totals over `[start_ms, end_ms)` in whole seconds: from the second holding `start_ms` through the one
+    /// holding `end_ms - 1`.
     pub fn total(&self, start_ms: u64, end_ms: u64) -> Bucket {
         let from = ((start_ms / SECOND_MS) as usize).min(self.seconds.len());
         let to = (end_ms.div_ceil(SECOND_MS) as usize).clamp(from, self.seconds.len());

@@ -133,25 +133,17 @@ impl ReportData {
             .map(|a| (a.start_ms, a.label.clone()))
             .collect();
         let mut summary = summarize(&timeline, &markers, TOP_CHANGES);
-        // Segments that do not overlap: exact from the observations for a short session, else whole seconds
-        // with both ends rounded down (a marker's second belongs to the segment it opens).
+        // A short session's segments are exact, from the observations (the summary's are in whole seconds).
         for seg in &mut summary.segments {
             seg.end_ms = seg.end_ms.min(span_ms);
-            seg.class = match &fine {
-                Some(observations) => {
-                    let mut class = TrackAgg::default();
-                    for o in observations.iter().filter(|o| (seg.start_ms..seg.end_ms).contains(&o.timestamp_ms)) {
-                        class.add(&o.smoothed);
-                    }
-                    class
+            if let Some(observations) = &fine {
+                let mut class = TrackAgg::default();
+                for o in observations.iter().filter(|o| (seg.start_ms..seg.end_ms).contains(&o.timestamp_ms)) {
+                    class.add(&o.smoothed);
                 }
-                None => {
-                    let floor = |ms: u64| ms / SECOND_MS * SECOND_MS;
-                    let end = if seg.end_ms >= span_ms { span_ms } else { floor(seg.end_ms) };
-                    timeline.total(floor(seg.start_ms), end).class()
-                }
-            };
-            seg.dominant = seg.class.dominant_emotion();
+                seg.class = class;
+                seg.dominant = seg.class.dominant_emotion();
+            }
         }
 
         let labels: BTreeMap<u32, String> = tracks.iter().map(|t| (t.id, t.label())).collect();

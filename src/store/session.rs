@@ -283,7 +283,17 @@ impl SessionWriter {
         drop(db);
         // Opening once more makes sled write its snapshot now, so the first review does not replay the whole
         // log (an hour with 30 faces: about 0.45 s here, paid once by the recorder instead of the reviewer).
-        drop(open_db(&dir).context("reopening the finished session database")?);
+        // Best effort: sled's flusher thread may hold the lock for a moment after the drop; the first reader
+        // writes the snapshot otherwise.
+        for _ in 0..20 {
+            match open_db(&dir) {
+                Ok(db) => {
+                    drop(db);
+                    break;
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(25)),
+            }
+        }
         make_private(&dir)?;
         Ok(record)
     }

@@ -124,7 +124,7 @@ mod tests {
         assert_eq!(v.cursor_ms, 3_570_000);
         assert_eq!(v.column_of(v.cursor_ms), Some(119));
         v.zoom(true);
-        assert_eq!((v.bucket_ms(), v.cursor_ms), (15_000, 3_585_000));
+        assert_eq!((v.bucket_ms(), v.cursor_ms), (15_000, 3_570_000));
         assert!(v.column_of(v.cursor_ms).is_some());
         // Zoomed in to frames, stepping back from the end scrolls.
         for _ in 0..10 {
