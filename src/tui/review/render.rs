@@ -19,8 +19,8 @@ use crate::tui::theme::Theme;
 pub const LABEL_W: u16 = 10;
 /// Smallest screen the review draws on.
 pub const MIN_SIZE: (u16, u16) = (50, 20);
-/// Height of the lower panel, rows (borders included).
-const PANEL_H: u16 = 10;
+/// Rows the lower panel keeps when face lines compete for room (borders included).
+const PANEL_MIN: u16 = 6;
 
 /// Draws the whole review screen.
 pub fn draw(f: &mut Frame, app: &mut ReviewApp, theme: &Theme) {
@@ -33,7 +33,7 @@ pub fn draw(f: &mut Frame, app: &mut ReviewApp, theme: &Theme) {
     app.set_columns(area.width.saturating_sub(LABEL_W + 2) as usize);
     let timeline_rows = NUM_EMOTIONS as u16 + 3;
     let faces = if app.show_faces { app.face_list().iter().filter(|t| t.merged_into.is_none()).count() } else { 0 };
-    let room = area.height.saturating_sub(2 + PANEL_H + 1 + timeline_rows + 2);
+    let room = area.height.saturating_sub(2 + PANEL_MIN + 1 + timeline_rows + 2);
     let face_rows = (faces as u16).min(room);
     let [header, timeline, lower, footer] = Layout::vertical([
         Constraint::Length(2),
@@ -63,25 +63,25 @@ fn render_header(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) 
         Span::styled("emotrace review ", theme.accent()),
         Span::raw(r.id.clone()),
         Span::styled(sep, theme.dim()),
-        Span::raw(theme.truncate(&source, 30)),
-        Span::styled(sep, theme.dim()),
-        Span::raw(r.started_at.format("%Y-%m-%d %H:%M").to_string()),
+        Span::raw(r.status.name()),
         Span::styled(sep, theme.dim()),
         Span::raw(fmt_duration(r.duration_ms as f64 / 1000.0)),
         Span::styled(sep, theme.dim()),
-        Span::raw(r.status.name()),
+        Span::raw(r.started_at.format("%Y-%m-%d %H:%M").to_string()),
+        Span::styled(sep, theme.dim()),
+        Span::raw(theme.truncate(&source, 40)),
     ]);
     let faces = r.faces();
     let markers = app.annotations.len();
     let v = app.view();
     let mut spans = vec![
-        Span::raw(format!("{faces} face(s), {markers} annotation(s)")),
+        Span::styled(format!("cursor {}", fmt_ms(v.cursor_ms)), theme.accent()),
         Span::styled(sep, theme.dim()),
         Span::raw(format!("{} per column", fmt_bucket(v.bucket_ms()))),
         Span::styled(sep, theme.dim()),
         Span::raw(format!("view {}-{}", fmt_ms(v.start_ms), fmt_ms(v.end_ms().min(app.span_ms())))),
         Span::styled(sep, theme.dim()),
-        Span::styled(format!("cursor {}", fmt_ms(v.cursor_ms)), theme.accent()),
+        Span::raw(format!("{faces} face(s), {markers} annotation(s)")),
     ];
     if let Some(s) = app.range_start {
         spans.push(Span::styled(sep, theme.dim()));
@@ -505,7 +505,7 @@ fn render_footer(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) 
                 let (l, r) = theme.arrows();
                 Line::styled(
                     format!(
-                        "{l}{r} step  [ ] markers  +/- zoom  m marker  n note  v range  r name  J merge  Tab panel  ? help  q back"
+                        "{l}{r} step  [ ] marks  +/- zoom  m n v annotate  r name  J merge  Tab panel  ? help  q back"
                     ),
                     theme.dim(),
                 )
