@@ -87,7 +87,7 @@ impl Plan {
     /// Whether face `k` is in view at `t_ms`.
     pub fn present(&self, k: u32, t_ms: u64) -> bool {
         let (p0, p1) = self.pause();
-        t_ms >= (k as u64 - 1) * 1000 && !(k % 2 == 0 && t_ms >= p0 && t_ms < p1)
+        t_ms >= (k as u64 - 1) * 1000 && !(k.is_multiple_of(2) && t_ms >= p0 && t_ms < p1)
     }
 
     /// The dominant emotion of face `k` at `t_ms` (FER2013 index).

@@ -198,7 +198,7 @@ impl ReviewApp {
         let v = self.view();
         let key = (v.start_ms, v.bucket_ms(), v.columns);
         if self.buckets_for != Some(key) {
-            self.buckets = if v.bucket_ms() % SECOND_MS == 0 {
+            self.buckets = if v.bucket_ms().is_multiple_of(SECOND_MS) {
                 self.timeline.buckets(v.start_ms, v.bucket_ms(), v.columns)
             } else {
                 let (frames, obs) = self.reader.window(v.start_ms, v.end_ms())?;

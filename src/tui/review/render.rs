@@ -245,13 +245,11 @@ fn marker_row<'a>(app: &mut ReviewApp, theme: &Theme, cursor: usize) -> Line<'a>
     let taken: Vec<usize> = labels.iter().map(|(c, _)| *c).collect();
     // Marker labels win over note labels.
     for (col, label) in labels.into_iter().rev() {
-        let mut c = col + 1;
-        for ch in label.chars() {
+        for (c, ch) in (col + 1..).zip(label.chars()) {
             if c >= cells.len() || taken.contains(&c) || (cells[c].0 != " " && cells[c].0 != range) {
                 break;
             }
             cells[c] = (ch.to_string(), theme.dim());
-            c += 1;
         }
     }
     let spans = cells

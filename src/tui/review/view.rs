@@ -102,7 +102,7 @@ impl View {
         // Use the whole width when the session allows it.
         let max_start = (self.last_bucket_ms() + b).saturating_sub(cols * b);
         if self.start_ms > max_start {
-            self.start_ms = max_start.max(0);
+            self.start_ms = max_start;
         }
         if self.cursor_ms < self.start_ms {
             self.start_ms = self.cursor_ms;
