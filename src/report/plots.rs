@@ -41,7 +41,44 @@ const MUTED: RGBColor = RGBColor(110, 110, 110);
 const NOTE: RGBColor = RGBColor(214, 120, 0);
 const FACES: RGBColor = RGBColor(60, 70, 120);
 
-type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<TimeAxis, RangedCoordf64>>;
+
+/// The session's time axis, seconds: a linear f64 axis whose ticks fall on round times (1 s, 5 min, ...)
+/// instead of plotters' decimal steps (which give ticks like 8:20).
+struct TimeAxis {
+    linear: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for TimeAxis {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.linear.map(value, limit)
+    }
+
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.max_num_points() == 0 {
+            return Vec::new();
+        }
+        self.ticks.clone()
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.linear.range()
+    }
+}
+
+/// Round tick steps for the time axis, seconds.
+const TICK_STEPS_S: [f64; 18] =
+    [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0];
+
+/// Time-axis ticks at the finest round step that gives at most `most` of them over `[0, span_s]`.
+fn time_ticks(span_s: f64, most: usize) -> Vec<f64> {
+    let step = TICK_STEPS_S.iter().copied().find(|s| span_s / s <= most as f64).unwrap_or(span_s.max(1.0));
+    (0..).map(|i| i as f64 * step).take_while(|t| *t <= span_s + 1e-9).collect()
+}
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("drawing a plot: {e}")
@@ -150,6 +187,7 @@ fn time_chart<'a, 'b>(
     y: Range<f64>,
     top: u32,
     y_area: u32,
+    x_labels: usize,
 ) -> anyhow::Result<Chart<'a, 'b>> {
     ChartBuilder::on(root)
         .margin_top(top)
@@ -158,7 +196,10 @@ fn time_chart<'a, 'b>(
         .margin_bottom(4)
         .x_label_area_size(40)
         .y_label_area_size(y_area)
-        .build_cartesian_2d(0.0..span_s.max(0.001), y)
+        .build_cartesian_2d(
+            TimeAxis { linear: (0.0..span_s.max(0.001)).into(), ticks: time_ticks(span_s, x_labels) },
+            y,
+        )
         .map_err(err)
 }
 
@@ -277,7 +318,7 @@ pub fn class_timeline(data: &ReportData) -> anyhow::Result<String> {
         .collect();
     svg((WIDE, height), |root| {
         let y = 0.0..1.0;
-        let mut chart = time_chart(root, span_s, y.clone(), top, WIDE_Y_AREA)?;
+        let mut chart = time_chart(root, span_s, y.clone(), top, WIDE_Y_AREA, 12)?;
         draw_axes(&mut chart, span_ms, 12, 6, &|v| format!("{:.0}%", v * 100.0), "share of face-frames")?;
         draw_bands(&mut chart, &values, data.bucket_ms as f64 / 1000.0)?;
         if values.iter().all(Option::is_none) {
@@ -321,7 +362,7 @@ pub fn faces_in_view(data: &ReportData) -> anyhow::Result<String> {
     let max = data.buckets.iter().map(Bucket::mean_faces).fold(0.0f32, f32::max).max(1.0) as f64;
     let y = 0.0..(max * 1.15);
     svg((WIDE, 190), |root| {
-        let mut chart = time_chart(root, span_s, y.clone(), 12, WIDE_Y_AREA)?;
+        let mut chart = time_chart(root, span_s, y.clone(), 12, WIDE_Y_AREA, 12)?;
         let int_fmt = |v: &f64| if v.fract().abs() < 1e-9 { format!("{v:.0}") } else { format!("{v:.1}") };
         draw_axes(&mut chart, span_ms, 12, 4, &int_fmt, "faces per frame")?;
         draw_annotations(&mut chart, data, y.clone(), 1)?;
@@ -358,7 +399,7 @@ pub fn face(data: &ReportData, face: &Face) -> anyhow::Result<String> {
         data.buckets.iter().map(|b| b.track(face.id).filter(|a| a.frames > 0).map(|a| a.mean())).collect();
     svg((SMALL, 200), |root| {
         let y = 0.0..1.0;
-        let mut chart = time_chart(root, span_s, y.clone(), 8, 48)?;
+        let mut chart = time_chart(root, span_s, y.clone(), 8, 48, 6)?;
         draw_axes(&mut chart, span_ms, 6, 3, &|v| format!("{:.0}%", v * 100.0), "mean prob.")?;
         draw_bands(&mut chart, &values, data.bucket_ms as f64 / 1000.0)?;
         if values.iter().all(Option::is_none) {
