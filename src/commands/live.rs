@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::record::{runtime, start_pipeline, stop_on_signals, Recorder};
+use super::screen_thread::{note_hangup, wait_for_screen};
 use super::Outcome;
 use crate::capture::{CameraSpec, Input};
 use crate::cli::PipelineArgs;
@@ -135,27 +136,13 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
         // The source has ended; the screen stays until the user quits, and markers made meanwhile are stored.
         // After a signal or a hang-up the screen gets one second to give the terminal back: a terminal that is
         // gone can leave crossterm's reader spinning, and the session must be finalized all the same.
-        let mut stopping_since = None;
-        while !screen.is_finished() {
-            serve_commands(&cmd_rx, &tx, &mut recorder, &mut recording);
-            note_hangup(&stop, &interrupted);
-            if stop.load(Ordering::SeqCst) {
-                let since = *stopping_since.get_or_insert_with(std::time::Instant::now);
-                if since.elapsed() > std::time::Duration::from_secs(1) {
-                    break;
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        serve_commands(&cmd_rx, &tx, &mut recorder, &mut recording);
+        let screen_result = wait_for_screen(screen, &stop, &interrupted, || {
+            serve_commands(&cmd_rx, &tx, &mut recorder, &mut recording)
+        })
+        .await;
         let was_interrupted = interrupted.load(Ordering::SeqCst);
         let record = recorder.finish(&outcome, was_interrupted);
         drop(tx);
-        let screen_result = if screen.is_finished() {
-            screen.join().map_err(|_| anyhow::anyhow!("the screen thread panicked (terminal restored)"))?
-        } else {
-            Ok(()) // the terminal is gone; the process exits without waiting for the screen thread
-        };
         let record = record?;
         outcome?;
         screen_result?;
@@ -171,14 +158,6 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
         }
         Ok(if was_interrupted { Outcome::Interrupted } else { Outcome::Done })
     })
-}
-
-/// Treats a hung-up terminal like SIGHUP: the session ends as interrupted.
-fn note_hangup(stop: &AtomicBool, interrupted: &AtomicBool) {
-    if !stop.load(Ordering::SeqCst) && crate::tui::terminal::hung_up() {
-        interrupted.store(true, Ordering::SeqCst);
-        stop.store(true, Ordering::SeqCst);
-    }
 }
 
 /// Carries out the screen's pending requests, answering each with a notice.

@@ -9,6 +9,7 @@ pub mod live;
 pub mod record;
 pub mod report;
 pub mod review;
+pub mod screen_thread;
 pub mod sessions;
 
 use crate::cli::{Cli, Command};

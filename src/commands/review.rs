@@ -7,15 +7,15 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use super::record::{runtime, stop_on_signals};
+use super::screen_thread::wait_for_screen;
 use super::Outcome;
 use crate::config::Config;
 use crate::store::export::resolve_session;
 use crate::store::Store;
 use crate::tui::review::{self, ReviewApp};
-use crate::tui::{terminal, Theme, TuiConfig};
+use crate::tui::{Theme, TuiConfig};
 
 /// Runs `review`.
 ///
@@ -47,25 +47,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, session: Option<&str>, ascii: boo
         let screen = std::thread::Builder::new()
             .name("review-screen".into())
             .spawn(move || review::run(store, open, &theme, screen_stop))?;
-        let mut stopping_since = None;
-        while !screen.is_finished() {
-            if !stop.load(Ordering::SeqCst) && terminal::hung_up() {
-                interrupted.store(true, Ordering::SeqCst);
-                stop.store(true, Ordering::SeqCst);
-            }
-            if stop.load(Ordering::SeqCst) {
-                let since = *stopping_since.get_or_insert_with(Instant::now);
-                if since.elapsed() > Duration::from_secs(1) {
-                    break; // the terminal is gone; leave the screen thread behind
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        if screen.is_finished() {
-            screen.join().map_err(|_| anyhow::anyhow!("the review screen panicked (terminal restored)"))??;
-        } else {
-            terminal::restore();
-        }
+        wait_for_screen(screen, &stop, &interrupted, || {}).await?;
         Ok(if interrupted.load(Ordering::SeqCst) { Outcome::Interrupted } else { Outcome::Done })
     })
 }
