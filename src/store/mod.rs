@@ -164,17 +164,7 @@ impl Store {
             "session {id} is being recorded (process {}); stop it first",
             record.pid
         );
-        if dir.join("db").exists() {
-            // Taking the database's lock proves no other process has it open.
-            match sled::Config::new().path(dir.join("db")).open() {
-                Ok(db) => drop(db),
-                Err(e) if e.to_string().contains("lock") || e.to_string().contains("WouldBlock") => {
-                    anyhow::bail!("session {id} is open in another emotrace process")
-                }
-                // A damaged database can still be deleted.
-                Err(_) => {}
-            }
-        }
+        session::ensure_not_open(&dir, id)?;
         std::fs::remove_dir_all(&dir).with_context(|| format!("{}: cannot delete", dir.display()))
     }
 }

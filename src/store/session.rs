@@ -47,19 +47,44 @@ pub struct NewSession {
     pub config: serde_json::Value,
 }
 
+/// Whether sled refused a database because another process holds its lock.
+fn is_locked(e: &sled::Error) -> bool {
+    let msg = e.to_string();
+    msg.contains("lock") || msg.contains("WouldBlock") || msg.contains("temporarily unavailable")
+}
+
 fn open_db(dir: &Path) -> anyhow::Result<sled::Db> {
     let path = dir.join(DB_DIR);
     sled::Config::new().path(&path).flush_every_ms(Some(500)).open().map_err(|e| {
-        let msg = e.to_string();
-        if msg.contains("lock") || msg.contains("WouldBlock") || msg.contains("temporarily unavailable") {
+        if is_locked(&e) {
             anyhow::anyhow!(
                 "{}: the session is open in another emotrace process (being recorded or reviewed)",
                 dir.display()
             )
         } else {
-            anyhow::anyhow!("{}: damaged or unreadable session database: {msg}", path.display())
+            anyhow::anyhow!("{}: damaged or unreadable session database: {e}", path.display())
         }
     })
+}
+
+/// Errors if another process has the session database in `dir` open (taking its lock proves it has not). A
+/// missing or damaged database is not an error: it can still be deleted.
+pub(super) fn ensure_not_open(dir: &Path, id: &str) -> anyhow::Result<()> {
+    let path = dir.join(DB_DIR);
+    if !path.exists() {
+        return Ok(());
+    }
+    match sled::Config::new().path(&path).open() {
+        Err(e) if is_locked(&e) => anyhow::bail!("session {id} is open in another emotrace process"),
+        _ => Ok(()),
+    }
+}
+
+/// Writes the session record into the database's `meta` tree and, atomically, to `session.json` beside it.
+fn store_record(db: &sled::Db, dir: &Path, record: &SessionRecord) -> anyhow::Result<()> {
+    let json = serde_json::to_vec_pretty(record)?;
+    db.open_tree("meta")?.insert("session", json.as_slice())?;
+    write_private_atomic(&dir.join(SESSION_JSON), &json)
 }
 
 /// Makes every file under `dir` private (0600) and every folder 0700.
@@ -161,12 +186,10 @@ impl SessionWriter {
     }
 
     fn save_record(&mut self) -> anyhow::Result<()> {
-        let json = serde_json::to_vec_pretty(&self.record)?;
-        self.db.open_tree("meta")?.insert("session", json.as_slice())?;
         for t in self.tracks.values() {
             self.tracks_tree.insert(t.id.to_be_bytes(), serde_json::to_vec(t)?)?;
         }
-        write_private_atomic(&self.dir.join(SESSION_JSON), &json)?;
+        store_record(&self.db, &self.dir, &self.record)?;
         self.last_sidecar = Instant::now();
         Ok(())
     }
@@ -510,12 +533,10 @@ impl SessionReader {
 
     /// Rewrites the session record (inside the database and `session.json`) after an edit, and flushes.
     fn save_record(&mut self) -> anyhow::Result<()> {
-        let json = serde_json::to_vec_pretty(&self.record)?;
-        self.db.open_tree("meta")?.insert("session", json.as_slice())?;
-        self.db.flush()?;
         // A running session cannot be open here, so the file is ours to rewrite; keep "interrupted" as it is
         // reported rather than the stale "running" of a killed recorder.
-        write_private_atomic(&self.dir.join(SESSION_JSON), &json)?;
+        store_record(&self.db, &self.dir, &self.record)?;
+        self.db.flush()?;
         Ok(())
     }
 
