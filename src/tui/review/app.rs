@@ -143,17 +143,21 @@ impl ReviewApp {
             buckets: Vec::new(),
             buckets_for: None,
         };
-        app.reload()?;
+        app.reload(true)?;
         Ok(app)
     }
 
-    /// Re-reads what edits change (tracks, annotations, merges) and recomputes the summary.
-    fn reload(&mut self) -> anyhow::Result<()> {
+    /// Re-reads what edits change (tracks, annotations) and recomputes the summary; the per-second timeline
+    /// (and the buckets on screen) only when `merges_changed`, as nothing else changes it.
+    fn reload(&mut self, merges_changed: bool) -> anyhow::Result<()> {
         self.record = self.reader.record().clone();
         self.tracks = self.reader.tracks()?;
         self.annotations = self.reader.annotations()?;
         self.annotations.sort_by_key(|a| (a.start_ms, a.id));
-        self.timeline = self.reader.timeline()?;
+        if merges_changed {
+            self.timeline = self.reader.timeline()?;
+            self.buckets_for = None;
+        }
         let markers: Vec<(u64, String)> = self
             .annotations
             .iter()
@@ -161,7 +165,6 @@ impl ReviewApp {
             .map(|a| (a.start_ms, a.label.clone()))
             .collect();
         self.summary = summarize(&self.timeline, &markers, TOP_CHANGES);
-        self.buckets_for = None;
         self.selected_annotation = self.selected_annotation.min(self.annotations.len().saturating_sub(1));
         self.selected_face = self.selected_face.min(self.face_list().len().saturating_sub(1));
         Ok(())
@@ -236,8 +239,9 @@ impl ReviewApp {
         false
     }
 
-    fn report(&mut self, what: &str, r: anyhow::Result<()>) {
-        match r.and_then(|_| self.reload()) {
+    /// Reports an edit's outcome in the footer, after reloading what it changed.
+    fn report(&mut self, what: &str, r: anyhow::Result<()>, merges_changed: bool) {
+        match r.and_then(|_| self.reload(merges_changed)) {
             Ok(()) => self.notify(format!("{what} (saved)"), false),
             Err(e) => self.notify(format!("error: {e:#}"), true),
         }
@@ -277,7 +281,7 @@ impl ReviewApp {
                     match c {
                         Confirm::DeleteAnnotation(id) => {
                             let r = self.reader.delete_annotation(id);
-                            self.report("annotation deleted", r);
+                            self.report("annotation deleted", r, false);
                         }
                     }
                 } else {
@@ -301,7 +305,7 @@ impl ReviewApp {
         match purpose {
             PromptFor::Marker(t) => {
                 let r = self.reader.annotate(AnnotationKind::Marker, t, None, text, None).map(|_| ());
-                self.report(&format!("marker '{text}' at {}", fmt_ms(t)), r);
+                self.report(&format!("marker '{text}' at {}", fmt_ms(t)), r, false);
             }
             PromptFor::Note(t, end) => {
                 if text.is_empty() {
@@ -313,19 +317,19 @@ impl ReviewApp {
                     Some(e) => format!("{}-{}", fmt_ms(t), fmt_ms(e)),
                     None => fmt_ms(t),
                 };
-                self.report(&format!("note at {at}"), r);
+                self.report(&format!("note at {at}"), r, false);
             }
             PromptFor::EditAnnotation(id) => {
                 let Some(mut a) = self.annotations.iter().find(|a| a.id == id).cloned() else { return };
                 a.label = text.to_string();
                 let r = self.reader.update_annotation(&a);
-                self.report("annotation changed", r);
+                self.report("annotation changed", r, false);
             }
             PromptFor::NameTrack(id) => {
                 let r = self.reader.name_track(id, text);
                 let what =
                     if text.is_empty() { format!("Face {id} unnamed") } else { format!("Face {id} named {text}") };
-                self.report(&what, r);
+                self.report(&what, r, false);
             }
         }
     }
@@ -342,7 +346,7 @@ impl ReviewApp {
                 if let Some(&into) = targets.get(self.selected_face) {
                     let r = self.reader.merge_tracks(from, into);
                     let what = format!("{} merged into {}", self.track_label(from), self.track_label(into));
-                    self.report(&what, r);
+                    self.report(&what, r, true);
                 }
                 self.selected_face = 0;
             }
@@ -431,7 +435,7 @@ impl ReviewApp {
                     a.start_ms = v.cursor_ms;
                     a.end_ms = len.map(|l| v.cursor_ms + l);
                     let r = self.reader.update_annotation(&a);
-                    self.report(&format!("annotation moved to {}", fmt_ms(v.cursor_ms)), r);
+                    self.report(&format!("annotation moved to {}", fmt_ms(v.cursor_ms)), r, false);
                 }
             }
             KeyCode::Char('x') | KeyCode::Delete if self.panel == Panel::Annotations => {
@@ -451,7 +455,7 @@ impl ReviewApp {
                     self.panel = Panel::Cursor;
                     if t.merged_into.is_some() {
                         let r = self.reader.unmerge_track(t.id);
-                        self.report(&format!("{} is its own face again", t.label()), r);
+                        self.report(&format!("{} is its own face again", t.label()), r, true);
                     } else if self.merge_targets(t.id).is_empty() {
                         self.notify("there is no other face to merge with", true);
                     } else {
