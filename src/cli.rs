@@ -33,9 +33,20 @@ pub struct PipelineArgs {
     /// Emotion model [default: [classify] model in the config, "ensemble"]
     #[arg(long, value_enum)]
     pub model: Option<ModelKind>,
-    /// Resize factor for face detection, in (0, 2] [default: [detect] scale]
+    /// Face detector [default: [detect] backend in the config, "yunet"]
+    #[arg(long, value_enum)]
+    pub detector: Option<crate::detect::Backend>,
+    /// Smallest face to find, pixels of the source frame; decides the detector's input size [default: [detect]
+    /// min_face_px, 20]
+    #[arg(long, value_name = "PIXELS")]
+    pub min_face_px: Option<f32>,
+    /// Fixed resize factor for face detection, in (0, 2], instead of the one --min-face-px gives
     #[arg(long, value_name = "FACTOR")]
     pub detect_scale: Option<f32>,
+    /// Detect faces on every N-th frame only and predict the boxes in between (py-feat's skip_frames) [default:
+    /// every frame for files, as often as the detector keeps up for cameras and --realtime]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub detect_every: Option<u32>,
     /// Pace a file at its own frame rate, as a camera would deliver it (frames may then be dropped)
     #[arg(long)]
     pub realtime: bool,

@@ -10,7 +10,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::ModelKind;
-use crate::detect::seeta::SeetaConfig;
+use crate::detect::DetectConfig;
 use crate::track::TrackerConfig;
 use crate::tui::TuiConfig;
 
@@ -33,6 +33,8 @@ pub struct ClassifyConfig {
     pub model: ModelKind,
     /// Half-life of the per-track exponential smoothing, seconds (0 = off).
     pub smoothing_half_life_s: f64,
+    /// Live sources: each face is classified at least this many times per second, however many faces there are.
+    pub min_rate_hz: f64,
 }
 
 /// `[pipeline]`: channels and statistics.
@@ -72,7 +74,7 @@ pub struct CameraConfig {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub models: ModelsConfig,
-    pub detect: SeetaConfig,
+    pub detect: DetectConfig,
     pub track: TrackerConfig,
     pub classify: ClassifyConfig,
     pub pipeline: PipelineConfig,
@@ -123,7 +125,7 @@ impl Config {
             return PathBuf::from(d);
         }
         let local = PathBuf::from("models");
-        if local.join("seeta_fd_frontal_v1.0.bin").is_file() {
+        if local.join(crate::detect::yunet::YUNET_MODEL_FILE).is_file() {
             return local;
         }
         PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models"))

@@ -21,6 +21,7 @@
 //! | [`store`] | the sled session store |
 //! | [`analytics`] | summaries and metrics |
 //! | [`tui`] | the live terminal screen |
+//! | [`nn`] | CPU network layers shared by the detector and the classifiers |
 
 pub mod analytics;
 pub mod capture;
@@ -29,6 +30,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod detect;
+pub mod nn;
 pub mod pipeline;
 pub mod report;
 pub mod store;

@@ -12,6 +12,7 @@ fn main() {
     unsafe {
         libc::umask(0o077);
     }
+    emotrace::nn::keep_freed_memory();
     let cli = Cli::parse();
     let code = match commands::run(cli) {
         Ok(Outcome::Done) => 0,

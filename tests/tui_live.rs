@@ -19,6 +19,7 @@ fn empty_frame(i: u64) -> FrameResult {
         detections: 0,
         latency_ms: 20.0,
         observations: vec![],
+        backfill: Vec::new(),
         stats: PipelineStats { frames_in: i + 1, frames_processed: i + 1, ..Default::default() },
         image: None,
     }

@@ -41,6 +41,9 @@ fn frame(i: u64, ids: &[u32]) -> FrameResult {
                 score: 0.93,
                 raw: probs(e, 0.62 + wobble),
                 smoothed: probs(e, 0.58 + wobble / 2.0),
+                landmarks: None,
+                predicted: false,
+                classified: true,
             }
         })
         .collect();
@@ -52,6 +55,7 @@ fn frame(i: u64, ids: &[u32]) -> FrameResult {
         detections: ids.len(),
         latency_ms: 36.5,
         observations,
+        backfill: Vec::new(),
         stats: PipelineStats {
             elapsed_s: t as f64 / 1000.0 + 0.4,
             input_fps: 25.0,

@@ -25,7 +25,7 @@
 use candle_core::{Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
-use super::layers::{
+use crate::nn::layers::{
     check_input, global_avg_pool_softmax, load_hwio, max_pool_3x3_s2_same, Activation, Conv2d, Depthwise3x3, Padding,
 };
 

@@ -7,7 +7,6 @@ pub mod eval;
 pub mod fer2013;
 pub mod fer_mini_xception;
 pub mod human_emotion;
-pub mod layers;
 pub mod preprocess;
 pub mod smoothing;
 

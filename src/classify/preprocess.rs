@@ -9,7 +9,7 @@
 
 use image::GrayImage;
 
-use crate::detect::BBox;
+use crate::detect::{BBox, Landmarks};
 
 /// Side of the networks' square input, pixels.
 pub const INPUT_SIZE: usize = 64;
@@ -132,6 +132,89 @@ pub fn fer_crop_rect(bbox: &BBox) -> (i64, i64, i64, i64) {
     (x - FER_OFFSET, y - FER_OFFSET, x + w + FER_OFFSET, y + h + FER_OFFSET)
 }
 
+/// Where the eyes sit in a FER2013 face, as fractions of the crop's side: the eye midpoint at
+/// `(EYE_MID_X, EYE_MID_Y)` and the inter-ocular distance `EYE_DISTANCE`. Measured with YuNet's landmarks on the
+/// FER2013 public-test faces (every 7th image, 498 of 513 found; medians: midpoint (24.1, 18.5) px, distance 17.1
+/// px of 48; `scripts/fer2013_eye_geometry.py`).
+pub const EYE_MID_X: f32 = 0.502;
+/// See [`EYE_MID_X`].
+pub const EYE_MID_Y: f32 = 0.386;
+/// See [`EYE_MID_X`].
+pub const EYE_DISTANCE: f32 = 0.355;
+
+/// The crop side in source pixels for an aligned face is at least this multiple of the detector box's larger
+/// side, so that a face turned sideways (eyes close together in the image) is not cropped too tight.
+pub const MIN_SIDE_PER_BOX: f32 = 1.0;
+
+/// The mean of the frame's two bottom rows, rounded to a gray level: the value `fer` pads frames with, used for
+/// every pixel a crop reads outside the frame.
+fn pad_value(gray: &GrayImage) -> f32 {
+    let (w, h) = (gray.width() as usize, gray.height() as usize);
+    let raw = gray.as_raw();
+    let bottom = &raw[h.saturating_sub(2) * w..];
+    let mean = bottom.iter().map(|&v| v as f64).sum::<f64>() / bottom.len().max(1) as f64;
+    mean.round().clamp(0.0, 255.0) as f32
+}
+
+/// The face with eye landmarks, aligned as FER2013 faces are: rotated so that the eyes are level, scaled so that
+/// the inter-ocular distance is [`EYE_DISTANCE`] of the crop's side (at least [`MIN_SIDE_PER_BOX`] times the
+/// box's larger side), placed with the eye midpoint at ([`EYE_MID_X`], [`EYE_MID_Y`]); sampled bilinearly at
+/// 64x64 and scaled to `[-1, 1]`. Outside the frame it reads the padding value of [`crop_face`].
+///
+/// `landmarks` and `bbox` are in pixels of `gray` (only the two eyes, the first two landmarks, are used).
+pub fn aligned_face(gray: &GrayImage, bbox: &BBox, landmarks: &Landmarks) -> FaceInput {
+    let (w, h) = (gray.width() as usize, gray.height() as usize);
+    if w == 0 || h == 0 {
+        return FaceInput { pixels: vec![0.0; INPUT_SIZE * INPUT_SIZE] };
+    }
+    let pad = pad_value(gray);
+    let [[rx, ry], [lx, ly], ..] = *landmarks;
+    let (dx, dy) = (lx - rx, ly - ry);
+    let iod = (dx * dx + dy * dy).sqrt();
+    let side = (iod / EYE_DISTANCE).max(MIN_SIDE_PER_BOX * bbox.w.max(bbox.h)).max(1.0);
+    // Unit vectors of the crop's x (from the person's right eye to the left one) and y (90 degrees clockwise).
+    let (ex, ey) = if iod > 1e-3 { (dx / iod, dy / iod) } else { (1.0, 0.0) };
+    let (mx, my) = ((rx + lx) / 2.0, (ry + ly) / 2.0);
+    let raw = gray.as_raw();
+    let sample = |x: f32, y: f32| -> f32 {
+        // Bilinear, pixel centres at integer coordinates; the padding value outside.
+        let (x0, y0) = (x.floor(), y.floor());
+        let (tx, ty) = (x - x0, y - y0);
+        let at = |xi: f32, yi: f32| -> f32 {
+            if xi < 0.0 || yi < 0.0 || xi >= w as f32 || yi >= h as f32 {
+                pad
+            } else {
+                raw[yi as usize * w + xi as usize] as f32
+            }
+        };
+        let top = at(x0, y0) + (at(x0 + 1.0, y0) - at(x0, y0)) * tx;
+        let bot = at(x0, y0 + 1.0) + (at(x0 + 1.0, y0 + 1.0) - at(x0, y0 + 1.0)) * tx;
+        top + (bot - top) * ty
+    };
+    let n = INPUT_SIZE as f32;
+    let mut pixels = Vec::with_capacity(INPUT_SIZE * INPUT_SIZE);
+    for v in 0..INPUT_SIZE {
+        let oy = ((v as f32 + 0.5) / n - EYE_MID_Y) * side;
+        for u in 0..INPUT_SIZE {
+            let ox = ((u as f32 + 0.5) / n - EYE_MID_X) * side;
+            // Source point: eye midpoint + ox * e_x + oy * e_y, with e_y = (-ey, ex); -0.5 to pixel centres.
+            let sx = mx + ox * ex - oy * ey - 0.5;
+            let sy = my + ox * ey + oy * ex - 0.5;
+            pixels.push(scale(sample(sx, sy)));
+        }
+    }
+    FaceInput { pixels }
+}
+
+/// The network input for a tracked face: [`aligned_face`] when the detector gave landmarks, else the box crop of
+/// PyPI `fer` ([`crop_face`]).
+pub fn face_input(gray: &GrayImage, bbox: &BBox, landmarks: Option<&Landmarks>) -> FaceInput {
+    match landmarks {
+        Some(lm) => aligned_face(gray, bbox, lm),
+        None => crop_face(gray, bbox),
+    }
+}
+
 /// Crops the face in `bbox` (pixels of `gray`) the way PyPI `fer` does (see the module docs) and returns the
 /// 64x64 network input.
 ///
@@ -146,9 +229,7 @@ pub fn crop_face(gray: &GrayImage, bbox: &BBox) -> FaceInput {
     }
     let raw = gray.as_raw();
     // cv2.mean over the last two rows (one row if the frame has one), saturated to u8 by copyMakeBorder.
-    let bottom = &raw[((h - 2).max(0) * w) as usize..];
-    let mean = bottom.iter().map(|&v| v as f64).sum::<f64>() / bottom.len() as f64;
-    let pad_value = mean.round().clamp(0.0, 255.0) as f32;
+    let pad_value = pad_value(gray);
 
     let (x1, y1, x2, y2) = fer_crop_rect(bbox);
     // Clip to the padded frame [-PADDING, size + PADDING).
@@ -176,6 +257,35 @@ pub fn crop_face(gray: &GrayImage, bbox: &BBox) -> FaceInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_aligned_crop_levels_tilted_eyes_and_places_them_where_fer2013_has_them() {
+        // Two bright "eyes" 40 px apart on a dark frame, tilted by 30 degrees.
+        let mut img = GrayImage::new(300, 300);
+        let (a, d) = (30f32.to_radians(), 40.0);
+        let (rx, ry) = (130.0, 140.0);
+        let (lx, ly) = (rx + d * a.cos(), ry + d * a.sin());
+        for (cx, cy) in [(rx, ry), (lx, ly)] {
+            for y in 0..300u32 {
+                for x in 0..300u32 {
+                    if (x as f32 + 0.5 - cx).powi(2) + (y as f32 + 0.5 - cy).powi(2) < 9.0 {
+                        img.put_pixel(x, y, image::Luma([255]));
+                    }
+                }
+            }
+        }
+        let face = aligned_face(
+            &img,
+            &BBox::new(100.0, 100.0, 50.0, 50.0),
+            &[[rx, ry], [lx, ly], [0.0; 2], [0.0; 2], [0.0; 2]],
+        );
+        let px = |u: f32, v: f32| face.pixels()[(v as usize) * INPUT_SIZE + u as usize];
+        // Both eyes on one row (level), at the FER2013 places.
+        let n = INPUT_SIZE as f32;
+        let (y, xr, xl) = (EYE_MID_Y * n, (EYE_MID_X - EYE_DISTANCE / 2.0) * n, (EYE_MID_X + EYE_DISTANCE / 2.0) * n);
+        assert!(px(xr, y) > 0.5 && px(xl, y) > 0.5, "eyes at ({xr}, {y}) and ({xl}, {y})");
+        assert!(px(n / 2.0, y) < -0.9 && px(xr, y + 8.0) < -0.9, "between and below the eyes is dark");
+    }
 
     #[test]
     fn fer_rect_squares_and_offsets_like_fer() {

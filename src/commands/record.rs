@@ -14,15 +14,23 @@ use crate::store::{NewSession, SessionRecord, SessionStatus, SessionWriter, Stor
 /// Pipeline options from the configuration and the command-line overrides.
 pub fn pipeline_options(cfg: &Config, args: &PipelineArgs, keep_images: bool) -> PipelineOptions {
     let mut detect = cfg.detect.clone();
+    if let Some(b) = args.detector {
+        detect.backend = b;
+    }
+    if let Some(px) = args.min_face_px {
+        detect.min_face_px = px;
+    }
     if let Some(s) = args.detect_scale {
         detect.scale = s;
     }
     PipelineOptions {
         models_dir: cfg.models_dir(),
         detect,
+        detect_every: args.detect_every,
         track: cfg.track.clone(),
         model: args.model.unwrap_or(cfg.classify.model),
         smoothing_half_life_s: cfg.classify.smoothing_half_life_s,
+        min_classify_hz: cfg.classify.min_rate_hz,
         channel_capacity: cfg.pipeline.channel_capacity,
         stats_window_s: cfg.pipeline.stats_window_s,
         realtime: args.realtime,
@@ -73,7 +81,7 @@ impl Recorder {
         let writer = store.create_session(NewSession {
             source: running.info.name.clone(),
             source_kind: running.info.kind,
-            models: format!("detector: SeetaFace frontal (rustface); emotion: {}", running.model_description),
+            models: running.model_description.clone(),
             config: serde_json::to_value(cfg)?,
         })?;
         Ok(Recorder { writer: Some(writer) })

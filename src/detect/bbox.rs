@@ -44,6 +44,15 @@ impl BBox {
         }
     }
 
+    /// The box clipped to the frame `[0, w] x [0, h]` (pixels); empty when it lies wholly outside.
+    pub fn clipped(&self, w: f32, h: f32) -> BBox {
+        let x0 = self.x.clamp(0.0, w);
+        let y0 = self.y.clamp(0.0, h);
+        let x1 = (self.x + self.w).clamp(0.0, w);
+        let y1 = (self.y + self.h).clamp(0.0, h);
+        BBox::new(x0, y0, x1 - x0, y1 - y0)
+    }
+
     /// The box scaled by `s` about the origin (pixels of an image resized by `s` -> pixels of the original
     /// when `s = 1 / scale`).
     pub fn scaled(&self, s: f32) -> BBox {

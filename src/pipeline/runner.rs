@@ -1,53 +1,54 @@
-//! Wiring of the stages. Three worker threads under tokio's blocking pool, joined by bounded channels:
+//! Wiring of the stages. Each runs on a thread of tokio's blocking pool; they are joined by bounded channels:
 //!
 //! ```text
 //!  capture (decode, gray) ──► detect + track ──► classify + smooth ──► results (mpsc) ──► sinks
-//!        file: bounded channel, every frame      bounded channel         screen, store, summary
-//!        live: LatestSlot, newest frame wins (drops counted)
+//!  capture_stage              track_stage         classify_stage                        screen, store, summary
+//!        file: bounded channel, every frame      bounded channel
+//!        live: LatestSlot, newest frame wins (drops counted); detection on its own thread, as often as it can
 //! ```
 //!
-//! A file source read at full speed waits for the slowest stage (back-pressure: nothing is dropped). A live
-//! source (camera, or a file paced with `realtime`) never waits: when detection is busy, the newest frame
-//! replaces the one waiting and the replaced one is counted in [`PipelineStats::frames_dropped`].
+//! A file source read at full speed waits for the slowest stage (back-pressure: nothing is dropped), detects on
+//! every frame (or every `n`-th, [`DetectSchedule::EveryNth`]) and classifies every face. A live source (camera,
+//! or a file paced with `realtime`) never waits: when the stages are busy, the newest frame replaces the one
+//! waiting and the replaced one is counted in [`PipelineStats::frames_dropped`]; detection runs as often as it
+//! keeps up, the tracker predicts boxes in between, and each face is classified at least 10 times per second.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::Context;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::capture_stage::{self, CaptureOptions};
+use super::classify_stage::{ClassifyBudget, ClassifyStage};
 use super::latest::LatestSlot;
-use super::stats::StatsTracker;
-use super::{FrameResult, Observation, PipelineStats};
-use crate::capture::{self, Frame, Input, SourceInfo};
-use crate::classify::preprocess::crop_face;
-use crate::classify::smoothing::Smoother;
+use super::track_stage::{DetectSchedule, TrackStage};
+use super::{FrameResult, InFlight};
+use crate::capture::{self, Input, SourceInfo};
 use crate::classify::{Classifier, ModelKind};
-use crate::detect::gray::to_gray;
-use crate::detect::seeta::{SeetaConfig, SeetaDetector};
-use crate::detect::FaceDetector;
-use crate::track::{TrackedFace, Tracker, TrackerConfig};
-
-/// File name of the SeetaFace cascade in the models folder.
-pub const SEETA_MODEL_FILE: &str = "seeta_fd_frontal_v1.0.bin";
+use crate::detect::{self, DetectConfig};
+use crate::track::TrackerConfig;
 
 /// Everything the pipeline needs besides its input.
 #[derive(Clone, Debug)]
 pub struct PipelineOptions {
     /// Folder with the model files.
     pub models_dir: PathBuf,
-    /// Face detector tuning.
-    pub detect: SeetaConfig,
+    /// Face detector choice and tuning.
+    pub detect: DetectConfig,
+    /// Detect on every `n`-th frame of a file (1 = every frame); `None`: every frame for files, as often as
+    /// the detector keeps up for live sources.
+    pub detect_every: Option<u32>,
     /// Tracker tuning.
     pub track: TrackerConfig,
     /// Emotion model.
     pub model: ModelKind,
     /// Half-life of per-track smoothing, seconds.
     pub smoothing_half_life_s: f64,
+    /// Live sources: each face is classified at least this many times per second.
+    pub min_classify_hz: f64,
     /// Capacity in frames of the channels between stages (file sources at full speed).
     pub channel_capacity: usize,
     /// Window in seconds for FPS and latency figures.
@@ -60,13 +61,16 @@ pub struct PipelineOptions {
     pub keep_images: bool,
 }
 
+/// Share of a frame interval the classification stage may spend beyond the faces that are due (live sources).
+const LIVE_CLASSIFY_SHARE: f64 = 0.5;
+
 /// A started pipeline: read [`RunningPipeline::results`] until it returns `None`, then [`RunningPipeline::join`].
 pub struct RunningPipeline {
     /// Facts about the source.
     pub info: SourceInfo,
     /// One [`FrameResult`] per processed frame, in frame order.
     pub results: mpsc::Receiver<FrameResult>,
-    /// Human-readable description of the models in use.
+    /// Human-readable description of the models in use (detector and emotion classifier).
     pub model_description: String,
     stop: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<anyhow::Result<()>>>,
@@ -99,15 +103,7 @@ impl RunningPipeline {
     }
 }
 
-/// A frame on its way through the stages, with its gray version and (after detection) its faces.
-struct InFlight {
-    frame: Frame,
-    gray: image::GrayImage,
-    faces: Vec<TrackedFace>,
-    detections: usize,
-}
-
-/// How frames travel from capture to detection.
+/// How frames travel from capture to the tracking stage.
 enum Handoff {
     /// Bounded queue: the producer waits (files at full speed).
     Queue(mpsc::Sender<InFlight>, mpsc::Receiver<InFlight>),
@@ -123,16 +119,27 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     let source = capture::open(input)?;
     let info = source.info().clone();
     let classifier = Classifier::load(&opts.models_dir, opts.model)?;
-    let model_description = classifier.describe();
-    let seeta_path = opts.models_dir.join(SEETA_MODEL_FILE);
-    // Validate the detector here; each stage thread builds its own (rustface detectors are not Send).
-    SeetaDetector::load(&seeta_path, &opts.detect)?;
+    // Validate the detector here; the stage builds its own on its thread (rustface detectors are not Send).
+    detect::build(&opts.detect, &opts.models_dir)?;
+    opts.track.validate()?;
+    let model_description = format!("detector: {}; emotion: {}", opts.detect.describe(), classifier.describe());
 
     let mut track_cfg = opts.track.clone();
     if info.frame_count == Some(1) {
         track_cfg.min_hits = 1; // a single still image has no second frame to confirm a face in
     }
     let live = info.is_live() || opts.realtime;
+    let fps = info.fps.unwrap_or(30.0);
+    let schedule = match (opts.detect_every, live) {
+        (Some(n), _) => DetectSchedule::EveryNth(n.max(1)),
+        (None, false) => DetectSchedule::EveryNth(1),
+        (None, true) => DetectSchedule::AsOftenAsPossible,
+    };
+    let budget = if live {
+        ClassifyBudget::Live { min_rate_hz: opts.min_classify_hz, fps, share: LIVE_CLASSIFY_SHARE }
+    } else {
+        ClassifyBudget::All
+    };
     let cap = opts.channel_capacity.max(1);
     let stop = Arc::new(AtomicBool::new(false));
     let frames_in = Arc::new(AtomicU64::new(0));
@@ -144,24 +151,18 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
         let (tx, rx) = mpsc::channel(cap);
         Handoff::Queue(tx, rx)
     };
-    let (det_tx, mut det_rx) = mpsc::channel::<InFlight>(cap);
-    let (res_tx, results) = mpsc::channel::<FrameResult>(cap.max(16));
-
-    let mut tasks = Vec::new();
-
-    // Stage 1: capture.
     let (cap_tx, mut cap_rx, slot) = match handoff {
         Handoff::Queue(tx, rx) => (Some(tx), Some(rx), None),
         Handoff::Latest(slot) => (None, None, Some(slot)),
     };
+    let (tracked_tx, mut tracked_rx) = mpsc::channel::<InFlight>(cap);
+    let (res_tx, results) = mpsc::channel::<FrameResult>(cap.max(16));
+    let mut tasks = Vec::new();
+
+    // Stage 1: capture.
     {
-        let stop = stop.clone();
-        let frames_in = frames_in.clone();
-        let slot = slot.clone();
-        let input = input.clone();
-        let pace = opts.realtime && !info.is_live();
-        let looped = opts.looped;
-        let fps = info.fps.unwrap_or(30.0);
+        let (stop, frames_in, slot, input) = (stop.clone(), frames_in.clone(), slot.clone(), input.clone());
+        let copts = CaptureOptions { pace: opts.realtime && !info.is_live(), looped: opts.looped, fps };
         tasks.push(tokio::task::spawn_blocking(move || {
             let out = |item: InFlight| -> bool {
                 match (&cap_tx, &slot) {
@@ -173,7 +174,7 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
                     _ => false,
                 }
             };
-            let r = capture_loop(source, &input, pace, looped, fps, &stop, &frames_in, out);
+            let r = capture_stage::run(source, &input, copts, &stop, &frames_in, out);
             if let Some(slot) = &slot {
                 slot.close();
             }
@@ -183,139 +184,36 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
 
     // Stage 2: detect + track.
     {
-        let stop = stop.clone();
-        let slot = slot.clone();
-        let detect_cfg = opts.detect.clone();
-        tasks.push(tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            let mut detector = SeetaDetector::load(&seeta_path, &detect_cfg)?;
-            let mut tracker = Tracker::new(track_cfg);
-            loop {
-                let next = match (&mut cap_rx, &slot) {
-                    (Some(rx), _) => rx.blocking_recv(),
-                    (_, Some(slot)) => slot.take(),
-                    _ => None,
-                };
-                let Some(mut item) = next else { break };
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let dets = detector.detect(&item.gray);
-                item.detections = dets.len();
-                item.faces = tracker.update(&dets, item.frame.timestamp_ms);
-                if det_tx.blocking_send(item).is_err() {
-                    break;
-                }
-            }
-            Ok(())
+        let (stop, slot) = (stop.clone(), slot.clone());
+        let stage =
+            TrackStage { detect: opts.detect.clone(), models_dir: opts.models_dir.clone(), track: track_cfg, schedule };
+        tasks.push(tokio::task::spawn_blocking(move || {
+            let next = || match (&mut cap_rx, &slot) {
+                (Some(rx), _) => rx.blocking_recv(),
+                (_, Some(slot)) => slot.take(),
+                _ => None,
+            };
+            stage.run(&stop, next, |item| tracked_tx.blocking_send(item).is_ok())
         }));
     }
 
     // Stage 3: classify + smooth, statistics, results.
     {
         let stop = stop.clone();
-        let frames_in = frames_in.clone();
-        let half_life = opts.smoothing_half_life_s;
-        let keep_images = opts.keep_images;
-        let window = opts.stats_window_s;
-        tasks.push(tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            let mut smoothers: HashMap<u32, Smoother> = HashMap::new();
-            let mut stats = StatsTracker::new(start, window);
-            while let Some(item) = det_rx.blocking_recv() {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let inputs: Vec<_> = item.faces.iter().map(|f| crop_face(&item.gray, &f.detection.bbox)).collect();
-                let probs = if inputs.is_empty() { Vec::new() } else { classifier.predict(&inputs)? };
-                let ts = item.frame.timestamp_ms;
-                let observations: Vec<Observation> = item
-                    .faces
-                    .iter()
-                    .zip(probs)
-                    .map(|(f, raw)| {
-                        let smoothed =
-                            smoothers.entry(f.track_id).or_insert_with(|| Smoother::new(half_life)).update(&raw, ts);
-                        Observation {
-                            frame_index: item.frame.index,
-                            timestamp_ms: ts,
-                            track_id: f.track_id,
-                            bbox: f.detection.bbox,
-                            score: f.detection.score,
-                            raw,
-                            smoothed,
-                        }
-                    })
-                    .collect();
-                let dropped = slot.as_ref().map_or(0, |s| s.dropped());
-                let now = Instant::now();
-                let latency_ms = now.duration_since(item.frame.captured_at).as_secs_f64() * 1000.0;
-                let st: PipelineStats =
-                    stats.record(now, frames_in.load(Ordering::SeqCst), dropped, latency_ms, item.detections > 0);
-                let result = FrameResult {
-                    frame_index: item.frame.index,
-                    timestamp_ms: ts,
-                    width: item.frame.image.width(),
-                    height: item.frame.image.height(),
-                    detections: item.detections,
-                    latency_ms,
-                    observations,
-                    stats: st,
-                    image: keep_images.then(|| Arc::new(item.frame.image)),
-                };
-                if res_tx.blocking_send(result).is_err() {
-                    break;
-                }
-            }
-            Ok(())
+        let stage = ClassifyStage {
+            classifier,
+            budget,
+            half_life_s: opts.smoothing_half_life_s,
+            keep_images: opts.keep_images,
+            stats_window_s: opts.stats_window_s,
+            start,
+            frames_in: frames_in.clone(),
+            slot: slot.clone(),
+        };
+        tasks.push(tokio::task::spawn_blocking(move || {
+            stage.run(&stop, || tracked_rx.blocking_recv(), |r| res_tx.blocking_send(r).is_ok())
         }));
     }
 
     Ok(RunningPipeline { info, results, model_description, stop, tasks })
-}
-
-/// Reads frames until the end (or `stop`), converting each to gray and handing it on with `out` (which returns
-/// false when the next stage has gone). With `pace`, frames are released at their timestamps; with `looped`, the
-/// input is reopened at its end and timestamps continue.
-#[allow(clippy::too_many_arguments)]
-fn capture_loop(
-    mut source: Box<dyn capture::FrameSource>,
-    input: &Input,
-    pace: bool,
-    looped: bool,
-    fps: f64,
-    stop: &AtomicBool,
-    frames_in: &AtomicU64,
-    out: impl Fn(InFlight) -> bool,
-) -> anyhow::Result<()> {
-    let t0 = Instant::now();
-    let frame_ms = 1000.0 / fps.max(1.0);
-    let (mut index_offset, mut ts_offset) = (0u64, 0u64);
-    let (mut last_index, mut last_ts) = (0u64, 0u64);
-    while !stop.load(Ordering::SeqCst) {
-        let Some(mut frame) = source.next_frame()? else {
-            if !looped || frames_in.load(Ordering::SeqCst) == 0 {
-                break;
-            }
-            index_offset = last_index + 1;
-            ts_offset = last_ts + frame_ms.round() as u64;
-            source = capture::open(input).context("reopening the input to loop it")?;
-            continue;
-        };
-        frame.index += index_offset;
-        frame.timestamp_ms += ts_offset;
-        (last_index, last_ts) = (frame.index, frame.timestamp_ms);
-        if pace {
-            let due = t0 + Duration::from_millis(frame.timestamp_ms);
-            let now = Instant::now();
-            if due > now {
-                std::thread::sleep(due - now);
-            }
-            frame.captured_at = Instant::now();
-        }
-        let gray = to_gray(&frame.image);
-        frames_in.fetch_add(1, Ordering::SeqCst);
-        if !out(InFlight { frame, gray, faces: Vec::new(), detections: 0 }) {
-            break;
-        }
-    }
-    Ok(())
 }

@@ -295,6 +295,9 @@ pub(crate) mod tests {
                     score: 5.0,
                     raw: probs(e),
                     smoothed: probs(e),
+                    landmarks: None,
+                    predicted: false,
+                    classified: true,
                 })
                 .collect();
             let stats = PipelineStats {
@@ -316,6 +319,7 @@ pub(crate) mod tests {
                 detections: observations.len(),
                 latency_ms: 18.0,
                 observations,
+                backfill: Vec::new(),
                 stats,
                 image: None,
             })

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! STORE/
-//!   VERSION                      "emotrace-store <schema version>"
+//!   VERSION                      "emotrace-store <store layout version>"
 //!   sessions/<session id>/
 //!     session.json               the SessionRecord, rewritten atomically while recording (for listing)
 //!     db/                        sled: trees "meta", "observations", "frames", "tracks", "annotations",
@@ -29,8 +29,17 @@ use anyhow::Context;
 pub use record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
 pub use session::{NewSession, SessionReader, SessionWriter};
 
-/// Version of the on-disk layout and encodings; written in `VERSION` and in each session, checked on open.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of a session database's encodings, written in each session and checked on open. 2 added landmarks
+/// and the detected/predicted flag to each observation; sessions of version 1 are still read
+/// ([`MIN_SCHEMA_VERSION`]).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest session schema this emotrace reads.
+pub const MIN_SCHEMA_VERSION: u32 = 1;
+
+/// Version of the store folder's layout (`VERSION`, `sessions/<id>/`), checked when the store is opened. Unchanged
+/// by session schema versions: a store holds sessions of several.
+pub const STORE_LAYOUT_VERSION: u32 = 1;
 
 const VERSION_FILE: &str = "VERSION";
 const SESSIONS_DIR: &str = "sessions";
@@ -76,7 +85,7 @@ impl Store {
         private_dir(root)?;
         private_dir(&root.join(SESSIONS_DIR))?;
         let vfile = root.join(VERSION_FILE);
-        let expected = format!("emotrace-store {SCHEMA_VERSION}");
+        let expected = format!("emotrace-store {STORE_LAYOUT_VERSION}");
         match std::fs::read_to_string(&vfile) {
             Ok(text) => {
                 let text = text.trim();
@@ -204,8 +213,12 @@ mod tests {
                     score: 7.5,
                     raw: p,
                     smoothed: p,
+                    landmarks: None,
+                    predicted: false,
+                    classified: true,
                 })
                 .collect(),
+            backfill: Vec::new(),
             stats: PipelineStats::default(),
             image: None,
         }

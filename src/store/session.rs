@@ -2,7 +2,8 @@
 //!
 //! Trees and encodings (schema version [`super::SCHEMA_VERSION`]):
 //! - `meta`: `"schema_version"` -> u32 big-endian; `"session"` -> [`SessionRecord`] as JSON.
-//! - `observations`: key `frame_index (u64 BE) ++ track_id (u32 BE)` -> [`Observation`] (postcard).
+//! - `observations`: key `frame_index (u64 BE) ++ track_id (u32 BE)` -> [`Observation`] (postcard; schema 1
+//!   sessions hold the older layout without landmarks and flags, read as [`ObservationV1`]).
 //! - `frames`: key `frame_index (u64 BE)` -> [`FrameRecord`] (postcard).
 //! - `tracks`: key `track_id (u32 BE)` -> [`TrackRecord`] (JSON).
 //! - `annotations`: key `id (u64 BE)` -> [`Annotation`] (JSON).
@@ -22,9 +23,10 @@ use anyhow::Context;
 use chrono::{DateTime, FixedOffset};
 
 use super::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
-use super::{private_dir, write_private_atomic, SCHEMA_VERSION};
+use super::{private_dir, write_private_atomic, MIN_SCHEMA_VERSION, SCHEMA_VERSION};
 use crate::analytics::timeline::{Bucket, Timeline, SECOND_MS};
 use crate::capture::SourceKind;
+use crate::pipeline::observation::ObservationV1;
 use crate::pipeline::{FrameResult, Observation, PipelineStats};
 
 /// File name of the session record beside the database.
@@ -101,6 +103,11 @@ fn make_private(dir: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Decodes a stored observation of session schema `version` (1: without landmarks and predicted flag).
+fn decode_observation(version: u32, bytes: &[u8]) -> anyhow::Result<Observation> {
+    Ok(if version >= 2 { postcard::from_bytes(bytes)? } else { postcard::from_bytes::<ObservationV1>(bytes)?.into() })
 }
 
 fn obs_key(frame_index: u64, track_id: u32) -> [u8; 12] {
@@ -216,8 +223,19 @@ impl SessionWriter {
         for o in &result.observations {
             bucket.add_observation(o.track_id, &o.smoothed);
         }
+        // A face confirmed in this frame brings its tentative frames (earlier seconds go to their stored buckets).
+        for o in &result.backfill {
+            let s = (o.timestamp_ms / SECOND_MS) as u32;
+            if s == second {
+                bucket.add_observation(o.track_id, &o.smoothed);
+            } else {
+                let mut b = Bucket::default();
+                b.add_observation(o.track_id, &o.smoothed);
+                store_bucket(&self.timeline, s, &b)?;
+            }
+        }
         let mut new_track = false;
-        for o in &result.observations {
+        for o in result.backfill.iter().chain(&result.observations) {
             self.observations.insert(obs_key(o.frame_index, o.track_id), postcard::to_stdvec(o)?)?;
             let t = self.tracks.entry(o.track_id).or_insert_with(|| {
                 new_track = true;
@@ -230,13 +248,14 @@ impl SessionWriter {
                     merged_into: None,
                 }
             });
-            t.last_ms = o.timestamp_ms;
+            t.first_ms = t.first_ms.min(o.timestamp_ms);
+            t.last_ms = t.last_ms.max(o.timestamp_ms);
             t.observations += 1;
         }
         let r = &mut self.record;
         r.frames += 1;
         r.frames_with_faces += (result.detections > 0) as u64;
-        r.observations += result.observations.len() as u64;
+        r.observations += (result.observations.len() + result.backfill.len()) as u64;
         r.tracks = self.tracks.len() as u32;
         r.duration_ms = result.timestamp_ms;
         r.stats = result.stats.clone();
@@ -371,6 +390,8 @@ pub struct SessionReader {
     dir: PathBuf,
     record: SessionRecord,
     db: sled::Db,
+    /// Schema version of the session's database (decides how observations are decoded).
+    version: u32,
 }
 
 impl SessionReader {
@@ -383,8 +404,8 @@ impl SessionReader {
             .map(u32::from_be_bytes)
             .with_context(|| format!("{}: session database has no schema version", dir.display()))?;
         anyhow::ensure!(
-            version == SCHEMA_VERSION,
-            "{}: session schema {version} is not the {SCHEMA_VERSION} this emotrace reads",
+            (MIN_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&version),
+            "{}: session schema {version} is not one this emotrace reads ({MIN_SCHEMA_VERSION} to {SCHEMA_VERSION})",
             dir.display()
         );
         let mut record = SessionRecord::load_or_damaged(dir, id);
@@ -393,7 +414,7 @@ impl SessionReader {
             let bytes = meta.get("session")?.with_context(|| format!("{}: session record missing", dir.display()))?;
             record = serde_json::from_slice(&bytes)?;
         }
-        let reader = SessionReader { dir: dir.to_path_buf(), record, db };
+        let reader = SessionReader { dir: dir.to_path_buf(), record, db, version };
         reader.catch_up_timeline().with_context(|| format!("{}: rebuilding the timeline", dir.display()))?;
         Ok(reader)
     }
@@ -416,7 +437,7 @@ impl SessionReader {
             seconds.entry((f.timestamp_ms / SECOND_MS) as u32).or_default().add_frame(f.frame_index);
         }
         for v in self.db.open_tree("observations")?.range(obs_key(from, 0)..).values() {
-            let o: Observation = postcard::from_bytes(&v?)?;
+            let o = decode_observation(self.version, &v?)?;
             seconds.entry((o.timestamp_ms / SECOND_MS) as u32).or_default().add_observation(o.track_id, &o.smoothed);
         }
         let tree = self.db.open_tree("timeline")?;
@@ -464,7 +485,7 @@ impl SessionReader {
     ///
     /// Errors: a damaged record.
     pub fn observations(&self) -> anyhow::Result<Vec<Observation>> {
-        self.db.open_tree("observations")?.iter().values().map(|v| Ok(postcard::from_bytes(&v?)?)).collect()
+        self.db.open_tree("observations")?.iter().values().map(|v| decode_observation(self.version, &v?)).collect()
     }
 
     /// The processed frames and observations with timestamps in `[start_ms, end_ms)`, read by key range (fast on
@@ -489,7 +510,7 @@ impl SessionReader {
         }
         let mut observations = Vec::new();
         for v in self.db.open_tree("observations")?.range(obs_key(first, 0)..).values() {
-            let o: Observation = postcard::from_bytes(&v?)?;
+            let o = decode_observation(self.version, &v?)?;
             if o.timestamp_ms >= end_ms {
                 break;
             }

@@ -647,8 +647,12 @@ mod tests {
                     score: 0.9,
                     raw: probs(3, 0.8),
                     smoothed: probs(3, 0.7),
+                    landmarks: None,
+                    predicted: false,
+                    classified: true,
                 })
                 .collect(),
+            backfill: Vec::new(),
             stats: PipelineStats::default(),
             image: None,
         }

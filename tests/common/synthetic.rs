@@ -146,6 +146,9 @@ impl Plan {
                     score: 5.0 + (k % 4) as f32,
                     raw: self.raw(k, i),
                     smoothed: self.smoothed(k, i),
+                    landmarks: None,
+                    predicted: false,
+                    classified: true,
                 }
             })
             .collect();
@@ -156,6 +159,7 @@ impl Plan {
             height: 1080,
             detections: observations.len(),
             latency_ms: 20.0 + (i % 10) as f64,
+            backfill: Vec::new(),
             stats: PipelineStats {
                 elapsed_s: t as f64 / 1000.0,
                 input_fps: self.fps as f64,

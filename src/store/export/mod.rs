@@ -162,6 +162,9 @@ pub(crate) mod tests {
                         score: 7.5,
                         raw,
                         smoothed,
+                        landmarks: None,
+                        predicted: false,
+                        classified: true,
                     }
                 })
                 .collect();
@@ -173,6 +176,7 @@ pub(crate) mod tests {
                 detections: tracks.len(),
                 latency_ms: 10.0,
                 observations,
+                backfill: Vec::new(),
                 stats: PipelineStats::default(),
                 image: None,
             })

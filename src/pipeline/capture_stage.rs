@@ -1,0 +1,77 @@
+//! Stage 1: frames from the source, with their gray version, handed to the tracking stage.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use super::InFlight;
+use crate::capture::{self, Input};
+use crate::detect::gray::to_gray;
+
+/// How the capture stage paces and repeats its input.
+#[derive(Clone, Copy, Debug)]
+pub struct CaptureOptions {
+    /// Release frames at their timestamps (a file played as a camera would deliver it).
+    pub pace: bool,
+    /// Reopen the input at its end; timestamps keep increasing.
+    pub looped: bool,
+    /// Nominal frame rate, for the gap between the last frame and the first of the next loop.
+    pub fps: f64,
+}
+
+/// Reads frames until the end (or `stop`), converting each to gray and handing it on with `out` (which returns
+/// false when the next stage has gone). Counts every frame read in `frames_in`.
+///
+/// Errors: a decode error part-way (names the input), or the input cannot be reopened to loop it.
+pub fn run(
+    mut source: Box<dyn capture::FrameSource>,
+    input: &Input,
+    opts: CaptureOptions,
+    stop: &AtomicBool,
+    frames_in: &AtomicU64,
+    out: impl Fn(InFlight) -> bool,
+) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    let frame_ms = 1000.0 / opts.fps.max(1.0);
+    let (mut index_offset, mut ts_offset) = (0u64, 0u64);
+    let (mut last_index, mut last_ts) = (0u64, 0u64);
+    while !stop.load(Ordering::SeqCst) {
+        let Some(mut frame) = source.next_frame()? else {
+            if !opts.looped || frames_in.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            index_offset = last_index + 1;
+            ts_offset = last_ts + frame_ms.round() as u64;
+            source = capture::open(input).context("reopening the input to loop it")?;
+            continue;
+        };
+        frame.index += index_offset;
+        frame.timestamp_ms += ts_offset;
+        (last_index, last_ts) = (frame.index, frame.timestamp_ms);
+        if opts.pace {
+            let due = t0 + Duration::from_millis(frame.timestamp_ms);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+            frame.captured_at = Instant::now();
+        }
+        let gray = Arc::new(to_gray(&frame.image));
+        frames_in.fetch_add(1, Ordering::SeqCst);
+        let item = InFlight {
+            index: frame.index,
+            timestamp_ms: frame.timestamp_ms,
+            captured_at: frame.captured_at,
+            image: Arc::new(frame.image),
+            gray,
+            faces: Vec::new(),
+            detections: 0,
+        };
+        if !out(item) {
+            break;
+        }
+    }
+    Ok(())
+}

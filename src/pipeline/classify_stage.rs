@@ -1,0 +1,206 @@
+//! Stage 3: emotion classification of the tracked faces (all of a frame's faces in one batched call), smoothing,
+//! statistics, and the [`FrameResult`] of each frame.
+//!
+//! Which faces are classified on a frame ([`ClassifyBudget`]):
+//! - files: every face on every frame;
+//! - live sources: every face whose latest classification is older than the rate floor allows
+//!   ([`ClassifyBudget::Live::min_rate_hz`], 10 per second by default) must be classified; the others are, stalest
+//!   first, while the measured cost of a face fits the frame's time budget. A face not classified on a frame still
+//!   gets an observation (its box), marked `classified: false`, repeating its latest probabilities.
+//!
+//! A new face is classified from its first (tentative) frame; when the tracker confirms it, those first
+//! observations are emitted under its new id in [`FrameResult::backfill`], so no face loses its first frames.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::latest::LatestSlot;
+use super::stats::StatsTracker;
+use super::{FrameResult, InFlight, Observation};
+use crate::classify::preprocess::face_input;
+use crate::classify::smoothing::Smoother;
+use crate::classify::{Classifier, Probs};
+
+/// How many faces a frame may classify.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ClassifyBudget {
+    /// Every face on every frame (files: accuracy first).
+    All,
+    /// Live: each face at least `min_rate_hz` times per second; more while the cost fits `share` of the frame
+    /// interval (`1000 / fps` ms).
+    Live {
+        /// Minimum classifications per second per face.
+        min_rate_hz: f64,
+        /// Nominal frame rate of the source, frames per second.
+        fps: f64,
+        /// Share of the frame interval this stage may spend classifying, in `(0, 1]`.
+        share: f64,
+    },
+}
+
+/// At most this many tentative observations are kept per face until it is confirmed.
+const MAX_PENDING: usize = 30;
+/// Per-face state is forgotten this long (source time) after the face was last seen.
+const FORGET_MS: u64 = 10_000;
+
+/// What the stage remembers of one face (tentative or confirmed), by tracker key.
+struct FaceState {
+    smoother: Smoother,
+    /// Latest classification: raw and smoothed probabilities, and its time.
+    latest: Option<(Probs, Probs, u64)>,
+    /// Observations made while the face was tentative (track id 0), until it is confirmed.
+    pending: Vec<Observation>,
+    last_seen_ms: u64,
+}
+
+/// The classification stage's settings and shared counters.
+pub struct ClassifyStage {
+    /// The networks.
+    pub classifier: Classifier,
+    /// Which faces to classify.
+    pub budget: ClassifyBudget,
+    /// Half-life of per-face smoothing, seconds.
+    pub half_life_s: f64,
+    /// Attach each frame's pixels to its result (preview).
+    pub keep_images: bool,
+    /// Window of the FPS and latency figures, seconds.
+    pub stats_window_s: f64,
+    /// When the pipeline started.
+    pub start: Instant,
+    /// Frames read by the capture stage so far.
+    pub frames_in: Arc<AtomicU64>,
+    /// The live handoff, whose replaced frames are the drops.
+    pub slot: Option<Arc<LatestSlot<InFlight>>>,
+}
+
+impl ClassifyStage {
+    /// Runs until `next` returns `None`, `stop` is set or `out` returns false.
+    ///
+    /// Errors: a tensor operation fails in the classifier.
+    pub fn run(
+        self,
+        stop: &AtomicBool,
+        mut next: impl FnMut() -> Option<InFlight>,
+        mut out: impl FnMut(FrameResult) -> bool,
+    ) -> anyhow::Result<()> {
+        let mut faces: HashMap<u64, FaceState> = HashMap::new();
+        let mut stats = StatsTracker::new(self.start, self.stats_window_s);
+        // Measured cost of one face, ms (exponential average), for the live budget.
+        let mut ms_per_face = 3.0f64;
+        while let Some(item) = next() {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let ts = item.timestamp_ms;
+            for f in &item.faces {
+                faces
+                    .entry(f.key)
+                    .or_insert_with(|| FaceState {
+                        smoother: Smoother::new(self.half_life_s),
+                        latest: None,
+                        pending: Vec::new(),
+                        last_seen_ms: ts,
+                    })
+                    .last_seen_ms = ts;
+            }
+            let chosen = self.choose(&item, &faces, ms_per_face);
+            let inputs: Vec<_> = chosen
+                .iter()
+                .map(|&i| {
+                    let f = &item.faces[i];
+                    face_input(&item.gray, &f.bbox, f.landmarks.as_ref())
+                })
+                .collect();
+            let t0 = Instant::now();
+            let probs = self.classifier.predict(&inputs)?;
+            if !inputs.is_empty() {
+                let per = t0.elapsed().as_secs_f64() * 1000.0 / inputs.len() as f64;
+                ms_per_face = 0.9 * ms_per_face + 0.1 * per;
+            }
+            for (&i, raw) in chosen.iter().zip(probs) {
+                let st = faces.get_mut(&item.faces[i].key).expect("state made above");
+                let smoothed = st.smoother.update(&raw, ts);
+                st.latest = Some((raw, smoothed, ts));
+            }
+            let mut observations = Vec::new();
+            let mut backfill = Vec::new();
+            for (i, f) in item.faces.iter().enumerate() {
+                let st = faces.get_mut(&f.key).expect("state made above");
+                let Some((raw, smoothed, at)) = st.latest else { continue };
+                let o = Observation {
+                    frame_index: item.index,
+                    timestamp_ms: ts,
+                    track_id: f.track_id.unwrap_or(0),
+                    bbox: f.bbox,
+                    score: f.score,
+                    raw,
+                    smoothed,
+                    landmarks: f.landmarks,
+                    predicted: f.predicted,
+                    classified: at == ts && chosen.contains(&i),
+                };
+                match f.track_id {
+                    None => {
+                        if st.pending.len() < MAX_PENDING {
+                            st.pending.push(o);
+                        }
+                    }
+                    Some(id) => {
+                        if f.newly_confirmed {
+                            backfill.extend(st.pending.drain(..).map(|p| Observation { track_id: id, ..p }));
+                        }
+                        observations.push(o);
+                    }
+                }
+            }
+            observations.sort_by_key(|o| o.track_id);
+            faces.retain(|_, st| ts.saturating_sub(st.last_seen_ms) <= FORGET_MS);
+
+            let dropped = self.slot.as_ref().map_or(0, |s| s.dropped());
+            let now = Instant::now();
+            let latency_ms = now.duration_since(item.captured_at).as_secs_f64() * 1000.0;
+            let st = stats.record(now, self.frames_in.load(Ordering::SeqCst), dropped, latency_ms, item.detections > 0);
+            let result = FrameResult {
+                frame_index: item.index,
+                timestamp_ms: ts,
+                width: item.image.width(),
+                height: item.image.height(),
+                detections: item.detections,
+                latency_ms,
+                observations,
+                backfill,
+                stats: st,
+                image: self.keep_images.then(|| item.image.clone()),
+            };
+            if !out(result) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Indices into `item.faces` of the faces to classify on this frame (see the module docs).
+    fn choose(&self, item: &InFlight, faces: &HashMap<u64, FaceState>, ms_per_face: f64) -> Vec<usize> {
+        let ClassifyBudget::Live { min_rate_hz, fps, share } = self.budget else {
+            return (0..item.faces.len()).collect();
+        };
+        let frame_ms = 1000.0 / fps.max(1.0);
+        // Due: would be older than the floor allows by the next frame.
+        let max_age_ms = (1000.0 / min_rate_hz.max(0.1) - frame_ms).max(0.0);
+        let age = |i: usize| -> f64 {
+            match faces.get(&item.faces[i].key).and_then(|s| s.latest) {
+                Some((_, _, at)) => item.timestamp_ms.saturating_sub(at) as f64,
+                None => f64::INFINITY,
+            }
+        };
+        let mut order: Vec<usize> = (0..item.faces.len()).collect();
+        order.sort_by(|&a, &b| age(b).total_cmp(&age(a)));
+        let affordable = ((frame_ms * share) / ms_per_face.max(0.01)).floor() as usize;
+        let due = order.iter().filter(|&&i| age(i) >= max_age_ms).count();
+        order.truncate(due.max(affordable));
+        order.sort_unstable();
+        order
+    }
+}
