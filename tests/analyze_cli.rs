@@ -118,3 +118,65 @@ fn a_killed_run_is_listed_as_interrupted_with_its_frames_kept() {
     assert_eq!(s["status"], "interrupted", "{s}");
     assert!(s["frames"].as_u64().unwrap() >= 20, "{s}");
 }
+
+#[test]
+fn a_new_face_keeps_its_first_frame_and_every_observation_says_how_its_box_was_found() {
+    let store = tempfile::tempdir().unwrap();
+    let r = analyze(store.path(), &common::recording("WolfgangLanger_Pexels.mp4"));
+    // min_hits = 2 confirms the face on its second frame; its first frame is stored too (backfill).
+    assert_eq!(r["observations"], r["frames_with_faces"], "{r}");
+    assert_eq!(r["coverage"]["predicted_share"], 0.0, "every frame detected by default: {r}");
+    let id = r["session"].as_str().unwrap();
+    let out = common::run(store.path(), &["export", id, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.find("\"frame_index\":0").or_else(|| text.find("\"frame_index\": 0"));
+    assert!(first.is_some(), "frame 0 is stored");
+}
+
+#[test]
+fn a_detection_schedule_predicts_the_boxes_in_between() {
+    let store = tempfile::tempdir().unwrap();
+    let out = common::run(
+        store.path(),
+        &["analyze", common::recording("WolfgangLanger_Pexels.mp4").to_str().unwrap(), "--json", "--detect-every", "5"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["tracks"], 1, "{r}");
+    assert!(r["observations"].as_u64().unwrap() >= 460, "{r}");
+    // 4 of every 5 frames are predicted.
+    let p = r["coverage"]["predicted_share"].as_f64().unwrap();
+    assert!((0.75..=0.85).contains(&p), "{r}");
+}
+
+/// The classroom clip made by `scripts/make_classroom_clip.sh` (ffmpeg), or `None` with a line saying why.
+fn classroom_clip(name: &str) -> Option<std::path::PathBuf> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make_classroom_clip.sh");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/media");
+    let out = std::process::Command::new("bash").arg(&script).arg(&dir).output().expect("run bash");
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        assert!(std::env::var_os("EMOTRACE_REQUIRE_CLIP").is_none(), "classroom clip: {why}");
+        eprintln!("skipped: classroom clip not made: {}", why.trim());
+        return None;
+    }
+    Some(dir.join(name))
+}
+
+#[test]
+fn every_face_of_a_29_person_classroom_at_720p_keeps_one_track() {
+    let Some(clip) = classroom_clip("classroom_720p.mp4") else { return };
+    let store = tempfile::tempdir().unwrap();
+    let out = common::run(
+        store.path(),
+        &["analyze", clip.to_str().unwrap(), "--json", "--no-record", "--model", "fer", "--detect-every", "2"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["frames"], 300, "{r}");
+    assert!(r["coverage"]["faces_per_frame_p05"].as_f64().unwrap() >= 27.0, "{r}");
+    assert!(r["coverage"]["faces_per_frame_max"].as_f64().unwrap() <= 29.0, "{r}");
+    let tracks = r["tracks"].as_u64().unwrap();
+    assert!((27..=32).contains(&tracks), "{r}");
+}

@@ -1,5 +1,6 @@
 //! Summaries and metrics computed from stored or live observations.
 
+pub mod coverage;
 pub mod metrics;
 pub mod review;
 pub mod summary;

@@ -47,7 +47,7 @@ impl SummaryBuilder {
     pub fn add_frame(&mut self, r: &FrameResult) {
         self.frames += 1;
         self.frames_with_faces += (r.detections > 0) as u64;
-        for o in &r.observations {
+        for o in r.backfill.iter().chain(&r.observations) {
             self.add_observation(o);
         }
     }

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::record::{runtime, start_pipeline, stop_on_signals, Recorder};
 use super::Outcome;
+use crate::analytics::coverage::{Coverage, CoverageBuilder};
 use crate::analytics::summary::{Summary, SummaryBuilder};
 use crate::capture::{Input, SourceInfo};
 use crate::cli::PipelineArgs;
@@ -45,6 +46,8 @@ pub struct AnalyzeReport {
     pub elapsed_s: f64,
     /// Final pipeline figures (latency p50/p95 in ms over the last window, drops).
     pub pipeline: PipelineStats,
+    /// Faces per frame, classifications per second per face, share of predicted boxes.
+    pub coverage: Coverage,
     /// Share of observations per dominant (smoothed) emotion, `[0, 1]`.
     pub emotion_share: std::collections::BTreeMap<&'static str, f64>,
     /// Mean smoothed probability per emotion, `[0, 1]`.
@@ -85,6 +88,7 @@ pub fn run(
         let t0 = Instant::now();
         let mut last_result_at = t0;
         let mut summary = SummaryBuilder::new();
+        let mut coverage = CoverageBuilder::new();
         let mut last_stats = PipelineStats::default();
         let mut store_err = None;
         while let Some(r) = running.results.recv().await {
@@ -94,6 +98,7 @@ pub fn run(
                 break;
             }
             summary.add_frame(&r);
+            coverage.add_frame(&r);
             bar.set_position(r.frame_index + 1);
             bar.set_message(format!("{:.1} FPS, {} faces", r.stats.processed_fps, r.observations.len()));
             last_result_at = Instant::now();
@@ -127,6 +132,7 @@ pub fn run(
             fps: if elapsed_s > 0.0 { s.frames as f64 / elapsed_s } else { 0.0 },
             elapsed_s,
             pipeline: last_stats,
+            coverage: coverage.build(),
             emotion_share: s.emotion_share,
             mean_probability: s.mean_probability,
         };
@@ -158,6 +164,15 @@ fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
     println!(
         "speed     {:.1} FPS over {:.2} s; latency p50 {:.1} ms, p95 {:.1} ms",
         r.fps, r.elapsed_s, r.pipeline.latency_p50_ms, r.pipeline.latency_p95_ms
+    );
+    let c = &r.coverage;
+    println!(
+        "coverage  faces per frame {:.0} (95% of frames) to {:.0}; each face classified {:.1}/s at least; {:.0}% of \
+         boxes predicted",
+        c.faces_per_frame_p05,
+        c.faces_per_frame_max,
+        c.classify_hz_min,
+        c.predicted_share * 100.0
     );
     if r.observations > 0 {
         let mut shares: Vec<_> = r.emotion_share.iter().collect();

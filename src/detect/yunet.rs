@@ -41,6 +41,14 @@ pub const YUNET_MODEL_FILE: &str = "yunet_n.safetensors";
 /// 21 at 11 px (`../shared/weights/README.md`, onnxruntime; the same network here).
 pub const MIN_FACE_IN_INPUT_PX: f32 = 14.0;
 
+/// Long side, pixels, of the second, coarse pass that catches large faces. YuNet was trained on WIDER FACE, whose
+/// faces are mostly small: a large face can score poorly at a fine scale (the three-quarter face of
+/// `BWPictureHuman.jpg`, 190 px tall at 0.7 of its 2560 px: 0.41) and well at OpenCV's usual 640 px (0.80).
+pub const COARSE_LONG_SIDE: f32 = 640.0;
+
+/// The coarse pass runs only when its scale is under this share of the input scale (else it adds little).
+pub const COARSE_RATIO: f32 = 0.6;
+
 /// Strides of the three detection levels, pixels of the network input.
 const STRIDES: [usize; 3] = [8, 16, 32];
 
@@ -48,8 +56,9 @@ const STRIDES: [usize; 3] = [8, 16, 32];
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct YuNetConfig {
-    /// Minimum face score in `[0, 1]` (OpenCV's default is 0.9; 0.6 kept every face of the shared photos with no
-    /// false positive). Only faces scoring this much start a track.
+    /// Minimum face score in `[0, 1]`; only faces scoring this much start a track. 0.7 by default: every face of
+    /// the shared photos scored 0.79 or more at the default input scale, the best non-face 0.45 (photos) and 0.67
+    /// (a frame of `no_face.mp4`). OpenCV's default is 0.9.
     pub score_threshold: f32,
     /// Candidates scoring from this up to `score_threshold` are returned too, for the tracker's second
     /// association (ByteTrack): they extend existing tracks, never start one. In `[0, score_threshold]`.
@@ -62,7 +71,7 @@ pub struct YuNetConfig {
 
 impl Default for YuNetConfig {
     fn default() -> Self {
-        Self { score_threshold: 0.6, low_score: 0.3, nms_iou: 0.3, top_k: 5000 }
+        Self { score_threshold: 0.7, low_score: 0.3, nms_iou: 0.3, top_k: 5000 }
     }
 }
 
@@ -261,7 +270,9 @@ impl YuNet {
         self.scale
     }
 
-    /// Detects faces in `rgb` and returns them in pixels of `rgb`, best score first.
+    /// Detects faces in `rgb` and returns them in pixels of `rgb`, best score first: at the input scale, and
+    /// again at [`COARSE_LONG_SIDE`] pixels on the long side when that is under [`COARSE_RATIO`] of it (large
+    /// faces), the two merged by non-maximum suppression.
     ///
     /// Errors: a tensor operation fails (not expected for valid frames).
     pub fn detect_rgb(&mut self, rgb: &RgbImage) -> anyhow::Result<Vec<Detection>> {
@@ -269,8 +280,25 @@ impl YuNet {
         if w == 0 || h == 0 {
             return Ok(Vec::new());
         }
-        let dw = ((w as f32 * self.scale).round() as u32).max(1);
-        let dh = ((h as f32 * self.scale).round() as u32).max(1);
+        let mut dets = self.detect_at(rgb, self.scale)?;
+        let coarse = COARSE_LONG_SIDE / w.max(h) as f32;
+        if coarse < COARSE_RATIO * self.scale {
+            dets.extend(self.detect_at(rgb, coarse)?);
+            dets.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
+        let (fw, fh) = (w as f32, h as f32);
+        Ok(nms(dets, self.cfg.nms_iou)
+            .into_iter()
+            .map(|d| Detection { bbox: d.bbox.clipped(fw, fh), ..d })
+            .filter(|d| d.bbox.area() > 0.0)
+            .collect())
+    }
+
+    /// One pass of the network on `rgb` resized by `scale`; candidates in pixels of `rgb`, not yet clipped.
+    fn detect_at(&mut self, rgb: &RgbImage, scale: f32) -> anyhow::Result<Vec<Detection>> {
+        let (w, h) = rgb.dimensions();
+        let dw = ((w as f32 * scale).round() as u32).max(1);
+        let dh = ((h as f32 * scale).round() as u32).max(1);
         let src: &[u8] = if (dw, dh) == (w, h) {
             rgb.as_raw()
         } else {
@@ -285,16 +313,15 @@ impl YuNet {
         fill_bgr_planar(src, dw as usize, dh as usize, pw as usize, ph as usize, &mut self.input);
         let x = Tensor::from_slice(&self.input, (1, 3, ph as usize, pw as usize), &Device::Cpu)?;
         let levels = self.net.forward(&x)?;
-        let mut dets = decode(&levels, &self.cfg);
-        dets = nms(dets, self.cfg.nms_iou);
-        let (inv, fw, fh) = (1.0 / self.scale, w as f32, h as f32);
-        Ok(dets
+        // Back to pixels of `rgb` (per axis: the rounded size is not exactly `scale` times the frame).
+        let (sx, sy) = (w as f32 / dw as f32, h as f32 / dh as f32);
+        Ok(decode(&levels, &self.cfg)
             .into_iter()
-            .map(|d| {
-                let lm = d.landmarks.map(|l| l.map(|[x, y]| [x * inv, y * inv]));
-                Detection { bbox: d.bbox.scaled(inv).clipped(fw, fh), score: d.score, landmarks: lm }
+            .map(|d| Detection {
+                bbox: BBox::new(d.bbox.x * sx, d.bbox.y * sy, d.bbox.w * sx, d.bbox.h * sy),
+                landmarks: d.landmarks.map(|l| l.map(|[x, y]| [x * sx, y * sy])),
+                ..d
             })
-            .filter(|d| d.bbox.area() > 0.0)
             .collect())
     }
 }

@@ -187,19 +187,21 @@ impl ClassifyStage {
             return (0..item.faces.len()).collect();
         };
         let frame_ms = 1000.0 / fps.max(1.0);
-        // Due: would be older than the floor allows by the next frame.
-        let max_age_ms = (1000.0 / min_rate_hz.max(0.1) - frame_ms).max(0.0);
+        let n = item.faces.len();
         let age = |i: usize| -> f64 {
             match faces.get(&item.faces[i].key).and_then(|s| s.latest) {
                 Some((_, _, at)) => item.timestamp_ms.saturating_sub(at) as f64,
                 None => f64::INFINITY,
             }
         };
-        let mut order: Vec<usize> = (0..item.faces.len()).collect();
+        // Stalest first (never classified first of all). Taking the floor's average share on every frame, plus
+        // one, spreads the faces evenly over frames instead of classifying them all at once every 100 ms.
+        let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| age(b).total_cmp(&age(a)));
+        let per_frame = (n as f64 * min_rate_hz.max(0.1) / fps.max(1.0)).ceil() as usize + 1;
+        let overdue = order.iter().filter(|&&i| age(i) >= 1000.0 / min_rate_hz.max(0.1)).count();
         let affordable = ((frame_ms * share) / ms_per_face.max(0.01)).floor() as usize;
-        let due = order.iter().filter(|&&i| age(i) >= max_age_ms).count();
-        order.truncate(due.max(affordable));
+        order.truncate(per_frame.max(overdue).max(affordable));
         order.sort_unstable();
         order
     }

@@ -155,7 +155,9 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
         Handoff::Queue(tx, rx) => (Some(tx), Some(rx), None),
         Handoff::Latest(slot) => (None, None, Some(slot)),
     };
-    let (tracked_tx, mut tracked_rx) = mpsc::channel::<InFlight>(cap);
+    // Live: one frame between tracking and classification, so that a slow classifier makes the capture slot drop
+    // frames (counted) rather than queue them (latency).
+    let (tracked_tx, mut tracked_rx) = mpsc::channel::<InFlight>(if live { 1 } else { cap });
     let (res_tx, results) = mpsc::channel::<FrameResult>(cap.max(16));
     let mut tasks = Vec::new();
 
