@@ -11,6 +11,9 @@ fn main() {
     // SAFETY: umask only changes this process's file-creation mask.
     unsafe {
         libc::umask(0o077);
+        // A closed pipe ends the process quietly, as for any Unix tool (`emotrace export ... | head`), instead
+        // of a panic in println!.
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     emotrace::nn::keep_freed_memory();
     let cli = Cli::parse();

@@ -90,6 +90,7 @@ impl TrackStage {
                     let jobs = jobs.clone();
                     let (cfg, dir) = (self.detect.clone(), self.models_dir.clone());
                     std::thread::Builder::new().name("detect".into()).spawn(move || -> anyhow::Result<()> {
+                        lower_priority();
                         let mut detector = detect::build(&cfg, &dir)?;
                         while let Some(job) = jobs.take() {
                             let r = detector.detect(&job.image, &job.gray);
@@ -135,5 +136,20 @@ impl TrackStage {
                 result.and(joined)
             }
         }
+    }
+}
+
+/// Nice value of the live detector thread: it gets the CPU the other stages leave, so that decoding and
+/// classification keep up with the source (no drops) and detection runs as often as what is left allows.
+const DETECTOR_NICE: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority to [`DETECTOR_NICE`] (Linux: per-thread nice via its tid);
+/// best effort, nothing happens elsewhere or when it is refused.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on the calling thread's own id only changes its nice value.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, DETECTOR_NICE);
     }
 }
