@@ -1,8 +1,9 @@
 //! # emotrace
 //!
 //! A terminal facial-emotion analyzer. A [`capture::FrameSource`] (video file, still images, camera) yields
-//! [`capture::Frame`]s; [`detect`] finds faces (SeetaFace via rustface) as pixel bounding boxes; [`track`] gives
-//! each face a stable track id (IoU + Hungarian assignment, birth/death hysteresis); [`classify`] crops each face to
+//! [`capture::Frame`]s; [`detect`] finds faces (YuNet-n in candle, or SeetaFace via rustface) as pixel bounding
+//! boxes with five landmarks; [`track`] gives each face a stable track id (Kalman prediction, two-stage ByteTrack
+//! association, birth/death hysteresis); [`classify`] aligns each face by its eyes to
 //! `[1, 64, 64]` gray in `[-1, 1]` and runs the FER2013 mini-Xception networks (candle) to 7-class probabilities,
 //! then smooths them per track (exponential, half-life in seconds); [`pipeline`] wires the stages on tokio with
 //! bounded channels and measures FPS and latency; [`store`] persists sessions, tracks and per-frame observations
