@@ -198,7 +198,13 @@ impl CustomOp1 for Conv2d {
         let (k, p) = (self.c_in * self.kh * self.kw, oh * ow);
         let direct = self.kh == 1 && self.kw == 1 && self.stride == 1;
         let mut cols = if direct { Vec::new() } else { vec![0f32; k * p] };
-        let mut out = vec![0f32; n * self.c_out * p];
+        // The output starts as the bias of each channel (no zeroing pass); the product is accumulated onto it.
+        let mut out = Vec::with_capacity(n * self.c_out * p);
+        for _ in 0..n {
+            for &b in &self.bias {
+                out.extend(std::iter::repeat_n(b, p));
+            }
+        }
         for (img, dst) in x.chunks_exact(c * h * w).zip(out.chunks_exact_mut(self.c_out * p)) {
             let rhs: &[f32] = if direct {
                 img
@@ -206,9 +212,6 @@ impl CustomOp1 for Conv2d {
                 self.im2col(img, h, w, &mut cols);
                 &cols
             };
-            for (row, &b) in dst.chunks_exact_mut(p).zip(&self.bias) {
-                row.fill(b);
-            }
             // SAFETY: dst is [c_out, p], weight [c_out, k], rhs [k, p], all row-major and of those sizes.
             unsafe {
                 gemm::gemm(
@@ -309,35 +312,67 @@ impl CustomOp1 for Depthwise3x3 {
         if c != self.channels {
             candle_core::bail!("depthwise3x3: {c} input channels, kernel has {}", self.channels);
         }
-        // Row by row: each output row is the bias plus nine shifted multiply-adds of the three input rows around
-        // it (zero outside the image), each one contiguous pass that the compiler vectorizes; the rows stay in L1.
+        // Row by row: each output pixel is the bias plus the nine taps of the three input rows around it (a zero
+        // row outside the image), in one pass over the row that the compiler vectorizes (the interior columns read
+        // nine equally long, shifted slices; the two edge columns are done apart).
+        let relu = self.activation == Activation::Relu;
+        let zeros = vec![0f32; w];
         let mut out = vec![0f32; n * c * h * w];
         for (p, (src, dst)) in x.chunks_exact(h * w).zip(out.chunks_exact_mut(h * w)).enumerate() {
             let k = &self.kernel[(p % c) * 9..(p % c) * 9 + 9];
             let bias = self.bias[p % c];
-            for (i, orow) in dst.chunks_exact_mut(w).enumerate() {
-                orow.fill(bias);
-                for di in 0..3 {
-                    // Input row i + di - 1.
-                    let Some(r) = (i + di).checked_sub(1).filter(|&r| r < h) else { continue };
-                    let irow = &src[r * w..(r + 1) * w];
-                    let (k0, k1, k2) = (k[di * 3], k[di * 3 + 1], k[di * 3 + 2]);
-                    for (o, v) in orow.iter_mut().zip(irow) {
-                        *o += k1 * v;
-                    }
-                    if w > 1 {
-                        for (o, v) in orow[1..].iter_mut().zip(&irow[..w - 1]) {
-                            *o += k0 * v;
-                        }
-                        for (o, v) in orow[..w - 1].iter_mut().zip(&irow[1..]) {
-                            *o += k2 * v;
-                        }
-                    }
+            let row = |r: isize| -> &[f32] {
+                if r < 0 || r >= h as isize {
+                    &zeros
+                } else {
+                    &src[r as usize * w..(r as usize + 1) * w]
                 }
-                if self.activation == Activation::Relu {
-                    for o in orow.iter_mut() {
-                        *o = o.max(0.0);
+            };
+            for (i, orow) in dst.chunks_exact_mut(w).enumerate() {
+                let rows = [row(i as isize - 1), row(i as isize), row(i as isize + 1)];
+                // Edge columns: taps outside the image are zero.
+                let at = |j: isize| -> f32 {
+                    let mut v = bias;
+                    for (di, r) in rows.iter().enumerate() {
+                        for dj in 0..3 {
+                            let x = j + dj as isize - 1;
+                            if x >= 0 && x < w as isize {
+                                v += k[di * 3 + dj] * r[x as usize];
+                            }
+                        }
                     }
+                    if relu {
+                        v.max(0.0)
+                    } else {
+                        v
+                    }
+                };
+                orow[0] = at(0);
+                if w == 1 {
+                    continue;
+                }
+                orow[w - 1] = at(w as isize - 1);
+                if w == 2 {
+                    continue;
+                }
+                let m = w - 2;
+                let [r0, r1, r2] = rows;
+                let (a0, a1, a2) = (&r0[..m], &r0[1..m + 1], &r0[2..m + 2]);
+                let (b0, b1, b2) = (&r1[..m], &r1[1..m + 1], &r1[2..m + 2]);
+                let (c0, c1, c2) = (&r2[..m], &r2[1..m + 1], &r2[2..m + 2]);
+                let o = &mut orow[1..m + 1];
+                for j in 0..m {
+                    let v = bias
+                        + k[0] * a0[j]
+                        + k[1] * a1[j]
+                        + k[2] * a2[j]
+                        + k[3] * b0[j]
+                        + k[4] * b1[j]
+                        + k[5] * b2[j]
+                        + k[6] * c0[j]
+                        + k[7] * c1[j]
+                        + k[8] * c2[j];
+                    o[j] = if relu { v.max(0.0) } else { v };
                 }
             }
         }
