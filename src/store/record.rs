@@ -78,6 +78,10 @@ pub struct SessionRecord {
     pub annotations: u32,
     /// Timestamp of the last stored frame, ms since start.
     pub duration_ms: u64,
+    /// Width and height of the source frames, pixels (`None` in sessions recorded before it was kept; the seat
+    /// map then uses the extent of the face boxes).
+    #[serde(default)]
+    pub frame_size: Option<[u32; 2]>,
     /// Pipeline figures at the end (or at the last update while running).
     pub stats: PipelineStats,
 }
@@ -123,6 +127,7 @@ impl SessionRecord {
                 merged_tracks: 0,
                 annotations: 0,
                 duration_ms: 0,
+                frame_size: None,
                 stats: PipelineStats::default(),
             },
         }

@@ -162,6 +162,7 @@ impl SessionWriter {
             merged_tracks: 0,
             annotations: 0,
             duration_ms: 0,
+            frame_size: None,
             stats: PipelineStats::default(),
         };
         let mut w = SessionWriter {
@@ -258,6 +259,7 @@ impl SessionWriter {
         r.observations += (result.observations.len() + result.backfill.len()) as u64;
         r.tracks = self.tracks.len() as u32;
         r.duration_ms = result.timestamp_ms;
+        r.frame_size = Some([result.width, result.height]);
         r.stats = result.stats.clone();
         if new_track || self.last_sidecar.elapsed() >= SIDECAR_EVERY {
             self.save_record()?;
@@ -486,6 +488,17 @@ impl SessionReader {
     /// Errors: a damaged record.
     pub fn observations(&self) -> anyhow::Result<Vec<Observation>> {
         self.db.open_tree("observations")?.iter().values().map(|v| decode_observation(self.version, &v?)).collect()
+    }
+
+    /// Calls `f` with every observation in frame order (then track id), one at a time (a long session's
+    /// observations need not fit in memory).
+    ///
+    /// Errors: a damaged record.
+    pub fn for_each_observation(&self, mut f: impl FnMut(&Observation)) -> anyhow::Result<()> {
+        for v in self.db.open_tree("observations")?.iter().values() {
+            f(&decode_observation(self.version, &v?)?);
+        }
+        Ok(())
     }
 
     /// The processed frames and observations with timestamps in `[start_ms, end_ms)`, read by key range (fast on
