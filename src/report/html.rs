@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use super::{emotion_css, emotion_rgb, fmt_clock, fmt_duration, plots, ReportData};
 use crate::analytics::timeline::TrackAgg;
+use crate::analytics::{attention, valence};
 use crate::classify::Emotion;
 use crate::store::AnnotationKind;
 
@@ -84,8 +85,10 @@ pub fn page(data: &ReportData) -> anyhow::Result<String> {
     session_section(&mut h, data)?;
     pipeline_section(&mut h, data)?;
     timeline_section(&mut h, data)?;
+    seats_section(&mut h, data)?;
     faces_section(&mut h, data)?;
     summary_section(&mut h, data)?;
+    trust_section(&mut h, &data.record.models)?;
     write!(
         h,
         "<footer>Made by emotrace {} on {}. Derived numbers only: no image of anyone is in this file.</footer>\n\
@@ -171,6 +174,31 @@ fn timeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
         legend()
     )?;
     write!(h, "<figure id=\"class-timeline\">\n{}\n</figure>\n", plots::class_timeline(data)?)?;
+    let facing = data.room.facing_total();
+    write!(
+        h,
+        "<h3>Valence</h3>\n<p class=\"note\">How positive the class looks: the intensity of happy minus that of the \
+         strongest of sad, angry, fear and disgust (Noldus FaceReader's definition), from the mean smoothed \
+         probabilities of all faces in each bucket; -1 to +1, 0 = neither. Whole session: <b>{}</b>.</p>\n\
+         <figure id=\"valence\">\n{}\n</figure>\n",
+        valence::fmt(valence::of_agg(&data.summary.class)),
+        plots::valence_timeline(data)?
+    )?;
+    write!(
+        h,
+        "<h3>Facing the front and presence</h3>\n<p class=\"note\"><span class=\"sw\" style=\"background:#1e785a\">\
+         </span>Facing the front: share of faces whose head is turned less than {:.0}° from the camera (head yaw \
+         estimated from five facial landmarks). <span class=\"sw\" style=\"background:#3c4678\"></span>Presence: \
+         faces in view against the session's usual count ({:.1}). Whole session: facing the front <b>{}</b> of {} \
+         judged face-frames. This is not attention or engagement: a pupil can face the front and think of \
+         something else, or look down at notes while listening; faces turned to a board beside the camera count \
+         as not facing; faces the detector misses are not judged.</p>\n<figure id=\"facing\">\n{}\n</figure>\n",
+        attention::FACING_MAX_YAW_DEG,
+        data.usual_faces,
+        attention::fmt_share(facing.share()),
+        facing.judged,
+        plots::facing_timeline(data)?
+    )?;
     write!(
         h,
         "<h3>Faces in view</h3>\n<p class=\"note\">Mean number of tracked faces per processed frame.</p>\n\
@@ -178,6 +206,47 @@ fn timeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
         plots::faces_in_view(data)?
     )?;
     Ok(())
+}
+
+/// The seat map: each face's mean place in the camera's frame, with its name.
+fn seats_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
+    h.push_str(
+        "<section id=\"seats\">\n<h2>Who sat where</h2>\n<p class=\"note\">Each face's mean box in the camera's \
+         frame over the session, with its name or number, so faces can be named by where they sat (name them in \
+         <code>emotrace review</code> with <kbd>r</kbd>). Positions are numbers kept by emotrace; no picture of \
+         anyone is stored.</p>\n",
+    );
+    let seats: Vec<(String, crate::analytics::room::Seat)> =
+        data.room.seats.iter().map(|s| (data.track_label(s.track_id), s.clone())).collect();
+    if seats.is_empty() {
+        h.push_str("<p>No face was tracked in this session.</p>\n</section>\n");
+        return Ok(());
+    }
+    write!(h, "<figure id=\"seat-map\">\n{}\n</figure>\n</section>\n", plots::seat_map(&seats, data.room.frame, 720)?)?;
+    Ok(())
+}
+
+/// The model, its measured accuracy, and what the numbers are not.
+fn trust_section(h: &mut String, models: &str) -> anyhow::Result<()> {
+    write!(h, "<section id=\"trust\">\n<h2>How far to trust it</h2>\n{}</section>\n", trust_html(models))?;
+    Ok(())
+}
+
+/// The "how far to trust it" statement (shared by the report and the compare page): the models in use, their
+/// accuracy measured on FER2013's public test, the classes confused most, and what expressions are not.
+pub fn trust_html(models: &str) -> String {
+    format!(
+        "<p>Models: {}.</p>\n<p>Measured on FER2013's public test set (3,589 face photos, 7 classes) with \
+         <code>emotrace eval</code>: the ensemble (default) labels <b>68.0%</b> correctly (macro-F1 0.666); fer \
+         alone 65.3% (0.620), human alone 65.4% (0.643). It is best on happy (87% found) and surprise (83%), \
+         worst on fear (43%). Most confused: fear taken for sad (20% of fear faces), sad taken for neutral (15%), \
+         neutral taken for sad (15%), fear taken for neutral (14%). In a classroom (other light, angles, younger \
+         faces) expect it to do worse.</p>\n<p><b>Expressions are not inner states.</b> The labels say what a \
+         face looks like to a model trained on posed and web photos, not what anyone feels, thinks or learns; \
+         a frown can be concentration. Nothing here is a diagnosis or a grade of any pupil; use it to find \
+         moments of the lecture worth a second look, for the class as a whole.</p>\n",
+        esc(models)
+    )
 }
 
 /// One small plot per face.
@@ -194,10 +263,13 @@ fn faces_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     h.push_str("<div class=\"grid\">\n");
     for f in &data.faces {
         let agg = data.summary.faces.iter().find(|(id, _)| *id == f.id).map(|(_, a)| *a).unwrap_or_default();
+        let facing = data.room.seat(f.id).map(|s| s.facing).unwrap_or_default();
         let mut caption = format!(
-            "<b>{}</b> · mostly {} · in view {}–{} · {} face-frames",
+            "<b>{}</b> · mostly {} · valence {} · facing the front {} · in view {}–{} · {} face-frames",
             esc(&f.label),
             emotion_name(agg.dominant_emotion()),
+            valence::fmt(valence::of_agg(&agg)),
+            attention::fmt_share(facing.share()),
             fmt_clock(f.first_ms, data.span_ms()),
             fmt_clock(f.last_ms, data.span_ms()),
             f.observations
@@ -227,13 +299,19 @@ fn share_cell(e: Emotion, share: f32) -> String {
     )
 }
 
-fn share_row(h: &mut String, who: &str, agg: &TrackAgg) -> std::fmt::Result {
+fn share_row(h: &mut String, who: &str, agg: &TrackAgg, facing: Option<f32>) -> std::fmt::Result {
     write!(h, "<tr><td>{who}</td><td class=\"n\">{}</td>", agg.frames)?;
     let share = agg.share();
     for (i, &e) in Emotion::ALL.iter().enumerate() {
         h.push_str(&share_cell(e, share[i]));
     }
-    writeln!(h, "<td>{}</td></tr>", emotion_name(agg.dominant_emotion()))
+    writeln!(
+        h,
+        "<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+        emotion_name(agg.dominant_emotion()),
+        valence::fmt(valence::of_agg(agg)),
+        attention::fmt_share(facing)
+    )
 }
 
 /// Time share per emotion (class and each face), segments between markers, the largest changes, annotations.
@@ -248,24 +326,28 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     for e in Emotion::ALL {
         write!(h, "<th class=\"n\">{}</th>", swatch(e))?;
     }
-    h.push_str("<th>dominant</th></tr>\n");
-    share_row(h, "<b>class (all faces)</b>", &s.class)?;
+    h.push_str("<th>dominant</th><th class=\"n\">valence</th><th class=\"n\">facing the front</th></tr>\n");
+    share_row(h, "<b>class (all faces)</b>", &s.class, data.room.facing_total().share())?;
     for (id, agg) in &s.faces {
-        share_row(h, &esc(&data.track_label(*id)), agg)?;
+        let facing = data.room.seat(*id).and_then(|s| s.facing.share());
+        share_row(h, &esc(&data.track_label(*id)), agg, facing)?;
     }
     h.push_str("</table></div>\n");
 
     h.push_str(
         "<h3>Segments between markers</h3>\n<div class=\"wrap\"><table id=\"segments\">\n<tr><th>#</th><th>opened \
          by</th><th class=\"n\">from</th><th class=\"n\">to</th><th class=\"n\">length</th><th>dominant</th>\
-         <th class=\"n\">its share</th><th class=\"n\">face-frames</th></tr>\n",
+         <th class=\"n\">its share</th><th class=\"n\">valence</th><th class=\"n\">facing the front</th>\
+         <th class=\"n\">face-frames</th></tr>\n",
     );
     for (i, seg) in s.segments.iter().enumerate() {
         let share = seg.dominant.map_or(0.0, |e| seg.class.share()[e as usize]);
+        let (val, facing) = data.segment_figures(seg);
         writeln!(
             h,
             "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}\
-             </td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+             </td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td></tr>",
             i + 1,
             esc(&seg.label),
             fmt_clock(seg.start_ms, span),
@@ -273,6 +355,8 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
             fmt_duration(seg.end_ms.saturating_sub(seg.start_ms)),
             seg.dominant.map_or("–".to_string(), swatch),
             pct(share as f64),
+            valence::fmt(val),
+            attention::fmt_share(facing),
             seg.class.frames
         )?;
     }
@@ -336,8 +420,13 @@ mod tests {
         let page = page(&data).unwrap();
         assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
         assert_eq!(page.matches("<html").count(), 1);
-        // Class timeline, faces in view, two faces (track 3 is merged into 2).
-        assert_eq!(page.matches("<svg").count(), 4);
+        // Class timeline, valence, facing, faces in view, seat map, two faces (track 3 is merged into 2).
+        assert_eq!(page.matches("<svg").count(), 7);
+        assert!(page.contains("Expressions are not inner states") && page.contains("macro-F1 0.666"));
+        assert!(page.contains("facing the front <b>25%</b> of 200"), "whole session");
+        for section in ["seats", "trust"] {
+            assert!(page.contains(&format!("<section id=\"{section}\">")), "{section}");
+        }
         assert!(!page.contains("<script"), "no script, and the name is escaped");
         assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"), "in the tables");
         assert!(page.contains("&lt;class&gt;.mp4"), "the source path");

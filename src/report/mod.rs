@@ -13,7 +13,9 @@ pub mod plots;
 
 use std::collections::BTreeMap;
 
+use crate::analytics::attention;
 use crate::analytics::review::{summarize, SessionSummary};
+use crate::analytics::room::Room;
 use crate::analytics::timeline::{bucketize, Bucket, TrackAgg, SECOND_MS};
 use crate::classify::Emotion;
 use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord};
@@ -100,6 +102,12 @@ pub struct ReportData {
     pub buckets: Vec<Bucket>,
     /// Session summary: time shares, segments between markers, largest changes.
     pub summary: SessionSummary,
+    /// Facing the front per second and the seat map.
+    pub room: Room,
+    /// Per second of session time: processed frames and face-frames (for presence).
+    pub seconds: Vec<(u32, u32)>,
+    /// The session's usual number of faces in view ([`attention::usual_faces`]).
+    pub usual_faces: f32,
 }
 
 impl ReportData {
@@ -146,6 +154,12 @@ impl ReportData {
             }
         }
 
+        let room = Room::load(reader, &timeline)?;
+        let seconds: Vec<(u32, u32)> =
+            timeline.seconds().iter().map(|b| (b.frames, b.tracks.iter().map(|(_, a)| a.frames).sum())).collect();
+        let usual_faces =
+            attention::usual_faces(timeline.seconds().iter().filter(|b| b.frames > 0).map(|b| b.mean_faces()));
+
         let labels: BTreeMap<u32, String> = tracks.iter().map(|t| (t.id, t.label())).collect();
         let mut faces: BTreeMap<u32, Face> = BTreeMap::new();
         for t in tracks.iter().filter(|t| t.merged_into.is_none()) {
@@ -189,7 +203,41 @@ impl ReportData {
             bucket_ms,
             buckets,
             summary,
+            room,
+            seconds,
+            usual_faces,
         })
+    }
+
+    /// Bucket width of the facing-the-front and presence lines, ms: [`Self::bucket_ms`] in whole seconds (the
+    /// room's figures are kept per second).
+    pub fn room_bucket_ms(&self) -> u64 {
+        self.bucket_ms.div_ceil(SECOND_MS).max(1) * SECOND_MS
+    }
+
+    /// Facing the front (share of judged face-frames) and presence (faces in view / usual count) per bucket of
+    /// [`Self::room_bucket_ms`] over the time axis; `None` where unknown (nothing judged, no frame processed).
+    pub fn room_series(&self) -> (Vec<Option<f64>>, Vec<Option<f64>>) {
+        let b = self.room_bucket_ms();
+        let n = self.span_ms().div_ceil(b) as usize;
+        let k = (b / SECOND_MS) as usize;
+        let facing = self.room.facing_buckets(b, n).iter().map(|c| c.share().map(|v| v as f64)).collect();
+        let presence = (0..n)
+            .map(|i| {
+                let s = &self.seconds[(i * k).min(self.seconds.len())..((i + 1) * k).min(self.seconds.len())];
+                let (frames, faces) = s.iter().fold((0u32, 0u32), |(f, o), (a, b)| (f + a, o + b));
+                (frames > 0)
+                    .then_some(())
+                    .and_then(|_| attention::presence(faces as f32 / frames as f32, self.usual_faces))
+                    .map(|v| v as f64)
+            })
+            .collect();
+        (facing, presence)
+    }
+
+    /// Class valence and facing the front over `[start_ms, end_ms)` (whole seconds for facing).
+    pub fn segment_figures(&self, seg: &crate::analytics::review::Segment) -> (Option<f32>, Option<f32>) {
+        (crate::analytics::valence::of_agg(&seg.class), self.room.facing_between(seg.start_ms, seg.end_ms).share())
     }
 
     /// Length of the time axis, ms: the buckets end to end.
@@ -295,7 +343,11 @@ pub(crate) mod tests {
                     score: 5.0,
                     raw: probs(e),
                     smoothed: probs(e),
-                    landmarks: None,
+                    // Face 1 looks at the camera for the first 5 s, then turns its head (nose toward an eye).
+                    landmarks: (t == 1).then(|| {
+                        let nose_x = if ms < 5_000 { 50.0 } else { 62.0 };
+                        [[40.0, 50.0], [60.0, 50.0], [nose_x, 60.0], [42.0, 75.0], [58.0, 75.0]]
+                    }),
                     predicted: false,
                     classified: true,
                 })
@@ -384,6 +436,27 @@ pub(crate) mod tests {
         assert_eq!(data.summary.segments.iter().map(|s| s.class.frames).sum::<u32>(), 200 + 60 + 80);
         assert_eq!(data.summary.segments[0].class.frames, 100 + 60);
         assert_eq!(data.summary.segments[1].end_ms, 20_000);
+        // Facing: face 1 (the only one with landmarks) faces the camera for 5 s of 20; presence against the
+        // usual two faces.
+        let facing = data.room.facing_total();
+        assert_eq!((facing.judged, facing.facing), (200, 50));
+        assert_eq!(data.room.facing_between(0, 5_000).share(), Some(1.0));
+        assert_eq!(data.room.facing_between(6_000, 20_000).share(), Some(0.0));
+        assert_eq!(data.usual_faces, 2.0);
+        let (f, p) = data.room_series();
+        assert_eq!((f.len(), f[0], f[19]), (20, Some(1.0), Some(0.0)));
+        assert_eq!((p[0], p[7]), (Some(1.0), Some(0.5)));
+        // Seats: mean box centres as fractions of the 640x360 frame; track 3 is folded into 2.
+        assert_eq!(data.room.frame, [640.0, 360.0]);
+        assert_eq!(data.room.seats.iter().map(|s| s.track_id).collect::<Vec<_>>(), [1, 2]);
+        let one = data.room.seat(1).unwrap();
+        assert!((one.x - 50.0 / 640.0).abs() < 1e-5 && (one.y - 65.0 / 360.0).abs() < 1e-5, "{one:?}");
+        let two = data.room.seat(2).unwrap();
+        assert_eq!(two.observations, 140);
+        assert!((two.x - (60.0 * 60.0 + 80.0 * 70.0) / 140.0 / 640.0).abs() < 1e-5, "{two:?}");
+        // Valence: sad face 2 alone in the first 6 s is -0.86 against face 1's neutral 0.
+        let seg0 = data.segment_figures(&data.summary.segments[0]);
+        assert!(seg0.0.unwrap() < 0.0 && seg0.1 == Some(0.5), "{seg0:?}");
     }
 
     #[test]

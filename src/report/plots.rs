@@ -15,6 +15,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{emotion_rgb, fmt_clock, Face, ReportData};
 use crate::analytics::timeline::Bucket;
+use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
 use crate::store::AnnotationKind;
 
@@ -23,7 +24,7 @@ pub const WIDE: u32 = 1100;
 /// Width of one face's small plot, px.
 pub const SMALL: u32 = 540;
 /// Left label area of the wide plots, px (the same for both, so the time axes line up).
-const WIDE_Y_AREA: u32 = 64;
+pub(crate) const WIDE_Y_AREA: u32 = 64;
 /// Right margin of every plot, px.
 const RIGHT: u32 = 20;
 /// Height of one row of marker labels above the timeline, px.
@@ -35,17 +36,17 @@ const FLAG_CHARS: usize = 32;
 /// Estimated width of one character at the label size, px (for laying labels out; browsers vary).
 const CHAR_PX: f64 = 7.2;
 
-const FONT: &str = "sans-serif";
-const INK: RGBColor = RGBColor(40, 40, 40);
-const MUTED: RGBColor = RGBColor(110, 110, 110);
+pub(crate) const FONT: &str = "sans-serif";
+pub(crate) const INK: RGBColor = RGBColor(40, 40, 40);
+pub(crate) const MUTED: RGBColor = RGBColor(110, 110, 110);
 const NOTE: RGBColor = RGBColor(214, 120, 0);
 const FACES: RGBColor = RGBColor(60, 70, 120);
 
-type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<TimeAxis, RangedCoordf64>>;
+pub(crate) type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<TimeAxis, RangedCoordf64>>;
 
 /// The session's time axis, seconds: a linear f64 axis whose ticks fall on round times (1 s, 5 min, ...)
 /// instead of plotters' decimal steps (which give ticks like 8:20).
-struct TimeAxis {
+pub(crate) struct TimeAxis {
     linear: RangedCoordf64,
     ticks: Vec<f64>,
 }
@@ -80,7 +81,7 @@ fn time_ticks(span_s: f64, most: usize) -> Vec<f64> {
     (0..).map(|i| i as f64 * step).take_while(|t| *t <= span_s + 1e-9).collect()
 }
 
-fn err(e: impl std::fmt::Display) -> anyhow::Error {
+pub(crate) fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("drawing a plot: {e}")
 }
 
@@ -181,7 +182,7 @@ fn layout_flags(data: &ReportData, left: f64, right: f64, span_s: f64) -> Vec<Fl
 }
 
 /// A chart over the session's time axis on `root`, with `y` as its value range.
-fn time_chart<'a, 'b>(
+pub(crate) fn time_chart<'a, 'b>(
     root: &'a DrawingArea<SVGBackend<'b>, Shift>,
     span_s: f64,
     y: Range<f64>,
@@ -204,7 +205,7 @@ fn time_chart<'a, 'b>(
 }
 
 /// Draws the axes and grid: time below (in `x_labels` ticks), values left as `y_fmt` gives them.
-fn draw_axes(
+pub(crate) fn draw_axes(
     chart: &mut Chart<'_, '_>,
     span_ms: u64,
     x_labels: usize,
@@ -272,14 +273,14 @@ fn draw_bands(chart: &mut Chart<'_, '_>, values: &[Option<[f32; NUM_EMOTIONS]>],
 }
 
 /// "No faces" across the middle of an empty plot.
-fn draw_empty(chart: &mut Chart<'_, '_>, span_s: f64, y: &Range<f64>, text: &str) -> anyhow::Result<()> {
+pub(crate) fn draw_empty(chart: &mut Chart<'_, '_>, span_s: f64, y: &Range<f64>, text: &str) -> anyhow::Result<()> {
     let style = TextStyle::from((FONT, 15).into_font()).color(&MUTED).pos(Pos::new(HPos::Center, VPos::Center));
     chart.draw_series([Text::new(text.to_string(), (span_s / 2.0, (y.start + y.end) / 2.0), style)]).map_err(err)?;
     Ok(())
 }
 
 /// Runs `draw` on an SVG canvas of `size` and returns the SVG text.
-fn svg(
+pub(crate) fn svg(
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> anyhow::Result<()>,
 ) -> anyhow::Result<String> {
@@ -406,6 +407,127 @@ pub fn face(data: &ReportData, face: &Face) -> anyhow::Result<String> {
             draw_empty(&mut chart, span_s, &y, "not in view")?;
         }
         draw_annotations(&mut chart, data, y, 1)?;
+        Ok(())
+    })
+}
+
+/// Colour of the valence line.
+pub const VALENCE: RGBColor = RGBColor(200, 90, 20);
+/// Colour of the facing-the-front line.
+pub const FACING: RGBColor = RGBColor(30, 120, 90);
+
+/// Draws `values` (one per step of `step_s` seconds, `None` = gap) as lines through the step centres, one line
+/// per run without gaps (a lone value as a short flat stroke across its step).
+pub(crate) fn draw_runs(
+    chart: &mut Chart<'_, '_>,
+    values: &[Option<f64>],
+    step_s: f64,
+    style: ShapeStyle,
+) -> anyhow::Result<()> {
+    let mut i = 0;
+    while i < values.len() {
+        if values[i].is_none() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut points = Vec::new();
+        while let Some(Some(v)) = values.get(i) {
+            points.push(((i as f64 + 0.5) * step_s, *v));
+            i += 1;
+        }
+        if points.len() == 1 {
+            points = vec![(start as f64 * step_s, points[0].1), ((start + 1) as f64 * step_s, points[0].1)];
+        }
+        chart.draw_series(LineSeries::new(points, style)).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The class valence (see [`crate::analytics::valence`]) per bucket, from -1 to 1 with the zero line, gaps where
+/// no face was seen, markers and notes; the session's time axis.
+///
+/// Errors: the plot cannot be drawn.
+pub fn valence_timeline(data: &ReportData) -> anyhow::Result<String> {
+    let span_ms = data.span_ms();
+    let span_s = span_ms as f64 / 1000.0;
+    let values: Vec<Option<f64>> = data.buckets.iter().map(|b| valence::of_agg(&b.class()).map(|v| v as f64)).collect();
+    svg((WIDE, 200), |root| {
+        let y = -1.0..1.0;
+        let mut chart = time_chart(root, span_s, y.clone(), 12, WIDE_Y_AREA, 12)?;
+        draw_axes(&mut chart, span_ms, 12, 5, &|v| format!("{v:+.1}"), "valence")?;
+        chart.draw_series([PathElement::new(vec![(0.0, 0.0), (span_s, 0.0)], MUTED.stroke_width(1))]).map_err(err)?;
+        draw_annotations(&mut chart, data, y.clone(), 1)?;
+        draw_runs(&mut chart, &values, data.bucket_ms as f64 / 1000.0, VALENCE.stroke_width(2))?;
+        if values.iter().all(Option::is_none) {
+            draw_empty(&mut chart, span_s, &y, "no faces in this session")?;
+        }
+        Ok(())
+    })
+}
+
+/// Facing the front (share of judged face-frames, solid) and presence (faces in view against the session's usual
+/// count, dashed) per bucket of [`ReportData::room_bucket_ms`]; gaps where nothing could be judged.
+///
+/// Errors: the plot cannot be drawn.
+pub fn facing_timeline(data: &ReportData) -> anyhow::Result<String> {
+    let span_ms = data.span_ms();
+    let span_s = span_ms as f64 / 1000.0;
+    let (facing, presence) = data.room_series();
+    let top = presence.iter().flatten().fold(1.0f64, |a, &b| a.max(b)).min(3.0) * 1.05;
+    svg((WIDE, 200), |root| {
+        let y = 0.0..top;
+        let mut chart = time_chart(root, span_s, y.clone(), 12, WIDE_Y_AREA, 12)?;
+        draw_axes(&mut chart, span_ms, 12, 5, &|v| format!("{:.0}%", v * 100.0), "share")?;
+        draw_annotations(&mut chart, data, y.clone(), 1)?;
+        let step_s = data.room_bucket_ms() as f64 / 1000.0;
+        draw_runs(&mut chart, &presence, step_s, FACES.mix(0.7).stroke_width(2))?;
+        draw_runs(&mut chart, &facing, step_s, FACING.stroke_width(2))?;
+        if facing.iter().all(Option::is_none) {
+            draw_empty(&mut chart, span_s, &y, "facing unknown: no landmarks in this session")?;
+        }
+        Ok(())
+    })
+}
+
+/// The seat map: the frame as a plan, each face's mean box (see [`crate::analytics::room::Seat`]) drawn at its
+/// place with its label, so faces can be named by where they sat. `width` px wide, the frame's aspect ratio.
+///
+/// Errors: the plot cannot be drawn.
+pub fn seat_map(
+    seats: &[(String, crate::analytics::room::Seat)],
+    frame: [f32; 2],
+    width: u32,
+) -> anyhow::Result<String> {
+    let aspect = if frame[0] > 0.0 && frame[1] > 0.0 { frame[1] / frame[0] } else { 0.5625 };
+    let (w, h) = (width, ((width as f32 * aspect) as u32).clamp(120, width * 2));
+    let pad = 6i32;
+    svg((w, h + 22), |root| {
+        let (pw, ph) = (w as i32 - 2 * pad, h as i32 - 2 * pad);
+        root.draw(&Rectangle::new([(pad, pad), (pad + pw, pad + ph)], RGBColor(246, 246, 246).filled()))
+            .map_err(err)?;
+        root.draw(&Rectangle::new([(pad, pad), (pad + pw, pad + ph)], MUTED.stroke_width(1))).map_err(err)?;
+        let caption = TextStyle::from((FONT, 13).into_font()).color(&MUTED).pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw(&Text::new(
+            format!(
+                "the camera's frame ({:.0} x {:.0} px); the camera looks at the room from here",
+                frame[0], frame[1]
+            ),
+            (w as i32 / 2, h as i32 + 4),
+            caption,
+        ))
+        .map_err(err)?;
+        let label = TextStyle::from((FONT, 14).into_font()).color(&INK).pos(Pos::new(HPos::Center, VPos::Center));
+        for (name, s) in seats {
+            let x0 = pad + ((s.x - s.w / 2.0).max(0.0) * pw as f32) as i32;
+            let y0 = pad + ((s.y - s.h / 2.0).max(0.0) * ph as f32) as i32;
+            let x1 = pad + ((s.x + s.w / 2.0).min(1.0) * pw as f32) as i32;
+            let y1 = pad + ((s.y + s.h / 2.0).min(1.0) * ph as f32) as i32;
+            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], FACES.mix(0.12).filled())).map_err(err)?;
+            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], FACES.stroke_width(2))).map_err(err)?;
+            let (cx, cy) = (pad + (s.x * pw as f32) as i32, pad + (s.y * ph as f32) as i32);
+            root.draw(&Text::new(clip(name, 18), (cx, cy), label.clone())).map_err(err)?;
+        }
         Ok(())
     })
 }
