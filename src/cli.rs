@@ -1,4 +1,5 @@
-//! Command-line interface (clap derive): `live`, `analyze`, `sessions`, `devices`, `eval`, `config`.
+//! Command-line interface (clap derive): `live`, `analyze`, `sessions`, `export`, `review`, `report`, `compare`,
+//! `devices`, `eval`, `config`.
 
 use std::path::PathBuf;
 
@@ -131,6 +132,16 @@ pub enum Command {
         /// The HTML file to write
         #[arg(long, value_name = "FILE.html")]
         out: PathBuf,
+    },
+    /// Compare stored sessions (e.g. one lecture over several weeks) on one self-contained HTML page: emotion
+    /// shares, valence and facing the front over lecture time, segments sharing a marker label
+    Compare {
+        /// Session ids (as `sessions` lists them) or unique prefixes, two or more, in the order to show them
+        #[arg(required = true, num_args = 2.., value_name = "SESSION")]
+        sessions: Vec<String>,
+        /// The HTML file to write [default: stdout]
+        #[arg(long, value_name = "FILE.html")]
+        out: Option<std::path::PathBuf>,
     },
     /// List cameras and the formats they offer
     Devices,

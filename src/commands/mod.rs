@@ -1,6 +1,7 @@
 //! The subcommands: each turns parsed arguments and the configuration into a run of the engine.
 
 pub mod analyze;
+pub mod compare;
 pub mod config;
 pub mod devices;
 pub mod eval;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Export { session, format, out } => export::run(&cfg, store, &session, format, out.as_deref()),
         Command::Review { session, ascii } => review::run(&cfg, store, session.as_deref(), ascii),
         Command::Report { session, out } => report::run(&cfg, store, &session, &out),
+        Command::Compare { sessions, out } => compare::run(&cfg, store, &sessions, out.as_deref()),
         Command::Devices => devices::run(),
         Command::Eval { data, split, model, json } => eval::run(&cfg, &data, &split, model, json),
         Command::Config { template } => config::run(&cfg, template),

@@ -13,7 +13,7 @@ use crate::analytics::{attention, valence};
 use crate::classify::Emotion;
 use crate::store::AnnotationKind;
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 body{margin:0;background:#f3f3f1;color:#222;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 main{max-width:1140px;margin:0 auto;padding:24px 20px 40px;background:#fff}
 h1{font-size:26px;margin:0 0 2px}

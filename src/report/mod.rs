@@ -8,6 +8,7 @@
 //!
 //! Units throughout: times in ms since session start, shares and probabilities in `[0, 1]`.
 
+pub mod compare;
 pub mod html;
 pub mod plots;
 
