@@ -52,6 +52,7 @@ fn csv_has_one_row_per_observation_with_probabilities_and_the_dominant_emotion()
     expected.extend(raw_names.iter().map(String::as_str));
     expected.extend(EMOTIONS);
     expected.push("dominant_emotion");
+    expected.push("valence");
     assert_eq!(header, expected);
 
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
@@ -73,6 +74,10 @@ fn csv_has_one_row_per_observation_with_probabilities_and_the_dominant_emotion()
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-3, "{row:?}");
         }
         assert_eq!(&row[24], EMOTIONS[argmax(smoothed)], "{row:?}");
+        // FaceReader's valence: happy minus the strongest of angry, disgust, fear, sad (smoothed).
+        let valence: f64 = row[25].parse().unwrap();
+        let negative = [0, 1, 2, 4].iter().map(|&i| smoothed[i]).fold(0.0, f64::max);
+        assert!((valence - (smoothed[3] - negative)).abs() < 1e-5, "{row:?}");
     }
 }
 

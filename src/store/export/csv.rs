@@ -4,7 +4,8 @@
 //! `frame_index`, `track_id`, `track_name` ("P07", or "Face {id}" when unnamed), `x`, `y`, `width`, `height` (face
 //! box, pixels of the source frame), `score` (detector score), `raw_angry` .. `raw_neutral` (this frame's classifier
 //! probabilities), `angry` .. `neutral` (per-track smoothed probabilities), `dominant_emotion` (argmax of the
-//! smoothed probabilities, as the live screen and `analyze` show it).
+//! smoothed probabilities, as the live screen and `analyze` show it), `valence` (FaceReader's valence of the
+//! smoothed probabilities, `[-1, 1]`, see [`crate::analytics::valence`]).
 //!
 //! Annotation columns ([`ANNOTATION_COLUMNS`]): `id`, `kind` (marker or note), `start_ms`, `end_ms` (empty for an
 //! instant), `label`, `track_id` (empty when about no track). On stdout only the observations are written;
@@ -17,10 +18,11 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use super::SessionExport;
+use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
 
 /// Header of the observations CSV.
-pub const OBSERVATION_COLUMNS: [&str; 25] = [
+pub const OBSERVATION_COLUMNS: [&str; 26] = [
     "session_id",
     "timestamp_ms",
     "frame_index",
@@ -46,6 +48,7 @@ pub const OBSERVATION_COLUMNS: [&str; 25] = [
     "surprise",
     "neutral",
     "dominant_emotion",
+    "valence",
 ];
 
 /// Header of the annotations CSV.
@@ -90,7 +93,8 @@ pub fn write_observations(data: &SessionExport, out: &mut dyn Write) -> anyhow::
         row.extend(o.raw.iter().map(f32::to_string));
         row.extend(o.smoothed.iter().map(f32::to_string));
         row.push(Emotion::argmax(&o.smoothed).name().to_string());
-        debug_assert_eq!(row.len(), 10 + 2 * NUM_EMOTIONS + 1);
+        row.push(valence::valence(&o.smoothed).to_string());
+        debug_assert_eq!(row.len(), 10 + 2 * NUM_EMOTIONS + 2);
         w.write_record(&row)?;
     }
     w.flush()?;

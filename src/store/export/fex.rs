@@ -5,7 +5,8 @@
 //! `FaceRectHeight` (face box, pixels of the source frame), `FaceScore` (detector score; emotrace's detector gives
 //! an unbounded score, not py-feat's `[0, 1]` confidence), then the seven emotions under py-feat's names `anger`,
 //! `disgust`, `fear`, `happiness`, `sadness`, `surprise`, `neutral`, then `track_id` and `timestamp_ms` (ms since
-//! session start), which py-feat ignores.
+//! session start), which py-feat ignores, and `valence` (FaceReader's valence of emotrace's *smoothed*
+//! probabilities, `[-1, 1]`, see [`crate::analytics::valence`]).
 //!
 //! The emotion columns are the classifier's **raw per-frame** probabilities, not emotrace's smoothed ones: py-feat's
 //! own emotion columns are per-frame model outputs, and smoothing over time is left to the analysis. One row per
@@ -16,7 +17,7 @@ use std::io::Write;
 use super::SessionExport;
 
 /// Header of the Fex CSV; the first 13 columns are py-feat's.
-pub const FEX_COLUMNS: [&str; 15] = [
+pub const FEX_COLUMNS: [&str; 16] = [
     "frame",
     "FaceRectX",
     "FaceRectY",
@@ -32,6 +33,7 @@ pub const FEX_COLUMNS: [&str; 15] = [
     "neutral",
     "track_id",
     "timestamp_ms",
+    "valence",
 ];
 
 /// Writes the Fex CSV (header, then one row per observation in frame order) to `out`.
@@ -51,6 +53,7 @@ pub fn write(data: &SessionExport, out: &mut dyn Write) -> anyhow::Result<()> {
         row.extend(o.raw.iter().map(f32::to_string));
         row.push(o.track_id.to_string());
         row.push(o.timestamp_ms.to_string());
+        row.push(crate::analytics::valence::valence(&o.smoothed).to_string());
         w.write_record(&row)?;
     }
     w.flush()?;

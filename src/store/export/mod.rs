@@ -55,6 +55,10 @@ pub struct SessionExport {
     /// Its observations in frame order, then track id (times in ms since session start, boxes in pixels). A
     /// track merged into another during review is exported under the id it was merged into.
     pub observations: Vec<Observation>,
+    /// FaceReader's valence of each observation's smoothed probabilities (`[-1, 1]`, see
+    /// [`crate::analytics::valence`]), in the order of `observations`.
+    #[serde(default)]
+    pub valence: Vec<f32>,
 }
 
 impl SessionExport {
@@ -67,11 +71,13 @@ impl SessionExport {
         for o in &mut observations {
             o.track_id = *merges.get(&o.track_id).unwrap_or(&o.track_id);
         }
+        let valence = observations.iter().map(|o| crate::analytics::valence::valence(&o.smoothed)).collect();
         Ok(SessionExport {
             session: reader.record().clone(),
             tracks: reader.tracks()?,
             annotations: reader.annotations()?,
             observations,
+            valence,
         })
     }
 
