@@ -5,12 +5,20 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use emotrace::analytics::valence::{of_agg, valence};
 use emotrace::report::ReportData;
 use emotrace::store::{AnnotationKind, Store};
+use emotrace::tui::review::app::Panel;
+use emotrace::tui::review::browser::{self, Browser, BrowserExit};
+use emotrace::tui::review::compare::{self, CompareExit, CompareView};
+use emotrace::tui::review::{render, ReviewApp};
+use emotrace::tui::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
 
 /// The shared store: (folder, session id per recording name).
 fn store() -> &'static (PathBuf, Vec<(String, String)>) {
@@ -40,7 +48,14 @@ fn id(name: &str) -> String {
     store().1.iter().find(|(n, _)| n == name).unwrap().1.clone()
 }
 
+/// One session open at a time in this process (sled locks a session's database).
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: Mutex<()> = Mutex::new(());
+    ONE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn data(name: &str) -> ReportData {
+    let _one = lock();
     let s = Store::open(&store().0).unwrap();
     let reader = s.open_session(&id(name)).unwrap();
     ReportData::load(&reader).unwrap()
@@ -55,6 +70,7 @@ fn valence_is_positive_on_the_posed_happy_face_and_negative_on_the_angry_one() {
     assert!(h > 0.5, "happy: {h}");
     assert!(a < -0.2, "angry: {a}");
     // One face in one frame: the class valence is that frame's, from its smoothed probabilities.
+    let _one = lock();
     let s = Store::open(&store().0).unwrap();
     let obs = s.open_session(&id("0-f15-hao-ph.jpg")).unwrap().observations().unwrap();
     assert_eq!(obs.len(), 1);
@@ -98,6 +114,7 @@ fn compare_writes_three_sessions_with_the_shared_marker_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("weeks.html");
     let ids = [id("WolfgangLanger_Pexels.mp4"), id("single_face.mp4"), id("multi_face.jpg")];
+    let _one = lock();
     let r = run(&store().0, &["compare", &ids[0], &ids[1], &ids[2], "--out", out.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert!(r.status.success(), "{stderr}");
@@ -116,4 +133,94 @@ fn compare_writes_three_sessions_with_the_shared_marker_side_by_side() {
     let unknown = run(&store().0, &["compare", &ids[0], "19990101"]);
     let err = String::from_utf8_lossy(&unknown.stderr);
     assert!(!unknown.status.success() && err.trim().lines().count() == 1, "{err}");
+}
+
+fn screen(w: u16, h: u16, draw: impl FnOnce(&mut ratatui::Frame)) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(draw).unwrap();
+    let buf = t.backend().buffer().clone();
+    (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>()).collect()
+}
+
+fn press(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+#[test]
+fn review_shows_the_seat_map_and_a_valence_row_at_80x24_and_160x48() {
+    let _one = lock();
+    let theme = Theme::new(true, false);
+    let reader = Store::open(&store().0).unwrap().open_session(&id("multi_face.jpg")).unwrap();
+    let mut app = ReviewApp::open(reader).unwrap();
+    app.key(press(KeyCode::Char('p')));
+    assert_eq!(app.panel, Panel::Seats);
+    for (w, h) in [(80, 24), (160, 48)] {
+        let lines = screen(w, h, |f| render::draw(f, &mut app, &theme));
+        let text = lines.join("\n");
+        assert!(lines.iter().any(|l| l.trim_start_matches('│').starts_with("valence")), "{w}x{h}:\n{text}");
+        assert!(text.contains("seat map") && text.contains("camera's view"), "{w}x{h}:\n{text}");
+        // All five faces on the plan; the left-most face (26% across) left of the right-most (74%).
+        for k in 1..=5 {
+            assert!(text.contains(&format!("Face {k}")), "{w}x{h}: Face {k}\n{text}");
+        }
+        let room = app.room().unwrap().clone();
+        let (left, right) = (
+            room.seats.iter().min_by(|a, b| a.x.total_cmp(&b.x)).unwrap(),
+            room.seats.iter().max_by(|a, b| a.x.total_cmp(&b.x)).unwrap(),
+        );
+        let col = |id: u32| {
+            let name = format!("Face {id}");
+            lines.iter().filter_map(|l| l.find(&name)).min().unwrap()
+        };
+        assert!(col(left.track_id) < col(right.track_id), "{w}x{h}:\n{text}");
+        if w >= 160 {
+            assert!(text.contains("facing") && text.contains("100%"), "{w}x{h}:\n{text}");
+        }
+    }
+    // A name given on the seat map shows on it.
+    app.key(press(KeyCode::Char('r')));
+    for c in "P07".chars() {
+        app.key(press(KeyCode::Char(c)));
+    }
+    app.key(press(KeyCode::Enter));
+    let text = screen(160, 48, |f| render::draw(f, &mut app, &theme)).join("\n");
+    assert!(text.contains("P07") && app.panel == Panel::Seats, "{text}");
+}
+
+#[test]
+fn marked_sessions_open_side_by_side_in_review_at_80x24_and_160x48() {
+    let _one = lock();
+    let theme = Theme::new(true, false);
+    let mut browser = Browser::new(Store::open(&store().0).unwrap()).unwrap();
+    let ids = [id("WolfgangLanger_Pexels.mp4"), id("single_face.mp4"), id("multi_face.jpg")];
+    for want in &ids {
+        browser.selected = browser.sessions.iter().position(|s| &s.id == want).unwrap();
+        browser.key(press(KeyCode::Char(' ')));
+    }
+    let list = screen(80, 24, |f| browser::draw(f, &browser, &theme)).join("\n");
+    assert!(list.contains("●1") && list.contains("●3"), "{list}");
+    let BrowserExit::Compare(marked) = browser.key(press(KeyCode::Char('C'))) else { panic!("no compare") };
+    assert_eq!(marked, ids);
+    let mut view = CompareView::new(emotrace::commands::compare::load(browser.store(), &marked).unwrap());
+    for (w, h) in [(80, 24), (160, 48)] {
+        let text = screen(w, h, |f| compare::draw(f, &mut view, &theme)).join("\n");
+        assert!(text.contains("compare 3 sessions"), "{w}x{h}:\n{text}");
+        for k in 1..=3 {
+            assert!(text.contains(&format!("#{k} ")), "{w}x{h}: #{k}\n{text}");
+        }
+        assert!(
+            text.contains("valence over each session") && text.contains("facing the front over"),
+            "{w}x{h}:\n{text}"
+        );
+        if h >= 48 {
+            assert!(text.contains("quiz") && text.contains("not inner states"), "{w}x{h}:\n{text}");
+        }
+    }
+    // Scrolling down at 80x24 reaches the shared marker.
+    for _ in 0..12 {
+        view.key(press(KeyCode::Down));
+    }
+    let text = screen(80, 24, |f| compare::draw(f, &mut view, &theme)).join("\n");
+    assert!(text.contains("quiz"), "{text}");
+    assert_eq!(view.key(press(KeyCode::Char('q'))), CompareExit::Back);
 }

@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::view::View;
 use crate::analytics::review::{summarize, SessionSummary};
+use crate::analytics::room::Room;
 use crate::analytics::timeline::{bucketize, Bucket, Timeline, SECOND_MS};
 use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord, TrackRecord};
 use crate::tui::input::{map_prompt_key, PromptKey};
@@ -27,6 +28,8 @@ pub enum Panel {
     Summary,
     /// The markers and notes, to jump to, edit or delete.
     Annotations,
+    /// The seat map: each face's mean place in the frame, to name faces by where they sat.
+    Seats,
 }
 
 /// What an open text prompt will do with its text.
@@ -116,6 +119,7 @@ pub struct ReviewApp {
     pub notice: Option<(String, bool, Instant)>,
     buckets: Vec<Bucket>,
     buckets_for: Option<(u64, u64, usize)>,
+    room: Option<Room>,
 }
 
 impl ReviewApp {
@@ -142,6 +146,7 @@ impl ReviewApp {
             notice: None,
             buckets: Vec::new(),
             buckets_for: None,
+            room: None,
         };
         app.reload(true)?;
         Ok(app)
@@ -157,6 +162,7 @@ impl ReviewApp {
         if merges_changed {
             self.timeline = self.reader.timeline()?;
             self.buckets_for = None;
+            self.room = None;
         }
         let markers: Vec<(u64, String)> = self
             .annotations
@@ -211,6 +217,17 @@ impl ReviewApp {
             self.buckets_for = Some(key);
         }
         Ok(&self.buckets)
+    }
+
+    /// Facing the front and the seat map, read from the observations the first time they are asked for (and
+    /// again after a merge).
+    ///
+    /// Errors: a damaged record in the session's database.
+    pub fn room(&mut self) -> anyhow::Result<&Room> {
+        if self.room.is_none() {
+            self.room = Some(Room::load(&self.reader, &self.timeline)?);
+        }
+        Ok(self.room.as_ref().expect("loaded above"))
     }
 
     /// The faces to list: unmerged tracks by id, then merged ones (shown as merged, for undoing).
@@ -393,12 +410,14 @@ impl ReviewApp {
                 self.panel = match self.panel {
                     Panel::Cursor => Panel::Summary,
                     Panel::Summary => Panel::Annotations,
-                    Panel::Annotations => Panel::Cursor,
+                    Panel::Annotations => Panel::Seats,
+                    Panel::Seats => Panel::Cursor,
                 }
             }
             KeyCode::Char('c') => self.panel = Panel::Cursor,
             KeyCode::Char('s') => self.panel = Panel::Summary,
             KeyCode::Char('a') => self.panel = Panel::Annotations,
+            KeyCode::Char('p') => self.panel = Panel::Seats,
             KeyCode::Down | KeyCode::Char('j') => self.select(1),
             KeyCode::Up | KeyCode::Char('k') => self.select(-1),
             KeyCode::Char('m') => {
@@ -447,7 +466,9 @@ impl ReviewApp {
                 if let Some(t) = self.face_list().get(self.selected_face) {
                     let purpose = PromptFor::NameTrack(t.id);
                     self.mode = Mode::Prompt { purpose, text: t.name.clone().unwrap_or_default() };
-                    self.panel = Panel::Cursor;
+                    if self.panel != Panel::Seats {
+                        self.panel = Panel::Cursor;
+                    }
                 }
             }
             KeyCode::Char('J') => {
@@ -472,7 +493,7 @@ impl ReviewApp {
 
     fn select(&mut self, d: i64) {
         match self.panel {
-            Panel::Cursor => {
+            Panel::Cursor | Panel::Seats => {
                 let n = self.face_list().len();
                 self.selected_face = (self.selected_face as i64 + d).clamp(0, n.saturating_sub(1) as i64) as usize;
             }

@@ -1,5 +1,5 @@
 //! The sessions browser: every stored session with its date, duration, source, faces, annotations and status;
-//! open one, or delete one after a `y` confirmation.
+//! open one, delete one after a `y` confirmation, or mark several (Space) and compare them (`C`).
 
 use std::time::Instant;
 
@@ -21,6 +21,8 @@ pub enum BrowserExit {
     Stay,
     /// Open this session.
     Open(String),
+    /// Compare these sessions (marked with Space), in the order marked.
+    Compare(Vec<String>),
     /// Quit the program.
     Quit,
 }
@@ -34,6 +36,8 @@ pub struct Browser {
     pub selected: usize,
     /// The session waiting for a delete confirmation.
     pub confirm_delete: Option<String>,
+    /// Sessions marked for comparing (Space), in the order marked.
+    pub marked: Vec<String>,
     /// A one-line message and whether it is an error.
     pub notice: Option<(String, bool, Instant)>,
 }
@@ -43,7 +47,14 @@ impl Browser {
     ///
     /// Errors: the store's sessions folder cannot be listed.
     pub fn new(store: Store) -> anyhow::Result<Browser> {
-        let mut b = Browser { store, sessions: Vec::new(), selected: 0, confirm_delete: None, notice: None };
+        let mut b = Browser {
+            store,
+            sessions: Vec::new(),
+            selected: 0,
+            confirm_delete: None,
+            marked: Vec::new(),
+            notice: None,
+        };
         b.refresh()?;
         Ok(b)
     }
@@ -66,6 +77,8 @@ impl Browser {
                 a.id != b.id || a.frames != b.frames || a.status != b.status || a.annotations != b.annotations
             });
         self.sessions = list;
+        let ids: Vec<&str> = self.sessions.iter().map(|s| s.id.as_str()).collect();
+        self.marked.retain(|m| ids.contains(&m.as_str()));
         self.selected = keep
             .and_then(|id| self.sessions.iter().position(|s| s.id == id))
             .unwrap_or(self.selected)
@@ -118,6 +131,23 @@ impl Browser {
                     }
                 }
             }
+            KeyCode::Char(' ') => {
+                if let Some(s) = self.sessions.get(self.selected) {
+                    match self.marked.iter().position(|m| *m == s.id) {
+                        Some(i) => {
+                            self.marked.remove(i);
+                        }
+                        None => self.marked.push(s.id.clone()),
+                    }
+                    self.selected = (self.selected + 1).min(n.saturating_sub(1));
+                }
+            }
+            KeyCode::Char('C') => {
+                if self.marked.len() >= 2 {
+                    return BrowserExit::Compare(self.marked.clone());
+                }
+                self.notify("mark two or more sessions with Space to compare them", true);
+            }
             KeyCode::Char('r') => match self.refresh() {
                 Ok(_) => self.notify("refreshed", false),
                 Err(e) => self.notify(format!("error: {e:#}"), true),
@@ -160,8 +190,12 @@ pub fn draw(f: &mut Frame, b: &Browser, theme: &Theme) {
                     SessionStatus::Damaged | SessionStatus::Failed => theme.error(),
                     SessionStatus::Interrupted => theme.warn(),
                 };
+                let mark = match b.marked.iter().position(|m| *m == s.id) {
+                    Some(i) => format!("{}{} ", if theme.ascii { "*" } else { "●" }, i + 1),
+                    None => "   ".to_string(),
+                };
                 Row::new(vec![
-                    Span::raw(s.id.clone()),
+                    Span::styled(format!("{mark}{}", s.id), theme.accent()),
                     Span::raw(if s.status == SessionStatus::Damaged {
                         "?".to_string()
                     } else {
@@ -176,7 +210,7 @@ pub fn draw(f: &mut Frame, b: &Browser, theme: &Theme) {
             })
             .collect();
         let widths = [
-            Constraint::Length(17),
+            Constraint::Length(20),
             Constraint::Length(16),
             Constraint::Length(8),
             Constraint::Min(10),
@@ -201,7 +235,10 @@ pub fn draw(f: &mut Frame, b: &Browser, theme: &Theme) {
         Line::styled(text.clone(), if *error { theme.error() } else { theme.ok() })
     } else {
         let (u, d) = theme.up_down();
-        Line::styled(format!("{u}{d} select  Enter open  d delete  r refresh  q quit"), theme.dim())
+        Line::styled(
+            format!("{u}{d} select  Enter open  Space mark  C compare marked  d delete  r refresh  q quit"),
+            theme.dim(),
+        )
     };
     f.render_widget(Paragraph::new(line), footer);
 }

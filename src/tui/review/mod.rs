@@ -2,7 +2,8 @@
 //!
 //! | module | role |
 //! | --- | --- |
-//! | [`browser`] | the stored sessions; open, delete (with confirmation) |
+//! | [`browser`] | the stored sessions; open, delete (with confirmation), mark to compare |
+//! | [`compare`] | the marked sessions side by side |
 //! | [`app`] | one session under review: view, cursor, panels, edits (pure, no terminal) |
 //! | [`view`] | the visible window, zoom levels and cursor arithmetic |
 //! | [`render`] | drawing the session screen |
@@ -13,6 +14,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod compare;
 pub mod render;
 pub mod view;
 
@@ -38,6 +40,7 @@ const POLL: Duration = Duration::from_millis(200);
 enum Screen {
     Browser,
     Session(Box<ReviewApp>),
+    Compare(Box<compare::CompareView>),
 }
 
 /// Owns the terminal until the user quits or `stop` becomes true: the sessions browser, or the session `open`
@@ -71,6 +74,7 @@ pub fn run(store: Store, open: Option<ReviewApp>, theme: &Theme, stop: Arc<Atomi
                 .draw(|f| match &mut screen {
                     Screen::Browser => browser::draw(f, &browser, theme),
                     Screen::Session(app) => render::draw(f, app, theme),
+                    Screen::Compare(view) => compare::draw(f, view, theme),
                 })
                 .context("cannot draw the review screen")?;
             dirty = false;
@@ -85,6 +89,12 @@ pub fn run(store: Store, open: Option<ReviewApp>, theme: &Theme, stop: Arc<Atomi
                     Screen::Browser => match browser.key(k) {
                         browser::BrowserExit::Stay => {}
                         browser::BrowserExit::Quit => break,
+                        browser::BrowserExit::Compare(ids) => {
+                            match crate::commands::compare::load(browser.store(), &ids) {
+                                Ok(data) => screen = Screen::Compare(Box::new(compare::CompareView::new(data))),
+                                Err(e) => browser.notify(format!("error: {e:#}"), true),
+                            }
+                        }
                         browser::BrowserExit::Open(id) => {
                             match browser.store().open_session(&id).and_then(ReviewApp::open) {
                                 Ok(app) => screen = Screen::Session(Box::new(app)),
@@ -92,6 +102,12 @@ pub fn run(store: Store, open: Option<ReviewApp>, theme: &Theme, stop: Arc<Atomi
                             }
                         }
                     },
+                    Screen::Compare(view) => {
+                        if view.key(k) == compare::CompareExit::Back {
+                            screen = Screen::Browser;
+                            let _ = browser.refresh();
+                        }
+                    }
                     Screen::Session(app) => match app.key(k) {
                         app::Exit::Stay => {}
                         app::Exit::Quit => break,

@@ -9,7 +9,10 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::app::{fmt_ms, Confirm, Mode, Panel, PromptFor, ReviewApp};
+use crate::analytics::attention;
+use crate::analytics::room::Seat;
 use crate::analytics::timeline::Bucket;
+use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
 use crate::store::AnnotationKind;
 use crate::tui::render::{fmt_duration, message};
@@ -31,8 +34,13 @@ pub fn draw(f: &mut Frame, app: &mut ReviewApp, theme: &Theme) {
         return;
     }
     app.set_columns(area.width.saturating_sub(LABEL_W + 2) as usize);
-    let timeline_rows = NUM_EMOTIONS as u16 + 3;
-    let faces = if app.show_faces { app.face_list().iter().filter(|t| t.merged_into.is_none()).count() } else { 0 };
+    let timeline_rows = NUM_EMOTIONS as u16 + 4;
+    // The seat map needs the room the per-face lines would take.
+    let faces = if app.show_faces && app.panel != Panel::Seats {
+        app.face_list().iter().filter(|t| t.merged_into.is_none()).count()
+    } else {
+        0
+    };
     let room = area.height.saturating_sub(2 + PANEL_MIN + 1 + timeline_rows + 2);
     let face_rows = (faces as u16).min(room);
     let [header, timeline, lower, footer] = Layout::vertical([
@@ -48,6 +56,7 @@ pub fn draw(f: &mut Frame, app: &mut ReviewApp, theme: &Theme) {
         Panel::Cursor => render_cursor_panel(f, lower, app, theme),
         Panel::Summary => render_summary(f, lower, app, theme),
         Panel::Annotations => render_annotations(f, lower, app, theme),
+        Panel::Seats => render_seats(f, lower, app, theme),
     }
     render_footer(f, footer, app, theme);
     if app.mode == Mode::Help {
@@ -191,6 +200,17 @@ fn render_timeline(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme
         })
         .collect();
     lines.push(row(Span::styled(format!("{:<w$}", "faces", w = LABEL_W as usize), theme.dim()), cells));
+    // Valence of the class: above 0 in happy's colour, below in sad's, the bar's height its size.
+    let cells = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match valence::of_agg(c) {
+            Some(v) if v >= 0.0 => Span::styled(level_char(theme, v), style_at(i, theme.emotion(Emotion::Happy))),
+            Some(v) => Span::styled(level_char(theme, -v), style_at(i, theme.emotion(Emotion::Sad))),
+            None => Span::styled(" ", style_at(i, Style::default())),
+        })
+        .collect();
+    lines.push(row(Span::styled(format!("{:<w$}", "valence", w = LABEL_W as usize), theme.dim()), cells));
     lines.push(marker_row(app, theme, cursor));
     lines.push(axis_row(app, theme));
     // One line per face: its dominant emotion in each bucket.
@@ -299,7 +319,12 @@ fn axis_row<'a>(app: &mut ReviewApp, theme: &Theme) -> Line<'a> {
 }
 
 fn panel_block<'a>(theme: &Theme, title: String, app: &ReviewApp) -> Block<'a> {
-    let tabs = [(Panel::Cursor, "c cursor"), (Panel::Summary, "s summary"), (Panel::Annotations, "a annotations")];
+    let tabs = [
+        (Panel::Cursor, "c cursor"),
+        (Panel::Summary, "s summary"),
+        (Panel::Annotations, "a annotations"),
+        (Panel::Seats, "p seats"),
+    ];
     let tabs: Vec<Span> = tabs
         .iter()
         .map(|(p, name)| Span::styled(format!(" {name} "), if *p == app.panel { theme.accent() } else { theme.dim() }))
@@ -330,6 +355,7 @@ fn render_cursor_panel(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &T
         let class = bucket.class();
         let mut spans = vec![Span::styled(format!("  {:<w$}", "class", w = LABEL_W as usize), theme.accent())];
         spans.push(Span::raw(format!("{:.1} faces  ", bucket.mean_faces())));
+        spans.push(Span::raw(format!("valence {}  ", valence::fmt(valence::of_agg(&class)))));
         spans.extend(top_shares(theme, &class.share(), "of faces"));
         lines.push(Line::from(spans));
     }
@@ -440,6 +466,107 @@ fn render_summary(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme)
     f.render_widget(Paragraph::new(lines).block(block).scroll((app.summary_scroll, 0)), area);
 }
 
+/// The seat map: the camera's frame as a plan, each face's label at its mean place (the selected face
+/// highlighted), and beside it the faces with their place and how often they faced the front.
+fn render_seats(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+    let block = panel_block(theme, " seat map: where each face sat (r names the selected face) ".into(), app);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let room = match app.room() {
+        Ok(r) => r.clone(),
+        Err(e) => {
+            f.render_widget(Paragraph::new(Line::styled(format!("error: {e:#}"), theme.error())), inner);
+            return;
+        }
+    };
+    let faces: Vec<(u32, String)> =
+        app.face_list().iter().filter(|t| t.merged_into.is_none()).map(|t| (t.id, t.label())).collect();
+    let selected = app.face_list().get(app.selected_face).map(|t| t.id);
+    // The plan on the left (at most 2/3 of the width, the frame's aspect with cells twice as tall as wide), the
+    // list on the right.
+    let list_w = 34.min(inner.width / 3);
+    let plan_w = inner.width.saturating_sub(list_w + 1);
+    let aspect = if room.frame[0] > 0.0 { room.frame[1] / room.frame[0] } else { 0.5625 };
+    let plan_h = ((plan_w as f32 * aspect / 2.0).round() as u16).clamp(3, inner.height);
+    let plan = Rect { x: inner.x, y: inner.y, width: plan_w.min(inner.width), height: plan_h };
+    let frame_block =
+        Block::bordered().border_set(theme.border_set()).title(" camera's view ").title_style(theme.dim());
+    let cells = frame_block.inner(plan);
+    f.render_widget(frame_block, plan);
+    if room.seats.is_empty() {
+        f.render_widget(Paragraph::new(Line::styled("no faces", theme.dim())), cells);
+    }
+    // Labels at their seat's place; one that would overlap another goes to the nearest free row, then along it.
+    let (cw, ch) = (cells.width as usize, cells.height as usize);
+    let mut taken = vec![vec![false; cw]; ch];
+    let mut order: Vec<&Seat> = room.seats.iter().collect();
+    order.sort_by(|a, b| a.x.total_cmp(&b.x));
+    for seat in order {
+        if cw == 0 || ch == 0 {
+            break;
+        }
+        let label = faces
+            .iter()
+            .find(|(id, _)| *id == seat.track_id)
+            .map_or(format!("Face {}", seat.track_id), |(_, l)| l.clone());
+        let label = theme.truncate(&label, cw);
+        let w = label.chars().count().clamp(1, cw);
+        let want_x = ((seat.x * (cw - 1) as f32).round() as usize).saturating_sub(w / 2).min(cw - w);
+        let want_y = ((seat.y * (ch - 1) as f32).round() as usize).min(ch - 1);
+        let free = |taken: &Vec<Vec<bool>>, x: usize, y: usize| (x..x + w).all(|c| !taken[y][c]);
+        let mut spot = None;
+        let mut best = usize::MAX;
+        for y in 0..ch {
+            for x in 0..=cw - w {
+                let cost = x.abs_diff(want_x) + 4 * y.abs_diff(want_y);
+                if cost < best && free(&taken, x, y) {
+                    best = cost;
+                    spot = Some((x, y));
+                }
+            }
+        }
+        let Some((x, y)) = spot else { continue };
+        for c in taken[y].iter_mut().skip(x.saturating_sub(1)).take(w + 2) {
+            *c = true;
+        }
+        let style = if Some(seat.track_id) == selected {
+            theme.selected().add_modifier(Modifier::REVERSED)
+        } else {
+            theme.accent()
+        };
+        let rect = Rect { x: cells.x + x as u16, y: cells.y + y as u16, width: w as u16, height: 1 };
+        f.render_widget(Paragraph::new(Line::styled(label, style)), rect);
+    }
+    if list_w < 12 {
+        return;
+    }
+    let list = Rect {
+        x: inner.x + plan.width + 1,
+        y: inner.y,
+        width: inner.width.saturating_sub(plan.width + 1),
+        height: inner.height,
+    };
+    let mut lines = vec![Line::styled(format!("{:<12}{:>5}{:>5} facing", "face", "x", "y"), theme.dim())];
+    let rows = (list.height as usize).saturating_sub(1).max(1);
+    let first = app.selected_face.saturating_sub(rows - 1);
+    for (k, (id, label)) in faces.iter().enumerate().skip(first).take(rows) {
+        let style = if Some(*id) == selected { theme.selected() } else { Style::default() };
+        let text = match room.seat(*id) {
+            Some(s) => format!(
+                "{:<12}{:>4.0}%{:>4.0}% {}",
+                theme.truncate(label, 11),
+                s.x * 100.0,
+                s.y * 100.0,
+                attention::fmt_share(s.facing.share())
+            ),
+            None => format!("{:<12} not seen", theme.truncate(label, 11)),
+        };
+        let _ = k;
+        lines.push(Line::styled(text, style));
+    }
+    f.render_widget(Paragraph::new(lines), list);
+}
+
 fn render_annotations(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
     let title = " annotations: Enter jumps, e edits, t moves to cursor, x deletes ".to_string();
     let block = panel_block(theme, title, app);
@@ -503,7 +630,7 @@ fn render_footer(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) 
                 let (l, r) = theme.arrows();
                 Line::styled(
                     format!(
-                        "{l}{r} step  [ ] marks  +/- zoom  m n v annotate  r name  J merge  Tab panel  ? help  q back"
+                        "{l}{r} step  [ ] marks  +/- zoom  m n v annotate  r name  J merge  p seats  Tab panel  ? help  q back"
                     ),
                     theme.dim(),
                 )
@@ -522,13 +649,14 @@ pub const KEYS: &[(&str, &str)] = &[
     ("+  -", "zoom in / out (bucket length)"),
     ("z", "fit the whole session"),
     ("f", "show / hide one line per face"),
-    ("Tab  c s a", "lower panel: cursor, summary, annotations"),
+    ("Tab  c s a p", "lower panel: cursor, summary, annotations, seats"),
     ("Up Down  j k", "select a face / annotation, scroll the summary"),
     ("m", "marker at the cursor (type a label)"),
     ("n", "note at the cursor"),
     ("v ... n", "note over a range: v at the start, move, n"),
     ("e  t  x", "annotation: edit text, move to cursor, delete"),
     ("r", "name the selected face (e.g. P07)"),
+    ("p", "seat map: each face's mean place in the frame"),
     ("J", "merge the selected face into another (same person); undo"),
     ("q  Esc", "back to the sessions (Esc also cancels a range)"),
     ("Ctrl-C", "quit"),

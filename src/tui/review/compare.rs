@@ -1,0 +1,179 @@
+//! Review's compare view: the sessions marked in the browser side by side, as `emotrace compare` puts them on a
+//! page (see [`crate::report::compare`]): per session its length, faces, valence, facing the front and top
+//! emotions; valence and facing the front over each session's length (normalised, one row per session); and the
+//! marker labels the sessions share.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+use crate::analytics::attention;
+use crate::analytics::valence;
+use crate::classify::{Emotion, NUM_EMOTIONS};
+use crate::report::compare::CompareData;
+use crate::report::{fmt_duration, ReportData};
+use crate::tui::theme::Theme;
+
+/// The compare view's state.
+pub struct CompareView {
+    /// The sessions, in the order they were marked.
+    pub data: CompareData,
+    /// First line shown.
+    pub scroll: u16,
+}
+
+/// What the compare view asks of its caller after a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareExit {
+    /// Stay.
+    Stay,
+    /// Back to the sessions browser.
+    Back,
+}
+
+impl CompareView {
+    /// A view of `data`.
+    pub fn new(data: CompareData) -> CompareView {
+        CompareView { data, scroll: 0 }
+    }
+
+    /// Takes one key press: j/k or arrows scroll, q/Esc go back.
+    pub fn key(&mut self, k: KeyEvent) -> CompareExit {
+        match k.code {
+            KeyCode::Char('q') | KeyCode::Esc | KeyCode::Left => return CompareExit::Back,
+            KeyCode::Down | KeyCode::Char('j') => self.scroll = self.scroll.saturating_add(1),
+            KeyCode::Up | KeyCode::Char('k') => self.scroll = self.scroll.saturating_sub(1),
+            KeyCode::Home | KeyCode::Char('g') => self.scroll = 0,
+            _ => {}
+        }
+        CompareExit::Stay
+    }
+}
+
+/// Session `i`'s short name: `#1 11-22 10:05`.
+fn short(i: usize, d: &ReportData) -> String {
+    format!("#{} {}", i + 1, d.record.started_at.format("%m-%d %H:%M"))
+}
+
+/// `n` cells over the session's length (normalised): the mean of `values` (one per `step`) falling in each.
+fn resample(values: &[Option<f64>], n: usize) -> Vec<Option<f64>> {
+    (0..n)
+        .map(|c| {
+            let from = c * values.len() / n.max(1);
+            let to = ((c + 1) * values.len() / n.max(1)).max(from + 1).min(values.len());
+            let v: Vec<f64> = values.get(from..to).unwrap_or(&[]).iter().flatten().copied().collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        })
+        .collect()
+}
+
+fn bar(theme: &Theme, x: f64) -> &'static str {
+    let set = theme.bar_set();
+    let levels = [
+        set.empty,
+        set.one_eighth,
+        set.one_quarter,
+        set.three_eighths,
+        set.half,
+        set.five_eighths,
+        set.three_quarters,
+        set.seven_eighths,
+        set.full,
+    ];
+    let mut i = (x.clamp(0.0, 1.0) * 8.0).round() as usize;
+    if i == 0 && x > 0.0 {
+        i = 1;
+    }
+    levels[i]
+}
+
+/// The view's lines for a width of `w` cells (also used by tests).
+pub fn lines(view: &CompareView, theme: &Theme, w: u16) -> Vec<Line<'static>> {
+    let label_w = 16usize;
+    let cells = (w as usize).saturating_sub(label_w + 2).max(10);
+    let sessions = &view.data.sessions;
+    let mut out = vec![Line::styled("sessions", theme.accent())];
+    for (i, d) in sessions.iter().enumerate() {
+        let share = d.summary.class.share();
+        let mut order: Vec<usize> = (0..NUM_EMOTIONS).collect();
+        order.sort_by(|&a, &b| share[b].total_cmp(&share[a]));
+        let top: Vec<String> =
+            order.iter().take(2).map(|&e| format!("{} {:.0}%", Emotion::ALL[e].name(), share[e] * 100.0)).collect();
+        out.push(Line::from(vec![
+            Span::styled(format!("{:<label_w$}", short(i, d)), theme.accent()),
+            Span::raw(format!(
+                "{:>9}  {} face(s)  valence {}  facing {}  {}",
+                fmt_duration(d.record.duration_ms),
+                d.faces.len(),
+                valence::fmt(valence::of_agg(&d.summary.class)),
+                attention::fmt_share(d.room.facing_total().share()),
+                top.join("  ")
+            )),
+        ]));
+    }
+    out.push(Line::styled(
+        "valence over each session (start to end; up: happier, sad colour: below 0)",
+        theme.accent(),
+    ));
+    for (i, d) in sessions.iter().enumerate() {
+        let v: Vec<Option<f64>> = d.buckets.iter().map(|b| valence::of_agg(&b.class()).map(|v| v as f64)).collect();
+        let mut spans = vec![Span::styled(format!("{:<label_w$}", short(i, d)), theme.dim())];
+        spans.extend(resample(&v, cells).into_iter().map(|x| match x {
+            Some(x) if x >= 0.0 => Span::styled(bar(theme, x), theme.emotion(Emotion::Happy)),
+            Some(x) => Span::styled(bar(theme, -x), theme.emotion(Emotion::Sad)),
+            None => Span::raw(" "),
+        }));
+        out.push(Line::from(spans));
+    }
+    out.push(Line::styled(
+        format!("facing the front over each session (head turned less than {:.0}°)", attention::FACING_MAX_YAW_DEG),
+        theme.accent(),
+    ));
+    for (i, d) in sessions.iter().enumerate() {
+        let mut spans = vec![Span::styled(format!("{:<label_w$}", short(i, d)), theme.dim())];
+        spans.extend(resample(&d.room_series().0, cells).into_iter().map(|x| match x {
+            Some(x) => Span::styled(bar(theme, x), theme.ok()),
+            None => Span::raw(" "),
+        }));
+        out.push(Line::from(spans));
+    }
+    out.push(Line::styled("segments with the same marker", theme.accent()));
+    let shared = view.data.shared_labels();
+    if shared.is_empty() {
+        out.push(Line::styled("  no marker label appears in more than one of these sessions", theme.dim()));
+    }
+    for (label, row) in shared {
+        out.push(Line::styled(format!("  {label}"), Style::default()));
+        for (i, f) in row.iter().enumerate() {
+            if let Some(f) = f {
+                out.push(Line::raw(format!(
+                    "    {:<label_w$}valence {}  facing {}  mostly {}  {}",
+                    short(i, &sessions[i]),
+                    valence::fmt(valence::of_agg(&f.class)),
+                    attention::fmt_share(f.facing.share()),
+                    f.class.dominant_emotion().map_or("–", Emotion::name),
+                    fmt_duration(f.length_ms)
+                )));
+            }
+        }
+    }
+    out.push(Line::styled(
+        "expressions are not inner states; the model is right on 68% of FER2013's test faces (macro-F1 0.67)",
+        theme.dim(),
+    ));
+    out
+}
+
+/// Draws the compare view.
+pub fn draw(f: &mut Frame, view: &mut CompareView, theme: &Theme) {
+    let area = f.area();
+    let title = format!(" compare {} sessions (j/k scroll, q back) ", view.data.sessions.len());
+    let block = Block::bordered().border_set(theme.border_set()).title(title).title_style(theme.accent());
+    let inner: Rect = block.inner(area);
+    let lines = lines(view, theme, inner.width);
+    view.scroll = view.scroll.min((lines.len() as u16).saturating_sub(1));
+    f.render_widget(Paragraph::new(lines).block(block).scroll((view.scroll, 0)), area);
+}
