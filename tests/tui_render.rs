@@ -372,9 +372,14 @@ fn class_strip_shows_shares_now_and_recent() {
     let cfg = TuiConfig::default();
     // 3 and 10 lean to happy, 1 to disgust, 2 to fear: 50% / 25% / 25%.
     let mut app = app_with(&[1, 2, 3, 10], 100, &cfg);
+    // The class's valence now: FaceReader's, of the faces' mean smoothed probabilities.
+    let v = render::class_strip::valence_now(&app).unwrap();
+    assert!((-1.0..=1.0).contains(&v) && v != 0.0, "{v}");
     for (w, h) in [(80, 24), (200, 60)] {
         let s = draw(&mut app, &Theme::new(true, false), w, h);
-        let now = row_with(&s, "now 4 faces");
+        let now = row_with(&s, "now 4 ");
+        let shown = if w >= 120 { format!("valence {v:+.2}") } else { format!("now 4 v{v:+.1}") };
+        assert!(now.contains(&shown), "{shown}: {now}");
         assert_eq!(count(now, "50%"), 1, "{now}");
         assert_eq!(count(now, "25%"), 2, "{now}");
         assert_eq!(count(now, " 0%"), 4, "{now}");

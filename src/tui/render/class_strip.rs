@@ -7,7 +7,8 @@
 //!  last 2 min    angry  3%  disgust 18%  fear  2%  happy 41%  sad  5%  surprise 11%  neutral 20%
 //! ```
 //!
-//! The most detailed form that fits is used: with small bars, with full names, or with 3-letter names.
+//! The most detailed form that fits is used: with small bars, with full names, or with 3-letter names. The
+//! class's valence now ([`valence_now`]) follows the first row where it fits, else it is in that row's title.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -15,6 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -51,14 +53,37 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (now, now_total) = app.class_now();
     let (recent, recent_total) = app.view().class_recent();
     let faces = if now_total == 1 { "face".to_string() } else { "faces".to_string() };
-    let titles =
-        [format!("now {now_total} {faces}"), format!("last {}", span_text(app.class_window_ms as f64 / 1000.0))];
-    let data = [(now, now_total), (recent, recent_total)];
+    let valence = valence_now(app);
     let w = area.width as usize;
     let level = (0..3).find(|&lv| line_width(lv) <= w).unwrap_or(2);
-    for ((title, (counts, total)), row) in titles.iter().zip(data).zip(rows.iter()) {
-        f.render_widget(Paragraph::new(line(title, &counts, total, level, theme)), *row);
+    // Valence after the shares where it fits, else in the title ("now 5 v+0.4").
+    let trailing = w >= line_width(level) + VALENCE_WIDTH;
+    let now_title = match valence {
+        Some(v) if !trailing => format!("now {now_total} v{v:+.1}"),
+        _ => format!("now {now_total} {faces}"),
+    };
+    let titles = [now_title, format!("last {}", span_text(app.class_window_ms as f64 / 1000.0))];
+    let data = [(now, now_total), (recent, recent_total)];
+    for (k, ((title, (counts, total)), row)) in titles.iter().zip(data).zip(rows.iter()).enumerate() {
+        let mut l = line(title, &counts, total, level, theme);
+        if k == 0 && trailing {
+            l.spans.push(Span::styled(format!("valence {}", valence::fmt(valence)), theme.accent()));
+        }
+        f.render_widget(Paragraph::new(l), *row);
     }
+}
+
+/// Cells the trailing "valence +0.42" takes.
+const VALENCE_WIDTH: usize = 13;
+
+/// FaceReader's valence ([`valence`]) of the mean smoothed probabilities of the faces in view now (not stale);
+/// `None` without faces.
+pub fn valence_now(app: &App) -> Option<f32> {
+    let mut agg = crate::analytics::timeline::TrackAgg::default();
+    for t in app.view().tracks.values().filter(|t| !app.is_stale(t)) {
+        agg.add(&t.smoothed);
+    }
+    valence::of_agg(&agg)
 }
 
 /// Characters of one row at detail `level`.
