@@ -104,7 +104,11 @@ fn csv_to_a_file_puts_markers_and_notes_beside_it() {
 fn json_round_trips() {
     let stdout = export(&[&session_id(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
-    assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["annotations", "observations", "session", "tracks"]);
+    assert_eq!(
+        v.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["annotations", "observations", "session", "tracks", "valence"]
+    );
+    assert_eq!(v["valence"].as_array().unwrap().len(), v["observations"].as_array().unwrap().len());
     assert_eq!(v["session"]["id"], session_id());
     assert_eq!(v["observations"].as_array().unwrap().len() as u64, analysed().1["observations"].as_u64().unwrap());
     assert_eq!(v["tracks"].as_array().unwrap().len() as u64, analysed().1["tracks"].as_u64().unwrap());
@@ -125,7 +129,7 @@ fn fex_starts_with_py_feat_columns_and_holds_raw_probabilities() {
     let py_feat = "frame,FaceRectX,FaceRectY,FaceRectWidth,FaceRectHeight,FaceScore,\
                    anger,disgust,fear,happiness,sadness,surprise,neutral";
     assert!(first.starts_with(py_feat.as_bytes()), "{}", String::from_utf8_lossy(first));
-    assert_eq!(String::from_utf8_lossy(first), format!("{py_feat},track_id,timestamp_ms"));
+    assert_eq!(String::from_utf8_lossy(first), format!("{py_feat},track_id,timestamp_ms,valence"));
 
     let csv_rows: Vec<csv::StringRecord> =
         csv::Reader::from_reader(export(&[&session_id(), "--format", "csv"]).as_slice())

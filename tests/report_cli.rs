@@ -83,9 +83,9 @@ fn the_report_is_one_offline_html_file_said_on_stderr_and_private() {
     assert!(page.trim_end().ends_with("</html>"));
     assert_eq!(page.matches("<html").count(), 1);
     assert_eq!(page.matches("<body").count(), 1);
-    // Plots are inline SVG: class timeline, faces in view, one per face.
+    // Plots are inline SVG: class timeline, valence, facing the front, faces in view, seat map, one per face.
     let faces = annotated().2.len();
-    assert_eq!(page.matches("<svg").count(), 2 + faces);
+    assert_eq!(page.matches("<svg").count(), 5 + faces);
     // Nothing is fetched from elsewhere: the only URLs are the SVG namespace.
     let urls = page.matches("http://").count() + page.matches("https://").count();
     assert_eq!(urls, page.matches("xmlns=\"http://www.w3.org/2000/svg\"").count(), "external references");
@@ -166,8 +166,10 @@ fn a_session_without_faces_still_gets_a_report() {
     let result = report(store.path(), &[analysed["session"].as_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
     let page = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(page.matches("<svg").count(), 2);
+    // Class timeline, valence, facing the front, faces in view; no seat map without faces.
+    assert_eq!(page.matches("<svg").count(), 4);
     assert!(figure(&page, "class-timeline").contains("no faces in this session"));
+    assert!(figure(&page, "valence").contains("no faces in this session"));
     assert!(page.contains("No face was tracked in this session."));
 }
 

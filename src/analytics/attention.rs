@@ -16,9 +16,10 @@
 //! **Thresholds** ([`FACING_MAX_YAW_DEG`]): a face counts as facing the front when `|yaw| <= 30°`
 //! (`|r| <= 0.289`). Measured with the default detector on the shared photos (the tests below keep them): the
 //! five frontal faces of `multi_face.jpg` give `|r|` 0.02 to 0.07 (2° to 8°); the two turned-but-frontal faces
-//! of `sample2.jpg` 0.16 and 0.19 (17°, 21°); its profile 2.26 (78°); the three-quarter face of
+//! of `sample2.jpg` 0.06 and 0.14 (7°, 15°; 17° and 21° with the detector before its coarse second pass); its
+//! profile 2.26 (78°); the three-quarter face of
 //! `BWPictureHuman.jpg` 0.40 to 2.19 (39° to 77°) depending on the detector's input scale (0.1 to 0.4). So
-//! 30° sits between the most turned face a teacher would call "looking this way" (21°) and the least turned
+//! 30° sits between the most turned face a teacher would call "looking this way" (21° at most) and the least turned
 //! three-quarter view (39°).
 //!
 //! **What it cannot know.** Facing the camera is not paying attention: a pupil can face the front and think of

@@ -65,6 +65,9 @@ mod tests {
     use super::*;
     use crate::store::export::tests::sample_export;
 
+    /// Valence of the sample's smoothed probabilities (happy 0.1 minus the strongest negative 0.1).
+    const VALENCE: &str = "0";
+
     #[test]
     fn rows_carry_the_raw_probabilities_under_py_feat_names() {
         let data = sample_export("P07", "stimulus");
@@ -77,7 +80,10 @@ mod tests {
         let last = rows.last().unwrap().iter().collect::<Vec<_>>();
         assert_eq!(
             last,
-            ["4", "-1.5", "20.25", "100", "110", "7.5", "0.05", "0.05", "0.1", "0.5", "0.1", "0.1", "0.1", "2", "160"]
+            [
+                "4", "-1.5", "20.25", "100", "110", "7.5", "0.05", "0.05", "0.1", "0.5", "0.1", "0.1", "0.1", "2",
+                "160", VALENCE
+            ]
         );
     }
 }
