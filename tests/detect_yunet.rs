@@ -31,7 +31,7 @@ fn boxes_scores_and_landmarks_agree_with_onnxruntime() {
     let reference: serde_json::Value =
         serde_json::from_str(include_str!("data/yunet_reference.json")).expect("reference JSON");
     let cfg = YuNetConfig { score_threshold: 0.6, low_score: 0.6, ..Default::default() };
-    let mut yunet = YuNet::load(&models().join("yunet_n.safetensors"), &cfg, 1.0).unwrap();
+    let mut yunet = YuNet::load(&models().join("yunet_n.safetensors"), &cfg, 1.0, 1).unwrap();
     for (name, want) in reference["images"].as_object().unwrap() {
         let img = rgb(name);
         let mean = img.as_raw().iter().map(|&v| v as f64).sum::<f64>() / img.as_raw().len() as f64;
