@@ -53,6 +53,10 @@ pub struct PipelineArgs {
     /// Start a file again when it ends
     #[arg(long = "loop")]
     pub looped: bool,
+    /// Read a folder of numbered frames as one video at this frame rate (faces tracked across images);
+    /// without it, each image of a folder is its own scene
+    #[arg(long, value_name = "FPS")]
+    pub frame_rate: Option<f64>,
 }
 
 /// The subcommands.

@@ -10,14 +10,15 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::record::{runtime, start_pipeline, stop_on_signals, Recorder};
+use super::record::{file_input, runtime, start_pipeline, stop_on_signals, Recorder};
 use super::Outcome;
 use crate::analytics::coverage::{Coverage, CoverageBuilder};
 use crate::analytics::summary::{Summary, SummaryBuilder};
-use crate::capture::{Input, SourceInfo};
+use crate::capture::SourceInfo;
 use crate::cli::PipelineArgs;
 use crate::config::Config;
 use crate::pipeline::PipelineStats;
+use crate::text::terminal_safe;
 
 /// What `analyze --json` prints.
 #[derive(Debug, Serialize)]
@@ -67,7 +68,7 @@ pub fn run(
 ) -> anyhow::Result<Outcome> {
     let rt = runtime()?;
     rt.block_on(async {
-        let mut running = start_pipeline(cfg, &Input::Path(input.to_path_buf()), args, false)?;
+        let mut running = start_pipeline(cfg, &file_input(input, args), args, false)?;
         let mut recorder = Recorder::start(cfg, store, &running, !no_record)?;
         let info = running.info.clone();
         let model = running.model_description.clone();
@@ -148,7 +149,7 @@ fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
-    println!("input     {}", r.input);
+    println!("input     {}", terminal_safe(&r.input));
     if let Some(id) = &r.session {
         println!("session   {} ({})", id, r.status);
     }

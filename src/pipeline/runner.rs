@@ -125,8 +125,9 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     let model_description = format!("detector: {}; emotion: {}", opts.detect.describe(), classifier.describe());
 
     let mut track_cfg = opts.track.clone();
-    if info.frame_count == Some(1) {
-        track_cfg.min_hits = 1; // a single still image has no second frame to confirm a face in
+    let photos = matches!(input, Input::Path(_)) && info.kind == capture::SourceKind::ImageFolder;
+    if info.frame_count == Some(1) || photos {
+        track_cfg.min_hits = 1; // a still image (one photo, each photo of a folder) has no second frame
     }
     let live = info.is_live() || opts.realtime;
     let fps = info.fps.unwrap_or(30.0);

@@ -105,6 +105,30 @@ impl Store {
         Ok(Store { root: root.to_path_buf() })
     }
 
+    /// Opens the store at `root` for reading only: nothing is created or changed, so it works on a read-only
+    /// store (a read-only mount, another user's store). Sessions are then read from a private temporary copy.
+    ///
+    /// Errors: `root` is not a folder; it holds a store of another schema version.
+    pub fn open_existing(root: &Path) -> anyhow::Result<Store> {
+        anyhow::ensure!(
+            root.is_dir(),
+            "{}: no emotrace store there (nothing recorded yet, or a wrong --store)",
+            root.display()
+        );
+        let vfile = root.join(VERSION_FILE);
+        if let Ok(text) = std::fs::read_to_string(&vfile) {
+            let expected = format!("emotrace-store {SCHEMA_VERSION}");
+            anyhow::ensure!(
+                text.trim() == expected,
+                "{}: store schema '{}' is not the '{}' this emotrace reads",
+                root.display(),
+                text.trim(),
+                expected
+            );
+        }
+        Ok(Store { root: root.to_path_buf() })
+    }
+
     /// The store folder.
     pub fn root(&self) -> &Path {
         &self.root
@@ -130,14 +154,18 @@ impl Store {
         SessionWriter::create(&self.session_dir(&id), id, now.into(), new)
     }
 
-    /// All sessions, oldest first, from their `session.json`. A session whose recording process is gone
-    /// without finishing (killed) is reported as [`SessionStatus::Interrupted`]; an unreadable one as
-    /// [`SessionStatus::Damaged`].
+    /// All sessions, oldest first, from their `session.json`. A session whose recorder is gone without
+    /// finishing (killed: its liveness lock is free) is reported as [`SessionStatus::Interrupted`]; an unreadable
+    /// one, one whose database was found corrupt, or one written by a newer emotrace as
+    /// [`SessionStatus::Damaged`] (the reason in `error`).
     ///
     /// Errors: the sessions folder cannot be listed.
     pub fn list_sessions(&self) -> anyhow::Result<Vec<SessionRecord>> {
         let dir = self.root.join(SESSIONS_DIR);
         let mut out = Vec::new();
+        if !dir.exists() {
+            return Ok(out);
+        }
         for entry in std::fs::read_dir(&dir).with_context(|| format!("{}: cannot list", dir.display()))? {
             let entry = entry.with_context(|| format!("{}: cannot list", dir.display()))?;
             if !entry.path().is_dir() {
