@@ -39,9 +39,12 @@ struct SampleRef {
 }
 
 /// A [`FrameSource`] over an H.264 MP4/MOV file. Yields every presented frame, in presentation order, as RGB8
-/// at the coded (cropped) size of the stream.
+/// at the coded (cropped) size of the stream, turned upright by the track's display matrix (a phone clip stored
+/// sideways with a 90-degree matrix comes out portrait).
 pub struct VideoSource {
     info: SourceInfo,
+    /// Clockwise rotation applied to every frame for display: 0, 90, 180 or 270 degrees.
+    rotation: u16,
     /// The path as shown in messages.
     shown: String,
     file: File,
@@ -185,6 +188,18 @@ fn check_sps(sps: &[u8]) -> Result<(), String> {
         return Err(format!("H.264 {} with {luma}-bit samples is not supported; {fix}", profile_name(profile)));
     }
     Ok(())
+}
+
+/// The clockwise rotation for display (0, 90, 180 or 270 degrees) that a track header's matrix
+/// `[a b; c d]` (16.16 fixed point, as in ISO/IEC 14496-12) asks for; mirroring and scaling are ignored.
+pub fn display_rotation(a: i32, b: i32, c: i32, d: i32) -> u16 {
+    let sign = |v: i32| v.signum();
+    match (sign(a), sign(b), sign(c), sign(d)) {
+        (0, 1, -1, 0) => 90,
+        (-1, 0, 0, -1) => 180,
+        (0, -1, 1, 0) => 270,
+        _ => 0,
+    }
 }
 
 /// Walks the top-level boxes of the file. Rejects files that are not ISO-BMFF, whose boxes run past the end of
@@ -501,8 +516,12 @@ impl VideoSource {
             .max_by_key(|e| e.sample_count)
             .map(|e| media_timescale as f64 / f64::from(e.sample_delta));
 
-        let width = u32::from(avc1.width);
-        let height = u32::from(avc1.height);
+        let m = &trak.tkhd.matrix;
+        let rotation = display_rotation(m.a, m.b, m.c, m.d);
+        let (width, height) = match rotation {
+            90 | 270 => (u32::from(avc1.height), u32::from(avc1.width)),
+            _ => (u32::from(avc1.width), u32::from(avc1.height)),
+        };
         if width == 0 || height == 0 || width > MAX_SIDE_PX || height > MAX_SIDE_PX {
             return Err(corrupt(&shown, format!("bad frame size {width}x{height} in the video track")));
         }
@@ -535,6 +554,7 @@ impl VideoSource {
                 fps,
                 frame_count: Some(frame_count),
             },
+            rotation,
             shown,
             file,
             decoder,
@@ -646,6 +666,12 @@ impl VideoSource {
         };
         let Some(timestamp_ms) = pts else {
             return Ok(());
+        };
+        let image = match self.rotation {
+            90 => image::imageops::rotate90(&image),
+            180 => image::imageops::rotate180(&image),
+            270 => image::imageops::rotate270(&image),
+            _ => image,
         };
         if self.next_index == 0 {
             // The first presented frame fixes the size (the header's may differ from the cropped picture).

@@ -5,7 +5,6 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -35,17 +34,19 @@ pub struct AnalyzeReport {
     pub model: String,
     /// Frames processed.
     pub frames: u64,
-    /// Frames with at least one detected face.
+    /// Frames in which the detector found at least one face (confirmed as a track or not yet).
     pub frames_with_faces: u64,
     /// Distinct confirmed tracks.
     pub tracks: u64,
-    /// Observations (face x frame).
+    /// Observations: one per confirmed track per frame (a new face is confirmed after `track.min_hits` frames,
+    /// so its first frames have none).
     pub observations: u64,
-    /// Frames processed per wall-clock second, from pipeline start to the last result (model loading excluded).
+    /// Mean processed FPS over the run: `frames / elapsed_s` (`pipeline.processed_fps` is the same rate over
+    /// the last statistics window only, and `pipeline.input_fps` that window's processed plus dropped rate).
     pub fps: f64,
-    /// Wall-clock seconds of processing.
+    /// Wall-clock seconds from the pipeline's start to its last result (model loading excluded).
     pub elapsed_s: f64,
-    /// Final pipeline figures (latency p50/p95 in ms over the last window, drops).
+    /// Final pipeline figures (FPS, latency p50/p95 in ms over the last window, drops).
     pub pipeline: PipelineStats,
     /// Faces per frame, classifications per second per face, share of predicted boxes.
     pub coverage: Coverage,
@@ -86,8 +87,6 @@ pub fn run(
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
 
-        let t0 = Instant::now();
-        let mut last_result_at = t0;
         let mut summary = SummaryBuilder::new();
         let mut coverage = CoverageBuilder::new();
         let mut last_stats = PipelineStats::default();
@@ -102,7 +101,6 @@ pub fn run(
             coverage.add_frame(&r);
             bar.set_position(r.frame_index + 1);
             bar.set_message(format!("{:.1} FPS, {} faces", r.stats.processed_fps, r.observations.len()));
-            last_result_at = Instant::now();
             last_stats = r.stats;
         }
         bar.finish_and_clear();
@@ -118,7 +116,7 @@ pub fn run(
         let record = recorder.finish(&outcome, was_interrupted)?;
         outcome?;
 
-        let elapsed_s = last_result_at.duration_since(t0).as_secs_f64();
+        let elapsed_s = last_stats.elapsed_s;
         let s: Summary = summary.build();
         let report = AnalyzeReport {
             session: session_id,
@@ -155,7 +153,7 @@ fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
     }
     println!("model     {}", r.model);
     println!(
-        "frames    {} processed, {} with a face ({:.1}%), {} track(s), {} observations",
+        "frames    {} processed, {} with a face detected ({:.1}%), {} track(s), {} observations (confirmed faces)",
         r.frames,
         r.frames_with_faces,
         pct(r.frames_with_faces, r.frames),

@@ -363,6 +363,49 @@ mod tests {
     }
 
     #[test]
+    fn labels_and_names_are_cleaned_on_every_way_into_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.create_session(new_session()).unwrap();
+        w.write(&result(0, &[1])).unwrap();
+        // As `[tui] marker_labels` or a typed label would arrive: leading space, control characters.
+        w.annotate(AnnotationKind::Marker, 0, None, " =1+1\x1b[2J\x07", None).unwrap();
+        w.name_track(1, "\tP07\n").unwrap();
+        let id = w.finish(SessionStatus::Completed, None).unwrap().id;
+        let mut r = store.open_session(&id).unwrap();
+        r.annotate(AnnotationKind::Note, 0, None, "a\r\nb", None).unwrap();
+        let labels: Vec<String> = r.annotations().unwrap().into_iter().map(|a| a.label).collect();
+        assert_eq!(labels, ["=1+1 [2J", "a b"]);
+        assert_eq!(r.tracks().unwrap()[0].name.as_deref(), Some("P07"));
+        let data = export::SessionExport::load(&r).unwrap();
+        let mut csv = Vec::new();
+        export::csv::write_annotations(&data, &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert!(csv.contains(",'=1+1 [2J,") && !csv.contains('\x1b'), "{csv}");
+        assert_eq!(export::csv::spreadsheet_safe(" =1+1"), "' =1+1");
+    }
+
+    #[test]
+    fn a_dead_recorder_is_found_by_its_free_lock_even_when_its_pid_is_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.create_session(new_session()).unwrap();
+        w.write(&result(0, &[1])).unwrap();
+        let id = w.id().to_string();
+        // While it records, it is running (its lock is held), whatever its pid says.
+        assert_eq!(store.list_sessions().unwrap()[0].status, SessionStatus::Running);
+        assert!(store.delete_session(&id).is_err());
+        drop(w); // killed: the kernel drops the lock
+        let json = dir.path().join("sessions").join(&id).join("session.json");
+        let mut record: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        assert_eq!(record["status"], "running");
+        record["pid"] = 1.into(); // init: a live process with the recorder's old pid
+        std::fs::write(&json, serde_json::to_vec(&record).unwrap()).unwrap();
+        assert_eq!(store.list_sessions().unwrap()[0].status, SessionStatus::Interrupted);
+        store.delete_session(&id).unwrap();
+    }
+
+    #[test]
     fn a_killed_recorders_last_second_is_rebuilt_into_the_timeline_and_windows_read_by_time() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();

@@ -41,7 +41,7 @@ pub const DAMAGED_MARK: &str = "DAMAGED";
 /// Space the recorder keeps aside while it records and gives back when the disk fills up, so that the session
 /// can still be finalized as failed (the record and the last buffered writes need a little room).
 const RESERVE_FILE: &str = "reserve";
-const RESERVE_BYTES: usize = 2 << 20;
+const RESERVE_BYTES: usize = 256 << 10;
 const DB_DIR: &str = "db";
 /// How often a running session's `session.json` is refreshed.
 const SIDECAR_EVERY: Duration = Duration::from_secs(2);
