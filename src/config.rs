@@ -152,7 +152,7 @@ impl Config {
     }
 }
 
-/// A value outside its allowed range: "[section] key = value is out of range (allowed: ...)".
+/// A value outside its allowed range: "`[section] key = value` is out of range (allowed: ...)".
 #[derive(Debug, thiserror::Error)]
 #[error("[{section}] {key} = {value} is out of range (allowed: {allowed})")]
 pub struct RangeError {

@@ -88,7 +88,8 @@ fn out_follows_links_writes_fifos_in_place_and_takes_dash_for_stdout() {
             s
         })
     };
-    let out = run_with_deadline(&["--store", store.to_str().unwrap(), "report", &id, "--out", fifo.to_str().unwrap()], 60);
+    let out =
+        run_with_deadline(&["--store", store.to_str().unwrap(), "report", &id, "--out", fifo.to_str().unwrap()], 60);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(reader.join().unwrap().contains("<svg"), "the report did not come through the FIFO");
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
@@ -570,7 +571,7 @@ fn a_full_disk_fails_the_session_with_one_line_and_loses_nothing_stored() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !sessions(&store).first().is_some_and(|s| s["frames"].as_u64().unwrap_or(0) > 30) {
+    while sessions(&store).first().is_none_or(|s| s["frames"].as_u64().unwrap_or(0) <= 30) {
         assert!(Instant::now() < deadline, "analyze never stored a frame");
         std::thread::sleep(Duration::from_millis(100));
     }

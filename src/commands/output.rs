@@ -76,7 +76,9 @@ pub fn write_output(path: &Path, body: impl FnOnce(&mut dyn Write) -> anyhow::Re
                 .open(&target)
                 .with_context(|| format!("{shown}: cannot open for writing"))?;
             let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-            body(&mut w).and_then(|_| w.flush().map_err(anyhow::Error::from)).with_context(|| format!("{shown}: cannot write"))
+            body(&mut w)
+                .and_then(|_| w.flush().map_err(anyhow::Error::from))
+                .with_context(|| format!("{shown}: cannot write"))
         }
         OutTarget::Atomic(target) => write_atomic(path, &target, body),
     }

@@ -10,7 +10,7 @@
 //! - `timeline`: key `second (u32 BE)` -> [`Bucket`] (postcard): per-second totals for review; `meta`
 //!   `"timeline_last_frame"` -> u64 BE is the last frame they cover. A second is stored once it is over (and at
 //!   [`SessionWriter::finish`]); seconds a killed recorder did not store are rebuilt from the observations when
-//!   the session is next opened ([`SessionReader::open`]).
+//!   the session is next opened.
 //!
 //! Big-endian keys make sled's ordered iteration follow time. sled flushes to disk every 500 ms, so a killed
 //! process loses at most the last half second; [`SessionWriter::finish`] flushes everything.
@@ -32,8 +32,8 @@ use crate::text::clean_label;
 
 /// File name of the session record beside the database.
 pub const SESSION_JSON: &str = "session.json";
-/// File the recorder holds an exclusive advisory lock on while it records (see
-/// [`super::record::recorder_alive`]).
+/// File the recorder holds an exclusive advisory lock on while it records: a session is being recorded exactly
+/// while that lock is taken, whatever process now has the recorder's old id.
 pub const RECORDER_LOCK: &str = "recorder.lock";
 /// File written beside a database found corrupt; its text (one line) is the reason, and the session is listed
 /// as damaged from then on.
@@ -227,7 +227,8 @@ fn take_recorder_lock(dir: &Path) -> anyhow::Result<std::fs::File> {
         .mode(0o600)
         .open(&path)
         .with_context(|| format!("{}: cannot create", path.display()))?;
-    FileExt::try_lock_exclusive(&f).with_context(|| format!("{}: the session is being recorded by another process", dir.display()))?;
+    FileExt::try_lock_exclusive(&f)
+        .with_context(|| format!("{}: the session is being recorded by another process", dir.display()))?;
     Ok(f)
 }
 
@@ -590,7 +591,8 @@ impl SessionReader {
             let bytes = meta.get("session")?.with_context(|| format!("{}: session record missing", dir.display()))?;
             self.record = serde_json::from_slice(&bytes)?;
         }
-        let unfinished = stored.as_ref().is_ok_and(|r| matches!(r.status, SessionStatus::Running | SessionStatus::Failed));
+        let unfinished =
+            stored.as_ref().is_ok_and(|r| matches!(r.status, SessionStatus::Running | SessionStatus::Failed));
         if unfinished {
             self.recount()?;
         }
@@ -710,9 +712,7 @@ impl SessionReader {
     ///
     /// Errors: a damaged record.
     pub fn tracks(&self) -> anyhow::Result<Vec<TrackRecord>> {
-        self.guard(|| {
-            self.db.open_tree("tracks")?.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
-        })
+        self.guard(|| self.db.open_tree("tracks")?.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect())
     }
 
     /// Merged tracks: `track id -> the track it finally counts as` (chains of merges resolved).
@@ -811,9 +811,7 @@ impl SessionReader {
     ///
     /// Errors: a damaged record.
     pub fn frames(&self) -> anyhow::Result<Vec<FrameRecord>> {
-        self.guard(|| {
-            self.db.open_tree("frames")?.iter().values().map(|v| Ok(postcard::from_bytes(&v?)?)).collect()
-        })
+        self.guard(|| self.db.open_tree("frames")?.iter().values().map(|v| Ok(postcard::from_bytes(&v?)?)).collect())
     }
 
     /// Rewrites the session record (inside the database and `session.json`) after an edit, and flushes.

@@ -147,7 +147,8 @@ fn rewrite_sgr(params: &str, depth: ColorDepth) -> Option<String> {
             let (colour, used) = match p.get(i + 1) {
                 Some(&"5") => (p.get(i + 2).and_then(|n| n.parse::<u8>().ok()).map(|n| (Some(n), palette_rgb(n))), 3),
                 Some(&"2") => {
-                    let c: Vec<u8> = p[(i + 2).min(p.len())..(i + 5).min(p.len())].iter().filter_map(|v| v.parse().ok()).collect();
+                    let c: Vec<u8> =
+                        p[(i + 2).min(p.len())..(i + 5).min(p.len())].iter().filter_map(|v| v.parse().ok()).collect();
                     ((c.len() == 3).then(|| (None, (c[0], c[1], c[2]))), 5)
                 }
                 _ => (None, 1),
@@ -276,7 +277,10 @@ mod tests {
         assert_eq!(through(ColorDepth::Ansi8, &[s]), "\x1b[31mred\x1b[41m\x1b[1;33mX\x1b[39m\x1b[2J");
         assert_eq!(through(ColorDepth::Mono, &[s]), "red\x1b[1mX\x1b[2J");
         // A sequence split across writes.
-        assert_eq!(through(ColorDepth::Ansi16, &[b"a\x1b[38;", b"5;12mb\x1b", b"[38;2;0;0;0mc"]), "a\x1b[94mb\x1b[30mc");
+        assert_eq!(
+            through(ColorDepth::Ansi16, &[b"a\x1b[38;", b"5;12mb\x1b", b"[38;2;0;0;0mc"]),
+            "a\x1b[94mb\x1b[30mc"
+        );
     }
 
     #[test]
