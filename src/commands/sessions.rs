@@ -13,7 +13,7 @@ use crate::text::terminal_safe;
 pub fn run(cfg: &Config, store: Option<&Path>, json: bool) -> anyhow::Result<Outcome> {
     let root = cfg.store_dir(store)?;
     // Listing changes nothing: a missing store is not created, a read-only one is read.
-    let sessions = if root.exists() { Store::open_existing(&root)?.list_sessions()? } else { Vec::new() };
+    let sessions = Store::open_existing(&root)?.list_sessions()?;
     if json {
         let v = serde_json::json!({ "store": root.display().to_string(), "sessions": sessions });
         println!("{}", serde_json::to_string(&v)?);

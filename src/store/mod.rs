@@ -106,13 +106,14 @@ impl Store {
     }
 
     /// Opens the store at `root` for reading only: nothing is created or changed, so it works on a read-only
-    /// store (a read-only mount, another user's store). Sessions are then read from a private temporary copy.
+    /// store (a read-only mount, another user's store; sessions are then read from a private temporary copy). A
+    /// missing folder is an empty store, and stays missing.
     ///
-    /// Errors: `root` is not a folder; it holds a store of another schema version.
+    /// Errors: `root` is something other than a folder; it holds a store of another schema version.
     pub fn open_existing(root: &Path) -> anyhow::Result<Store> {
         anyhow::ensure!(
-            root.is_dir(),
-            "{}: no emotrace store there (nothing recorded yet, or a wrong --store)",
+            !root.exists() || root.is_dir(),
+            "{}: not a folder, so not an emotrace store (check --store)",
             root.display()
         );
         let vfile = root.join(VERSION_FILE);

@@ -94,7 +94,6 @@ pub(crate) fn db_error(dir: &Path, e: anyhow::Error) -> anyhow::Error {
     }
     let corrupt = e.chain().any(|c| {
         c.downcast_ref::<sled::Error>().is_some_and(|s| matches!(s, sled::Error::Corruption { .. }))
-            || c.downcast_ref::<postcard::Error>().is_some()
     });
     if corrupt {
         let reason = format!(
@@ -103,6 +102,10 @@ pub(crate) fn db_error(dir: &Path, e: anyhow::Error) -> anyhow::Error {
         );
         let _ = std::fs::write(dir.join(DAMAGED_MARK), format!("{reason}\n"));
         return anyhow::anyhow!(reason);
+    }
+    if e.chain().any(|c| c.downcast_ref::<postcard::Error>().is_some()) {
+        // A record that does not decode: damaged data, but not marked so (a decoding bug must not condemn it).
+        return anyhow::anyhow!("{}: damaged session data: {}", dir.join(DB_DIR).display(), one_line(&format!("{e:#}")));
     }
     if e.chain().any(|c| c.downcast_ref::<sled::Error>().is_some()) {
         return anyhow::anyhow!("{}: {}", dir.join(DB_DIR).display(), one_line(&format!("{e:#}")));
