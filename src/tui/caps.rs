@@ -161,6 +161,9 @@ fn rewrite_sgr(params: &str, depth: ColorDepth) -> Option<String> {
             let count = if depth == ColorDepth::Ansi8 { 8 } else { 16 };
             let c = match index {
                 Some(n) if (n as usize) < count => n,
+                // Bright colours on an 8-colour terminal: their dark twin, but dark grey as light grey (black
+                // would vanish on a black background).
+                Some(8) => 7,
                 Some(n) if n < 16 => n - 8,
                 _ => nearest(rgb, count),
             };
@@ -276,6 +279,9 @@ mod tests {
         assert_eq!(through(ColorDepth::Ansi16, &[s]), "\x1b[91mred\x1b[41m\x1b[1;33mX\x1b[39m\x1b[2J");
         assert_eq!(through(ColorDepth::Ansi8, &[s]), "\x1b[31mred\x1b[41m\x1b[1;33mX\x1b[39m\x1b[2J");
         assert_eq!(through(ColorDepth::Mono, &[s]), "red\x1b[1mX\x1b[2J");
+        // Dark grey (ratatui's DarkGray) stays visible on an 8-colour terminal.
+        assert_eq!(through(ColorDepth::Ansi8, &[b"\x1b[38;5;8;49m"]), "\x1b[37;49m");
+        assert_eq!(through(ColorDepth::Ansi16, &[b"\x1b[38;5;8;49m"]), "\x1b[90;49m");
         // A sequence split across writes.
         assert_eq!(
             through(ColorDepth::Ansi16, &[b"a\x1b[38;", b"5;12mb\x1b", b"[38;2;0;0;0mc"]),
