@@ -114,7 +114,7 @@ impl Config {
         })?;
         if let Err(e) = cfg.validate() {
             let at = user.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "configuration".into());
-            anyhow::bail!("{at}: {e}");
+            anyhow::bail!("{at}: {}", one_line(&format!("{e:#}")));
         }
         Ok(cfg)
     }
@@ -152,68 +152,41 @@ impl Config {
     }
 }
 
-/// A value outside its allowed range: "`[section] key = value` is out of range (allowed: ...)".
-#[derive(Debug, thiserror::Error)]
-#[error("[{section}] {key} = {value} is out of range (allowed: {allowed})")]
-pub struct RangeError {
-    /// The table (`detect`, `track`, ...).
-    pub section: &'static str,
-    /// The key in the table.
-    pub key: &'static str,
-    /// The value as given.
-    pub value: String,
-    /// The allowed range, in words.
-    pub allowed: &'static str,
+/// Checks one number of a section: finite (no NaN or infinity) and inside `ok`; else one line,
+/// "`section.key` must be ALLOWED, got VALUE" (the style of the detector's and tracker's own checks).
+fn check(section: &str, key: &str, value: f64, ok: impl Fn(f64) -> bool, allowed: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(value.is_finite() && ok(value), "{section}.{key} must be {allowed}, got {value}");
+    Ok(())
 }
 
-/// Checks one number of a section: finite (no NaN or infinity) and inside `ok`.
-fn check(
-    section: &'static str,
-    key: &'static str,
-    value: f64,
-    ok: impl Fn(f64) -> bool,
-    allowed: &'static str,
-) -> Result<(), RangeError> {
-    if value.is_finite() && ok(value) {
-        Ok(())
-    } else {
-        Err(RangeError { section, key, value: value.to_string(), allowed })
-    }
-}
-
-/// `[detect]`: the detector's keys.
+/// `[detect]`: the detector's keys ([`DetectConfig::validate`], which building a detector runs too).
 ///
-/// Errors: the first key out of range.
-pub fn check_detect(c: &SeetaConfig) -> Result<(), RangeError> {
-    let s = "detect";
-    check(s, "scale", c.scale as f64, |v| v > 0.0 && v <= 2.0, "greater than 0, at most 2")?;
-    check(s, "score_threshold", c.score_threshold, |v| (0.0..=100.0).contains(&v), "0 to 100")?;
-    check(s, "pyramid_scale_factor", c.pyramid_scale_factor as f64, |v| v > 0.0 && v < 1.0, "between 0 and 1")?;
-    check(s, "window_step", c.window_step as f64, |v| (1.0..=64.0).contains(&v), "1 to 64 pixels")
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_detect(c: &DetectConfig) -> anyhow::Result<()> {
+    c.validate()
 }
 
-/// `[track]`: the tracker's keys.
+/// `[track]`: the tracker's keys ([`TrackerConfig::validate`], which starting a pipeline runs too).
 ///
-/// Errors: the first key out of range.
-pub fn check_track(c: &TrackerConfig) -> Result<(), RangeError> {
-    let s = "track";
-    check(s, "iou_threshold", c.iou_threshold as f64, |v| (0.0..=1.0).contains(&v), "0 to 1")?;
-    check(s, "min_hits", c.min_hits as f64, |v| (1.0..=100.0).contains(&v), "1 to 100 frames")?;
-    check(s, "max_age_s", c.max_age_s, |v| (0.0..=3600.0).contains(&v), "0 to 3600 seconds")
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_track(c: &TrackerConfig) -> anyhow::Result<()> {
+    c.validate()
 }
 
-/// `[classify]`: the emotion model's keys.
+/// `[classify]`: smoothing and the live classification rate.
 ///
-/// Errors: the first key out of range.
-pub fn check_classify(c: &ClassifyConfig) -> Result<(), RangeError> {
-    let allowed = "0 (off) to 3600 seconds";
-    check("classify", "smoothing_half_life_s", c.smoothing_half_life_s, |v| (0.0..=3600.0).contains(&v), allowed)
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_classify(c: &ClassifyConfig) -> anyhow::Result<()> {
+    let s = "classify";
+    let half_life = c.smoothing_half_life_s;
+    check(s, "smoothing_half_life_s", half_life, |v| (0.0..=3600.0).contains(&v), "0 (off) to 3600 seconds")?;
+    check(s, "min_rate_hz", c.min_rate_hz, |v| v > 0.0 && v <= 1000.0, "greater than 0, at most 1000 per second")
 }
 
 /// `[pipeline]`: channel sizes and statistics.
 ///
-/// Errors: the first key out of range.
-pub fn check_pipeline(c: &PipelineConfig) -> Result<(), RangeError> {
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_pipeline(c: &PipelineConfig) -> anyhow::Result<()> {
     let s = "pipeline";
     check(s, "channel_capacity", c.channel_capacity as f64, |v| (1.0..=256.0).contains(&v), "1 to 256 frames")?;
     check(s, "stats_window_s", c.stats_window_s, |v| v > 0.0 && v <= 3600.0, "greater than 0, at most 3600 seconds")
@@ -221,8 +194,8 @@ pub fn check_pipeline(c: &PipelineConfig) -> Result<(), RangeError> {
 
 /// `[camera]`: the requested capture format.
 ///
-/// Errors: the first key out of range.
-pub fn check_camera(c: &CameraConfig) -> Result<(), RangeError> {
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_camera(c: &CameraConfig) -> anyhow::Result<()> {
     let s = "camera";
     check(s, "width", c.width as f64, |v| v <= 16384.0, "0 (camera default) to 16384 pixels")?;
     check(s, "height", c.height as f64, |v| v <= 16384.0, "0 (camera default) to 16384 pixels")?;
@@ -231,23 +204,26 @@ pub fn check_camera(c: &CameraConfig) -> Result<(), RangeError> {
 
 /// `[tui]`: the screen's keys.
 ///
-/// Errors: the first key out of range.
-pub fn check_tui(c: &TuiConfig) -> Result<(), RangeError> {
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_tui(c: &TuiConfig) -> anyhow::Result<()> {
     let s = "tui";
     let seconds = |v: f64| v > 0.0 && v <= 86400.0;
+    let in_seconds = "greater than 0, at most 86400 seconds";
     check(s, "ui_fps", c.ui_fps as f64, |v| (1.0..=120.0).contains(&v), "1 to 120 redraws per second")?;
-    check(s, "history_seconds", c.history_seconds, seconds, "greater than 0, at most 86400 seconds")?;
-    check(s, "stale_seconds", c.stale_seconds, seconds, "greater than 0, at most 86400 seconds")?;
-    check(s, "forget_seconds", c.forget_seconds, seconds, "greater than 0, at most 86400 seconds")?;
-    check(s, "class_window_s", c.class_window_s, seconds, "greater than 0, at most 86400 seconds")?;
+    check(s, "history_seconds", c.history_seconds, seconds, in_seconds)?;
+    check(s, "stale_seconds", c.stale_seconds, seconds, in_seconds)?;
+    check(s, "forget_seconds", c.forget_seconds, seconds, in_seconds)?;
+    check(s, "class_window_s", c.class_window_s, seconds, in_seconds)?;
     check(s, "marker_labels", c.marker_labels.len() as f64, |v| v <= 9.0, "at most 9 labels (keys 1 to 9)")
 }
 
 impl Config {
-    /// Checks every section's values (one function per section: [`check_detect`], [`check_track`], ...).
+    /// Checks every section's values, one function per section ([`check_detect`], [`check_track`],
+    /// [`check_classify`], [`check_pipeline`], [`check_camera`], [`check_tui`]): a new key slots into its
+    /// section's function.
     ///
-    /// Errors: the first value out of range, naming its section, key, value and the allowed range.
-    pub fn validate(&self) -> Result<(), RangeError> {
+    /// Errors: the first value out of range, one line naming its key, its value and the allowed range.
+    pub fn validate(&self) -> anyhow::Result<()> {
         check_detect(&self.detect)?;
         check_track(&self.track)?;
         check_classify(&self.classify)?;
@@ -284,20 +260,22 @@ mod tests {
     fn values_out_of_range_are_refused_naming_file_key_value_and_range() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("range.toml");
-        for (text, key) in [
-            ("[pipeline]\nchannel_capacity = 1000000000000\n", "[pipeline] channel_capacity = 1000000000000"),
-            ("[detect]\nscore_threshold = nan\n", "[detect] score_threshold = NaN"),
-            ("[classify]\nsmoothing_half_life_s = -1.0\n", "[classify] smoothing_half_life_s = -1"),
-            ("[classify]\nsmoothing_half_life_s = nan\n", "[classify] smoothing_half_life_s = NaN"),
-            ("[pipeline]\nstats_window_s = 0.0\n", "[pipeline] stats_window_s = 0"),
-            ("[track]\nmax_age_s = nan\n", "[track] max_age_s = NaN"),
-            ("[track]\niou_threshold = inf\n", "[track] iou_threshold = inf"),
-            ("[tui]\nui_fps = 0\n", "[tui] ui_fps = 0"),
+        for (text, key, value) in [
+            ("[pipeline]\nchannel_capacity = 1000000000000\n", "pipeline.channel_capacity", "1000000000000"),
+            ("[detect.yunet]\nscore_threshold = nan\n", "detect.yunet.score_threshold", "NaN"),
+            ("[detect.seeta]\nscore_threshold = nan\n", "detect.seeta.score_threshold", "NaN"),
+            ("[classify]\nsmoothing_half_life_s = -1.0\n", "classify.smoothing_half_life_s", "-1"),
+            ("[classify]\nsmoothing_half_life_s = nan\n", "classify.smoothing_half_life_s", "NaN"),
+            ("[pipeline]\nstats_window_s = 0.0\n", "pipeline.stats_window_s", "0"),
+            ("[pipeline]\nstats_window_s = nan\n", "pipeline.stats_window_s", "NaN"),
+            ("[track]\nmax_age_s = nan\n", "track.max_age_s", "NaN"),
+            ("[track]\niou_threshold = inf\n", "track.iou_threshold", "inf"),
+            ("[tui]\nui_fps = 0\n", "tui.ui_fps", "0"),
         ] {
             std::fs::write(&file, text).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();
-            assert!(err.starts_with(&format!("{}: {key} is out of range (allowed: ", file.display())), "{err}");
-            assert!(!err.contains('\n'), "{err}");
+            assert!(err.starts_with(&format!("{}: {key} must be ", file.display())), "{err}");
+            assert!(err.ends_with(&format!("got {value}")) && !err.contains('\n'), "{err}");
         }
         Config::load(None).unwrap().validate().unwrap();
     }

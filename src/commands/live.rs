@@ -74,7 +74,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
     let mut tui_cfg = cfg.tui.clone();
     if let Some(f) = args.ui_fps {
         tui_cfg.ui_fps = f;
-        crate::config::check_tui(&tui_cfg).map_err(|e| anyhow::anyhow!("--ui-fps: {e}"))?;
+        anyhow::Context::context(crate::config::check_tui(&tui_cfg), "--ui-fps")?;
     }
     tui_cfg.ascii |= args.ascii;
 

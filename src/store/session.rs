@@ -92,9 +92,8 @@ pub(crate) fn db_error(dir: &Path, e: anyhow::Error) -> anyhow::Error {
     if no_space(&e) {
         return anyhow::anyhow!("no space left on {} (free some space; what was stored is kept)", dir.display());
     }
-    let corrupt = e.chain().any(|c| {
-        c.downcast_ref::<sled::Error>().is_some_and(|s| matches!(s, sled::Error::Corruption { .. }))
-    });
+    let corrupt =
+        e.chain().any(|c| c.downcast_ref::<sled::Error>().is_some_and(|s| matches!(s, sled::Error::Corruption { .. })));
     if corrupt {
         let reason = format!(
             "{}: damaged session database (corrupted data; the other sessions are not affected)",
@@ -105,7 +104,11 @@ pub(crate) fn db_error(dir: &Path, e: anyhow::Error) -> anyhow::Error {
     }
     if e.chain().any(|c| c.downcast_ref::<postcard::Error>().is_some()) {
         // A record that does not decode: damaged data, but not marked so (a decoding bug must not condemn it).
-        return anyhow::anyhow!("{}: damaged session data: {}", dir.join(DB_DIR).display(), one_line(&format!("{e:#}")));
+        return anyhow::anyhow!(
+            "{}: damaged session data: {}",
+            dir.join(DB_DIR).display(),
+            one_line(&format!("{e:#}"))
+        );
     }
     if e.chain().any(|c| c.downcast_ref::<sled::Error>().is_some()) {
         return anyhow::anyhow!("{}: {}", dir.join(DB_DIR).display(), one_line(&format!("{e:#}")));
