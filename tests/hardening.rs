@@ -530,6 +530,7 @@ fn the_live_header_shows_the_clock_markers_use() {
         observations: Vec::new(),
         stats: PipelineStats { elapsed_s: 14.0, ..Default::default() },
         image: None,
+        backfill: Vec::new(),
     }));
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
     term.draw(|f| render::draw(f, &mut app, &Theme::new(false, false))).unwrap();
