@@ -10,7 +10,7 @@
 //! A file source read at full speed waits for the slowest stage (back-pressure: nothing is dropped), detects on
 //! every frame (or every `n`-th, [`DetectSchedule::EveryNth`]) and classifies every face. A live source (camera,
 //! or a file paced with `realtime`) never waits: when the stages are busy, the newest frame replaces the one
-//! waiting and the replaced one is counted in [`PipelineStats::frames_dropped`]; detection runs as often as it
+//! waiting and the replaced one is counted in [`super::PipelineStats::frames_dropped`]; detection runs as often as it
 //! keeps up, the tracker predicts boxes in between, and each face is classified at least 10 times per second.
 
 use std::path::PathBuf;
