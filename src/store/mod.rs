@@ -118,7 +118,7 @@ impl Store {
         );
         let vfile = root.join(VERSION_FILE);
         if let Ok(text) = std::fs::read_to_string(&vfile) {
-            let expected = format!("emotrace-store {SCHEMA_VERSION}");
+            let expected = format!("emotrace-store {STORE_LAYOUT_VERSION}");
             anyhow::ensure!(
                 text.trim() == expected,
                 "{}: store schema '{}' is not the '{}' this emotrace reads",
