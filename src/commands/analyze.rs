@@ -38,8 +38,8 @@ pub struct AnalyzeReport {
     pub frames_with_faces: u64,
     /// Distinct confirmed tracks.
     pub tracks: u64,
-    /// Observations: one per confirmed track per frame (a new face is confirmed after `track.min_hits` frames,
-    /// so its first frames have none).
+    /// Observations: one per face per frame for every face confirmed as a track (the frames before its
+    /// confirmation included).
     pub observations: u64,
     /// Mean processed FPS over the run: `frames / elapsed_s` (`pipeline.processed_fps` is the same rate over
     /// the last statistics window only, and `pipeline.input_fps` that window's processed plus dropped rate).

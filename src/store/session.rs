@@ -43,6 +43,8 @@ pub const DAMAGED_MARK: &str = "DAMAGED";
 const RESERVE_FILE: &str = "reserve";
 const RESERVE_BYTES: usize = 256 << 10;
 const DB_DIR: &str = "db";
+/// How long opening a session waits for another reader (an export, a report) to let go of its database.
+const READER_WAIT: Duration = Duration::from_secs(3);
 /// How often a running session's `session.json` is refreshed.
 const SIDECAR_EVERY: Duration = Duration::from_secs(2);
 const TIMELINE_LAST_FRAME: &str = "timeline_last_frame";
@@ -559,7 +561,15 @@ impl SessionReader {
         if let Ok(reason) = std::fs::read_to_string(dir.join(DAMAGED_MARK)) {
             anyhow::bail!("{}", reason.trim());
         }
-        let (db, copy) = match open_db_at(&dir.join(DB_DIR)) {
+        // Another reader (an export, a report) may hold the database for a moment: wait for it a little. A
+        // session being recorded was refused above; one open in a review stays refused after the wait.
+        let mut opened = open_db_at(&dir.join(DB_DIR));
+        let deadline = Instant::now() + READER_WAIT;
+        while matches!(&opened, Err(e) if is_locked(e)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+            opened = open_db_at(&dir.join(DB_DIR));
+        }
+        let (db, copy) = match opened {
             Ok(db) => (db, None),
             Err(e) if is_read_only(&e) => {
                 let copy = TempCopy::of(&dir.join(DB_DIR))?;
