@@ -1,4 +1,8 @@
 //! Command-line interface (clap derive): `live`, `analyze`, `sessions`, `devices`, `eval`, `config`.
+//!
+//! The doc comments here are clap's help text, written for a terminal (`[store] dir` names a config table), not
+//! Markdown: rustdoc's link check does not apply to them.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 use std::path::PathBuf;
 
@@ -53,6 +57,10 @@ pub struct PipelineArgs {
     /// Start a file again when it ends
     #[arg(long = "loop")]
     pub looped: bool,
+    /// Read a folder of numbered frames as one video at this frame rate (faces tracked across images);
+    /// without it, each image of a folder is its own scene
+    #[arg(long, value_name = "FPS")]
+    pub frame_rate: Option<f64>,
 }
 
 /// The subcommands.

@@ -1,15 +1,16 @@
 //! `emotrace export SESSION --format csv|json|fex [--out FILE]`: a stored session as a file other tools read.
 //!
 //! SESSION is a session id as `emotrace sessions` lists it, or a prefix of exactly one. The export goes to stdout,
-//! or with `--out FILE` to FILE (replaced atomically; private to the user, like the store). With `--format csv
+//! or with `--out FILE` to FILE (see [`super::output`]: `-` is stdout, a link is followed, a FIFO or device is
+//! written in place, a regular file is replaced atomically; private to the user, like the store). With `--format csv
 //! --out FILE.csv` the markers and notes go to a second file beside it, `FILE.annotations.csv` (said on stderr);
 //! on stdout the CSV holds the observations only. Formats: see [`crate::store::export`].
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use super::output::write_output;
 use super::Outcome;
 use crate::config::Config;
 use crate::store::export::{self, Format, SessionExport};
@@ -27,17 +28,19 @@ pub fn run(
     out: Option<&Path>,
 ) -> anyhow::Result<Outcome> {
     let root = cfg.store_dir(store)?;
-    let store = Store::open(&root)?;
+    let store = Store::open_existing(&root)?;
     let id = export::resolve_session(&store, session)?;
     let data = {
         let reader = store.open_session(&id)?;
         SessionExport::load(&reader).with_context(|| format!("session '{id}'"))?
     };
     match out {
-        None => write_stdout(format, &data)?,
-        Some(p) if p == Path::new("-") => write_stdout(format, &data)?,
+        None => write_output(Path::new("-"), |w| export::write(format, &data, w))?,
         Some(path) => {
-            write_file(path, |w| export::write(format, &data, w))?;
+            write_output(path, |w| export::write(format, &data, w))?;
+            if path == Path::new("-") {
+                return Ok(Outcome::Done);
+            }
             let mut note = format!(
                 "exported session {id} ({} observations, {}) to {}",
                 data.observations.len(),
@@ -46,10 +49,10 @@ pub fn run(
             );
             if format == Format::Csv {
                 let side = annotations_path(path);
-                write_file(&side, |w| export::csv::write_annotations(&data, w))?;
+                write_output(&side, |w| export::csv::write_annotations(&data, w))?;
                 note.push_str(&format!("; {} markers and notes to {}", data.annotations.len(), side.display()));
             }
-            eprintln!("{note}");
+            eprintln!("{}", crate::text::terminal_safe(&note));
         }
     }
     Ok(Outcome::Done)
@@ -66,53 +69,6 @@ pub fn annotations_path(path: &Path) -> PathBuf {
         _ => name,
     };
     path.with_file_name(format!("{stem}.annotations.csv"))
-}
-
-/// Writes the export to stdout; a reader that stops early (`| head`) ends the export quietly.
-fn write_stdout(format: Format, data: &SessionExport) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let r = export::write(format, data, &mut w).and_then(|_| w.flush().map_err(anyhow::Error::from));
-    match r {
-        Err(e) if is_broken_pipe(&e) => Ok(()),
-        other => other.context("writing to stdout"),
-    }
-}
-
-/// True if `e` comes from writing to a closed pipe.
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            return io.kind() == std::io::ErrorKind::BrokenPipe;
-        }
-        if let Some(ce) = c.downcast_ref::<::csv::Error>() {
-            return matches!(ce.kind(), ::csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
-        }
-        if let Some(je) = c.downcast_ref::<serde_json::Error>() {
-            return je.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe);
-        }
-        false
-    })
-}
-
-/// Writes `path` through a temporary file beside it and a rename, so that a failed export leaves any previous file
-/// as it was.
-pub(crate) fn write_file(path: &Path, body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
-    let name = path.file_name().with_context(|| format!("{}: not a file name", path.display()))?;
-    let tmp = path.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let f = std::fs::File::create(&tmp).with_context(|| format!("{}: cannot write", tmp.display()))?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-        body(&mut w).with_context(|| format!("{}: cannot write", tmp.display()))?;
-        let f =
-            w.into_inner().map_err(|e| e.into_error()).with_context(|| format!("{}: cannot write", tmp.display()))?;
-        f.sync_all().with_context(|| format!("{}: cannot write", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]

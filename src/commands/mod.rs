@@ -6,6 +6,7 @@ pub mod devices;
 pub mod eval;
 pub mod export;
 pub mod live;
+pub mod output;
 pub mod record;
 pub mod report;
 pub mod review;

@@ -68,6 +68,7 @@ pub fn run(
             gray,
             faces: Vec::new(),
             detections: 0,
+            scene_start: frame.scene_start,
         };
         if !out(item) {
             break;

@@ -11,6 +11,7 @@
 //! | [`input`] | keys to [`input::Action`]s, and prompt keys to [`input::PromptKey`]s |
 //! | [`render`] | one module per widget: header, class strip, face panels, preview, footer, help |
 //! | [`theme`] | colours (or none, for `NO_COLOR`) and Unicode or ASCII symbols |
+//! | [`caps`] | what `TERM` and the locale allow: full screen or not, 8/16/256 colours, UTF-8 or ASCII |
 //! | [`terminal`] | raw mode and alternate screen on, and off again on every exit path (panic hook, guard) |
 //!
 //! The screen answers back with [`LiveCommand`]s (event markers, track names, recording on/off) over a second
@@ -22,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod caps;
 pub mod input;
 pub mod render;
 pub mod review;

@@ -51,12 +51,13 @@ pub const OBSERVATION_COLUMNS: [&str; 25] = [
 /// Header of the annotations CSV.
 pub const ANNOTATION_COLUMNS: [&str; 6] = ["id", "kind", "start_ms", "end_ms", "label", "track_id"];
 
-/// A text cell made safe to open in a spreadsheet (OWASP "CSV Injection"): a value starting with `=`, `+`, `-`,
-/// `@`, a tab or a carriage return gets a leading `'`, so that Excel, LibreOffice or Google Sheets show it as text
-/// instead of evaluating it as a formula. Quoting of separators, quotes and newlines is left to the CSV writer.
+/// A text cell made safe to open in a spreadsheet (OWASP "CSV Injection"): a value starting (after any spaces)
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so that Excel, LibreOffice or Google
+/// Sheets show it as text instead of evaluating it as a formula. Quoting of separators, quotes and newlines is left to the CSV writer.
 /// Only for text: numbers (a negative box coordinate) are written as they are.
 pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
-    match text.chars().next() {
+    // Spreadsheets that trim spaces before parsing (LibreOffice's default) see " =1+1" as a formula too.
+    match text.trim_start_matches(' ').chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{text}")),
         _ => Cow::Borrowed(text),
     }

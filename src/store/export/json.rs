@@ -21,7 +21,7 @@ pub fn write(data: &SessionExport, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads an export written by [`write`] back.
+/// Reads an export written by [`write()`] back.
 ///
 /// Errors: `text` is not such an object.
 pub fn read(text: &[u8]) -> anyhow::Result<SessionExport> {
