@@ -40,23 +40,9 @@ fn splitmix_uniform(seed: u64, n: usize) -> Vec<f32> {
         .collect()
 }
 
-/// One tensor's values, as `fertrain.reference.generate`.
-fn generate(shape: &[usize], lo: f32, span: f32, seed: u64) -> Vec<f32> {
-    let n: usize = shape.iter().product();
-    let mut v: Vec<f32> = splitmix_uniform(seed, n).into_iter().map(|u| lo + span * u).collect();
-    if shape.len() >= 2 {
-        let fan_in = n / shape[0];
-        let h = fan_in / 2;
-        for row in v.chunks_mut(fan_in) {
-            for i in 0..h {
-                row[h + i] = -row[i];
-            }
-            if fan_in % 2 == 1 {
-                row[fan_in - 1] = 0.0;
-            }
-        }
-    }
-    v
+/// One tensor's values, as `fertrain.reference.generate`: `lo + span * u` in f32.
+fn generate(n: usize, lo: f32, span: f32, seed: u64) -> Vec<f32> {
+    splitmix_uniform(seed, n).into_iter().map(|u| lo + span * u).collect()
 }
 
 /// The checkpoint `training/` would export for reference model `m`, as safetensors bytes.
@@ -66,7 +52,7 @@ fn checkpoint(m: &serde_json::Value, tta_hflip: bool) -> Vec<u8> {
         let name = t[0].as_str().unwrap().to_string();
         let shape: Vec<usize> = t[1].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
         let (lo, span, seed) = (t[2].as_f64().unwrap() as f32, t[3].as_f64().unwrap() as f32, t[4].as_u64().unwrap());
-        let bytes = generate(&shape, lo, span, seed).iter().flat_map(|v| v.to_le_bytes()).collect();
+        let bytes = generate(shape.iter().product(), lo, span, seed).iter().flat_map(|v| v.to_le_bytes()).collect();
         tensors.push((name, shape, bytes));
     }
     let views: Vec<(String, safetensors::tensor::TensorView)> = tensors

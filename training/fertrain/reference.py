@@ -2,7 +2,8 @@
 
 No checkpoint is committed: every tensor of each reference network is filled from a counter-based generator that
 the Rust test reproduces bit for bit (:func:`splitmix_uniform`), so the JSON only lists tensor names, shapes,
-value ranges and seeds, plus the logits PyTorch + timm compute for 16 public-test images. The Rust test rebuilds
+value ranges and seeds (the BatchNorm statistics' ranges calibrated on the images, see :func:`fill`), plus the
+logits PyTorch + timm compute for 16 public-test images. The Rust test rebuilds
 the same safetensors checkpoint, loads it through candle-transformers and compares.
 
 Run from ``training/``: ``python -m fertrain.reference`` (``--check`` compares with the committed file instead).
@@ -29,12 +30,8 @@ OUT = os.path.join(ROOT, "tests", "data", "ours_reference.json")
 #: Images per class in the reference set (2 x 7 = 14, topped up to :data:`N_IMAGES` with the split's first).
 PER_CLASS = 2
 N_IMAGES = 16
-#: Reference networks: (arch, network input size). 96 exercises the resize before the network.
-MODELS = (("repvgg_a0", 64), ("resnet18", 64), ("repvgg_a0", 96))
-
-#: BatchNorm gamma range ``(lo, span)`` per architecture, chosen so that the logits vary between images by about
-#: 2 (smaller gammas let the signal vanish through the depth, larger ones let it explode).
-GAMMA = {"repvgg_a0": (0.65, 0.3), "resnet18": (1.0, 0.4)}
+#: Reference networks: (arch, network input size). 96 and 32 exercise the resize before the network (up and down).
+MODELS = (("repvgg_a0", 64), ("resnet18", 64), ("repvgg_a0", 96), ("resnet18", 32))
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -50,16 +47,17 @@ def splitmix_uniform(seed: int, n: int) -> np.ndarray:
     return (z >> np.uint64(40)).astype(np.float32) / np.float32(1 << 24)
 
 
-def value_range(arch: str, name: str, shape: tuple) -> tuple[float, float]:
-    """``(lo, span)`` of the uniform values for a tensor: weights scaled to keep activations O(1) through the
-    network, BatchNorm statistics positive. Both rounded to f32 so that both languages use the same numbers."""
+def value_range(name: str, shape: tuple) -> tuple[float, float]:
+    """``(lo, span)`` of the uniform values for a tensor (He-scaled weights, BatchNorm gamma around 1, small
+    biases; the BatchNorm statistics are replaced by :func:`fill`'s calibration). Both rounded to f32 so that both
+    languages use the same numbers."""
     leaf = name.rsplit(".", 1)[-1]
     if leaf == "weight" and len(shape) >= 2:
         fan_in = int(np.prod(shape[1:]))
         a = math.sqrt(6.0 / fan_in)  # He: variance 2 / fan_in
         lo, span = -a, 2 * a
     elif leaf == "weight":  # BatchNorm gamma
-        lo, span = GAMMA[arch]
+        lo, span = 0.8, 0.4
     elif leaf == "running_var":
         lo, span = 0.8, 0.4
     else:  # biases, BatchNorm beta and running_mean
@@ -68,34 +66,48 @@ def value_range(arch: str, name: str, shape: tuple) -> tuple[float, float]:
 
 
 def generate(shape: tuple, lo: float, span: float, seed: int) -> np.ndarray:
-    """The values of one tensor: ``lo + span * u`` (f32). For conv and linear weights (2 or more dims) each output
-    row is then made to sum to zero exactly: with ``h = fan_in // 2``, element ``h + i`` is minus element ``i`` and
-    an odd last element is 0. Such filters ignore a constant input, so activations keep depending on the image
-    instead of drifting to per-channel constants through a deep stack (which would hide layout errors)."""
+    """The values of one tensor: ``lo + span * u`` in f32, ``u`` from :func:`splitmix_uniform`."""
     n = int(np.prod(shape))
-    v = np.float32(lo) + np.float32(span) * splitmix_uniform(seed, n)
-    if len(shape) >= 2:
-        rows = v.reshape(shape[0], -1)
-        fan_in = rows.shape[1]
-        h = fan_in // 2
-        rows[:, h : 2 * h] = -rows[:, :h]
-        if fan_in % 2:
-            rows[:, -1] = 0.0
-    return v.reshape(shape)
+    return (np.float32(lo) + np.float32(span) * splitmix_uniform(seed, n)).reshape(shape)
 
 
-def fill(model: FerNet, seed0: int) -> list:
+def fill(model: FerNet, seed0: int, x: torch.Tensor) -> list:
     """Overwrites every float tensor of ``model.net`` with :func:`generate`d values; returns the JSON tensor list
-    ``[[name, shape, lo, span, seed], ...]`` (state_dict order)."""
+    ``[[name, shape, lo, span, seed], ...]`` (state_dict order).
+
+    BatchNorm statistics are then calibrated on ``x`` (the reference images), layer by layer in forward order:
+    each BatchNorm's ``running_mean`` is drawn around the mean of what it receives and its ``running_var`` within
+    +-20% of that variance (one scalar range per tensor, so the JSON stays small). Activations then stay near unit
+    scale through the depth, as in a trained network, instead of growing or vanishing, which would make f32
+    rounding (PyTorch's as much as candle's) larger than the tolerance."""
     sd = model.net.state_dict()
-    spec = []
+    spec, by_name = [], {}
     for k, (name, t) in enumerate(sd.items()):
         if not t.is_floating_point():
             continue
-        lo, span = value_range(model.arch, name, tuple(t.shape))
+        lo, span = value_range(name, tuple(t.shape))
         seed = seed0 + k
         t.copy_(torch.from_numpy(generate(tuple(t.shape), lo, span, seed)))
+        by_name[name] = len(spec)
         spec.append([name, list(t.shape), lo, span, seed])
+
+    def calibrate(prefix):
+        def hook(module, args):
+            a = args[0].detach().double()
+            mean, var = float(a.mean()), float(a.var())
+            for leaf, lo, span in (("running_mean", mean - 0.05 * var**0.5, 0.1 * var**0.5),
+                                   ("running_var", 0.8 * var, 0.4 * var)):
+                entry = spec[by_name[f"{prefix}.{leaf}"]]
+                entry[2], entry[3] = float(np.float32(lo)), float(np.float32(span))
+                getattr(module, leaf).copy_(torch.from_numpy(generate(tuple(entry[1]), entry[2], entry[3], entry[4])))
+        return hook
+
+    hooks = [m.register_forward_pre_hook(calibrate(n)) for n, m in model.net.named_modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    with torch.no_grad():
+        model.eval()(x)
+    for h in hooks:
+        h.remove()
     return spec
 
 
@@ -140,7 +152,7 @@ def build(data_dir: str) -> dict:
     }
     for m, (arch, size) in enumerate(MODELS):
         model = FerNet(arch, size).eval()
-        spec = fill(model, seed0=1000 * (m + 1))
+        spec = fill(model, 1000 * (m + 1), x)
         logits = predict_logits(model, x, False)
         tta = predict_logits(model, x, True)
         doc["models"].append({
