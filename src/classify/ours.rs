@@ -185,3 +185,58 @@ impl Module for OursNet {
         candle_nn::ops::softmax(&self.logits_tta(x)?, D::Minus1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::ModelKind;
+
+    fn meta(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn metadata_is_parsed_and_checked() {
+        let card = r#"{"public_test": {"accuracy": 0.6512}}"#;
+        let m = OursMeta::from_metadata(&meta(&[
+            ("format", FORMAT),
+            ("arch", "resnet18"),
+            ("input_size", "96"),
+            ("tta_hflip", "true"),
+            ("num_classes", "7"),
+            ("model_card", card),
+        ]))
+        .unwrap();
+        assert_eq!(
+            m,
+            OursMeta { arch: OursArch::Resnet18, input_size: 96, tta_hflip: true, public_test_accuracy: Some(0.6512) }
+        );
+        let base = [("format", FORMAT), ("arch", "repvgg_a0")];
+        let m = OursMeta::from_metadata(&meta(&base)).unwrap();
+        assert_eq!((m.input_size, m.tta_hflip, m.public_test_accuracy), (64, false, None));
+        for (bad, needle) in [
+            (vec![("format", "other/1"), ("arch", "repvgg_a0")], "format"),
+            (vec![("format", FORMAT)], "arch"),
+            (vec![("format", FORMAT), ("arch", "convnext_atto")], "convnext_atto"),
+            (vec![base[0], base[1], ("input_size", "8")], "input_size"),
+            (vec![base[0], base[1], ("input_size", "big")], "input_size"),
+            (vec![base[0], base[1], ("tta_hflip", "yes")], "tta_hflip"),
+            (vec![base[0], base[1], ("num_classes", "8")], "num_classes"),
+        ] {
+            let err = OursMeta::from_metadata(&meta(&bad)).unwrap_err().to_string();
+            assert!(err.contains(needle), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn model_names_agree_on_the_command_line_and_in_the_config() {
+        use clap::ValueEnum;
+        for kind in ModelKind::value_variants() {
+            let cli = kind.to_possible_value().unwrap();
+            assert_eq!(cli.get_name(), kind.name());
+            assert_eq!(serde_json::to_string(kind).unwrap(), format!("\"{}\"", kind.name()));
+            let back: ModelKind = serde_json::from_str(&format!("\"{}\"", kind.name())).unwrap();
+            assert_eq!(&back, kind);
+        }
+    }
+}
