@@ -1,5 +1,5 @@
 //! `emotrace export` end to end: `analyze` a bundled recording into a private store with the real binary, then
-//! export it as CSV, JSON and py-feat's Fex CSV and read the exports back.
+//! export it as CSV, JSON, py-feat's Fex CSV and Parquet and read the exports back.
 
 mod common;
 
@@ -47,7 +47,7 @@ fn csv_has_one_row_per_observation_with_probabilities_and_the_dominant_emotion()
     let mut r = csv::Reader::from_reader(stdout.as_slice());
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     let mut expected = vec!["session_id", "timestamp_ms", "frame_index", "track_id", "track_name"];
-    expected.extend(["x", "y", "width", "height", "score"]);
+    expected.extend(["x", "y", "width", "height", "score", "face_score"]);
     let raw_names: Vec<String> = EMOTIONS.iter().map(|e| format!("raw_{e}")).collect();
     expected.extend(raw_names.iter().map(String::as_str));
     expected.extend(EMOTIONS);
@@ -65,14 +65,16 @@ fn csv_has_one_row_per_observation_with_probabilities_and_the_dominant_emotion()
         row[2].parse::<u64>().unwrap();
         let track: u32 = row[3].parse().unwrap();
         assert_eq!(&row[4], format!("Face {track}"));
-        let nums: Vec<f64> = (5..24).map(|i| row[i].parse().unwrap_or_else(|e| panic!("{:?}: {e}", &row[i]))).collect();
-        assert!(nums[2] > 0.0 && nums[3] > 0.0, "face box in pixels: {row:?}");
-        let (raw, smoothed) = (&nums[5..12], &nums[12..19]);
+        let boxed: Vec<i64> = (5..9).map(|i| row[i].parse().unwrap_or_else(|e| panic!("{:?}: {e}", &row[i]))).collect();
+        assert!(boxed[2] > 0 && boxed[3] > 0, "face box in whole pixels: {row:?}");
+        let nums: Vec<f64> = (9..25).map(|i| row[i].parse().unwrap_or_else(|e| panic!("{:?}: {e}", &row[i]))).collect();
+        assert!(nums[0] > 1.0 && (0.9..=1.0).contains(&nums[1]), "SeetaFace score and its 0-1 mapping: {row:?}");
+        let (raw, smoothed) = (&nums[2..9], &nums[9..16]);
         for p in [raw, smoothed] {
             assert!(p.iter().all(|v| (0.0..=1.0).contains(v)), "{row:?}");
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-3, "{row:?}");
         }
-        assert_eq!(&row[24], EMOTIONS[argmax(smoothed)], "{row:?}");
+        assert_eq!(&row[25], EMOTIONS[argmax(smoothed)], "{row:?}");
     }
 }
 
@@ -96,31 +98,51 @@ fn csv_to_a_file_puts_markers_and_notes_beside_it() {
 }
 
 #[test]
-fn json_round_trips() {
+fn json_names_classes_and_probabilities_and_matches_the_csv() {
     let stdout = export(&[&session_id(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
-    assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["annotations", "observations", "session", "tracks"]);
+    assert_eq!(
+        v.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["annotations", "detector", "emotions", "format", "observations", "session", "tracks", "version"]
+    );
+    assert_eq!(v["emotions"], serde_json::json!(EMOTIONS));
     assert_eq!(v["session"]["id"], session_id());
-    assert_eq!(v["observations"].as_array().unwrap().len() as u64, analysed().1["observations"].as_u64().unwrap());
     assert_eq!(v["tracks"].as_array().unwrap().len() as u64, analysed().1["tracks"].as_u64().unwrap());
-    let again: serde_json::Value = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
-    assert_eq!(again, v);
-    // And through the library's own type.
-    let typed: emotrace::store::export::SessionExport = serde_json::from_slice(&stdout).unwrap();
-    // (Through text: `to_value` would widen the f32 probabilities to f64 digits.)
-    let retyped: serde_json::Value = serde_json::from_str(&serde_json::to_string(&typed).unwrap()).unwrap();
-    assert_eq!(retyped, v);
-    assert_eq!(typed.observations.len(), v["observations"].as_array().unwrap().len());
+    assert_eq!(v["tracks"][0]["name"], "Face 1");
+    let obs = v["observations"].as_array().unwrap();
+    let csv_rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(export(&[&session_id(), "--format", "csv"]).as_slice())
+            .records()
+            .map(Result::unwrap)
+            .collect();
+    assert_eq!(obs.len(), csv_rows.len());
+    for (o, c) in obs.iter().zip(&csv_rows) {
+        // Same names, same integers, same probabilities (to the digit) as the CSV row.
+        let fields = ["timestamp_ms", "frame_index", "track_id", "track_name", "x", "y", "width", "height"];
+        for (k, name) in fields.iter().enumerate() {
+            let j = &o[*name];
+            assert_eq!(j.as_str().map(String::from).unwrap_or_else(|| j.to_string()), c[k + 1], "{name}");
+        }
+        for (k, e) in EMOTIONS.iter().enumerate() {
+            assert_eq!(o["raw"][e].as_f64().unwrap(), c[11 + k].parse::<f64>().unwrap(), "raw {e}");
+            assert_eq!(o["smoothed"][e].as_f64().unwrap(), c[18 + k].parse::<f64>().unwrap(), "smoothed {e}");
+        }
+        assert_eq!(o["dominant_emotion"], c[25]);
+    }
+    // Through the library's own type and back, to the byte.
+    let typed = emotrace::store::export::json::read(&stdout).unwrap();
+    let mut again = serde_json::to_vec(&typed).unwrap();
+    again.push(b'\n');
+    assert_eq!(again, stdout);
 }
 
 #[test]
-fn fex_starts_with_py_feat_columns_and_holds_raw_probabilities() {
+fn fex_starts_with_py_feat_columns_and_holds_raw_or_smoothed_probabilities() {
     let stdout = export(&[&session_id(), "--format", "fex"]);
     let first = stdout.split(|&b| b == b'\n').next().unwrap();
     let py_feat = "frame,FaceRectX,FaceRectY,FaceRectWidth,FaceRectHeight,FaceScore,\
-                   anger,disgust,fear,happiness,sadness,surprise,neutral";
-    assert!(first.starts_with(py_feat.as_bytes()), "{}", String::from_utf8_lossy(first));
-    assert_eq!(String::from_utf8_lossy(first), format!("{py_feat},track_id,timestamp_ms"));
+                   anger,disgust,fear,happiness,sadness,surprise,neutral,input";
+    assert_eq!(String::from_utf8_lossy(first), format!("{py_feat},track_id,timestamp_ms,detector_score"));
 
     let csv_rows: Vec<csv::StringRecord> =
         csv::Reader::from_reader(export(&[&session_id(), "--format", "csv"]).as_slice())
@@ -129,13 +151,56 @@ fn fex_starts_with_py_feat_columns_and_holds_raw_probabilities() {
             .collect();
     let fex_rows: Vec<csv::StringRecord> =
         csv::Reader::from_reader(stdout.as_slice()).records().map(Result::unwrap).collect();
+    let smoothed_rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(export(&[&session_id(), "--format", "fex", "--smoothed"]).as_slice())
+            .records()
+            .map(Result::unwrap)
+            .collect();
     assert_eq!(fex_rows.len(), csv_rows.len());
-    for (f, c) in fex_rows.iter().zip(&csv_rows) {
+    let input = recording("single_face.mp4").display().to_string();
+    for ((f, c), s) in fex_rows.iter().zip(&csv_rows).zip(&smoothed_rows) {
         assert_eq!(&f[0], &c[2], "frame");
-        assert_eq!(f.iter().skip(1).take(5).collect::<Vec<_>>(), c.iter().skip(5).take(5).collect::<Vec<_>>());
-        assert_eq!(f.iter().skip(6).take(7).collect::<Vec<_>>(), c.iter().skip(10).take(7).collect::<Vec<_>>(), "raw");
-        assert_eq!((&f[13], &f[14]), (&c[3], &c[1]));
+        assert_eq!(f.iter().skip(1).take(4).collect::<Vec<_>>(), c.iter().skip(5).take(4).collect::<Vec<_>>());
+        assert_eq!(&f[5], &c[10], "FaceScore is the CSV's face_score");
+        assert_eq!(f.iter().skip(6).take(7).collect::<Vec<_>>(), c.iter().skip(11).take(7).collect::<Vec<_>>(), "raw");
+        assert_eq!(s.iter().skip(6).take(7).collect::<Vec<_>>(), c.iter().skip(18).take(7).collect::<Vec<_>>());
+        assert_eq!((&f[13], &f[14], &f[15], &f[16]), (input.as_str(), &c[3], &c[1], &c[9]));
     }
+}
+
+#[test]
+fn bom_starts_the_csv_and_options_for_other_formats_are_refused_in_one_line() {
+    let plain = export(&[&session_id(), "--format", "csv"]);
+    let bom = export(&[&session_id(), "--format", "csv", "--bom"]);
+    assert_eq!(&bom[..3], b"\xEF\xBB\xBF");
+    assert_eq!(&bom[3..], plain.as_slice());
+    for (args, msg) in [
+        (&["--format", "json", "--bom"][..], "--bom applies to --format csv only"),
+        (&["--format", "csv", "--smoothed"][..], "--smoothed applies to --format fex only"),
+    ] {
+        let mut all = vec!["export", &session_id()].into_iter().map(String::from).collect::<Vec<_>>();
+        all.extend(args.iter().map(|s| s.to_string()));
+        let out = run(&analysed().0, &all.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(msg), "{err}");
+    }
+}
+
+#[test]
+fn parquet_to_a_file_holds_every_observation() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.parquet");
+    let r = run(&analysed().0, &["export", &session_id(), "--format", "parquet", "--out", out.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let file = std::fs::File::open(&out).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let rows = reader.metadata().file_metadata().num_rows();
+    assert_eq!(rows as u64, analysed().1["observations"].as_u64().unwrap());
+    // Through a pipe too (bytes identical to the file).
+    let piped = export(&[&session_id(), "--format", "parquet"]);
+    assert_eq!(piped, std::fs::read(&out).unwrap());
 }
 
 #[test]
