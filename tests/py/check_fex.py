@@ -8,6 +8,7 @@ import json
 import sys
 import warnings
 
+import numpy as np
 import pandas as pd
 from feat.utils.io import read_feat
 
@@ -28,6 +29,14 @@ box = a.facebox
 assert list(box.columns) == ["FaceRectX", "FaceRectY", "FaceRectWidth", "FaceRectHeight", "FaceScore"], box.columns
 assert box.FaceScore.between(0, 1).all(), box.FaceScore.describe()
 out["face_score_min"] = float(min(a.FaceScore.min(), b.FaceScore.min()))
+# How FaceScore relates to the detector's own score: as is (YuNet), or the README's logistic (SeetaFace).
+logistic = lambda s: 1 / (1 + np.exp(-(s - 5) / 1.5))
+out["face_score_is"] = [
+    "score" if np.allclose(fx.FaceScore, fx.detector_score, atol=1e-6)
+    else "logistic" if np.allclose(fx.FaceScore, logistic(fx.detector_score), atol=1e-6)
+    else "other"
+    for fx in (a, b)
+]
 out["kept_by_face_score_0_9"] = [int((fx.FaceScore > 0.9).sum()) for fx in (a, b)]
 out["inputs"] = sorted({*a.inputs.unique(), *b.inputs.unique()})
 

@@ -5,7 +5,10 @@
 //! box, whole pixels of the source frame), `score` (the detector's own score), `face_score` (the same as a 0-1
 //! confidence, [`super::face_score`]), `raw_angry` .. `raw_neutral` (this frame's classifier probabilities),
 //! `angry` .. `neutral` (per-track smoothed probabilities), `dominant_emotion` (argmax of the smoothed
-//! probabilities, as the live screen and `analyze` show it).
+//! probabilities, as the live screen and `analyze` show it), `box_source` ("detected" in this frame, or
+//! "predicted" by the tracker's motion model), `classified` (true when `raw_*` came from this frame's crop, false
+//! when they repeat the face's latest classification), and the five landmarks `right_eye_x`, `right_eye_y`,
+//! `left_eye_x` .. `mouth_left_y` (pixels of the source frame; empty when the detector gives none, as SeetaFace).
 //!
 //! With `--bom` the file starts with a UTF-8 byte-order mark (EF BB BF), so that spreadsheets that guess the
 //! encoding (LibreOffice's and Excel's default CSV import) read names such as "Zoë" as UTF-8.
@@ -24,7 +27,7 @@ use super::SessionExport;
 use crate::classify::Emotion;
 
 /// Header of the observations CSV.
-pub const OBSERVATION_COLUMNS: [&str; 26] = [
+pub const OBSERVATION_COLUMNS: [&str; 38] = [
     "session_id",
     "timestamp_ms",
     "frame_index",
@@ -51,6 +54,18 @@ pub const OBSERVATION_COLUMNS: [&str; 26] = [
     "surprise",
     "neutral",
     "dominant_emotion",
+    "box_source",
+    "classified",
+    "right_eye_x",
+    "right_eye_y",
+    "left_eye_x",
+    "left_eye_y",
+    "nose_x",
+    "nose_y",
+    "mouth_right_x",
+    "mouth_right_y",
+    "mouth_left_x",
+    "mouth_left_y",
 ];
 
 /// Header of the annotations CSV.
@@ -102,6 +117,9 @@ pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) 
         row.extend(o.raw.iter().map(f32::to_string));
         row.extend(o.smoothed.iter().map(f32::to_string));
         row.push(Emotion::argmax(&o.smoothed).name().to_string());
+        row.push(o.box_source().to_string());
+        row.push(o.classified.to_string());
+        row.extend(super::landmark_cells(o));
         debug_assert_eq!(row.len(), OBSERVATION_COLUMNS.len());
         w.write_record(&row)?;
     }
@@ -169,7 +187,15 @@ mod tests {
             assert_eq!(&row[5], "-2");
             assert_eq!((&row[6], &row[7], &row[8]), ("20", "100", "110"));
             assert_eq!(&row[25], "neutral");
+            assert_eq!(
+                row.iter().skip(28).collect::<Vec<_>>(),
+                ["30", "50.5", "70", "50", "50", "70", "35", "90", "65", "90.25"]
+            );
         }
+        assert_eq!((&rows[0][26], &rows[0][27], &rows[0][28]), ("detected", "true", ""));
+        let predicted: Vec<_> = rows.iter().filter(|r| &r[26] == "predicted").collect();
+        assert_eq!(predicted.len(), 1);
+        assert_eq!((&predicted[0][2], &predicted[0][3], &predicted[0][27]), ("3", "1", "false"));
         assert_eq!(&rows[0][4], "Face 1");
         assert_eq!(
             rows[0].iter().skip(11).take(7).collect::<Vec<_>>(),
@@ -185,6 +211,13 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].iter().skip(1).collect::<Vec<_>>(), ["marker", "80", "", "'@cmd|' /C calc'!A0", "2"]);
         assert_eq!(rows[1].iter().skip(1).collect::<Vec<_>>(), ["note", "40", "120", "calm", ""]);
+    }
+
+    #[test]
+    fn landmark_columns_follow_the_landmark_names() {
+        let names: Vec<String> =
+            crate::store::export::LANDMARK_NAMES.iter().flat_map(|n| [format!("{n}_x"), format!("{n}_y")]).collect();
+        assert_eq!(OBSERVATION_COLUMNS[OBSERVATION_COLUMNS.len() - 10..], names);
     }
 
     #[test]

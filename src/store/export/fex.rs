@@ -5,8 +5,11 @@
 //! `FaceRectHeight` (face box, whole pixels of the source frame), `FaceScore` (detector confidence in `[0, 1]`,
 //! [`super::face_score`]), the seven emotions under py-feat's names `anger`, `disgust`, `fear`, `happiness`,
 //! `sadness`, `surprise`, `neutral`, `input` (the session's source: the video or image path, or the camera name,
-//! as py-feat's detectors write it), then emotrace's own `track_id`, `timestamp_ms` (ms since session start) and
-//! `detector_score` (the detector's unmapped score), which py-feat carries along.
+//! as py-feat's detectors write it), then emotrace's own `track_id`, `timestamp_ms` (ms since session start),
+//! `detector_score` (the detector's unmapped score), `box_source` ("detected" or "predicted"), `classified`
+//! (whether the probabilities come from this frame) and the five landmarks `right_eye_x` .. `mouth_left_y` (pixels;
+//! empty without landmarks), which py-feat carries along. py-feat's own landmark columns (`x_0` .. `y_67`) are
+//! the 68-point layout: `fx.landmarks` does not apply to these five points; select them by name.
 //!
 //! The emotion columns are the classifier's **raw per-frame** probabilities by default, as py-feat's own detectors
 //! give them (smoothing over time is left to the analysis); with `--smoothed` they are emotrace's per-track
@@ -23,7 +26,7 @@ use std::io::Write;
 use super::SessionExport;
 
 /// Header of the Fex CSV: py-feat's columns (box, score, emotions, `input`), then emotrace's.
-pub const FEX_COLUMNS: [&str; 17] = [
+pub const FEX_COLUMNS: [&str; 29] = [
     "frame",
     "FaceRectX",
     "FaceRectY",
@@ -41,6 +44,18 @@ pub const FEX_COLUMNS: [&str; 17] = [
     "track_id",
     "timestamp_ms",
     "detector_score",
+    "box_source",
+    "classified",
+    "right_eye_x",
+    "right_eye_y",
+    "left_eye_x",
+    "left_eye_y",
+    "nose_x",
+    "nose_y",
+    "mouth_right_x",
+    "mouth_right_y",
+    "mouth_left_x",
+    "mouth_left_y",
 ];
 
 /// Writes the Fex CSV (header, then one row per observation in frame order) to `out`; the emotion columns hold
@@ -64,6 +79,9 @@ pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> anyho
         row.push(o.track_id.to_string());
         row.push(o.timestamp_ms.to_string());
         row.push(o.score.to_string());
+        row.push(o.box_source().to_string());
+        row.push(o.classified.to_string());
+        row.extend(super::landmark_cells(o));
         debug_assert_eq!(row.len(), FEX_COLUMNS.len());
         w.write_record(&row)?;
     }
@@ -110,9 +128,27 @@ mod tests {
                 "recordings/x.mp4",
                 "2",
                 "160",
-                "7.5"
+                "7.5",
+                "detected",
+                "true",
+                "30",
+                "50.5",
+                "70",
+                "50",
+                "50",
+                "70",
+                "35",
+                "90",
+                "65",
+                "90.25"
             ]
         );
+    }
+
+    #[test]
+    fn the_landmark_columns_are_the_csv_ones() {
+        let csv = crate::store::export::csv::OBSERVATION_COLUMNS;
+        assert_eq!(FEX_COLUMNS[FEX_COLUMNS.len() - 12..], csv[csv.len() - 12..]);
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //! `named` false), an observation's box is `x`, `y`, `width`, `height` in whole pixels of the source frame, times
 //! are integers in ms since the session start, `score` is the detector's own score and `face_score` the same in
 //! `[0, 1]`, `raw` and `smoothed` are objects of named probabilities (`{"angry": .., .., "neutral": ..}`), and
-//! `dominant_emotion` is the argmax of `smoothed`. Text is written as stored: JSON is not opened by spreadsheets,
+//! `dominant_emotion` is the argmax of `smoothed`; `box_source` ("detected" or "predicted"), `classified` and
+//! `landmarks` (`{"right_eye": [x, y], "left_eye", "nose", "mouth_right", "mouth_left"}` in pixels, or null) as in
+//! the CSV. Text is written as stored: JSON is not opened by spreadsheets,
 //! so no formula escaping is applied. Floats round-trip: [`read`] gives back what [`write`] wrote.
 
 use std::io::Write;
@@ -19,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{pixel_box, SessionExport};
 use crate::classify::{Emotion, Probs};
+use crate::detect::Landmarks;
 use crate::store::{Annotation, SessionRecord};
 
 /// The `format` field of every JSON export.
@@ -123,6 +126,35 @@ pub struct JsonObservation {
     pub smoothed: NamedProbs,
     /// Class name of the largest smoothed probability.
     pub dominant_emotion: String,
+    /// "detected" (the box was found in this frame) or "predicted" (by the tracker's motion model).
+    pub box_source: String,
+    /// True when `raw` was computed from this frame's crop; false when it repeats the face's latest classification.
+    pub classified: bool,
+    /// The five landmarks in pixels of the source frame, when the detector gives them (YuNet; SeetaFace: null).
+    pub landmarks: Option<JsonLandmarks>,
+}
+
+/// The five facial landmarks, `[x, y]` in pixels of the source frame each; "right" is the person's right.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonLandmarks {
+    /// Centre of the right eye.
+    pub right_eye: [f32; 2],
+    /// Centre of the left eye.
+    pub left_eye: [f32; 2],
+    /// Tip of the nose.
+    pub nose: [f32; 2],
+    /// Right corner of the mouth.
+    pub mouth_right: [f32; 2],
+    /// Left corner of the mouth.
+    pub mouth_left: [f32; 2],
+}
+
+impl From<&Landmarks> for JsonLandmarks {
+    fn from(l: &Landmarks) -> JsonLandmarks {
+        let [right_eye, left_eye, nose, mouth_right, mouth_left] = *l;
+        JsonLandmarks { right_eye, left_eye, nose, mouth_right, mouth_left }
+    }
 }
 
 impl JsonExport {
@@ -150,6 +182,9 @@ impl JsonExport {
                     raw: (&o.raw).into(),
                     smoothed: (&o.smoothed).into(),
                     dominant_emotion: Emotion::argmax(&o.smoothed).name().to_string(),
+                    box_source: o.box_source().to_string(),
+                    classified: o.classified,
+                    landmarks: o.landmarks.as_ref().map(JsonLandmarks::from),
                 }
             })
             .collect();
@@ -228,6 +263,13 @@ mod tests {
         assert_eq!(last["raw"]["happy"], 0.5);
         assert_eq!(last["smoothed"]["neutral"], 0.5);
         assert_eq!(last["dominant_emotion"], "neutral");
+        assert_eq!(last["box_source"], "detected");
+        assert_eq!(last["landmarks"]["right_eye"], serde_json::json!([30.0, 50.5]));
+        assert_eq!(last["landmarks"]["mouth_left"], serde_json::json!([65.0, 90.25]));
+        assert_eq!(v["observations"][0]["landmarks"], serde_json::Value::Null);
+        let predicted = &v["observations"][4];
+        assert_eq!((&predicted["frame_index"], &predicted["track_id"]), (&3.into(), &1.into()));
+        assert_eq!((&predicted["box_source"], &predicted["classified"]), (&"predicted".into(), &false.into()));
 
         let back = read(&buf).unwrap();
         assert_eq!(back, JsonExport::new(&data).unwrap());

@@ -21,7 +21,7 @@ pub mod parquet;
 use std::io::Write;
 
 use super::{Annotation, SessionReader, SessionRecord, Store, TrackRecord};
-use crate::detect::BBox;
+use crate::detect::{BBox, Backend};
 use crate::pipeline::Observation;
 
 /// An export format, as `emotrace export --format` names it.
@@ -59,39 +59,35 @@ pub struct Options {
     pub bom: bool,
 }
 
-/// The face detector whose boxes and scores a session holds: it decides how [`face_score`] reads a score.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Detector {
-    /// SeetaFace frontal cascade (rustface): unbounded cascade scores, about 2 (its threshold) to 35.
-    Seeta,
-    /// YuNet: a confidence already in `[0, 1]`.
-    YuNet,
+/// The detector of a stored session, which decides how [`face_score`] reads its scores: the one its `models`
+/// description names ("detector: yunet (..)", "detector: seeta (..)", or before YuNet "detector: SeetaFace .."),
+/// else the configuration's `detect.backend`, else SeetaFace, the only detector of sessions recorded before YuNet.
+/// The description comes first: it says what ran, command-line overrides included (`--detector`).
+pub fn session_detector(record: &SessionRecord) -> Backend {
+    let models = record.models.to_ascii_lowercase();
+    if models.contains("yunet") {
+        return Backend::Yunet;
+    }
+    if models.contains("seeta") {
+        return Backend::Seeta;
+    }
+    let backend = record.config.get("detect").and_then(|d| d.get("backend")).and_then(|b| b.as_str());
+    match backend.map(str::to_ascii_lowercase).as_deref() {
+        Some("yunet") => Backend::Yunet,
+        _ => Backend::Seeta,
+    }
 }
 
-impl Detector {
-    /// The detector of a stored session: the configuration it ran with (`detect.backend`, "seeta" or "yunet"),
-    /// else its `models` description (naming "YuNet" or "SeetaFace"), else SeetaFace, the only detector of
-    /// sessions recorded before YuNet.
-    pub fn of_session(record: &SessionRecord) -> Detector {
-        let backend = record.config.get("detect").and_then(|d| d.get("backend")).and_then(|b| b.as_str());
-        match backend.map(str::to_ascii_lowercase).as_deref() {
-            Some("yunet") => return Detector::YuNet,
-            Some("seeta") => return Detector::Seeta,
-            _ => {}
-        }
-        if record.models.to_ascii_lowercase().contains("yunet") {
-            Detector::YuNet
-        } else {
-            Detector::Seeta
-        }
-    }
+/// The five landmarks' names, in [`crate::detect::Landmarks`] order (the person's right eye, left eye, nose tip,
+/// right and left mouth corner); each is exported as `{name}_x`, `{name}_y` in pixels of the source frame.
+pub const LANDMARK_NAMES: [&str; 5] = ["right_eye", "left_eye", "nose", "mouth_right", "mouth_left"];
 
-    /// Lower-case name, as in exports ("seeta", "yunet").
-    pub fn name(self) -> &'static str {
-        match self {
-            Detector::Seeta => "seeta",
-            Detector::YuNet => "yunet",
-        }
+/// The landmark cells of a CSV row (`right_eye_x`, `right_eye_y`, .. `mouth_left_y`): pixels in Rust's shortest
+/// decimal form, or ten empty cells when the observation has no landmarks.
+pub fn landmark_cells(o: &Observation) -> Vec<String> {
+    match &o.landmarks {
+        Some(points) => points.iter().flatten().map(f32::to_string).collect(),
+        None => vec![String::new(); 2 * LANDMARK_NAMES.len()],
     }
 }
 
@@ -107,10 +103,10 @@ pub const SEETA_SCORE_SCALE: f32 = 1.5;
 /// `1 / (1 + exp(-(s - 5) / 1.5))`: 2 -> 0.12, 5 -> 0.5, 8.3 -> 0.9, 10 -> 0.97, 15 and above -> 1.00, so
 /// py-feat's usual `FaceScore > 0.9` keeps faces scored above 8.3. Not a calibrated probability: a monotone
 /// rescaling, the same order as the raw score (kept in the `score` columns).
-pub fn face_score(detector: Detector, score: f32) -> f32 {
+pub fn face_score(detector: Backend, score: f32) -> f32 {
     match detector {
-        Detector::YuNet => score.clamp(0.0, 1.0),
-        Detector::Seeta => 1.0 / (1.0 + (-(score - SEETA_SCORE_MID) / SEETA_SCORE_SCALE).exp()),
+        Backend::Yunet => score.clamp(0.0, 1.0),
+        Backend::Seeta => 1.0 / (1.0 + (-(score - SEETA_SCORE_MID) / SEETA_SCORE_SCALE).exp()),
     }
 }
 
@@ -132,8 +128,8 @@ pub struct SessionExport {
     /// Its observations in frame order, then track id (times in ms since session start, boxes in pixels). A
     /// track merged into another during review is exported under the id it was merged into.
     pub observations: Vec<Observation>,
-    /// The detector of the session ([`Detector::of_session`]).
-    pub detector: Detector,
+    /// The detector of the session ([`session_detector`]).
+    pub detector: Backend,
 }
 
 impl SessionExport {
@@ -147,7 +143,7 @@ impl SessionExport {
             o.track_id = *merges.get(&o.track_id).unwrap_or(&o.track_id);
         }
         Ok(SessionExport {
-            detector: Detector::of_session(reader.record()),
+            detector: session_detector(reader.record()),
             session: reader.record().clone(),
             tracks: reader.tracks()?,
             annotations: reader.annotations()?,
@@ -215,7 +211,7 @@ pub fn resolve_session(store: &Store, query: &str) -> anyhow::Result<String> {
 pub(crate) mod tests {
     use super::*;
     use crate::capture::SourceKind;
-    use crate::detect::BBox;
+    use crate::detect::{BBox, Backend};
     use crate::pipeline::{FrameResult, PipelineStats};
     use crate::store::{AnnotationKind, NewSession, SessionStatus};
 
@@ -253,9 +249,16 @@ pub(crate) mod tests {
                         score: 7.5,
                         raw,
                         smoothed,
-                        landmarks: None,
-                        predicted: false,
-                        classified: true,
+                        // Track 2 has landmarks (as from YuNet); track 1's box in frame 3 is predicted, not classified.
+                        landmarks: (t == 2).then_some([
+                            [30.0, 50.5],
+                            [70.0, 50.0],
+                            [50.0, 70.0],
+                            [35.0, 90.0],
+                            [65.0, 90.25],
+                        ]),
+                        predicted: t == 1 && f == 3,
+                        classified: !(t == 1 && f == 3),
                     }
                 })
                 .collect();
@@ -300,28 +303,32 @@ pub(crate) mod tests {
 
     #[test]
     fn face_scores_are_in_unit_range_and_keep_the_order_of_detector_scores() {
-        assert_eq!(face_score(Detector::YuNet, 0.93), 0.93);
-        assert_eq!(face_score(Detector::YuNet, 1.2), 1.0);
-        let seeta: Vec<f32> = [2.0, 5.0, 8.3, 10.0, 35.3].iter().map(|&s| face_score(Detector::Seeta, s)).collect();
+        assert_eq!(face_score(Backend::Yunet, 0.93), 0.93);
+        assert_eq!(face_score(Backend::Yunet, 1.2), 1.0);
+        let seeta: Vec<f32> = [2.0, 5.0, 8.3, 10.0, 35.3].iter().map(|&s| face_score(Backend::Seeta, s)).collect();
         assert!(seeta.windows(2).all(|w| w[0] < w[1] || w[1] == 1.0), "{seeta:?}");
         assert!((seeta[0] - 0.119).abs() < 1e-3 && seeta[1] == 0.5 && (seeta[2] - 0.9).abs() < 2e-3, "{seeta:?}");
         assert!(seeta[4] > 0.999 && seeta[4] <= 1.0);
     }
 
     #[test]
-    fn the_detector_comes_from_the_configuration_then_the_models_and_is_seeta_for_old_sessions() {
+    fn the_detector_comes_from_the_models_then_the_configuration_and_is_seeta_for_old_sessions() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let id = sample_session(&store, "P07", "stimulus");
         let mut r = store.open_session(&id).unwrap().record().clone();
-        assert_eq!(Detector::of_session(&r), Detector::Seeta);
-        r.models = "detector: YuNet-n (640 px); emotion: ensemble".into();
-        assert_eq!(Detector::of_session(&r), Detector::YuNet);
-        r.config = serde_json::json!({"detect": {"backend": "seeta"}});
-        assert_eq!(Detector::of_session(&r), Detector::Seeta);
-        r.models = "detector: SeetaFace frontal (rustface)".into();
+        // "test" names no detector and the configuration has none: a session from before YuNet.
+        assert_eq!(session_detector(&r), Backend::Seeta);
         r.config = serde_json::json!({"detect": {"backend": "yunet"}});
-        assert_eq!(Detector::of_session(&r), Detector::YuNet);
+        assert_eq!(session_detector(&r), Backend::Yunet);
+        // What ran wins over the configuration file (`--detector seeta` over a YuNet default).
+        r.models = "detector: seeta (SeetaFace frontal cascade, rustface 0.1.7), input scale 0.50; emotion: x".into();
+        assert_eq!(session_detector(&r), Backend::Seeta);
+        r.models = "detector: SeetaFace frontal (rustface); emotion: ensemble".into();
+        assert_eq!(session_detector(&r), Backend::Seeta);
+        r.models = "detector: yunet (YuNet-n, libfacedetection.train, Apache-2.0), input scale 1.00; emotion: x".into();
+        r.config = serde_json::json!({"detect": {"backend": "seeta"}});
+        assert_eq!(session_detector(&r), Backend::Yunet);
     }
 
     #[test]

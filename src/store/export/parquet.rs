@@ -9,7 +9,9 @@
 //! - `score` (float32, the detector's own score), `face_score` (float32, the same in `[0, 1]`,
 //!   [`super::face_score`]);
 //! - `raw_angry` .. `raw_neutral` (float32, this frame's classifier probabilities), `angry` .. `neutral`
-//!   (float32, per-track smoothed probabilities), `dominant_emotion` (dictionary string, argmax of the smoothed).
+//!   (float32, per-track smoothed probabilities), `dominant_emotion` (dictionary string, argmax of the smoothed);
+//! - `box_source` (dictionary string, "detected" or "predicted"), `classified` (boolean: `raw_*` from this frame);
+//! - `right_eye_x`, `right_eye_y` .. `mouth_left_y` (float32, pixels of the source frame; null without landmarks).
 //!
 //! Signed integers throughout (no unsigned types), so that Spark reads every column. Snappy compression. The file's
 //! key-value metadata holds `emotrace.session` (the session record as JSON), `emotrace.emotions` (the class names,
@@ -23,14 +25,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, DictionaryArray, Float32Array, Int32Array, Int64Array, RecordBatch};
+use arrow_array::{ArrayRef, BooleanArray, DictionaryArray, Float32Array, Int32Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
-use super::{pixel_box, SessionExport};
+use super::{pixel_box, SessionExport, LANDMARK_NAMES};
 use crate::classify::{Emotion, NUM_EMOTIONS};
 use crate::pipeline::Observation;
 use crate::store::SessionRecord;
@@ -64,6 +66,13 @@ pub fn schema() -> Schema {
             .extend(Emotion::ALL.iter().map(|e| Field::new(format!("{prefix}{}", e.name()), DataType::Float32, false)));
     }
     fields.push(Field::new("dominant_emotion", dict(), false));
+    fields.push(Field::new("box_source", dict(), false));
+    fields.push(Field::new("classified", DataType::Boolean, false));
+    for name in LANDMARK_NAMES {
+        for axis in ["x", "y"] {
+            fields.push(Field::new(format!("{name}_{axis}"), DataType::Float32, true));
+        }
+    }
     Schema::new(fields)
 }
 
@@ -98,6 +107,12 @@ fn columns(
         cols.push(f32s(&|o| o.smoothed[k]));
     }
     cols.push(strs(rows.iter().map(|o| Emotion::argmax(&o.smoothed).name()).collect()));
+    cols.push(strs(rows.iter().map(Observation::box_source).collect()));
+    cols.push(Arc::new(rows.iter().map(|o| Some(o.classified)).collect::<BooleanArray>()));
+    for k in 0..2 * LANDMARK_NAMES.len() {
+        let values = rows.iter().map(|o| o.landmarks.map(|l| l[k / 2][k % 2]));
+        cols.push(Arc::new(values.collect::<Float32Array>()));
+    }
     cols
 }
 
@@ -185,6 +200,13 @@ mod tests {
         );
         assert_eq!(col("raw_happy").as_primitive::<Float32Type>().value(7), 0.5);
         assert_eq!(col("neutral").as_primitive::<Float32Type>().value(7), 0.5);
+        assert_eq!(col("mouth_left_y").as_primitive::<Float32Type>().value(7), 90.25);
+        assert!(col("right_eye_x").is_null(0), "no landmarks for track 1");
+        assert!(!col("classified").as_boolean().value(4) && col("classified").as_boolean().value(7));
+        let sources = col("box_source");
+        let sources = sources.as_dictionary::<I32>();
+        let values = sources.values().as_string::<i32>();
+        assert_eq!(values.value(sources.keys().value(4) as usize), "predicted");
     }
 
     #[test]
