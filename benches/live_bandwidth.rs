@@ -46,6 +46,8 @@ fn bytes_per_second(mut cmd: Command, cols: u16, rows: u16, window: Duration) ->
         });
     }
     let mut child = cmd.spawn().expect("start the program");
+    // The command holds the terminal's other side until dropped: the reader sees the end only once it is gone.
+    drop(cmd);
     let count = Arc::new(AtomicU64::new(0));
     let reader = {
         let count = count.clone();
