@@ -186,7 +186,7 @@ fn a_still_group_played_as_a_camera_keeps_five_tracks() {
     // `--realtime --loop` on one photo: a still scene as a camera delivers it. The five faces are found by the
     // live detector thread and keep their ids across loops (one scene, not a new one per loop).
     let store = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(bin())
+    let child = std::process::Command::new(bin())
         .arg("--store")
         .arg(store.path())
         .args(["analyze", "--realtime", "--loop", "--json"])

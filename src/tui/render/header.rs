@@ -83,18 +83,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         status.push(Span::styled(" PAUSED (space resumes) ", theme.warn().add_modifier(Modifier::REVERSED)));
         status.push(Span::raw(" "));
     }
+    // Not the frame index or this frame's latency: they change on every refresh (bytes over SSH) and the health
+    // line above already gives current rates and latencies.
     let frame_facts = |fr: &crate::tui::app::FrameInfo| {
-        format!(
-            "frame {}{}{}x{}{}{} detected{}{:.0} ms",
-            fr.frame_index,
-            theme.dot(),
-            fr.width,
-            fr.height,
-            theme.dot(),
-            fr.detections,
-            theme.dot(),
-            fr.latency_ms
-        )
+        format!("{}x{}{}{} detected", fr.width, fr.height, theme.dot(), fr.detections)
     };
     match &app.finished {
         None => match &snap.last_frame {
