@@ -1,5 +1,9 @@
 //! Command-line interface (clap derive): `live`, `analyze`, `sessions`, `export`, `review`, `report`, `compare`,
 //! `devices`, `eval`, `config`.
+//!
+//! The doc comments here are clap's help text, written for a terminal (`[store] dir` names a config table), not
+//! Markdown: rustdoc's link check does not apply to them.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 use std::path::PathBuf;
 
@@ -54,6 +58,10 @@ pub struct PipelineArgs {
     /// Start a file again when it ends
     #[arg(long = "loop")]
     pub looped: bool,
+    /// Read a folder of numbered frames as one video at this frame rate (faces tracked across images);
+    /// without it, each image of a folder is its own scene
+    #[arg(long, value_name = "FPS")]
+    pub frame_rate: Option<f64>,
 }
 
 /// The subcommands.
@@ -106,16 +114,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export a stored session as CSV, JSON or py-feat's Fex CSV (stdout, or --out FILE)
+    /// Export a stored session as CSV, JSON, py-feat's Fex CSV or Parquet (stdout, or --out FILE); with --all, every
+    /// session as a Parquet dataset
     Export {
         /// Session id (as `sessions` lists it) or a unique prefix of one
-        session: String,
-        /// csv: one row per observation; json: the whole session as one object; fex: py-feat's Fex layout
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        session: Option<String>,
+        /// Every stored session, as a Hive-partitioned Parquet dataset under --out DIR
+        /// (DIR/date=YYYY-MM-DD/session=ID/part-0.parquet)
+        #[arg(long, requires = "out")]
+        all: bool,
+        /// csv: one row per observation; json: the whole session as one object; fex: py-feat's Fex layout;
+        /// parquet: typed columns
         #[arg(long, value_enum, value_name = "FORMAT")]
         format: crate::store::export::Format,
-        /// Write to FILE instead of stdout; with --format csv, markers and notes go to FILE.annotations.csv
+        /// Write to FILE instead of stdout (with --all: the dataset folder); with --format csv, markers and notes
+        /// go to FILE.annotations.csv
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// fex: emotion columns hold the per-track smoothed probabilities instead of the raw per-frame ones
+        #[arg(long)]
+        smoothed: bool,
+        /// csv: start with a UTF-8 byte-order mark, for LibreOffice's and Excel's CSV import
+        #[arg(long)]
+        bom: bool,
     },
     /// Review stored sessions in the terminal: browse, open, annotate, name and merge faces, delete
     Review {

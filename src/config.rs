@@ -112,6 +112,10 @@ impl Config {
             let at = user.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "configuration".into());
             anyhow::anyhow!("{at}: {}", one_line(&e.to_string()))
         })?;
+        if let Err(e) = cfg.validate() {
+            let at = user.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "configuration".into());
+            anyhow::bail!("{at}: {}", one_line(&format!("{e:#}")));
+        }
         Ok(cfg)
     }
 
@@ -148,6 +152,87 @@ impl Config {
     }
 }
 
+/// Checks one number of a section: finite (no NaN or infinity) and inside `ok`; else one line,
+/// "`section.key` must be ALLOWED, got VALUE" (the style of the detector's and tracker's own checks).
+fn check(section: &str, key: &str, value: f64, ok: impl Fn(f64) -> bool, allowed: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(value.is_finite() && ok(value), "{section}.{key} must be {allowed}, got {value}");
+    Ok(())
+}
+
+/// `[detect]`: the detector's keys ([`DetectConfig::validate`], which building a detector runs too).
+///
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_detect(c: &DetectConfig) -> anyhow::Result<()> {
+    c.validate()
+}
+
+/// `[track]`: the tracker's keys ([`TrackerConfig::validate`], which starting a pipeline runs too).
+///
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_track(c: &TrackerConfig) -> anyhow::Result<()> {
+    c.validate()
+}
+
+/// `[classify]`: smoothing and the live classification rate.
+///
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_classify(c: &ClassifyConfig) -> anyhow::Result<()> {
+    let s = "classify";
+    let half_life = c.smoothing_half_life_s;
+    check(s, "smoothing_half_life_s", half_life, |v| (0.0..=3600.0).contains(&v), "0 (off) to 3600 seconds")?;
+    check(s, "min_rate_hz", c.min_rate_hz, |v| v > 0.0 && v <= 1000.0, "greater than 0, at most 1000 per second")
+}
+
+/// `[pipeline]`: channel sizes and statistics.
+///
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_pipeline(c: &PipelineConfig) -> anyhow::Result<()> {
+    let s = "pipeline";
+    check(s, "channel_capacity", c.channel_capacity as f64, |v| (1.0..=256.0).contains(&v), "1 to 256 frames")?;
+    check(s, "stats_window_s", c.stats_window_s, |v| v > 0.0 && v <= 3600.0, "greater than 0, at most 3600 seconds")
+}
+
+/// `[camera]`: the requested capture format.
+///
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_camera(c: &CameraConfig) -> anyhow::Result<()> {
+    let s = "camera";
+    check(s, "width", c.width as f64, |v| v <= 16384.0, "0 (camera default) to 16384 pixels")?;
+    check(s, "height", c.height as f64, |v| v <= 16384.0, "0 (camera default) to 16384 pixels")?;
+    check(s, "fps", c.fps as f64, |v| v <= 1000.0, "0 (camera default) to 1000")
+}
+
+/// `[tui]`: the screen's keys.
+///
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_tui(c: &TuiConfig) -> anyhow::Result<()> {
+    let s = "tui";
+    let seconds = |v: f64| v > 0.0 && v <= 86400.0;
+    let in_seconds = "greater than 0, at most 86400 seconds";
+    check(s, "ui_fps", c.ui_fps as f64, |v| (1.0..=120.0).contains(&v), "1 to 120 redraws per second")?;
+    check(s, "history_seconds", c.history_seconds, seconds, in_seconds)?;
+    check(s, "stale_seconds", c.stale_seconds, seconds, in_seconds)?;
+    check(s, "forget_seconds", c.forget_seconds, seconds, in_seconds)?;
+    check(s, "class_window_s", c.class_window_s, seconds, in_seconds)?;
+    check(s, "marker_labels", c.marker_labels.len() as f64, |v| v <= 9.0, "at most 9 labels (keys 1 to 9)")
+}
+
+impl Config {
+    /// Checks every section's values, one function per section ([`check_detect`], [`check_track`],
+    /// [`check_classify`], [`check_pipeline`], [`check_camera`], [`check_tui`]): a new key slots into its
+    /// section's function.
+    ///
+    /// Errors: the first value out of range, one line naming its key, its value and the allowed range.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        check_detect(&self.detect)?;
+        check_track(&self.track)?;
+        check_classify(&self.classify)?;
+        check_pipeline(&self.pipeline)?;
+        check_camera(&self.camera)?;
+        check_tui(&self.tui)
+    }
+}
+
 /// Collapses a multi-line message to one line.
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -169,5 +254,29 @@ mod tests {
         std::fs::write(&bad, "[detect\n").unwrap();
         let err = Config::load(Some(&bad)).unwrap_err().to_string();
         assert!(err.contains("invalid TOML"), "{err}");
+    }
+
+    #[test]
+    fn values_out_of_range_are_refused_naming_file_key_value_and_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("range.toml");
+        for (text, key, value) in [
+            ("[pipeline]\nchannel_capacity = 1000000000000\n", "pipeline.channel_capacity", "1000000000000"),
+            ("[detect.yunet]\nscore_threshold = nan\n", "detect.yunet.score_threshold", "NaN"),
+            ("[detect.seeta]\nscore_threshold = nan\n", "detect.seeta.score_threshold", "NaN"),
+            ("[classify]\nsmoothing_half_life_s = -1.0\n", "classify.smoothing_half_life_s", "-1"),
+            ("[classify]\nsmoothing_half_life_s = nan\n", "classify.smoothing_half_life_s", "NaN"),
+            ("[pipeline]\nstats_window_s = 0.0\n", "pipeline.stats_window_s", "0"),
+            ("[pipeline]\nstats_window_s = nan\n", "pipeline.stats_window_s", "NaN"),
+            ("[track]\nmax_age_s = nan\n", "track.max_age_s", "NaN"),
+            ("[track]\niou_threshold = inf\n", "track.iou_threshold", "inf"),
+            ("[tui]\nui_fps = 0\n", "tui.ui_fps", "0"),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let err = Config::load(Some(&file)).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("{}: {key} must be ", file.display())), "{err}");
+            assert!(err.ends_with(&format!("got {value}")) && !err.contains('\n'), "{err}");
+        }
+        Config::load(None).unwrap().validate().unwrap();
     }
 }

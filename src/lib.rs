@@ -35,5 +35,6 @@ pub mod nn;
 pub mod pipeline;
 pub mod report;
 pub mod store;
+pub mod text;
 pub mod track;
 pub mod tui;

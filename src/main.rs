@@ -22,7 +22,8 @@ fn main() {
         Ok(Outcome::Interrupted) => 130,
         Err(e) => {
             let msg = format!("{e:#}");
-            eprintln!("emotrace: error: {}", msg.split_whitespace().collect::<Vec<_>>().join(" "));
+            let line = msg.split_whitespace().collect::<Vec<_>>().join(" ");
+            eprintln!("emotrace: error: {}", emotrace::text::terminal_safe(&line));
             1
         }
     };

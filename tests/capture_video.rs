@@ -7,8 +7,11 @@ use std::time::Instant;
 use emotrace::capture::video::VideoSource;
 use emotrace::capture::{open, CaptureError, FrameSource, Input, SourceKind};
 
+mod common;
+
+/// A bundled recording (`recordings/`, in the repository).
 fn media(name: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/media/")).join(name)
+    common::recording(name)
 }
 
 /// Reads every frame; returns (width, height, timestamps in ms).
@@ -178,7 +181,7 @@ fn truncation_after_open_is_an_error_not_an_end() {
 
 #[test]
 fn hevc_mov_is_unsupported_with_a_clear_reason() {
-    let path = media("face_noface.mov");
+    let Some(path) = common::shared_media("face_noface.mov") else { return };
     let err = open(&Input::Path(path.clone())).err().expect("must fail");
     assert!(matches!(err, CaptureError::Unsupported { .. }), "{err:?}");
     assert_error_names(&err, &path, &["HEVC", "hvc1", "only H.264"]);

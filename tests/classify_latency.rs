@@ -8,11 +8,14 @@ use std::time::Instant;
 use emotrace::classify::fer2013::Fer2013Split;
 use emotrace::classify::{from_gray, Classifier, ModelKind};
 
+mod common;
+
 #[test]
 #[ignore]
 fn per_face_latency() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let split = Fer2013Split::load(&root.join("../shared/datasets/fer2013"), "public-test").unwrap();
+    let Some(data) = common::shared("datasets/fer2013") else { return };
+    let split = Fer2013Split::load(&data, "public-test").unwrap();
     let faces: Vec<_> = (0..200).map(|i| from_gray(&split.image(i))).collect();
     for kind in [ModelKind::Fer, ModelKind::Human, ModelKind::Ensemble] {
         let clf = Classifier::load(&root.join("models"), kind).unwrap();

@@ -1,5 +1,5 @@
 //! `emotrace export` end to end: `analyze` a bundled recording into a private store with the real binary, then
-//! export it as CSV, JSON and py-feat's Fex CSV and read the exports back.
+//! export it as CSV, JSON, py-feat's Fex CSV and Parquet and read the exports back.
 
 mod common;
 
@@ -22,6 +22,24 @@ fn analysed() -> &'static (PathBuf, serde_json::Value) {
     })
 }
 
+/// Observations stored for the session (the session record's count; it includes a face's first frames, made
+/// before it was confirmed, which `analyze`'s own summary leaves out).
+fn stored_observations() -> u64 {
+    let all = sessions(&analysed().0);
+    all.iter().find(|s| s["id"] == session_id().as_str()).and_then(|s| s["observations"].as_u64()).unwrap()
+}
+
+/// Held while a process reads the shared session: its database opens in one process at a time, and the tests
+/// run in parallel.
+static SESSION_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// `emotrace --store STORE ARGS...` on the shared store, one process at a time.
+fn run_locked(args: &[&str]) -> std::process::Output {
+    let store = &analysed().0;
+    let _one = SESSION_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    run(store, args)
+}
+
 fn session_id() -> String {
     analysed().1["session"].as_str().unwrap().to_string()
 }
@@ -30,7 +48,7 @@ fn session_id() -> String {
 fn export(args: &[&str]) -> Vec<u8> {
     let mut all = vec!["export"];
     all.extend_from_slice(args);
-    let out = run(&analysed().0, &all);
+    let out = run_locked(&all);
     assert!(out.status.success(), "export {args:?}: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
@@ -47,16 +65,21 @@ fn csv_has_one_row_per_observation_with_probabilities_and_the_dominant_emotion()
     let mut r = csv::Reader::from_reader(stdout.as_slice());
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     let mut expected = vec!["session_id", "timestamp_ms", "frame_index", "track_id", "track_name"];
-    expected.extend(["x", "y", "width", "height", "score"]);
+    expected.extend(["x", "y", "width", "height", "score", "face_score"]);
     let raw_names: Vec<String> = EMOTIONS.iter().map(|e| format!("raw_{e}")).collect();
     expected.extend(raw_names.iter().map(String::as_str));
     expected.extend(EMOTIONS);
     expected.push("dominant_emotion");
-    expected.push("valence");
+    expected.extend(["box_source", "classified", "valence"]);
+    let landmarks: Vec<String> = ["right_eye", "left_eye", "nose", "mouth_right", "mouth_left"]
+        .iter()
+        .flat_map(|n| [format!("{n}_x"), format!("{n}_y")])
+        .collect();
+    expected.extend(landmarks.iter().map(String::as_str));
     assert_eq!(header, expected);
 
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len() as u64, analysed().1["observations"].as_u64().unwrap());
+    assert_eq!(rows.len() as u64, stored_observations());
     let mut last_ms = 0;
     for row in &rows {
         assert_eq!(&row[0], id);
@@ -66,18 +89,30 @@ fn csv_has_one_row_per_observation_with_probabilities_and_the_dominant_emotion()
         row[2].parse::<u64>().unwrap();
         let track: u32 = row[3].parse().unwrap();
         assert_eq!(&row[4], format!("Face {track}"));
-        let nums: Vec<f64> = (5..24).map(|i| row[i].parse().unwrap_or_else(|e| panic!("{:?}: {e}", &row[i]))).collect();
-        assert!(nums[2] > 0.0 && nums[3] > 0.0, "face box in pixels: {row:?}");
-        let (raw, smoothed) = (&nums[5..12], &nums[12..19]);
+        let boxed: Vec<i64> = (5..9).map(|i| row[i].parse().unwrap_or_else(|e| panic!("{:?}: {e}", &row[i]))).collect();
+        assert!(boxed[2] > 0 && boxed[3] > 0, "face box in whole pixels: {row:?}");
+        let nums: Vec<f64> = (9..25).map(|i| row[i].parse().unwrap_or_else(|e| panic!("{:?}: {e}", &row[i]))).collect();
+        // YuNet (the default detector): its score is the 0-1 face score already.
+        assert!((0.5..=1.0).contains(&nums[1]) && nums[0] == nums[1], "detector score and face score: {row:?}");
+        let (raw, smoothed) = (&nums[2..9], &nums[9..16]);
         for p in [raw, smoothed] {
             assert!(p.iter().all(|v| (0.0..=1.0).contains(v)), "{row:?}");
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-3, "{row:?}");
         }
-        assert_eq!(&row[24], EMOTIONS[argmax(smoothed)], "{row:?}");
+        assert_eq!(&row[25], EMOTIONS[argmax(smoothed)], "{row:?}");
+        assert!(["detected", "predicted"].contains(&&row[26]) && ["true", "false"].contains(&&row[27]), "{row:?}");
         // FaceReader's valence: happy minus the strongest of angry, disgust, fear, sad (smoothed).
-        let valence: f64 = row[25].parse().unwrap();
+        let valence: f64 = row[28].parse().unwrap();
         let negative = [0, 1, 2, 4].iter().map(|&i| smoothed[i]).fold(0.0, f64::max);
         assert!((valence - (smoothed[3] - negative)).abs() < 1e-5, "{row:?}");
+        // YuNet's five landmarks lie in the face box (eyes above the mouth corners).
+        let lm: Vec<f64> = (29..39).map(|i| row[i].parse().unwrap_or_else(|e| panic!("{:?}: {e}", &row[i]))).collect();
+        let (x0, y0) = (boxed[0] as f64, boxed[1] as f64);
+        let (x1, y1) = (x0 + boxed[2] as f64, y0 + boxed[3] as f64);
+        for p in lm.chunks(2) {
+            assert!((x0 - 2.0..=x1 + 2.0).contains(&p[0]) && (y0 - 2.0..=y1 + 2.0).contains(&p[1]), "{row:?}");
+        }
+        assert!(lm[1] < lm[7] && lm[3] < lm[9], "eyes above the mouth: {row:?}");
     }
 }
 
@@ -85,13 +120,13 @@ fn csv_has_one_row_per_observation_with_probabilities_and_the_dominant_emotion()
 fn csv_to_a_file_puts_markers_and_notes_beside_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s.csv");
-    let result = run(&analysed().0, &["export", &session_id(), "--format", "csv", "--out", out.to_str().unwrap()]);
+    let result = run_locked(&["export", &session_id(), "--format", "csv", "--out", out.to_str().unwrap()]);
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
     assert!(result.stdout.is_empty());
     let side = dir.path().join("s.annotations.csv");
     assert!(String::from_utf8_lossy(&result.stderr).contains(side.to_str().unwrap()));
     let mut r = csv::Reader::from_path(&out).unwrap();
-    assert_eq!(r.records().count() as u64, analysed().1["observations"].as_u64().unwrap());
+    assert_eq!(r.records().count() as u64, stored_observations());
     let mut r = csv::Reader::from_path(&side).unwrap();
     assert_eq!(
         r.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -101,35 +136,54 @@ fn csv_to_a_file_puts_markers_and_notes_beside_it() {
 }
 
 #[test]
-fn json_round_trips() {
+fn json_names_classes_and_probabilities_and_matches_the_csv() {
     let stdout = export(&[&session_id(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(
         v.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["annotations", "observations", "session", "tracks", "valence"]
+        ["annotations", "detector", "emotions", "format", "observations", "session", "tracks", "version"]
     );
-    assert_eq!(v["valence"].as_array().unwrap().len(), v["observations"].as_array().unwrap().len());
+    assert_eq!(v["emotions"], serde_json::json!(EMOTIONS));
     assert_eq!(v["session"]["id"], session_id());
-    assert_eq!(v["observations"].as_array().unwrap().len() as u64, analysed().1["observations"].as_u64().unwrap());
     assert_eq!(v["tracks"].as_array().unwrap().len() as u64, analysed().1["tracks"].as_u64().unwrap());
-    let again: serde_json::Value = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
-    assert_eq!(again, v);
-    // And through the library's own type.
-    let typed: emotrace::store::export::SessionExport = serde_json::from_slice(&stdout).unwrap();
-    // (Through text: `to_value` would widen the f32 probabilities to f64 digits.)
-    let retyped: serde_json::Value = serde_json::from_str(&serde_json::to_string(&typed).unwrap()).unwrap();
-    assert_eq!(retyped, v);
-    assert_eq!(typed.observations.len(), v["observations"].as_array().unwrap().len());
+    assert_eq!(v["tracks"][0]["name"], "Face 1");
+    let obs = v["observations"].as_array().unwrap();
+    let csv_rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(export(&[&session_id(), "--format", "csv"]).as_slice())
+            .records()
+            .map(Result::unwrap)
+            .collect();
+    assert_eq!(obs.len(), csv_rows.len());
+    for (o, c) in obs.iter().zip(&csv_rows) {
+        // Same names, same integers, same probabilities (to the digit) as the CSV row.
+        let fields = ["timestamp_ms", "frame_index", "track_id", "track_name", "x", "y", "width", "height"];
+        for (k, name) in fields.iter().enumerate() {
+            let j = &o[*name];
+            assert_eq!(j.as_str().map(String::from).unwrap_or_else(|| j.to_string()), c[k + 1], "{name}");
+        }
+        for (k, e) in EMOTIONS.iter().enumerate() {
+            assert_eq!(o["raw"][e].as_f64().unwrap(), c[11 + k].parse::<f64>().unwrap(), "raw {e}");
+            assert_eq!(o["smoothed"][e].as_f64().unwrap(), c[18 + k].parse::<f64>().unwrap(), "smoothed {e}");
+        }
+        assert_eq!(o["dominant_emotion"], c[25]);
+        assert_eq!(o["valence"].as_f64().unwrap(), c[28].parse::<f64>().unwrap(), "valence");
+    }
+    // Through the library's own type and back, to the byte.
+    let typed = emotrace::store::export::json::read(&stdout).unwrap();
+    let mut again = serde_json::to_vec(&typed).unwrap();
+    again.push(b'\n');
+    assert_eq!(again, stdout);
 }
 
 #[test]
-fn fex_starts_with_py_feat_columns_and_holds_raw_probabilities() {
+fn fex_starts_with_py_feat_columns_and_holds_raw_or_smoothed_probabilities() {
     let stdout = export(&[&session_id(), "--format", "fex"]);
     let first = stdout.split(|&b| b == b'\n').next().unwrap();
     let py_feat = "frame,FaceRectX,FaceRectY,FaceRectWidth,FaceRectHeight,FaceScore,\
-                   anger,disgust,fear,happiness,sadness,surprise,neutral";
-    assert!(first.starts_with(py_feat.as_bytes()), "{}", String::from_utf8_lossy(first));
-    assert_eq!(String::from_utf8_lossy(first), format!("{py_feat},track_id,timestamp_ms,valence"));
+                   anger,disgust,fear,happiness,sadness,surprise,neutral,input";
+    let ours = "track_id,timestamp_ms,detector_score,box_source,classified,valence,right_eye_x,right_eye_y,left_eye_x,\
+                left_eye_y,nose_x,nose_y,mouth_right_x,mouth_right_y,mouth_left_x,mouth_left_y";
+    assert_eq!(String::from_utf8_lossy(first), format!("{py_feat},{ours}"));
 
     let csv_rows: Vec<csv::StringRecord> =
         csv::Reader::from_reader(export(&[&session_id(), "--format", "csv"]).as_slice())
@@ -138,18 +192,62 @@ fn fex_starts_with_py_feat_columns_and_holds_raw_probabilities() {
             .collect();
     let fex_rows: Vec<csv::StringRecord> =
         csv::Reader::from_reader(stdout.as_slice()).records().map(Result::unwrap).collect();
+    let smoothed_rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(export(&[&session_id(), "--format", "fex", "--smoothed"]).as_slice())
+            .records()
+            .map(Result::unwrap)
+            .collect();
     assert_eq!(fex_rows.len(), csv_rows.len());
-    for (f, c) in fex_rows.iter().zip(&csv_rows) {
+    let input = recording("single_face.mp4").display().to_string();
+    for ((f, c), s) in fex_rows.iter().zip(&csv_rows).zip(&smoothed_rows) {
         assert_eq!(&f[0], &c[2], "frame");
-        assert_eq!(f.iter().skip(1).take(5).collect::<Vec<_>>(), c.iter().skip(5).take(5).collect::<Vec<_>>());
-        assert_eq!(f.iter().skip(6).take(7).collect::<Vec<_>>(), c.iter().skip(10).take(7).collect::<Vec<_>>(), "raw");
-        assert_eq!((&f[13], &f[14]), (&c[3], &c[1]));
+        assert_eq!(f.iter().skip(1).take(4).collect::<Vec<_>>(), c.iter().skip(5).take(4).collect::<Vec<_>>());
+        assert_eq!(&f[5], &c[10], "FaceScore is the CSV's face_score");
+        assert_eq!(f.iter().skip(6).take(7).collect::<Vec<_>>(), c.iter().skip(11).take(7).collect::<Vec<_>>(), "raw");
+        assert_eq!(s.iter().skip(6).take(7).collect::<Vec<_>>(), c.iter().skip(18).take(7).collect::<Vec<_>>());
+        assert_eq!((&f[13], &f[14], &f[15], &f[16]), (input.as_str(), &c[3], &c[1], &c[9]));
+        assert_eq!(f.iter().skip(17).collect::<Vec<_>>(), c.iter().skip(26).collect::<Vec<_>>(), "flags, landmarks");
     }
 }
 
 #[test]
+fn bom_starts_the_csv_and_options_for_other_formats_are_refused_in_one_line() {
+    let plain = export(&[&session_id(), "--format", "csv"]);
+    let bom = export(&[&session_id(), "--format", "csv", "--bom"]);
+    assert_eq!(&bom[..3], b"\xEF\xBB\xBF");
+    assert_eq!(&bom[3..], plain.as_slice());
+    for (args, msg) in [
+        (&["--format", "json", "--bom"][..], "--bom applies to --format csv only"),
+        (&["--format", "csv", "--smoothed"][..], "--smoothed applies to --format fex only"),
+    ] {
+        let mut all = vec!["export", &session_id()].into_iter().map(String::from).collect::<Vec<_>>();
+        all.extend(args.iter().map(|s| s.to_string()));
+        let out = run_locked(&all.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(msg), "{err}");
+    }
+}
+
+#[test]
+fn parquet_to_a_file_holds_every_observation() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.parquet");
+    let r = run_locked(&["export", &session_id(), "--format", "parquet", "--out", out.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let file = std::fs::File::open(&out).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let rows = reader.metadata().file_metadata().num_rows();
+    assert_eq!(rows as u64, stored_observations());
+    // Through a pipe too (bytes identical to the file).
+    let piped = export(&[&session_id(), "--format", "parquet"]);
+    assert_eq!(piped, std::fs::read(&out).unwrap());
+}
+
+#[test]
 fn an_unknown_session_is_one_line_and_an_ambiguous_prefix_lists_the_matches() {
-    let out = run(&analysed().0, &["export", "19990101", "--format", "csv"]);
+    let out = run_locked(&["export", "19990101", "--format", "csv"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);

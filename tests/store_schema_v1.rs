@@ -41,10 +41,8 @@ fn a_schema_1_session_lists_exports_and_reports() {
 #[test]
 fn a_new_session_beside_an_old_one_is_schema_2() {
     let store = v1_store();
-    let r = common::run_json(
-        store.path(),
-        &["analyze", common::shared_media("multi_face.jpg").to_str().unwrap(), "--json"],
-    );
+    let r =
+        common::run_json(store.path(), &["analyze", common::recording("multi_face.jpg").to_str().unwrap(), "--json"]);
     let listed = common::sessions(store.path());
     let new = listed.iter().find(|s| s["id"] == r["session"]).expect("listed");
     assert_eq!(new["schema_version"], 2, "{new}");

@@ -255,7 +255,8 @@ fn header_shows_health_and_recording() {
         assert!(head.contains("drop 6") || head.contains("dropped 6"), "drops at {w}x{h}\n{head}");
         assert!(head.contains("faces 2") && head.contains("det"), "faces, detection at {w}x{h}\n{head}");
         assert!(head.contains("REC") && head.contains("01J9ZQ4K7M"), "at {w}x{h}\n{head}");
-        assert!(head.contains("elapsed 0:05"), "at {w}x{h}\n{head}");
+        // Source time of the newest frame (124 x 40 ms), the clock markers use; not the wall clock (5.36 s).
+        assert!(head.contains("elapsed 0:04"), "at {w}x{h}\n{head}");
     }
     let mut app = App::new(LiveInfo { recording: false, ..info() }, &cfg);
     app.apply(LiveEvent::Frame(frame(0, &[1])));

@@ -153,21 +153,28 @@ mod tests {
     use std::path::Path;
 
     /// Real predictions: the fer model on the first 300 public-test images.
-    fn real_predictions() -> (Vec<usize>, Vec<usize>) {
+    fn real_predictions() -> Option<(Vec<usize>, Vec<usize>)> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let split = Fer2013Split::load(&root.join("../shared/datasets/fer2013"), "public-test").unwrap();
+        let data = root.join("../shared/datasets/fer2013");
+        if !data.exists() {
+            // `cargo test` with the Rust toolchain alone: skip, unless CI requires the shared folder.
+            assert!(std::env::var("EMOTRACE_REQUIRE_SHARED").is_err(), "{} is missing", data.display());
+            eprintln!("skipped: {} is missing (the shared folder beside the checkout)", data.display());
+            return None;
+        }
+        let split = Fer2013Split::load(&data, "public-test").unwrap();
         let clf = Classifier::load(&root.join("models"), ModelKind::Fer).unwrap();
         let n = 300;
         let faces: Vec<_> = (0..n).map(|i| from_gray(&split.image(i))).collect();
         let probs = clf.predict(&faces).unwrap();
         let truth = (0..n).map(|i| split.label(i)).collect();
         let pred = probs.iter().map(|p| Emotion::argmax(p) as usize).collect();
-        (truth, pred)
+        Some((truth, pred))
     }
 
     #[test]
     fn metrics_agree_with_direct_counts_on_real_predictions() {
-        let (truth, pred) = real_predictions();
+        let Some((truth, pred)) = real_predictions() else { return };
         let mut cm = ConfusionMatrix::new();
         for (&t, &p) in truth.iter().zip(&pred) {
             cm.add(t, p);

@@ -24,7 +24,13 @@ pub struct Frame {
     pub captured_at: Instant,
     /// Pixels, RGB8, `width x height` of the source.
     pub image: image::RgbImage,
+    /// A new, unrelated scene starts here (each photo of a folder): tracks and smoothing restart, so faces are
+    /// never carried over from the previous frame.
+    pub scene_start: bool,
 }
+
+/// Largest image side decoded, pixels (larger images are refused before their pixels are allocated).
+pub const MAX_IMAGE_SIDE: u32 = 16_384;
 
 /// What kind of source a [`FrameSource`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -92,8 +98,10 @@ pub trait FrameSource: Send {
 /// Which input to open.
 #[derive(Clone, Debug)]
 pub enum Input {
-    /// A video file, an image, or a folder of images (decided by the path).
+    /// A video file, an image, or a folder of photos (decided by the path).
     Path(PathBuf),
+    /// A folder of numbered frames read as a video at this frame rate (frames per second).
+    Sequence(PathBuf, f64),
     /// A camera by index (as `emotrace devices` lists them) or by (part of its) name.
     Camera(CameraSpec),
 }
@@ -176,6 +184,15 @@ pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
             if meta.is_dir() {
                 return Ok(Box::new(images::ImageSource::open_folder(path)?));
             }
+            // A FIFO would block and a device (`/dev/zero`, `/dev/urandom`) never ends: files only (cameras are
+            // opened with --camera).
+            if !meta.is_file() {
+                return Err(CaptureError::Unreadable {
+                    path: shown,
+                    reason: "not a regular file (a FIFO, device or socket); give a video or image file, or --camera"
+                        .into(),
+                });
+            }
             let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
             match ext.as_str() {
                 "jpg" | "jpeg" | "png" => Ok(Box::new(images::ImageSource::open_file(path)?)),
@@ -188,6 +205,7 @@ pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
                 }),
             }
         }
+        Input::Sequence(dir, fps) => Ok(Box::new(images::ImageSource::open_sequence(dir, *fps)?)),
         #[cfg(feature = "camera")]
         Input::Camera(spec) => Ok(Box::new(camera::CameraSource::open(spec)?)),
         #[cfg(not(feature = "camera"))]

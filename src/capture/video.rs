@@ -39,9 +39,12 @@ struct SampleRef {
 }
 
 /// A [`FrameSource`] over an H.264 MP4/MOV file. Yields every presented frame, in presentation order, as RGB8
-/// at the coded (cropped) size of the stream.
+/// at the coded (cropped) size of the stream, turned upright by the track's display matrix (a phone clip stored
+/// sideways with a 90-degree matrix comes out portrait).
 pub struct VideoSource {
     info: SourceInfo,
+    /// Clockwise rotation applied to every frame for display: 0, 90, 180 or 270 degrees.
+    rotation: u16,
     /// The path as shown in messages.
     shown: String,
     file: File,
@@ -79,6 +82,124 @@ fn corrupt(shown: &str, reason: impl Into<String>) -> CaptureError {
 /// Makes a message safe for a one-line error (no line breaks).
 fn one_line(s: impl std::fmt::Display) -> String {
     s.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// openh264's error as one line, without its "Backtraces enabled." trailer (nothing is printed but the line).
+fn decoder_msg(e: openh264::Error) -> String {
+    one_line(e).replace(". Backtraces enabled.", ".")
+}
+
+/// Reads Exp-Golomb coded fields from an H.264 RBSP (emulation prevention bytes removed).
+struct BitReader {
+    bytes: Vec<u8>,
+    pos: usize,
+}
+
+impl BitReader {
+    /// The RBSP of a NAL unit (header byte included): every `00 00 03` becomes `00 00`.
+    fn new(nal: &[u8]) -> Self {
+        let mut bytes = Vec::with_capacity(nal.len());
+        let mut zeros = 0;
+        for &b in nal {
+            if zeros >= 2 && b == 3 {
+                zeros = 0;
+                continue;
+            }
+            zeros = if b == 0 { zeros + 1 } else { 0 };
+            bytes.push(b);
+        }
+        BitReader { bytes, pos: 0 }
+    }
+
+    fn bit(&mut self) -> Option<u32> {
+        let b = self.bytes.get(self.pos / 8)?;
+        let v = (b >> (7 - self.pos % 8)) & 1;
+        self.pos += 1;
+        Some(u32::from(v))
+    }
+
+    fn bits(&mut self, n: u32) -> Option<u32> {
+        (0..n).try_fold(0, |acc, _| Some((acc << 1) | self.bit()?))
+    }
+
+    /// ue(v).
+    fn ue(&mut self) -> Option<u32> {
+        let mut zeros = 0;
+        while self.bit()? == 0 {
+            zeros += 1;
+            if zeros > 31 {
+                return None;
+            }
+        }
+        Some((1u32 << zeros) - 1 + self.bits(zeros)?)
+    }
+}
+
+/// The name of an H.264 profile (`profile_idc`).
+fn profile_name(profile_idc: u32) -> String {
+    match profile_idc {
+        66 => "Baseline".into(),
+        77 => "Main".into(),
+        88 => "Extended".into(),
+        100 => "High".into(),
+        110 => "High 10".into(),
+        122 => "High 4:2:2".into(),
+        244 => "High 4:4:4 Predictive".into(),
+        44 => "CAVLC 4:4:4 Intra".into(),
+        other => format!("profile {other}"),
+    }
+}
+
+/// Checks a sequence parameter set against what openh264 decodes (8-bit 4:2:0: Baseline, Main, High); the
+/// reason otherwise, naming the profile, chroma format or bit depth.
+fn check_sps(sps: &[u8]) -> Result<(), String> {
+    let mut r = BitReader::new(sps);
+    let parsed = (|| {
+        let _header = r.bits(8)?;
+        let profile_idc = r.bits(8)?;
+        let _constraints_and_level = r.bits(16)?;
+        let _sps_id = r.ue()?;
+        let (mut chroma, mut depth_luma, mut depth_chroma) = (1, 8, 8);
+        if matches!(profile_idc, 100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135) {
+            chroma = r.ue()?;
+            if chroma == 3 {
+                r.bit()?;
+            }
+            depth_luma = 8 + r.ue()?;
+            depth_chroma = 8 + r.ue()?;
+        }
+        Some((profile_idc, chroma, depth_luma, depth_chroma))
+    })();
+    let Some((profile, chroma, luma, chroma_depth)) = parsed else {
+        return Err("damaged H.264 sequence parameter set".into());
+    };
+    let fix = "only 8-bit 4:2:0 H.264 (Baseline, Main, High) is decoded: re-encode it, e.g. with \
+               `ffmpeg -i IN -c:v libx264 -pix_fmt yuv420p OUT.mp4`";
+    if chroma != 1 {
+        let format = match chroma {
+            0 => "4:0:0 (monochrome)",
+            2 => "4:2:2",
+            3 => "4:4:4",
+            _ => "unknown",
+        };
+        return Err(format!("H.264 {} with {format} chroma is not supported; {fix}", profile_name(profile)));
+    }
+    if luma != 8 || chroma_depth != 8 {
+        return Err(format!("H.264 {} with {luma}-bit samples is not supported; {fix}", profile_name(profile)));
+    }
+    Ok(())
+}
+
+/// The clockwise rotation for display (0, 90, 180 or 270 degrees) that a track header's matrix
+/// `[a b; c d]` (16.16 fixed point, as in ISO/IEC 14496-12) asks for; mirroring and scaling are ignored.
+pub fn display_rotation(a: i32, b: i32, c: i32, d: i32) -> u16 {
+    let sign = |v: i32| v.signum();
+    match (sign(a), sign(b), sign(c), sign(d)) {
+        (0, 1, -1, 0) => 90,
+        (-1, 0, 0, -1) => 180,
+        (0, -1, 1, 0) => 270,
+        _ => 0,
+    }
 }
 
 /// Walks the top-level boxes of the file. Rejects files that are not ISO-BMFF, whose boxes run past the end of
@@ -395,8 +516,12 @@ impl VideoSource {
             .max_by_key(|e| e.sample_count)
             .map(|e| media_timescale as f64 / f64::from(e.sample_delta));
 
-        let width = u32::from(avc1.width);
-        let height = u32::from(avc1.height);
+        let m = &trak.tkhd.matrix;
+        let rotation = display_rotation(m.a, m.b, m.c, m.d);
+        let (width, height) = match rotation {
+            90 | 270 => (u32::from(avc1.height), u32::from(avc1.width)),
+            _ => (u32::from(avc1.width), u32::from(avc1.height)),
+        };
         if width == 0 || height == 0 || width > MAX_SIDE_PX || height > MAX_SIDE_PX {
             return Err(corrupt(&shown, format!("bad frame size {width}x{height} in the video track")));
         }
@@ -404,9 +529,12 @@ impl VideoSource {
         // The decoder: no flush after each packet, so that it can reorder B-frames into presentation order.
         let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
         let mut decoder = Decoder::with_api_config(OpenH264API::from_source(), config)
-            .map_err(|e| corrupt(&shown, format!("cannot start the H.264 decoder: {}", one_line(e))))?;
+            .map_err(|e| corrupt(&shown, format!("cannot start the H.264 decoder: {}", decoder_msg(e))))?;
         // Parameter sets from the avcC box.
         let mut params = Vec::new();
+        for sps in &avc1.avcc.sequence_parameter_sets {
+            check_sps(&sps.bytes).map_err(|reason| unsupported(&shown, reason))?;
+        }
         for nal in avc1.avcc.sequence_parameter_sets.iter().chain(&avc1.avcc.picture_parameter_sets) {
             params.extend_from_slice(&[0, 0, 0, 1]);
             params.extend_from_slice(&nal.bytes);
@@ -414,7 +542,7 @@ impl VideoSource {
         if !params.is_empty() {
             decoder
                 .decode(&params)
-                .map_err(|e| corrupt(&shown, format!("bad H.264 parameter sets: {}", one_line(e))))?;
+                .map_err(|e| corrupt(&shown, format!("bad H.264 parameter sets: {}", decoder_msg(e))))?;
         }
 
         let mut source = Self {
@@ -426,6 +554,7 @@ impl VideoSource {
                 fps,
                 frame_count: Some(frame_count),
             },
+            rotation,
             shown,
             file,
             decoder,
@@ -457,7 +586,7 @@ impl VideoSource {
                 self.flushed = true;
                 let shown = self.shown.clone();
                 let frames = self.decoder.flush_remaining().map_err(|e| {
-                    corrupt(&shown, format!("H.264 decode error at the end of the stream: {}", one_line(e)))
+                    corrupt(&shown, format!("H.264 decode error at the end of the stream: {}", decoder_msg(e)))
                 })?;
                 let mut images = Vec::with_capacity(frames.len());
                 for yuv in &frames {
@@ -515,7 +644,7 @@ impl VideoSource {
             Err(e) => {
                 return Err(corrupt(
                     shown,
-                    format!("H.264 decode error in frame {} of {}: {}", i + 1, self.samples.len(), one_line(e)),
+                    format!("H.264 decode error in frame {} of {}: {}", i + 1, self.samples.len(), decoder_msg(e)),
                 ))
             }
         };
@@ -538,6 +667,12 @@ impl VideoSource {
         let Some(timestamp_ms) = pts else {
             return Ok(());
         };
+        let image = match self.rotation {
+            90 => image::imageops::rotate90(&image),
+            180 => image::imageops::rotate180(&image),
+            270 => image::imageops::rotate270(&image),
+            _ => image,
+        };
         if self.next_index == 0 {
             // The first presented frame fixes the size (the header's may differ from the cropped picture).
             self.info.width = image.width();
@@ -556,7 +691,7 @@ impl VideoSource {
         }
         let index = self.next_index;
         self.next_index += 1;
-        self.pending.push_back(Frame { index, timestamp_ms, captured_at: Instant::now(), image });
+        self.pending.push_back(Frame { index, timestamp_ms, captured_at: Instant::now(), image, scene_start: false });
         Ok(())
     }
 }

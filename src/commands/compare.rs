@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::export::write_file;
+use super::output::write_output;
 use super::Outcome;
 use crate::config::Config;
 use crate::report::compare::{self, CompareData};
@@ -33,18 +33,19 @@ pub fn load(store: &Store, ids: &[String]) -> anyhow::Result<CompareData> {
 /// cannot be written.
 pub fn run(cfg: &Config, store: Option<&Path>, sessions: &[String], out: Option<&Path>) -> anyhow::Result<Outcome> {
     let root = cfg.store_dir(store)?;
-    let store = Store::open(&root)?;
+    let store = Store::open_existing(&root)?;
     let data = load(&store, sessions)?;
     let page = compare::page(&data)?;
     match out {
         Some(out) => {
-            write_file(out, |w| w.write_all(page.as_bytes()).map_err(anyhow::Error::from))?;
-            eprintln!(
+            write_output(out, |w| w.write_all(page.as_bytes()).map_err(anyhow::Error::from))?;
+            let note = format!(
                 "wrote the comparison of {} sessions ({} shared marker labels) to {}",
                 data.sessions.len(),
                 data.shared_labels().len(),
                 out.display()
             );
+            eprintln!("{}", crate::text::terminal_safe(&note));
         }
         None => {
             let mut w = std::io::stdout().lock();

@@ -1,6 +1,7 @@
 //! `emotrace devices`: cameras and the formats they offer.
 
 use super::Outcome;
+use crate::text::terminal_safe;
 
 /// Runs `devices`: one line per camera (index, name, device), then its formats indented.
 ///
@@ -8,7 +9,7 @@ use super::Outcome;
 pub fn run() -> anyhow::Result<Outcome> {
     let devices = crate::capture::list_devices()?;
     for d in devices {
-        println!("{:>2}  {}  ({})", d.index, d.name, d.description);
+        println!("{:>2}  {}  ({})", d.index, terminal_safe(&d.name), terminal_safe(&d.description));
         if d.formats.is_empty() {
             println!("      formats could not be queried (camera busy?)");
         }

@@ -41,7 +41,7 @@ pub struct LiveArgs {
 /// The input `live` reads: the given file, else the camera from `--camera` or the configuration.
 pub fn live_input(cfg: &Config, args: &LiveArgs) -> Input {
     if let Some(p) = &args.input {
-        return Input::Path(p.clone());
+        return super::record::file_input(p, &args.pipeline);
     }
     let nonzero = |v: u32| (v > 0).then_some(v);
     let mut spec = CameraSpec {
@@ -65,6 +65,7 @@ pub fn live_input(cfg: &Config, args: &LiveArgs) -> Input {
 /// Errors: not a terminal, the input cannot be opened, a model is missing, the store cannot be written, the
 /// screen cannot be drawn.
 pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(crate::tui::caps::TermCaps::from_env().screen, crate::tui::caps::TermCaps::refusal("live"));
     anyhow::ensure!(
         std::io::stdout().is_terminal(),
         "live needs a terminal on stdout; for a headless run use `emotrace analyze INPUT`"
@@ -73,6 +74,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
     let mut tui_cfg = cfg.tui.clone();
     if let Some(f) = args.ui_fps {
         tui_cfg.ui_fps = f;
+        anyhow::Context::context(crate::config::check_tui(&tui_cfg), "--ui-fps")?;
     }
     tui_cfg.ascii |= args.ascii;
 
@@ -149,11 +151,11 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
         if let Some(r) = record {
             eprintln!(
                 "emotrace: session {} {} ({} frames, {} track(s)) in {}",
-                r.id,
+                crate::text::terminal_safe(&r.id),
                 r.status.name(),
                 r.frames,
                 r.tracks,
-                cfg.store_dir(store)?.display()
+                crate::text::terminal_safe(&cfg.store_dir(store)?.display().to_string())
             );
         }
         Ok(if was_interrupted { Outcome::Interrupted } else { Outcome::Done })

@@ -7,6 +7,7 @@ pub mod devices;
 pub mod eval;
 pub mod export;
 pub mod live;
+pub mod output;
 pub mod record;
 pub mod report;
 pub mod review;
@@ -40,7 +41,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             analyze::run(&cfg, store, &input, &pipeline, json, no_record)
         }
         Command::Sessions { json } => sessions::run(&cfg, store, json),
-        Command::Export { session, format, out } => export::run(&cfg, store, &session, format, out.as_deref()),
+        Command::Export { session, all, format, out, smoothed, bom } => {
+            let options = crate::store::export::Options { smoothed, bom };
+            export::run(&cfg, store, &export::ExportArgs { session, all, format, out, options })
+        }
         Command::Review { session, ascii } => review::run(&cfg, store, session.as_deref(), ascii),
         Command::Report { session, out } => report::run(&cfg, store, &session, &out),
         Command::Compare { sessions, out } => compare::run(&cfg, store, &sessions, out.as_deref()),

@@ -122,6 +122,15 @@ impl Recorder {
     }
 }
 
+/// The input for a file or folder INPUT: a folder with `--frame-rate` is a frame sequence, anything else is
+/// read by its kind (video, image, folder of photos).
+pub fn file_input(path: &Path, args: &PipelineArgs) -> Input {
+    match args.frame_rate {
+        Some(fps) if path.is_dir() => Input::Sequence(path.to_path_buf(), fps),
+        _ => Input::Path(path.to_path_buf()),
+    }
+}
+
 /// Builds the tokio runtime the engine runs on.
 ///
 /// Errors: the runtime cannot start.

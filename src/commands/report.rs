@@ -1,14 +1,15 @@
 //! `emotrace report SESSION --out FILE.html`: one self-contained HTML report of a stored session.
 //!
-//! SESSION is a session id as `emotrace sessions` lists it, or a prefix of exactly one. FILE is replaced
-//! atomically (a temporary file beside it, then a rename) and is private to the user, like the store. What the
+//! SESSION is a session id as `emotrace sessions` lists it, or a prefix of exactly one. FILE is written as
+//! [`super::output`] says (`-`: stdout; a link followed; a FIFO written in place; a regular file replaced
+//! atomically), private to the user, like the store. What the
 //! page holds: see [`crate::report`].
 
 use std::path::Path;
 
 use anyhow::Context;
 
-use super::export::write_file;
+use super::output::write_output;
 use super::Outcome;
 use crate::config::Config;
 use crate::report::{self, ReportData};
@@ -21,20 +22,23 @@ use crate::store::Store;
 /// process or is damaged; a plot cannot be drawn; the file cannot be written.
 pub fn run(cfg: &Config, store: Option<&Path>, session: &str, out: &Path) -> anyhow::Result<Outcome> {
     let root = cfg.store_dir(store)?;
-    let store = Store::open(&root)?;
+    let store = Store::open_existing(&root)?;
     let id = resolve_session(&store, session)?;
     let data = {
         let reader = store.open_session(&id)?;
         ReportData::load(&reader).with_context(|| format!("session '{id}'"))?
     };
     let page = report::render(&data).with_context(|| format!("session '{id}'"))?;
-    write_file(out, |w| w.write_all(page.as_bytes()).map_err(anyhow::Error::from))?;
-    eprintln!(
+    write_output(out, |w| w.write_all(page.as_bytes()).map_err(anyhow::Error::from))?;
+    let note = format!(
         "wrote the report of session {id} ({}, faces: {}, markers and notes: {}) to {}",
         report::fmt_duration(data.record.duration_ms),
         data.faces.len(),
         data.annotations.len(),
         out.display()
     );
+    if out != Path::new("-") {
+        eprintln!("{}", crate::text::terminal_safe(&note));
+    }
     Ok(Outcome::Done)
 }

@@ -23,7 +23,7 @@ use crate::tui::{Theme, TuiConfig};
 /// not a terminal.
 pub fn run(cfg: &Config, store: Option<&Path>, session: Option<&str>, ascii: bool) -> anyhow::Result<Outcome> {
     let root = cfg.store_dir(store)?;
-    let store = Store::open(&root)?;
+    let store = Store::open_existing(&root)?;
     // Open the asked-for session before taking the terminal, so a wrong id is one plain line.
     let open = match session {
         Some(q) => {
@@ -32,6 +32,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, session: Option<&str>, ascii: boo
         }
         None => None,
     };
+    anyhow::ensure!(crate::tui::caps::TermCaps::from_env().screen, crate::tui::caps::TermCaps::refusal("review"));
     anyhow::ensure!(
         std::io::IsTerminal::is_terminal(&std::io::stdout()),
         "review needs a terminal (use `emotrace export` or `emotrace report` in scripts)"

@@ -5,21 +5,22 @@ use std::path::Path;
 use super::Outcome;
 use crate::config::Config;
 use crate::store::Store;
+use crate::text::terminal_safe;
 
 /// Runs `sessions`.
 ///
-/// Errors: the store cannot be opened.
+/// Errors: the store cannot be read or is of another schema version.
 pub fn run(cfg: &Config, store: Option<&Path>, json: bool) -> anyhow::Result<Outcome> {
     let root = cfg.store_dir(store)?;
-    let store = Store::open(&root)?;
-    let sessions = store.list_sessions()?;
+    // Listing changes nothing: a missing store is not created, a read-only one is read.
+    let sessions = Store::open_existing(&root)?.list_sessions()?;
     if json {
         let v = serde_json::json!({ "store": root.display().to_string(), "sessions": sessions });
         println!("{}", serde_json::to_string(&v)?);
         return Ok(Outcome::Done);
     }
     if sessions.is_empty() {
-        println!("no sessions in {}", root.display());
+        println!("no sessions in {}", terminal_safe(&root.display().to_string()));
         return Ok(Outcome::Done);
     }
     println!(
@@ -29,14 +30,14 @@ pub fn run(cfg: &Config, store: Option<&Path>, json: bool) -> anyhow::Result<Out
     for s in &sessions {
         println!(
             "{:<18} {:<19} {:>8.1}s {:>7} {:>6} {:>6}  {:<11} {}",
-            s.id,
+            terminal_safe(&s.id),
             s.started_at.format("%Y-%m-%d %H:%M:%S"),
             s.duration_ms as f64 / 1000.0,
             s.frames,
             s.faces(),
             s.annotations,
             s.status.name(),
-            s.source
+            terminal_safe(&s.source)
         );
     }
     Ok(Outcome::Done)

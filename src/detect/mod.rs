@@ -94,6 +94,9 @@ pub struct DetectConfig {
     pub min_face_px: f32,
     /// A fixed resize factor in `(0, 2]` instead of the one `min_face_px` gives; 0 (default) derives it.
     pub scale: f32,
+    /// Threads YuNet's large layers split over; 0 (default): one per core. A live detector runs at a lower
+    /// priority, so it takes only what the other stages leave of them.
+    pub threads: usize,
     /// YuNet's decoding.
     pub yunet: yunet::YuNetConfig,
     /// SeetaFace's cascade.
@@ -106,6 +109,7 @@ impl Default for DetectConfig {
             backend: Backend::Yunet,
             min_face_px: 20.0,
             scale: 0.0,
+            threads: 0,
             yunet: yunet::YuNetConfig::default(),
             seeta: seeta::SeetaConfig::default(),
         }
@@ -165,7 +169,7 @@ pub fn build(cfg: &DetectConfig, models_dir: &Path) -> anyhow::Result<Box<dyn Fa
     cfg.validate()?;
     let path = models_dir.join(cfg.backend.model_file());
     Ok(match cfg.backend {
-        Backend::Yunet => Box::new(yunet::YuNet::load(&path, &cfg.yunet, cfg.input_scale())?),
+        Backend::Yunet => Box::new(yunet::YuNet::load(&path, &cfg.yunet, cfg.input_scale(), cfg.threads)?),
         Backend::Seeta => Box::new(seeta::SeetaDetector::load(&path, &cfg.seeta, cfg.input_scale())?),
     })
 }

@@ -238,6 +238,9 @@ impl YuNetNet {
 /// The YuNet face detector: resizes an RGB frame by a scale, runs [`YuNetNet`], decodes and suppresses.
 pub struct YuNet {
     net: YuNetNet,
+    /// The threads the network's large layers split over (they inherit the priority of the thread that loads
+    /// the detector: the live detector's lower one).
+    pool: rayon::ThreadPool,
     cfg: YuNetConfig,
     scale: f32,
     resizer: fr::Resizer,
@@ -248,11 +251,12 @@ pub struct YuNet {
 
 impl YuNet {
     /// Loads the weights from `model_path` (`yunet_n.safetensors`); frames are resized by `scale` (in `(0, 2]`)
-    /// before detection and the boxes mapped back to source pixels.
+    /// before detection and the boxes mapped back to source pixels; the network runs on `threads` threads (0:
+    /// one per core).
     ///
     /// Errors: the file is missing, not safetensors, or lacks a tensor or has one of another shape (the message
-    /// names the file); `scale` or `cfg` out of range.
-    pub fn load(model_path: &Path, cfg: &YuNetConfig, scale: f32) -> anyhow::Result<Self> {
+    /// names the file); `scale` or `cfg` out of range; the threads cannot be started.
+    pub fn load(model_path: &Path, cfg: &YuNetConfig, scale: f32, threads: usize) -> anyhow::Result<Self> {
         cfg.validate()?;
         anyhow::ensure!(scale > 0.0 && scale <= 2.0, "the detector's input scale must be in (0, 2], got {scale}");
         let bytes = std::fs::read(model_path).with_context(|| {
@@ -262,7 +266,20 @@ impl YuNet {
             .with_context(|| format!("{}: not a valid safetensors file", model_path.display()))?;
         let net = YuNetNet::load(&vb)
             .with_context(|| format!("{}: does not hold the YuNet-n network", model_path.display()))?;
-        Ok(Self { net, cfg: cfg.clone(), scale, resizer: fr::Resizer::new(), resized: Vec::new(), input: Vec::new() })
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("yunet-{i}"))
+            .build()
+            .context("cannot start the face detector's threads")?;
+        Ok(Self {
+            net,
+            pool,
+            cfg: cfg.clone(),
+            scale,
+            resizer: fr::Resizer::new(),
+            resized: Vec::new(),
+            input: Vec::new(),
+        })
     }
 
     /// The resize factor applied to frames before detection.
@@ -312,7 +329,8 @@ impl YuNet {
         let (pw, ph) = (dw.div_ceil(32) * 32, dh.div_ceil(32) * 32);
         fill_bgr_planar(src, dw as usize, dh as usize, pw as usize, ph as usize, &mut self.input);
         let x = Tensor::from_slice(&self.input, (1, 3, ph as usize, pw as usize), &Device::Cpu)?;
-        let levels = self.net.forward(&x)?;
+        let net = &self.net;
+        let levels = self.pool.install(|| net.forward(&x))?;
         // Back to pixels of `rgb` (per axis: the rounded size is not exactly `scale` times the frame).
         let (sx, sy) = (w as f32 / dw as f32, h as f32 / dh as f32);
         Ok(decode(&levels, &self.cfg)

@@ -54,6 +54,25 @@ pub fn scale_out_channels(w: &Tensor, scale: &[f32]) -> Result<Tensor> {
     w.broadcast_mul(&s)
 }
 
+/// Work (multiply-adds) from which a layer splits itself over the threads of the rayon pool it runs in.
+const PARALLEL_MIN_WORK: usize = 4 << 20;
+
+/// Whether a layer of `work` multiply-adds runs on the current rayon pool's threads: only when that pool has more
+/// than one (the classifiers run in a one-thread pool of their own, the detector in a pool of `detect.threads`)
+/// and the layer is large enough to gain from it.
+fn parallel(work: usize) -> bool {
+    work >= PARALLEL_MIN_WORK && rayon::current_num_threads() > 1
+}
+
+/// The `gemm` parallelism for a product of `work` multiply-adds (see [`parallel`]).
+fn parallelism(work: usize) -> gemm::Parallelism {
+    if parallel(work) {
+        gemm::Parallelism::Rayon(rayon::current_num_threads())
+    } else {
+        gemm::Parallelism::None
+    }
+}
+
 /// Padding mode of a TensorFlow convolution or pooling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Padding {
@@ -233,7 +252,7 @@ impl CustomOp1 for Conv2d {
                     false,
                     false,
                     false,
-                    gemm::Parallelism::None,
+                    parallelism(self.c_out * p * k),
                 );
             }
             if self.activation == Activation::Relu {
@@ -318,7 +337,7 @@ impl CustomOp1 for Depthwise3x3 {
         let relu = self.activation == Activation::Relu;
         let zeros = vec![0f32; w];
         let mut out = vec![0f32; n * c * h * w];
-        for (p, (src, dst)) in x.chunks_exact(h * w).zip(out.chunks_exact_mut(h * w)).enumerate() {
+        let plane = |(p, (src, dst)): (usize, (&[f32], &mut [f32]))| {
             let k = &self.kernel[(p % c) * 9..(p % c) * 9 + 9];
             let bias = self.bias[p % c];
             let row = |r: isize| -> &[f32] {
@@ -375,6 +394,13 @@ impl CustomOp1 for Depthwise3x3 {
                     o[j] = if relu { v.max(0.0) } else { v };
                 }
             }
+        };
+        let planes = x.chunks_exact(h * w).zip(out.chunks_exact_mut(h * w)).enumerate();
+        if parallel(n * c * h * w * 9) {
+            use rayon::prelude::*;
+            x.par_chunks_exact(h * w).zip(out.par_chunks_exact_mut(h * w)).enumerate().for_each(plane);
+        } else {
+            planes.for_each(plane);
         }
         Ok((CpuStorage::F32(out), l.shape().clone()))
     }

@@ -35,6 +35,8 @@ pub fn run(
 ) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let frame_ms = 1000.0 / opts.fps.max(1.0);
+    // One image played in a loop (a still scene as a camera would see it) is one scene, not a new one per loop.
+    let still_loop = opts.looped && source.info().frame_count == Some(1);
     let (mut index_offset, mut ts_offset) = (0u64, 0u64);
     let (mut last_index, mut last_ts) = (0u64, 0u64);
     while !stop.load(Ordering::SeqCst) {
@@ -68,6 +70,7 @@ pub fn run(
             gray,
             faces: Vec::new(),
             detections: 0,
+            scene_start: frame.scene_start && !still_loop,
         };
         if !out(item) {
             break;

@@ -93,6 +93,9 @@ impl ClassifyStage {
             if stop.load(Ordering::SeqCst) {
                 break;
             }
+            if item.scene_start {
+                faces.clear(); // smoothing restarts with the scene
+            }
             let ts = item.timestamp_ms;
             for f in &item.faces {
                 faces

@@ -38,4 +38,7 @@ pub struct InFlight {
     pub faces: Vec<TrackedFace>,
     /// High-score faces found by the latest detection (this frame's, or the last one before it).
     pub detections: usize,
+    /// A new, unrelated scene starts here (each photo of a folder; [`crate::capture::Frame::scene_start`]):
+    /// tracks and smoothing restart.
+    pub scene_start: bool,
 }

@@ -10,7 +10,7 @@
 //! A file source read at full speed waits for the slowest stage (back-pressure: nothing is dropped), detects on
 //! every frame (or every `n`-th, [`DetectSchedule::EveryNth`]) and classifies every face. A live source (camera,
 //! or a file paced with `realtime`) never waits: when the stages are busy, the newest frame replaces the one
-//! waiting and the replaced one is counted in [`PipelineStats::frames_dropped`]; detection runs as often as it
+//! waiting and the replaced one is counted in [`super::PipelineStats::frames_dropped`]; detection runs as often as it
 //! keeps up, the tracker predicts boxes in between, and each face is classified at least 10 times per second.
 
 use std::path::PathBuf;
@@ -125,8 +125,9 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     let model_description = format!("detector: {}; emotion: {}", opts.detect.describe(), classifier.describe());
 
     let mut track_cfg = opts.track.clone();
-    if info.frame_count == Some(1) {
-        track_cfg.min_hits = 1; // a single still image has no second frame to confirm a face in
+    let photos = matches!(input, Input::Path(_)) && info.kind == capture::SourceKind::ImageFolder;
+    if info.frame_count == Some(1) || photos {
+        track_cfg.min_hits = 1; // a still image (one photo, each photo of a folder) has no second frame
     }
     let live = info.is_live() || opts.realtime;
     let fps = info.fps.unwrap_or(30.0);

@@ -69,7 +69,10 @@ impl TrackStage {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
-                    if item.index % n == 0 {
+                    if item.scene_start {
+                        tracker.reset();
+                    }
+                    if item.index % n == 0 || item.scene_start {
                         let dets = detector.detect(&item.image, &item.gray)?;
                         last_count = count_high(&dets);
                         item.faces = tracker.update(&dets, item.timestamp_ms);
@@ -104,9 +107,15 @@ impl TrackStage {
                 };
                 let mut last_count = 0;
                 let mut result = Ok(());
+                // Start of the current scene: detections of frames before it belong to another scene.
+                let mut scene_ms = 0;
                 while let Some(mut item) = next() {
                     if stop.load(Ordering::SeqCst) {
                         break;
+                    }
+                    if item.scene_start {
+                        tracker.reset();
+                        scene_ms = item.timestamp_ms;
                     }
                     jobs.put(DetectJob {
                         timestamp_ms: item.timestamp_ms,
@@ -115,10 +124,11 @@ impl TrackStage {
                     });
                     while let Ok((ts, dets)) = done_rx.try_recv() {
                         match dets {
-                            Ok(dets) => {
+                            Ok(dets) if ts >= scene_ms => {
                                 last_count = count_high(&dets);
                                 tracker.update(&dets, ts);
                             }
+                            Ok(_) => {}
                             Err(e) => result = Err(e),
                         }
                     }

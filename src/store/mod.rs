@@ -105,6 +105,31 @@ impl Store {
         Ok(Store { root: root.to_path_buf() })
     }
 
+    /// Opens the store at `root` for reading only: nothing is created or changed, so it works on a read-only
+    /// store (a read-only mount, another user's store; sessions are then read from a private temporary copy). A
+    /// missing folder is an empty store, and stays missing.
+    ///
+    /// Errors: `root` is something other than a folder; it holds a store of another schema version.
+    pub fn open_existing(root: &Path) -> anyhow::Result<Store> {
+        anyhow::ensure!(
+            !root.exists() || root.is_dir(),
+            "{}: not a folder, so not an emotrace store (check --store)",
+            root.display()
+        );
+        let vfile = root.join(VERSION_FILE);
+        if let Ok(text) = std::fs::read_to_string(&vfile) {
+            let expected = format!("emotrace-store {STORE_LAYOUT_VERSION}");
+            anyhow::ensure!(
+                text.trim() == expected,
+                "{}: store schema '{}' is not the '{}' this emotrace reads",
+                root.display(),
+                text.trim(),
+                expected
+            );
+        }
+        Ok(Store { root: root.to_path_buf() })
+    }
+
     /// The store folder.
     pub fn root(&self) -> &Path {
         &self.root
@@ -130,14 +155,18 @@ impl Store {
         SessionWriter::create(&self.session_dir(&id), id, now.into(), new)
     }
 
-    /// All sessions, oldest first, from their `session.json`. A session whose recording process is gone
-    /// without finishing (killed) is reported as [`SessionStatus::Interrupted`]; an unreadable one as
-    /// [`SessionStatus::Damaged`].
+    /// All sessions, oldest first, from their `session.json`. A session whose recorder is gone without
+    /// finishing (killed: its liveness lock is free) is reported as [`SessionStatus::Interrupted`]; an unreadable
+    /// one, one whose database was found corrupt, or one written by a newer emotrace as
+    /// [`SessionStatus::Damaged`] (the reason in `error`).
     ///
     /// Errors: the sessions folder cannot be listed.
     pub fn list_sessions(&self) -> anyhow::Result<Vec<SessionRecord>> {
         let dir = self.root.join(SESSIONS_DIR);
         let mut out = Vec::new();
+        if !dir.exists() {
+            return Ok(out);
+        }
         for entry in std::fs::read_dir(&dir).with_context(|| format!("{}: cannot list", dir.display()))? {
             let entry = entry.with_context(|| format!("{}: cannot list", dir.display()))?;
             if !entry.path().is_dir() {
@@ -332,6 +361,49 @@ mod tests {
         store.delete_session(&id).unwrap();
         assert!(store.list_sessions().unwrap().is_empty());
         assert!(store.delete_session(&id).is_err());
+    }
+
+    #[test]
+    fn labels_and_names_are_cleaned_on_every_way_into_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.create_session(new_session()).unwrap();
+        w.write(&result(0, &[1])).unwrap();
+        // As `[tui] marker_labels` or a typed label would arrive: leading space, control characters.
+        w.annotate(AnnotationKind::Marker, 0, None, " =1+1\x1b[2J\x07", None).unwrap();
+        w.name_track(1, "\tP07\n").unwrap();
+        let id = w.finish(SessionStatus::Completed, None).unwrap().id;
+        let mut r = store.open_session(&id).unwrap();
+        r.annotate(AnnotationKind::Note, 0, None, "a\r\nb", None).unwrap();
+        let labels: Vec<String> = r.annotations().unwrap().into_iter().map(|a| a.label).collect();
+        assert_eq!(labels, ["=1+1 [2J", "a b"]);
+        assert_eq!(r.tracks().unwrap()[0].name.as_deref(), Some("P07"));
+        let data = export::SessionExport::load(&r).unwrap();
+        let mut csv = Vec::new();
+        export::csv::write_annotations(&data, &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert!(csv.contains(",'=1+1 [2J,") && !csv.contains('\x1b'), "{csv}");
+        assert_eq!(export::csv::spreadsheet_safe(" =1+1"), "' =1+1");
+    }
+
+    #[test]
+    fn a_dead_recorder_is_found_by_its_free_lock_even_when_its_pid_is_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.create_session(new_session()).unwrap();
+        w.write(&result(0, &[1])).unwrap();
+        let id = w.id().to_string();
+        // While it records, it is running (its lock is held), whatever its pid says.
+        assert_eq!(store.list_sessions().unwrap()[0].status, SessionStatus::Running);
+        assert!(store.delete_session(&id).is_err());
+        drop(w); // killed: the kernel drops the lock
+        let json = dir.path().join("sessions").join(&id).join("session.json");
+        let mut record: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        assert_eq!(record["status"], "running");
+        record["pid"] = 1.into(); // init: a live process with the recorder's old pid
+        std::fs::write(&json, serde_json::to_vec(&record).unwrap()).unwrap();
+        assert_eq!(store.list_sessions().unwrap()[0].status, SessionStatus::Interrupted);
+        store.delete_session(&id).unwrap();
     }
 
     #[test]

@@ -92,45 +92,93 @@ impl SessionRecord {
         self.tracks.saturating_sub(self.merged_tracks)
     }
 
-    /// Reads `dir/session.json`; a missing or unreadable file gives a record with status
-    /// [`SessionStatus::Damaged`] and the reason in `error`. A "running" session whose process is gone is
-    /// returned as [`SessionStatus::Interrupted`].
-    pub fn load_or_damaged(dir: &Path, id: &str) -> SessionRecord {
+    /// Reads `dir/session.json` as written, without judging it.
+    ///
+    /// Errors: the file is missing or is not a session record (the message names the file).
+    pub fn load(dir: &Path) -> Result<SessionRecord, String> {
         let path = dir.join(super::session::SESSION_JSON);
-        let parsed = std::fs::read(&path)
+        std::fs::read(&path)
             .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice::<SessionRecord>(&b).map_err(|e| e.to_string()));
-        match parsed {
-            Ok(mut r) => {
-                if r.status == SessionStatus::Running && !process_alive(r.pid) {
-                    r.status = SessionStatus::Interrupted;
-                    r.error.get_or_insert_with(|| "the recording process ended without finishing".into());
-                }
-                r
-            }
-            Err(e) => SessionRecord {
-                id: id.to_string(),
-                schema_version: 0,
-                started_at: DateTime::UNIX_EPOCH.into(),
-                ended_at: None,
-                source: String::new(),
-                source_kind: None,
-                models: String::new(),
-                config: serde_json::Value::Null,
-                status: SessionStatus::Damaged,
-                error: Some(format!("{}: {e}", path.display())),
-                pid: 0,
-                frames: 0,
-                frames_with_faces: 0,
-                observations: 0,
-                tracks: 0,
-                merged_tracks: 0,
-                annotations: 0,
-                duration_ms: 0,
-                frame_size: None,
-                stats: PipelineStats::default(),
-            },
+            .and_then(|b| serde_json::from_slice::<SessionRecord>(&b).map_err(|e| e.to_string()))
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Reads `dir/session.json` and says where the session stands. A missing or unreadable file, a session
+    /// whose database was found corrupt, or one written by a newer emotrace gives a record with status
+    /// [`SessionStatus::Damaged`] and the reason in `error`. A "running" session whose recorder is gone (its
+    /// liveness lock is free) is returned as [`SessionStatus::Interrupted`].
+    pub fn load_or_damaged(dir: &Path, id: &str) -> SessionRecord {
+        let mut r = match SessionRecord::load(dir) {
+            Ok(r) => r,
+            Err(e) => return SessionRecord::damaged(id, e),
+        };
+        if r.schema_version > super::SCHEMA_VERSION {
+            let e = newer_schema(dir, r.schema_version);
+            return SessionRecord { status: SessionStatus::Damaged, error: Some(e), ..r };
         }
+        if let Ok(reason) = std::fs::read_to_string(dir.join(super::session::DAMAGED_MARK)) {
+            return SessionRecord { status: SessionStatus::Damaged, error: Some(reason.trim().to_string()), ..r };
+        }
+        if r.status == SessionStatus::Running && !recorder_alive(dir, r.pid) {
+            r.status = SessionStatus::Interrupted;
+            r.error.get_or_insert_with(|| "the recording process ended without finishing".into());
+        }
+        r
+    }
+
+    /// A record standing for a session that cannot be read, with `error` as the reason.
+    fn damaged(id: &str, error: String) -> SessionRecord {
+        SessionRecord {
+            id: id.to_string(),
+            schema_version: 0,
+            started_at: DateTime::UNIX_EPOCH.into(),
+            ended_at: None,
+            source: String::new(),
+            source_kind: None,
+            models: String::new(),
+            config: serde_json::Value::Null,
+            status: SessionStatus::Damaged,
+            error: Some(error),
+            pid: 0,
+            frames: 0,
+            frames_with_faces: 0,
+            observations: 0,
+            tracks: 0,
+            merged_tracks: 0,
+            annotations: 0,
+            duration_ms: 0,
+            frame_size: None,
+            stats: PipelineStats::default(),
+        }
+    }
+}
+
+/// The one line for a session written with a newer schema than this emotrace reads.
+pub(crate) fn newer_schema(dir: &Path, version: u32) -> String {
+    format!(
+        "{}: written by a newer emotrace (session schema {version}; this one reads up to {}): upgrade emotrace to \
+         read it",
+        dir.display(),
+        super::SCHEMA_VERSION
+    )
+}
+
+/// Whether the session in `dir` is being recorded now: its recorder holds an exclusive advisory lock on
+/// `recorder.lock` for as long as it records, and the kernel drops the lock when the process ends however it
+/// ends, so a reused process id cannot keep a dead session "running". Sessions recorded before the lock existed
+/// fall back to asking whether process `pid` exists.
+pub(crate) fn recorder_alive(dir: &Path, pid: u32) -> bool {
+    use fs2::FileExt;
+    match std::fs::File::open(dir.join(super::session::RECORDER_LOCK)) {
+        Ok(f) => match FileExt::try_lock_shared(&f) {
+            Ok(()) => {
+                let _ = FileExt::unlock(&f);
+                false
+            }
+            Err(e) if e.raw_os_error() == fs2::lock_contended_error().raw_os_error() => true,
+            Err(_) => process_alive(pid),
+        },
+        Err(_) => process_alive(pid),
     }
 }
 

@@ -10,7 +10,7 @@
 //! - `timeline`: key `second (u32 BE)` -> [`Bucket`] (postcard): per-second totals for review; `meta`
 //!   `"timeline_last_frame"` -> u64 BE is the last frame they cover. A second is stored once it is over (and at
 //!   [`SessionWriter::finish`]); seconds a killed recorder did not store are rebuilt from the observations when
-//!   the session is next opened ([`SessionReader::open`]).
+//!   the session is next opened.
 //!
 //! Big-endian keys make sled's ordered iteration follow time. sled flushes to disk every 500 ms, so a killed
 //! process loses at most the last half second; [`SessionWriter::finish`] flushes everything.
@@ -28,10 +28,23 @@ use crate::analytics::timeline::{Bucket, Timeline, SECOND_MS};
 use crate::capture::SourceKind;
 use crate::pipeline::observation::ObservationV1;
 use crate::pipeline::{FrameResult, Observation, PipelineStats};
+use crate::text::clean_label;
 
 /// File name of the session record beside the database.
 pub const SESSION_JSON: &str = "session.json";
+/// File the recorder holds an exclusive advisory lock on while it records: a session is being recorded exactly
+/// while that lock is taken, whatever process now has the recorder's old id.
+pub const RECORDER_LOCK: &str = "recorder.lock";
+/// File written beside a database found corrupt; its text (one line) is the reason, and the session is listed
+/// as damaged from then on.
+pub const DAMAGED_MARK: &str = "DAMAGED";
+/// Space the recorder keeps aside while it records and gives back when the disk fills up, so that the session
+/// can still be finalized as failed (the record and the last buffered writes need a little room).
+const RESERVE_FILE: &str = "reserve";
+const RESERVE_BYTES: usize = 256 << 10;
 const DB_DIR: &str = "db";
+/// How long opening a session waits for another reader (an export, a report) to let go of its database.
+const READER_WAIT: Duration = Duration::from_secs(3);
 /// How often a running session's `session.json` is refreshed.
 const SIDECAR_EVERY: Duration = Duration::from_secs(2);
 const TIMELINE_LAST_FRAME: &str = "timeline_last_frame";
@@ -55,18 +68,111 @@ fn is_locked(e: &sled::Error) -> bool {
     msg.contains("lock") || msg.contains("WouldBlock") || msg.contains("temporarily unavailable")
 }
 
+/// Whether sled could not open a database because its folder cannot be written (read-only mount, another
+/// user's store).
+fn is_read_only(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied
+        || io.raw_os_error() == Some(libc::EROFS))
+}
+
+fn is_no_space(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ENOSPC) || e.kind() == std::io::ErrorKind::StorageFull
+}
+
+/// Whether `e` (anywhere in its chain) is "no space left on device".
+pub(crate) fn no_space(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<sled::Error>().is_some_and(|s| matches!(s, sled::Error::Io(io) if is_no_space(io)))
+            || c.downcast_ref::<std::io::Error>().is_some_and(is_no_space)
+    })
+}
+
+/// One line for a failure of the session database in `dir`: "no space left on DIR", or "DIR/db: damaged
+/// session database" for corrupt data (the session is then marked damaged, best effort, so that it is listed
+/// so), or the error naming `dir`.
+pub(crate) fn db_error(dir: &Path, e: anyhow::Error) -> anyhow::Error {
+    if no_space(&e) {
+        return anyhow::anyhow!("no space left on {} (free some space; what was stored is kept)", dir.display());
+    }
+    let corrupt =
+        e.chain().any(|c| c.downcast_ref::<sled::Error>().is_some_and(|s| matches!(s, sled::Error::Corruption { .. })));
+    if corrupt {
+        let reason = format!(
+            "{}: damaged session database (corrupted data; the other sessions are not affected)",
+            dir.join(DB_DIR).display()
+        );
+        let _ = std::fs::write(dir.join(DAMAGED_MARK), format!("{reason}\n"));
+        return anyhow::anyhow!(reason);
+    }
+    if e.chain().any(|c| c.downcast_ref::<postcard::Error>().is_some()) {
+        // A record that does not decode: damaged data, but not marked so (a decoding bug must not condemn it).
+        return anyhow::anyhow!(
+            "{}: damaged session data: {}",
+            dir.join(DB_DIR).display(),
+            one_line(&format!("{e:#}"))
+        );
+    }
+    if e.chain().any(|c| c.downcast_ref::<sled::Error>().is_some()) {
+        return anyhow::anyhow!("{}: {}", dir.join(DB_DIR).display(), one_line(&format!("{e:#}")));
+    }
+    e
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn open_db_at(path: &Path) -> sled::Result<sled::Db> {
+    sled::Config::new().path(path).flush_every_ms(Some(500)).open()
+}
+
 fn open_db(dir: &Path) -> anyhow::Result<sled::Db> {
-    let path = dir.join(DB_DIR);
-    sled::Config::new().path(&path).flush_every_ms(Some(500)).open().map_err(|e| {
+    open_db_at(&dir.join(DB_DIR)).map_err(|e| {
         if is_locked(&e) {
             anyhow::anyhow!(
                 "{}: the session is open in another emotrace process (being recorded or reviewed)",
                 dir.display()
             )
         } else {
-            anyhow::anyhow!("{}: damaged or unreadable session database: {e}", path.display())
+            db_error(dir, e.into())
         }
     })
+}
+
+/// A private temporary copy of a session database (to read a session of a read-only store), removed on drop.
+struct TempCopy(PathBuf);
+
+impl TempCopy {
+    fn of(db: &Path) -> anyhow::Result<TempCopy> {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let root = std::env::temp_dir().join(format!("emotrace-read-{}-{n}", std::process::id()));
+        let copy = TempCopy(root.clone());
+        private_dir(&root)?;
+        copy_dir(db, &root.join(DB_DIR))
+            .with_context(|| format!("{}: cannot copy the read-only session to {}", db.display(), root.display()))?;
+        Ok(copy)
+    }
+}
+
+impl Drop for TempCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// Errors if another process has the session database in `dir` open (taking its lock proves it has not). A
@@ -117,9 +223,28 @@ fn obs_key(frame_index: u64, track_id: u32) -> [u8; 12] {
     k
 }
 
-/// Records one session while the pipeline runs.
+/// Takes the recorder's liveness lock in `dir` (see [`super::record::recorder_alive`]).
+fn take_recorder_lock(dir: &Path) -> anyhow::Result<std::fs::File> {
+    use fs2::FileExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(RECORDER_LOCK);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("{}: cannot create", path.display()))?;
+    FileExt::try_lock_exclusive(&f)
+        .with_context(|| format!("{}: the session is being recorded by another process", dir.display()))?;
+    Ok(f)
+}
+
+/// Records one session while the pipeline runs. It holds the session's liveness lock (`recorder.lock`) until
+/// it is finished or dropped, and keeps a little disk space aside to finalize the session when the disk fills.
 pub struct SessionWriter {
     dir: PathBuf,
+    _lock: std::fs::File,
     db: sled::Db,
     observations: sled::Tree,
     frames: sled::Tree,
@@ -140,6 +265,8 @@ impl SessionWriter {
         new: NewSession,
     ) -> anyhow::Result<SessionWriter> {
         private_dir(dir)?;
+        let lock = take_recorder_lock(dir)?;
+        let _ = std::fs::write(dir.join(RESERVE_FILE), vec![0u8; RESERVE_BYTES]);
         let db = open_db(dir)?;
         let meta = db.open_tree("meta")?;
         meta.insert("schema_version", &SCHEMA_VERSION.to_be_bytes())?;
@@ -167,6 +294,7 @@ impl SessionWriter {
         };
         let mut w = SessionWriter {
             dir: dir.to_path_buf(),
+            _lock: lock,
             observations: db.open_tree("observations")?,
             frames: db.open_tree("frames")?,
             tracks_tree: db.open_tree("tracks")?,
@@ -204,8 +332,13 @@ impl SessionWriter {
 
     /// Stores one processed frame: a frame record, its observations, and the tracks they belong to.
     ///
-    /// Errors: the database cannot be written (disk full, ...).
+    /// Errors: the database cannot be written: "no space left on DIR" for a full disk, else the reason naming
+    /// the database.
     pub fn write(&mut self, result: &FrameResult) -> anyhow::Result<()> {
+        self.write_frame(result).map_err(|e| db_error(&self.dir, e))
+    }
+
+    fn write_frame(&mut self, result: &FrameResult) -> anyhow::Result<()> {
         let frame = FrameRecord {
             frame_index: result.frame_index,
             timestamp_ms: result.timestamp_ms,
@@ -280,7 +413,7 @@ impl SessionWriter {
     ) -> anyhow::Result<Annotation> {
         let (a, count) = insert_annotation(&self.db, kind, start_ms, end_ms, label, track_id)?;
         self.record.annotations = count;
-        self.save_record()?;
+        self.save_record().map_err(|e| db_error(&self.dir, e))?;
         Ok(a)
     }
 
@@ -305,23 +438,39 @@ impl SessionWriter {
             observations: 0,
             merged_into: None,
         });
-        t.name = Some(name.to_string());
-        self.tracks_tree.insert(track_id.to_be_bytes(), serde_json::to_vec(t)?)?;
-        self.tracks_tree.flush()?;
-        Ok(())
+        let name = clean_label(name);
+        t.name = (!name.is_empty()).then_some(name);
+        let t = serde_json::to_vec(t)?;
+        let r = self.tracks_tree.insert(track_id.to_be_bytes(), t).and_then(|_| self.tracks_tree.flush());
+        r.map(|_| ()).map_err(|e| db_error(&self.dir, e.into()))
     }
 
     /// Ends the session with `status` (and a one-line `error` for [`SessionStatus::Failed`]), flushes
-    /// everything to disk, and returns the final record.
+    /// everything to disk, and returns the final record. On a full disk the space kept aside is given back and
+    /// the record is written as "failed" with "no space left on DIR"; what was stored before stays readable.
     ///
-    /// Errors: the database cannot be written.
+    /// Errors: the database cannot be written ("no space left on DIR" for a full disk).
     pub fn finish(mut self, status: SessionStatus, error: Option<String>) -> anyhow::Result<SessionRecord> {
         self.record.status = status;
         self.record.error = error;
         self.record.ended_at = Some(chrono::Local::now().into());
-        self.store_second()?;
-        self.save_record()?;
-        self.db.flush().context("flushing the session database")?;
+        let written = self.store_second().and_then(|_| self.save_record()).and_then(|_| {
+            self.db.flush()?;
+            Ok(())
+        });
+        let _ = std::fs::remove_file(self.dir.join(RESERVE_FILE));
+        if let Err(e) = written {
+            let e = db_error(&self.dir, e);
+            // The database may refuse every write after a failed one; the record beside it still says how the
+            // session ended, in the space just given back.
+            if self.record.status != SessionStatus::Failed {
+                self.record.status = SessionStatus::Failed;
+                self.record.error = Some(format!("{e:#}"));
+            }
+            let json = serde_json::to_vec_pretty(&self.record)?;
+            let _ = write_private_atomic(&self.dir.join(SESSION_JSON), &json);
+            return Err(e);
+        }
         let SessionWriter { dir, record, db, observations, frames, tracks_tree, timeline, .. } = self;
         drop((observations, frames, tracks_tree, timeline));
         drop(db);
@@ -359,7 +508,7 @@ fn insert_annotation(
         kind,
         start_ms,
         end_ms,
-        label: label.to_string(),
+        label: clean_label(label),
         track_id,
         created_at: chrono::Local::now().into(),
     };
@@ -387,38 +536,138 @@ fn u64_value(v: Option<sled::IVec>) -> Option<u64> {
 /// merges), each written and flushed to disk before the call returns, so an edit survives a crash.
 ///
 /// Opening takes the session database's lock (sled allows one process per database): a session being recorded
-/// cannot be opened, every other session can, by one process at a time.
+/// cannot be opened, every other session can, by one process at a time. In a store that cannot be written
+/// (read-only mount, another user's), the session is read from a private temporary copy and edits are refused.
 pub struct SessionReader {
     dir: PathBuf,
     record: SessionRecord,
     db: sled::Db,
     /// Schema version of the session's database (decides how observations are decoded).
     version: u32,
+    /// The temporary copy read instead of a read-only store's database (dropped after `db`).
+    copy: Option<TempCopy>,
 }
 
 impl SessionReader {
     pub(super) fn open(dir: &Path, id: &str) -> anyhow::Result<SessionReader> {
-        let db = open_db(dir)?;
-        let meta = db.open_tree("meta")?;
+        let stored = SessionRecord::load(dir);
+        if let Ok(r) = &stored {
+            anyhow::ensure!(r.schema_version <= SCHEMA_VERSION, super::record::newer_schema(dir, r.schema_version));
+            anyhow::ensure!(
+                r.status != SessionStatus::Running || !super::record::recorder_alive(dir, r.pid),
+                "session {id} is being recorded by another emotrace process (process {}); it can be opened once it \
+                 ends",
+                r.pid
+            );
+        }
+        if let Ok(reason) = std::fs::read_to_string(dir.join(DAMAGED_MARK)) {
+            anyhow::bail!("{}", reason.trim());
+        }
+        // Another reader (an export, a report) may hold the database for a moment: wait for it a little. A
+        // session being recorded was refused above; one open in a review stays refused after the wait.
+        let mut opened = open_db_at(&dir.join(DB_DIR));
+        let deadline = Instant::now() + READER_WAIT;
+        while matches!(&opened, Err(e) if is_locked(e)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+            opened = open_db_at(&dir.join(DB_DIR));
+        }
+        let (db, copy) = match opened {
+            Ok(db) => (db, None),
+            Err(e) if is_read_only(&e) => {
+                let copy = TempCopy::of(&dir.join(DB_DIR))?;
+                let db = open_db_at(&copy.0.join(DB_DIR)).map_err(|e| db_error(dir, e.into()))?;
+                (db, Some(copy))
+            }
+            Err(_) => (open_db(dir)?, None),
+        };
+        let record = SessionRecord::load_or_damaged(dir, id);
+        let mut reader = SessionReader { dir: dir.to_path_buf(), record, db, version: 0, copy };
+        reader.check_and_recount(stored).map_err(|e| db_error(dir, e))?;
+        Ok(reader)
+    }
+
+    /// Checks the database's schema, falls back to the record inside the database when `session.json` is
+    /// unreadable, recounts a session whose recorder ended without finishing (killed) or that failed, and
+    /// rebuilds missing per-second totals.
+    fn check_and_recount(&mut self, stored: Result<SessionRecord, String>) -> anyhow::Result<()> {
+        let dir = self.dir.clone();
+        let meta = self.db.open_tree("meta")?;
         let version = meta
             .get("schema_version")?
             .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
             .map(u32::from_be_bytes)
             .with_context(|| format!("{}: session database has no schema version", dir.display()))?;
+        anyhow::ensure!(version <= SCHEMA_VERSION, super::record::newer_schema(&dir, version));
         anyhow::ensure!(
             (MIN_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&version),
             "{}: session schema {version} is not one this emotrace reads ({MIN_SCHEMA_VERSION} to {SCHEMA_VERSION})",
             dir.display()
         );
-        let mut record = SessionRecord::load_or_damaged(dir, id);
-        if record.status == SessionStatus::Damaged {
+        self.version = version;
+        if self.record.status == SessionStatus::Damaged {
             // Fall back to the copy inside the database.
             let bytes = meta.get("session")?.with_context(|| format!("{}: session record missing", dir.display()))?;
-            record = serde_json::from_slice(&bytes)?;
+            self.record = serde_json::from_slice(&bytes)?;
         }
-        let reader = SessionReader { dir: dir.to_path_buf(), record, db, version };
-        reader.catch_up_timeline().with_context(|| format!("{}: rebuilding the timeline", dir.display()))?;
-        Ok(reader)
+        let unfinished =
+            stored.as_ref().is_ok_and(|r| matches!(r.status, SessionStatus::Running | SessionStatus::Failed));
+        if unfinished {
+            self.recount()?;
+        }
+        self.catch_up_timeline().with_context(|| format!("{}: rebuilding the timeline", dir.display()))?;
+        Ok(())
+    }
+
+    /// Counts frames, observations and tracks from what is stored, for a session whose recorder could not
+    /// write its last counts (killed, or stopped by a full disk), and stores the corrected record ("running"
+    /// becomes "interrupted").
+    fn recount(&mut self) -> anyhow::Result<()> {
+        let (mut frames, mut with_faces, mut last_ms) = (0u64, 0u64, 0u64);
+        for v in self.db.open_tree("frames")?.iter().values() {
+            let f: FrameRecord = postcard::from_bytes(&v?)?;
+            frames += 1;
+            with_faces += (f.detections > 0) as u64;
+            last_ms = last_ms.max(f.timestamp_ms);
+        }
+        let mut tracks: BTreeMap<u32, TrackRecord> =
+            self.tracks()?.into_iter().map(|t| (t.id, TrackRecord { observations: 0, ..t })).collect();
+        let mut observations = 0u64;
+        for v in self.db.open_tree("observations")?.iter().values() {
+            let o = decode_observation(self.version, &v?)?;
+            observations += 1;
+            let t = tracks.entry(o.track_id).or_insert_with(|| TrackRecord {
+                id: o.track_id,
+                name: None,
+                first_ms: o.timestamp_ms,
+                last_ms: o.timestamp_ms,
+                observations: 0,
+                merged_into: None,
+            });
+            if t.observations == 0 {
+                t.first_ms = o.timestamp_ms;
+            }
+            t.last_ms = o.timestamp_ms;
+            t.observations += 1;
+        }
+        let tree = self.db.open_tree("tracks")?;
+        for t in tracks.values().filter(|t| t.observations > 0) {
+            tree.insert(t.id.to_be_bytes(), serde_json::to_vec(t)?)?;
+        }
+        let r = &mut self.record;
+        r.frames = frames;
+        r.frames_with_faces = with_faces;
+        r.observations = observations;
+        r.tracks = tracks.values().filter(|t| t.observations > 0).count() as u32;
+        r.duration_ms = last_ms;
+        if r.status == SessionStatus::Running {
+            r.status = SessionStatus::Interrupted;
+            r.error.get_or_insert_with(|| "the recording process ended without finishing".into());
+        }
+        let _ = std::fs::remove_file(self.dir.join(RESERVE_FILE));
+        if self.copy.is_none() {
+            self.save_record()?;
+        }
+        Ok(())
     }
 
     /// Stores per-second totals for frames the recorder did not cover (it was killed mid-second, or the
@@ -451,6 +700,27 @@ impl SessionReader {
         Ok(())
     }
 
+    /// Runs a read, turning a database failure into one line naming the session (a corrupt database marks
+    /// the session damaged).
+    fn guard<T>(&self, read: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+        read().map_err(|e| db_error(&self.dir, e))
+    }
+
+    /// Errors if edits cannot be saved (the session was read from a copy of a read-only store).
+    fn writable(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.copy.is_none(),
+            "{}: the store is read-only, so edits cannot be saved (reading works)",
+            self.dir.display()
+        );
+        Ok(())
+    }
+
+    /// Whether the session was read from a copy because its store cannot be written (edits are refused).
+    pub fn read_only(&self) -> bool {
+        self.copy.is_some()
+    }
+
     /// The session record.
     pub fn record(&self) -> &SessionRecord {
         &self.record
@@ -460,7 +730,7 @@ impl SessionReader {
     ///
     /// Errors: a damaged record.
     pub fn tracks(&self) -> anyhow::Result<Vec<TrackRecord>> {
-        self.db.open_tree("tracks")?.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
+        self.guard(|| self.db.open_tree("tracks")?.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect())
     }
 
     /// Merged tracks: `track id -> the track it finally counts as` (chains of merges resolved).
@@ -487,7 +757,9 @@ impl SessionReader {
     ///
     /// Errors: a damaged record.
     pub fn observations(&self) -> anyhow::Result<Vec<Observation>> {
-        self.db.open_tree("observations")?.iter().values().map(|v| decode_observation(self.version, &v?)).collect()
+        self.guard(|| {
+            self.db.open_tree("observations")?.iter().values().map(|v| decode_observation(self.version, &v?)).collect()
+        })
     }
 
     /// Calls `f` with every observation in frame order (then track id), one at a time (a long session's
@@ -506,63 +778,69 @@ impl SessionReader {
     ///
     /// Errors: a damaged record.
     pub fn window(&self, start_ms: u64, end_ms: u64) -> anyhow::Result<(Vec<FrameRecord>, Vec<Observation>)> {
-        let second = (start_ms / SECOND_MS) as u32;
-        let first = match self.db.open_tree("timeline")?.range(second.to_be_bytes()..).values().next() {
-            Some(v) => postcard::from_bytes::<Bucket>(&v?)?.first_frame.unwrap_or(0),
-            None => return Ok((Vec::new(), Vec::new())),
-        };
-        let mut frames = Vec::new();
-        for v in self.db.open_tree("frames")?.range(first.to_be_bytes()..).values() {
-            let f: FrameRecord = postcard::from_bytes(&v?)?;
-            if f.timestamp_ms >= end_ms {
-                break;
+        self.guard(|| {
+            let second = (start_ms / SECOND_MS) as u32;
+            let first = match self.db.open_tree("timeline")?.range(second.to_be_bytes()..).values().next() {
+                Some(v) => postcard::from_bytes::<Bucket>(&v?)?.first_frame.unwrap_or(0),
+                None => return Ok((Vec::new(), Vec::new())),
+            };
+            let mut frames = Vec::new();
+            for v in self.db.open_tree("frames")?.range(first.to_be_bytes()..).values() {
+                let f: FrameRecord = postcard::from_bytes(&v?)?;
+                if f.timestamp_ms >= end_ms {
+                    break;
+                }
+                if f.timestamp_ms >= start_ms {
+                    frames.push(f);
+                }
             }
-            if f.timestamp_ms >= start_ms {
-                frames.push(f);
+            let mut observations = Vec::new();
+            for v in self.db.open_tree("observations")?.range(obs_key(first, 0)..).values() {
+                let o = decode_observation(self.version, &v?)?;
+                if o.timestamp_ms >= end_ms {
+                    break;
+                }
+                if o.timestamp_ms >= start_ms {
+                    observations.push(o);
+                }
             }
-        }
-        let mut observations = Vec::new();
-        for v in self.db.open_tree("observations")?.range(obs_key(first, 0)..).values() {
-            let o = decode_observation(self.version, &v?)?;
-            if o.timestamp_ms >= end_ms {
-                break;
-            }
-            if o.timestamp_ms >= start_ms {
-                observations.push(o);
-            }
-        }
-        Ok((frames, observations))
+            Ok((frames, observations))
+        })
     }
 
     /// The per-second totals of the whole session, with merged tracks folded in.
     ///
     /// Errors: a damaged record.
     pub fn timeline(&self) -> anyhow::Result<Timeline> {
-        let seconds = self
-            .db
-            .open_tree("timeline")?
-            .iter()
-            .map(|kv| {
-                let (k, v) = kv?;
-                let second = <[u8; 4]>::try_from(k.as_ref()).map(u32::from_be_bytes)?;
-                Ok((second, postcard::from_bytes::<Bucket>(&v)?))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Timeline::new(seconds, self.merges()?))
+        self.guard(|| {
+            let seconds = self
+                .db
+                .open_tree("timeline")?
+                .iter()
+                .map(|kv| {
+                    let (k, v) = kv?;
+                    let second = <[u8; 4]>::try_from(k.as_ref()).map(u32::from_be_bytes)?;
+                    Ok((second, postcard::from_bytes::<Bucket>(&v)?))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok(Timeline::new(seconds, self.merges()?))
+        })
     }
 
     /// All markers and notes in creation order.
     ///
     /// Errors: a damaged record.
     pub fn annotations(&self) -> anyhow::Result<Vec<Annotation>> {
-        self.db.open_tree("annotations")?.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
+        self.guard(|| {
+            self.db.open_tree("annotations")?.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
+        })
     }
 
     /// All processed frames in order.
     ///
     /// Errors: a damaged record.
     pub fn frames(&self) -> anyhow::Result<Vec<FrameRecord>> {
-        self.db.open_tree("frames")?.iter().values().map(|v| Ok(postcard::from_bytes(&v?)?)).collect()
+        self.guard(|| self.db.open_tree("frames")?.iter().values().map(|v| Ok(postcard::from_bytes(&v?)?)).collect())
     }
 
     /// Rewrites the session record (inside the database and `session.json`) after an edit, and flushes.
@@ -585,6 +863,7 @@ impl SessionReader {
         label: &str,
         track_id: Option<u32>,
     ) -> anyhow::Result<Annotation> {
+        self.writable()?;
         let (a, count) = insert_annotation(&self.db, kind, start_ms, end_ms, label, track_id)?;
         self.record.annotations = count;
         self.save_record()?;
@@ -595,10 +874,12 @@ impl SessionReader {
     ///
     /// Errors: no annotation with that id; `end_ms` before `start_ms`; the database cannot be written.
     pub fn update_annotation(&mut self, a: &Annotation) -> anyhow::Result<()> {
+        self.writable()?;
         anyhow::ensure!(a.end_ms.is_none_or(|e| e >= a.start_ms), "an annotation cannot end before it starts");
         let tree = self.db.open_tree("annotations")?;
         anyhow::ensure!(tree.contains_key(a.id.to_be_bytes())?, "no annotation {} in session {}", a.id, self.record.id);
-        tree.insert(a.id.to_be_bytes(), serde_json::to_vec(a)?)?;
+        let a = Annotation { label: clean_label(&a.label), ..a.clone() };
+        tree.insert(a.id.to_be_bytes(), serde_json::to_vec(&a)?)?;
         tree.flush()?;
         Ok(())
     }
@@ -607,6 +888,7 @@ impl SessionReader {
     ///
     /// Errors: no annotation with that id; the database cannot be written.
     pub fn delete_annotation(&mut self, id: u64) -> anyhow::Result<()> {
+        self.writable()?;
         let tree = self.db.open_tree("annotations")?;
         anyhow::ensure!(tree.remove(id.to_be_bytes())?.is_some(), "no annotation {id} in session {}", self.record.id);
         self.record.annotations = tree.len() as u32;
@@ -630,9 +912,10 @@ impl SessionReader {
     ///
     /// Errors: no such track; the database cannot be written.
     pub fn name_track(&mut self, track_id: u32, name: &str) -> anyhow::Result<()> {
+        self.writable()?;
         let mut t = self.track(track_id)?;
-        let name = name.trim();
-        t.name = (!name.is_empty()).then(|| name.to_string());
+        let name = clean_label(name);
+        t.name = (!name.is_empty()).then_some(name);
         self.put_track(&t)
     }
 
@@ -642,6 +925,7 @@ impl SessionReader {
     /// Errors: either track missing or already merged; the two were seen at the same time (they are two
     /// people); the database cannot be written.
     pub fn merge_tracks(&mut self, from: u32, into: u32) -> anyhow::Result<()> {
+        self.writable()?;
         anyhow::ensure!(from != into, "a track cannot be merged into itself");
         let mut a = self.track(from)?;
         let b = self.track(into)?;
@@ -679,6 +963,7 @@ impl SessionReader {
     ///
     /// Errors: no such track, or it is not merged; the database cannot be written.
     pub fn unmerge_track(&mut self, id: u32) -> anyhow::Result<()> {
+        self.writable()?;
         let mut t = self.track(id)?;
         anyhow::ensure!(t.merged_into.is_some(), "{} is not merged into another track", t.label());
         t.merged_into = None;

@@ -572,8 +572,8 @@ impl App {
             None => 0,
         };
         self.selected = Some(ids[next]);
-        if self.per_page > 0 {
-            self.page = next / self.per_page;
+        if let Some(page) = next.checked_div(self.per_page) {
+            self.page = page;
         }
     }
 

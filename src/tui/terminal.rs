@@ -12,7 +12,12 @@ use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use ratatui::backend::CrosstermBackend;
-use ratatui::{DefaultTerminal, Terminal};
+use ratatui::Terminal;
+
+use super::caps::{Downgrade, TermCaps};
+
+/// The terminal the screens draw on: crossterm on stdout, colour codes brought down to what `TERM` shows.
+pub type Screen = Terminal<CrosstermBackend<Downgrade<io::Stdout>>>;
 
 /// Whether this process currently holds the terminal (raw mode on).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -23,7 +28,7 @@ static HOOK: Once = Once::new();
 /// The terminal, in raw mode on the alternate screen, until dropped.
 pub struct TerminalGuard {
     /// The ratatui terminal to draw on.
-    pub terminal: DefaultTerminal,
+    pub terminal: Screen,
 }
 
 impl TerminalGuard {
@@ -47,12 +52,13 @@ pub fn init() -> io::Result<TerminalGuard> {
     install_panic_hook();
     PANICKED.store(false, Ordering::SeqCst);
     ACTIVE.store(true, Ordering::SeqCst);
-    let setup = || -> io::Result<DefaultTerminal> {
+    let depth = TermCaps::from_env().depth;
+    let setup = || -> io::Result<Screen> {
         enable_raw_mode()?;
         // Clear with a plain escape: `Terminal::clear` would ask the terminal for the cursor position, which
         // some terminals (and pseudo-terminals without an emulator) never answer.
         execute!(stdout(), EnterAlternateScreen, Hide, Clear(ClearType::All))?;
-        Terminal::new(CrosstermBackend::new(stdout()))
+        Terminal::new(CrosstermBackend::new(Downgrade::new(stdout(), depth)))
     };
     match setup() {
         Ok(terminal) => Ok(TerminalGuard { terminal }),

@@ -57,10 +57,16 @@ const ASCII_BARS: symbols::bar::Set<'static> = symbols::bar::Set {
 const EIGHTHS: [&str; 7] = ["▏", "▎", "▍", "▌", "▋", "▊", "▉"];
 
 impl Theme {
-    /// The theme the configuration asks for; colours are also off when `NO_COLOR` is set to a non-empty value.
+    /// The theme the configuration asks for and the terminal allows: colours are off when `NO_COLOR` is set to
+    /// a non-empty value or `TERM` names a terminal without colours; drawing is ASCII when the locale's
+    /// character set is not UTF-8 (see [`super::caps::TermCaps`]).
     pub fn from_config(cfg: &TuiConfig) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Self { color: cfg.color && !no_color, ascii: cfg.ascii }
+        let caps = super::caps::TermCaps::from_env();
+        Self {
+            color: cfg.color && !no_color && caps.depth > super::caps::ColorDepth::Mono,
+            ascii: cfg.ascii || !caps.utf8,
+        }
     }
 
     /// A theme with explicit settings (tests, previews).

@@ -19,9 +19,33 @@ pub fn recording(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings").join(name)
 }
 
-/// A file in `../shared/media/`.
-pub fn shared_media(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/media").join(name)
+/// A file in `../shared/media/`, or `None` (after one line saying what is missing) when `../shared` is not beside
+/// the checkout; see [`shared`].
+pub fn shared_media(name: &str) -> Option<PathBuf> {
+    shared(&format!("media/{name}"))
+}
+
+/// `../shared/REL` (the shared media and data folder beside the checkout), or `None` when it is missing: the
+/// test then skips after printing one line naming what is missing, so `cargo test` works with the Rust
+/// toolchain alone. With `EMOTRACE_REQUIRE_SHARED=1` (as CI sets) a missing path fails the test instead.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    shared_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"), rel, require_shared())
+}
+
+/// Whether `EMOTRACE_REQUIRE_SHARED=1` is set.
+pub fn require_shared() -> bool {
+    std::env::var("EMOTRACE_REQUIRE_SHARED").is_ok_and(|v| v == "1")
+}
+
+/// `root/rel` if it exists; else panics when `required`, or prints the skip line and returns `None`.
+pub fn shared_in(root: &Path, rel: &str, required: bool) -> Option<PathBuf> {
+    let p = root.join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(!required, "{} is missing and EMOTRACE_REQUIRE_SHARED=1", p.display());
+    eprintln!("skipped: {} is missing (the shared folder beside the checkout)", p.display());
+    None
 }
 
 /// Runs `emotrace --store STORE ARGS...` and returns its output.

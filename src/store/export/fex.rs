@@ -1,23 +1,35 @@
 //! py-feat export: a CSV in the layout of py-feat's `Fex` data frame, to analyse emotrace sessions with py-feat
-//! (`feat.utils.io.read_feat` / `Fex(pd.read_csv(..))`).
+//! (`feat.utils.io.read_feat`, then `isc`, `emotions`, `facebox`, `inputs`, `downsample`, ...).
 //!
 //! Columns ([`FEX_COLUMNS`]): `frame` (frame index in the source), `FaceRectX`, `FaceRectY`, `FaceRectWidth`,
-//! `FaceRectHeight` (face box, pixels of the source frame), `FaceScore` (detector score; emotrace's detector gives
-//! an unbounded score, not py-feat's `[0, 1]` confidence), then the seven emotions under py-feat's names `anger`,
-//! `disgust`, `fear`, `happiness`, `sadness`, `surprise`, `neutral`, then `track_id` and `timestamp_ms` (ms since
-//! session start), which py-feat ignores, and `valence` (FaceReader's valence of emotrace's *smoothed*
-//! probabilities, `[-1, 1]`, see [`crate::analytics::valence`]).
+//! `FaceRectHeight` (face box, whole pixels of the source frame), `FaceScore` (detector confidence in `[0, 1]`,
+//! [`super::face_score`]), the seven emotions under py-feat's names `anger`, `disgust`, `fear`, `happiness`,
+//! `sadness`, `surprise`, `neutral`, `input` (the session's source: the video or image path, or the camera name,
+//! as py-feat's detectors write it), then emotrace's own `track_id`, `timestamp_ms` (ms since session start),
+//! `detector_score` (the detector's unmapped score), `box_source` ("detected" or "predicted"), `classified`
+//! (whether the probabilities come from this frame), `valence` (FaceReader's valence of emotrace's *smoothed*
+//! probabilities whatever `--smoothed` says, `[-1, 1]`, see [`crate::analytics::valence`]; py-feat 2.1.5's
+//! `read_feat` takes a file for `Detectorv2` output only when it has both `valence` and `arousal`, so this column
+//! alone leaves the Detectorv1 reading and `emotions` as they are) and the five landmarks `right_eye_x` .. `mouth_left_y` (pixels;
+//! empty without landmarks), which py-feat carries along. py-feat's own landmark columns (`x_0` .. `y_67`) are
+//! the 68-point layout: `fx.landmarks` does not apply to these five points; select them by name.
 //!
-//! The emotion columns are the classifier's **raw per-frame** probabilities, not emotrace's smoothed ones: py-feat's
-//! own emotion columns are per-frame model outputs, and smoothing over time is left to the analysis. One row per
+//! The emotion columns are the classifier's **raw per-frame** probabilities by default, as py-feat's own detectors
+//! give them (smoothing over time is left to the analysis); with `--smoothed` they are emotrace's per-track
+//! smoothed probabilities instead, those behind the CSV's `dominant_emotion` and the live screen. One row per
 //! observation: a frame with two faces has two rows with the same `frame`, as in py-feat.
+//!
+//! py-feat's `downsample` needs the sampling rate, which a CSV cannot carry: rows are processed frames, so it is
+//! the rate of distinct frames in source time,
+//! `1000 * (fx.frame.nunique() - 1) / (fx.timestamp_ms.max() - fx.timestamp_ms.min())` (the source's frame rate
+//! when every frame was processed and held a face, as `analyze` of a one-face file gives).
 
 use std::io::Write;
 
 use super::SessionExport;
 
-/// Header of the Fex CSV; the first 13 columns are py-feat's.
-pub const FEX_COLUMNS: [&str; 16] = [
+/// Header of the Fex CSV: py-feat's columns (box, score, emotions, `input`), then emotrace's.
+pub const FEX_COLUMNS: [&str; 30] = [
     "frame",
     "FaceRectX",
     "FaceRectY",
@@ -31,29 +43,51 @@ pub const FEX_COLUMNS: [&str; 16] = [
     "sadness",
     "surprise",
     "neutral",
+    "input",
     "track_id",
     "timestamp_ms",
+    "detector_score",
+    "box_source",
+    "classified",
     "valence",
+    "right_eye_x",
+    "right_eye_y",
+    "left_eye_x",
+    "left_eye_y",
+    "nose_x",
+    "nose_y",
+    "mouth_right_x",
+    "mouth_right_y",
+    "mouth_left_x",
+    "mouth_left_y",
 ];
 
-/// Writes the Fex CSV (header, then one row per observation in frame order) to `out`.
+/// Writes the Fex CSV (header, then one row per observation in frame order) to `out`; the emotion columns hold
+/// the smoothed probabilities when `smoothed`, else the raw ones.
 ///
 /// Errors: `out` cannot be written.
-pub fn write(data: &SessionExport, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(FEX_COLUMNS)?;
+    let input = super::csv::spreadsheet_safe(&data.session.source).into_owned();
     let mut row: Vec<String> = Vec::with_capacity(FEX_COLUMNS.len());
     for o in &data.observations {
         row.clear();
         row.push(o.frame_index.to_string());
-        for v in [o.bbox.x, o.bbox.y, o.bbox.w, o.bbox.h, o.score] {
-            row.push(v.to_string());
-        }
+        row.extend(super::pixel_box(&o.bbox).iter().map(i32::to_string));
+        row.push(data.face_score(o).to_string());
         // FER2013 order is py-feat's order: anger, disgust, fear, happiness, sadness, surprise, neutral.
-        row.extend(o.raw.iter().map(f32::to_string));
+        let probs = if smoothed { &o.smoothed } else { &o.raw };
+        row.extend(probs.iter().map(f32::to_string));
+        row.push(input.clone());
         row.push(o.track_id.to_string());
         row.push(o.timestamp_ms.to_string());
+        row.push(o.score.to_string());
+        row.push(o.box_source().to_string());
+        row.push(o.classified.to_string());
         row.push(crate::analytics::valence::valence(&o.smoothed).to_string());
+        row.extend(super::landmark_cells(o));
+        debug_assert_eq!(row.len(), FEX_COLUMNS.len());
         w.write_record(&row)?;
     }
     w.flush()?;
@@ -65,25 +99,72 @@ mod tests {
     use super::*;
     use crate::store::export::tests::sample_export;
 
-    /// Valence of the sample's smoothed probabilities (happy 0.1 minus the strongest negative 0.1).
-    const VALENCE: &str = "0";
-
-    #[test]
-    fn rows_carry_the_raw_probabilities_under_py_feat_names() {
+    fn rows(smoothed: bool) -> Vec<Vec<String>> {
         let data = sample_export("P07", "stimulus");
         let mut buf = Vec::new();
-        write(&data, &mut buf).unwrap();
+        write(&data, smoothed, &mut buf).unwrap();
         let mut r = ::csv::Reader::from_reader(buf.as_slice());
         assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), FEX_COLUMNS);
-        let rows: Vec<::csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        r.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
+    }
+
+    #[test]
+    fn rows_carry_raw_probabilities_under_py_feat_names_with_input_and_a_unit_face_score() {
+        let rows = rows(false);
         assert_eq!(rows.len(), 8);
-        let last = rows.last().unwrap().iter().collect::<Vec<_>>();
+        // Score 7.5 from SeetaFace (the sample session's models name no detector): 1 / (1 + e^(-2.5/1.5)).
+        let face_score = format!("{}", 1.0f32 / (1.0 + (-2.5f32 / 1.5).exp()));
         assert_eq!(
-            last,
-            [
-                "4", "-1.5", "20.25", "100", "110", "7.5", "0.05", "0.05", "0.1", "0.5", "0.1", "0.1", "0.1", "2",
-                "160", VALENCE
+            rows.last().unwrap(),
+            &[
+                "4",
+                "-2",
+                "20",
+                "100",
+                "110",
+                &face_score,
+                "0.05",
+                "0.05",
+                "0.1",
+                "0.5",
+                "0.1",
+                "0.1",
+                "0.1",
+                "recordings/x.mp4",
+                "2",
+                "160",
+                "7.5",
+                "detected",
+                "true",
+                // Valence of the sample's smoothed probabilities (happy 0.1 minus the strongest negative 0.1).
+                "0",
+                "30",
+                "50.5",
+                "70",
+                "50",
+                "50",
+                "70",
+                "35",
+                "90",
+                "65",
+                "90.25"
             ]
         );
+    }
+
+    #[test]
+    fn the_landmark_columns_are_the_csv_ones() {
+        let csv = crate::store::export::csv::OBSERVATION_COLUMNS;
+        assert_eq!(FEX_COLUMNS[FEX_COLUMNS.len() - 12..], csv[csv.len() - 12..]);
+    }
+
+    #[test]
+    fn smoothed_swaps_the_emotion_columns_only() {
+        let (raw, smoothed) = (rows(false), rows(true));
+        for (r, s) in raw.iter().zip(&smoothed) {
+            assert_eq!(r[..6], s[..6]);
+            assert_eq!(s[6..13], ["0.1", "0", "0.1", "0.1", "0.1", "0.1", "0.5"]);
+            assert_eq!(r[13..], s[13..]);
+        }
     }
 }

@@ -2,22 +2,26 @@
 //!
 //! - [`csv`]: one row per observation (ids, time in ms, box in pixels, raw and smoothed probabilities, dominant
 //!   emotion), plus the markers and notes as a second CSV ([`csv::write_annotations`]).
-//! - [`json`]: the whole session as one JSON object ([`SessionExport`]), readable back with serde.
+//! - [`json`]: the whole session as one JSON object ([`json::JsonExport`]) with class names and named
+//!   probabilities, described by the JSON Schema `docs/export.schema.json`.
 //! - [`fex`]: a CSV in py-feat's `Fex` layout, to analyse emotrace sessions with py-feat.
+//! - [`parquet`]: one Parquet file of typed columns, or ([`parquet::dataset_path`]) a Hive-partitioned dataset
+//!   of many sessions.
 //!
 //! Every format reads a [`SessionExport`]: the session loaded once from its database
-//! ([`SessionExport::load`]). Text that ends up in a CSV cell (track names, labels) is made safe to open in a
-//! spreadsheet with [`csv::spreadsheet_safe`]; numbers are written plainly.
+//! ([`SessionExport::load`]). The values shared by the formats are computed here once: whole-pixel boxes
+//! ([`pixel_box`]) and the 0-1 face score ([`face_score`]). Text that ends up in a CSV cell (track names,
+//! labels) is made safe to open in a spreadsheet with [`csv::spreadsheet_safe`]; numbers are written plainly.
 
 pub mod csv;
 pub mod fex;
 pub mod json;
+pub mod parquet;
 
 use std::io::Write;
 
-use serde::{Deserialize, Serialize};
-
 use super::{Annotation, SessionReader, SessionRecord, Store, TrackRecord};
+use crate::detect::{BBox, Backend};
 use crate::pipeline::Observation;
 
 /// An export format, as `emotrace export --format` names it.
@@ -28,8 +32,10 @@ pub enum Format {
     Csv,
     /// The whole session as one JSON object: session, tracks, annotations, observations.
     Json,
-    /// CSV in py-feat's Fex layout (per-frame raw probabilities).
+    /// CSV in py-feat's Fex layout (per-frame raw probabilities; `--smoothed` for the smoothed ones).
     Fex,
+    /// Apache Parquet, typed columns (with `--all --out DIR`: a Hive-partitioned dataset of every session).
+    Parquet,
 }
 
 impl Format {
@@ -39,12 +45,79 @@ impl Format {
             Format::Csv => "csv",
             Format::Json => "json",
             Format::Fex => "fex",
+            Format::Parquet => "parquet",
         }
     }
 }
 
-/// A whole stored session, as exported: the JSON format is exactly this, serialized.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Options that change what an export holds (not where it goes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Fex: write the per-track smoothed probabilities instead of the raw per-frame ones.
+    pub smoothed: bool,
+    /// CSV: start the file with a UTF-8 byte-order mark (for spreadsheets that guess the encoding).
+    pub bom: bool,
+}
+
+/// The detector of a stored session, which decides how [`face_score`] reads its scores: the one its `models`
+/// description names ("detector: yunet (..)", "detector: seeta (..)", or before YuNet "detector: SeetaFace .."),
+/// else the configuration's `detect.backend`, else SeetaFace, the only detector of sessions recorded before YuNet.
+/// The description comes first: it says what ran, command-line overrides included (`--detector`).
+pub fn session_detector(record: &SessionRecord) -> Backend {
+    let models = record.models.to_ascii_lowercase();
+    if models.contains("yunet") {
+        return Backend::Yunet;
+    }
+    if models.contains("seeta") {
+        return Backend::Seeta;
+    }
+    let backend = record.config.get("detect").and_then(|d| d.get("backend")).and_then(|b| b.as_str());
+    match backend.map(str::to_ascii_lowercase).as_deref() {
+        Some("yunet") => Backend::Yunet,
+        _ => Backend::Seeta,
+    }
+}
+
+/// The five landmarks' names, in [`crate::detect::Landmarks`] order (the person's right eye, left eye, nose tip,
+/// right and left mouth corner); each is exported as `{name}_x`, `{name}_y` in pixels of the source frame.
+pub const LANDMARK_NAMES: [&str; 5] = ["right_eye", "left_eye", "nose", "mouth_right", "mouth_left"];
+
+/// The landmark cells of a CSV row (`right_eye_x`, `right_eye_y`, .. `mouth_left_y`): pixels in Rust's shortest
+/// decimal form, or ten empty cells when the observation has no landmarks.
+pub fn landmark_cells(o: &Observation) -> Vec<String> {
+    match &o.landmarks {
+        Some(points) => points.iter().flatten().map(f32::to_string).collect(),
+        None => vec![String::new(); 2 * LANDMARK_NAMES.len()],
+    }
+}
+
+/// Centre of the logistic that maps a SeetaFace score to `[0, 1]` ([`face_score`]).
+pub const SEETA_SCORE_MID: f32 = 5.0;
+/// Width (score units per e-fold) of the logistic that maps a SeetaFace score to `[0, 1]`.
+pub const SEETA_SCORE_SCALE: f32 = 1.5;
+
+/// A detector score as a confidence in `[0, 1]`, py-feat's `FaceScore` (exports: `face_score`, `FaceScore`).
+///
+/// YuNet's score is one already (clamped to `[0, 1]`). A SeetaFace cascade score `s` (unbounded; rustface
+/// reports faces from 2.0 up, true faces in the bundled media score about 8 to 35) goes through the logistic
+/// `1 / (1 + exp(-(s - 5) / 1.5))`: 2 -> 0.12, 5 -> 0.5, 8.3 -> 0.9, 10 -> 0.97, 15 and above -> 1.00, so
+/// py-feat's usual `FaceScore > 0.9` keeps faces scored above 8.3. Not a calibrated probability: a monotone
+/// rescaling, the same order as the raw score (kept in the `score` columns).
+pub fn face_score(detector: Backend, score: f32) -> f32 {
+    match detector {
+        Backend::Yunet => score.clamp(0.0, 1.0),
+        Backend::Seeta => 1.0 / (1.0 + (-(score - SEETA_SCORE_MID) / SEETA_SCORE_SCALE).exp()),
+    }
+}
+
+/// A face box as whole pixels `[x, y, width, height]` (each rounded to the nearest integer), as every export
+/// writes it.
+pub fn pixel_box(b: &BBox) -> [i32; 4] {
+    [b.x, b.y, b.w, b.h].map(|v| v.round() as i32)
+}
+
+/// A whole stored session, as exported.
+#[derive(Clone, Debug)]
 pub struct SessionExport {
     /// The session record (times, source, models, configuration, counts).
     pub session: SessionRecord,
@@ -57,8 +130,9 @@ pub struct SessionExport {
     pub observations: Vec<Observation>,
     /// FaceReader's valence of each observation's smoothed probabilities (`[-1, 1]`, see
     /// [`crate::analytics::valence`]), in the order of `observations`.
-    #[serde(default)]
     pub valence: Vec<f32>,
+    /// The detector of the session ([`session_detector`]).
+    pub detector: Backend,
 }
 
 impl SessionExport {
@@ -73,6 +147,7 @@ impl SessionExport {
         }
         let valence = observations.iter().map(|o| crate::analytics::valence::valence(&o.smoothed)).collect();
         Ok(SessionExport {
+            detector: session_detector(reader.record()),
             session: reader.record().clone(),
             tracks: reader.tracks()?,
             annotations: reader.annotations()?,
@@ -90,17 +165,28 @@ impl SessionExport {
             .map(TrackRecord::label)
             .unwrap_or_else(|| format!("Face {track_id}"))
     }
+
+    /// Track id -> label ([`SessionExport::track_label`]) for every track of the session.
+    pub fn track_labels(&self) -> std::collections::HashMap<u32, String> {
+        self.tracks.iter().map(|t| (t.id, t.label())).collect()
+    }
+
+    /// The 0-1 face score of `o` ([`face_score`] for this session's detector).
+    pub fn face_score(&self, o: &Observation) -> f32 {
+        face_score(self.detector, o.score)
+    }
 }
 
-/// Writes `data` to `out` in `format`. For [`Format::Csv`] this is the observations only; the annotations are
-/// written separately with [`csv::write_annotations`].
+/// Writes `data` to `out` in `format` with `options`. For [`Format::Csv`] this is the observations only; the
+/// annotations are written separately with [`csv::write_annotations`].
 ///
 /// Errors: `out` cannot be written.
-pub fn write(format: Format, data: &SessionExport, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn write(format: Format, data: &SessionExport, options: Options, out: &mut dyn Write) -> anyhow::Result<()> {
     match format {
-        Format::Csv => csv::write_observations(data, out),
+        Format::Csv => csv::write_observations(data, options.bom, out),
         Format::Json => json::write(data, out),
-        Format::Fex => fex::write(data, out),
+        Format::Fex => fex::write(data, options.smoothed, out),
+        Format::Parquet => parquet::write(data, out),
     }
 }
 
@@ -130,7 +216,7 @@ pub fn resolve_session(store: &Store, query: &str) -> anyhow::Result<String> {
 pub(crate) mod tests {
     use super::*;
     use crate::capture::SourceKind;
-    use crate::detect::BBox;
+    use crate::detect::{BBox, Backend};
     use crate::pipeline::{FrameResult, PipelineStats};
     use crate::store::{AnnotationKind, NewSession, SessionStatus};
 
@@ -168,9 +254,16 @@ pub(crate) mod tests {
                         score: 7.5,
                         raw,
                         smoothed,
-                        landmarks: None,
-                        predicted: false,
-                        classified: true,
+                        // Track 2 has landmarks (as from YuNet); track 1's box in frame 3 is predicted, not classified.
+                        landmarks: (t == 2).then_some([
+                            [30.0, 50.5],
+                            [70.0, 50.0],
+                            [50.0, 70.0],
+                            [35.0, 90.0],
+                            [65.0, 90.25],
+                        ]),
+                        predicted: t == 1 && f == 3,
+                        classified: !(t == 1 && f == 3),
                     }
                 })
                 .collect();
@@ -211,6 +304,36 @@ pub(crate) mod tests {
         assert_eq!(resolve_session(&store, &a).unwrap(), a);
         let err = resolve_session(&store, &a[..6]).unwrap_err().to_string();
         assert!(err.contains("ambiguous") && err.contains(&a) && err.contains(&b), "{err}");
+    }
+
+    #[test]
+    fn face_scores_are_in_unit_range_and_keep_the_order_of_detector_scores() {
+        assert_eq!(face_score(Backend::Yunet, 0.93), 0.93);
+        assert_eq!(face_score(Backend::Yunet, 1.2), 1.0);
+        let seeta: Vec<f32> = [2.0, 5.0, 8.3, 10.0, 35.3].iter().map(|&s| face_score(Backend::Seeta, s)).collect();
+        assert!(seeta.windows(2).all(|w| w[0] < w[1] || w[1] == 1.0), "{seeta:?}");
+        assert!((seeta[0] - 0.119).abs() < 1e-3 && seeta[1] == 0.5 && (seeta[2] - 0.9).abs() < 2e-3, "{seeta:?}");
+        assert!(seeta[4] > 0.999 && seeta[4] <= 1.0);
+    }
+
+    #[test]
+    fn the_detector_comes_from_the_models_then_the_configuration_and_is_seeta_for_old_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let id = sample_session(&store, "P07", "stimulus");
+        let mut r = store.open_session(&id).unwrap().record().clone();
+        // "test" names no detector and the configuration has none: a session from before YuNet.
+        assert_eq!(session_detector(&r), Backend::Seeta);
+        r.config = serde_json::json!({"detect": {"backend": "yunet"}});
+        assert_eq!(session_detector(&r), Backend::Yunet);
+        // What ran wins over the configuration file (`--detector seeta` over a YuNet default).
+        r.models = "detector: seeta (SeetaFace frontal cascade, rustface 0.1.7), input scale 0.50; emotion: x".into();
+        assert_eq!(session_detector(&r), Backend::Seeta);
+        r.models = "detector: SeetaFace frontal (rustface); emotion: ensemble".into();
+        assert_eq!(session_detector(&r), Backend::Seeta);
+        r.models = "detector: yunet (YuNet-n, libfacedetection.train, Apache-2.0), input scale 1.00; emotion: x".into();
+        r.config = serde_json::json!({"detect": {"backend": "seeta"}});
+        assert_eq!(session_detector(&r), Backend::Yunet);
     }
 
     #[test]

@@ -7,8 +7,10 @@
 //!  last 2 min    angry  3%  disgust 18%  fear  2%  happy 41%  sad  5%  surprise 11%  neutral 20%
 //! ```
 //!
-//! The most detailed form that fits is used: with small bars, with full names, or with 3-letter names. The
-//! class's valence now ([`valence_now`]) follows the first row where it fits, else it is in that row's title.
+//! The most detailed form that fits is used: with small bars, with full names, or with 3-letter names; when even
+//! that is too wide, the emotions with the largest shares come first and only whole items are shown (never "sad
+//! 100% su").
+//! The class's valence now ([`valence_now`]) follows the first row where it fits, else it is in that row's title.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -65,7 +67,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let titles = [now_title, format!("last {}", span_text(app.class_window_ms as f64 / 1000.0))];
     let data = [(now, now_total), (recent, recent_total)];
     for (k, ((title, (counts, total)), row)) in titles.iter().zip(data).zip(rows.iter()).enumerate() {
-        let mut l = line(title, &counts, total, level, theme);
+        let mut l = line(title, &counts, total, level, w, theme);
         if k == 0 && trailing {
             l.spans.push(Span::styled(format!("valence {}", valence::fmt(valence)), theme.accent()));
         }
@@ -96,13 +98,36 @@ fn line_width(level: u8) -> usize {
     1 + TITLE_WIDTH + NUM_EMOTIONS * per
 }
 
-/// One row: the title, then each emotion's share; level 0 with a 6-cell bar, 1 with full names, 2 with 3-letter
-/// names.
-fn line(title: &str, counts: &[u64; NUM_EMOTIONS], total: u64, level: u8, theme: &Theme) -> Line<'static> {
+/// One row at most `width` cells: the title, then each emotion's share; level 0 with a 6-cell bar, 1 with full
+/// names, 2 with 3-letter names. Items that do not fit whole are left out; when not all fit, the largest shares
+/// come first.
+fn line(
+    title: &str,
+    counts: &[u64; NUM_EMOTIONS],
+    total: u64,
+    level: u8,
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
     let tw = if level == 2 { 12 } else { TITLE_WIDTH };
     let mut spans = vec![Span::styled(format!(" {:<tw$}", theme.truncate(title, tw)), theme.dim())];
+    let mut used = 1 + tw;
     let top = (0..NUM_EMOTIONS).max_by_key(|&i| counts[i]).filter(|_| total > 0);
-    for e in Emotion::ALL {
+    let mut order = Emotion::ALL.to_vec();
+    if line_width(level) > width {
+        order.sort_by_key(|&e| std::cmp::Reverse(counts[e as usize]));
+    }
+    let item_width = match level {
+        0 => 8 + 1 + 6 + 1 + 4 + 2,
+        1 => 8 + 1 + 4 + 2,
+        _ => 3 + 1 + 4 + 1,
+    };
+    for e in order {
+        let separator = if level == 2 { 1 } else { 2 };
+        if used + item_width - separator > width {
+            break;
+        }
+        used += item_width;
         let i = e as usize;
         let p = share_pct(counts[i], total);
         let name = match level {
@@ -132,6 +157,15 @@ mod tests {
         assert_eq!(share_pct(2, 3), 67);
         assert_eq!(share_pct(0, 0), 0);
         assert!(line_width(2) <= 80, "{}", line_width(2));
+        // At 60 columns (and narrower) only whole items: the largest shares first, none cut mid-word.
+        let counts = [0, 0, 0, 1, 3, 2, 0];
+        for w in [60, 45, 30] {
+            let l = line("now 6 faces", &counts, 6, 2, w, &Theme::new(false, false));
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            assert!(text.trim_end().chars().count() <= w, "{w}: {text:?}");
+            assert!(text.trim_end().ends_with('%'), "cut mid-item at {w}: {text:?}");
+            assert!(text.contains("sad  50%"), "{w}: {text:?}");
+        }
         assert_eq!(span_text(120.0), "2 min");
         assert_eq!(span_text(90.0), "90 s");
     }

@@ -21,6 +21,9 @@ use crate::tui::theme::Theme;
 const LABEL_WIDTH: usize = 8;
 /// Width of the percentage column (" 100%").
 const PCT_WIDTH: usize = 5;
+/// Tallest sparkline, rows (64 levels with eighth blocks). A taller one reads no better, and every step of its
+/// window redraws all of its cells: at 160x48 an uncapped sparkline was two thirds of the bytes sent.
+pub const SPARK_MAX_ROWS: u16 = 8;
 
 /// Draws the panels of the current page into `area`, updates `app.pages` and clamps `app.page`, and says what
 /// was drawn.
@@ -99,7 +102,8 @@ pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: 
     if stale {
         title.push(Span::styled("(lost) ", base));
     }
-    let size = format!(" {:.0}x{:.0} px ", t.bbox.w, t.bbox.h);
+    // To 10 px: the box jitters by a few pixels from frame to frame, and every change would be sent.
+    let size = format!(" ~{:.0}x{:.0} px ", (t.bbox.w / 10.0).round() * 10.0, (t.bbox.h / 10.0).round() * 10.0);
     let (border_set, border_style) = if selected {
         (theme.selected_border_set(), theme.selected())
     } else if stale {
@@ -123,6 +127,7 @@ pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: 
     let [top, bars, label, spark] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(7), Constraint::Length(1), Constraint::Min(0)])
             .areas(inner);
+    let spark = Rect { height: spark.height.min(SPARK_MAX_ROWS), ..spark };
 
     // Dominant emotion, time in view.
     let (dom, p) = t.dominant();
@@ -145,7 +150,8 @@ pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: 
             let label_style = if e == dom { bold } else { base };
             Line::from(vec![
                 Span::styled(format!("{:<LABEL_WIDTH$} ", e.name()), label_style),
-                Span::styled(theme.hbar(v, bar_w), color_of(e)),
+                // The bar shows the whole percent printed beside it, so it changes only when the number does.
+                Span::styled(theme.hbar((v * 100.0).round() / 100.0, bar_w), color_of(e)),
                 Span::styled(format!(" {:>3.0}%", v * 100.0), label_style),
             ])
         })
@@ -167,7 +173,7 @@ pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: 
             let short: String = e.name().chars().take(3).collect();
             let v = t.smoothed[*e as usize] * 100.0;
             f.render_widget(Paragraph::new(Line::styled(format!("{short} {v:>3.0}"), color_of(*e))), name);
-            let data = t.series(*e, now, app.history_ms, line.width as usize, app.stale_ms);
+            let data = spark_series(t, *e, now, app.history_ms, line.width as usize, app.stale_ms);
             let sl = Sparkline::default().data(data).max(100).bar_set(theme.bar_set()).style(color_of(*e));
             f.render_widget(sl, line);
         }
@@ -179,10 +185,40 @@ pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: 
     let label_text = format!("{} %{}last {}", followed.name(), theme.dot(), span_text);
     f.render_widget(Paragraph::new(Line::styled(theme.truncate(&label_text, iw), theme.dim())), label);
     if spark.height > 0 {
-        let data = t.series(followed, now, app.history_ms, spark.width as usize, app.stale_ms);
+        let data = spark_series(t, followed, now, app.history_ms, spark.width as usize, app.stale_ms);
         let sl = Sparkline::default().data(data).max(100).bar_set(theme.bar_set()).style(color_of(followed));
         f.render_widget(sl, spark);
     }
+}
+
+/// The end of a sparkline's window at `now_ms`: the next multiple of a quarter of `span_ms` (ms). The line then
+/// stands still between steps, only its newest column growing, and moves a quarter span at a time: a line that
+/// scrolled with every frame would redraw every column on every refresh, most of what the live screen sent over
+/// SSH. It shows the last 3/4 to all of `span_ms`.
+pub fn spark_window_end(now_ms: u64, span_ms: u64) -> u64 {
+    let step = (span_ms / 4).max(1);
+    now_ms.div_ceil(step) * step
+}
+
+/// The sparkline of `emotion` for `t`: `buckets` columns over the window ending at [`spark_window_end`], in whole
+/// percent; columns after `now_ms` (not yet reached) are empty.
+fn spark_series(
+    t: &TrackView,
+    emotion: Emotion,
+    now_ms: u64,
+    span_ms: u64,
+    buckets: usize,
+    gap_ms: u64,
+) -> Vec<Option<u64>> {
+    let end = spark_window_end(now_ms, span_ms);
+    let mut data = t.series(emotion, end, span_ms, buckets, gap_ms);
+    let start = end as i128 - span_ms as i128;
+    for (i, v) in data.iter_mut().enumerate() {
+        if start + (span_ms as i128 * i as i128) / buckets as i128 > now_ms as i128 {
+            *v = None;
+        }
+    }
+    data
 }
 
 /// `left`, then `right` flush against the right edge of `width` cells; `right` is dropped when both do not fit.
@@ -195,4 +231,50 @@ fn spread<'a>(left: Vec<Span<'a>>, right: Span<'a>, width: usize) -> Line<'a> {
         spans.push(right);
     }
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::BBox;
+
+    #[test]
+    fn the_window_steps_a_quarter_span_at_a_time() {
+        assert_eq!(spark_window_end(45_001, 60_000), 60_000);
+        assert_eq!(spark_window_end(60_000, 60_000), 60_000);
+        assert_eq!(spark_window_end(60_001, 60_000), 75_000);
+        assert_eq!(spark_window_end(0, 60_000), 0);
+    }
+
+    #[test]
+    fn between_steps_only_the_newest_column_changes_and_the_future_is_empty() {
+        // A face seen at 25 FPS for 50 s, happy rising with time.
+        let mut t = TrackView {
+            track_id: 1,
+            first_seen_ms: 0,
+            last_seen_ms: 0,
+            smoothed: [0.0; 7],
+            raw: [0.0; 7],
+            bbox: BBox::default(),
+            observations: 0,
+            history: Default::default(),
+        };
+        let series_at = |t: &mut TrackView, until: u64| {
+            while t.last_seen_ms < until {
+                t.last_seen_ms += 40;
+                let happy = t.last_seen_ms as f32 / 100_000.0;
+                t.history.push_back((t.last_seen_ms, [0.0, 0.0, 0.0, happy, 0.0, 0.0, 1.0 - happy]));
+            }
+            spark_series(t, Emotion::Happy, until, 60_000, 60, 2_000)
+        };
+        let a = series_at(&mut t, 50_000);
+        let b = series_at(&mut t, 50_400);
+        // Window [0, 60 s], one column a second: columns 0..49 are past and identical, 50 is the growing one.
+        assert_eq!(a[..50], b[..50]);
+        assert!(a[..50].iter().all(Option::is_some));
+        assert!(a[51..].iter().all(Option::is_none) && b[51..].iter().all(Option::is_none), "{a:?}");
+        // Past the step, the window moves by 15 s: what was column 20 is column 5.
+        let c = series_at(&mut t, 60_040);
+        assert_eq!(c[5], a[20]);
+    }
 }

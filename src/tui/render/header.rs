@@ -23,8 +23,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let snap = app.view();
     let st = &snap.stats;
 
-    // Row 1: identity on the left, elapsed time on the right.
-    let elapsed = format!("elapsed {} ", super::fmt_duration(st.elapsed_s));
+    // Row 1: identity on the left, elapsed time on the right. Elapsed is the source time of the newest frame:
+    // the clock markers and the store use, so a marker typed at "elapsed 0:14" is stored at 0:14 even when
+    // processing lags behind a paced source.
+    let elapsed = format!("elapsed {} ", super::fmt_duration(snap.now_ms() as f64 / 1000.0));
     let room = w.saturating_sub(elapsed.len() + 1);
     let mut left: Vec<Span> = vec![Span::styled(" emotrace ", theme.accent())];
     let mut used = left[0].width();
@@ -81,18 +83,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         status.push(Span::styled(" PAUSED (space resumes) ", theme.warn().add_modifier(Modifier::REVERSED)));
         status.push(Span::raw(" "));
     }
+    // Not the frame index or this frame's latency: they change on every refresh (bytes over SSH) and the health
+    // line above already gives current rates and latencies.
     let frame_facts = |fr: &crate::tui::app::FrameInfo| {
-        format!(
-            "frame {}{}{}x{}{}{} detected{}{:.0} ms",
-            fr.frame_index,
-            theme.dot(),
-            fr.width,
-            fr.height,
-            theme.dot(),
-            fr.detections,
-            theme.dot(),
-            fr.latency_ms
-        )
+        format!("{}x{}{}{} detected", fr.width, fr.height, theme.dot(), fr.detections)
     };
     match &app.finished {
         None => match &snap.last_frame {

@@ -39,10 +39,10 @@ const IDEAL_ASPECT: f64 = 2.5;
 /// ```text
 ///  emotrace  * REC  WolfgangLanger_Pexels.mp4 - session 01J9ZQ4K7M   elapsed 1:07
 ///  FPS in 25.0 proc 23.7  p50 34 p95 59 ms  drop 83  faces 1  det 100%
-///  * live - frame 1679 - 640x360 - 1 detected - 36 ms
+///  * live - 640x360 - 1 detected
 ///  now 1 face  ang   0% dis 100% fea   0% hap   0% sad   0% sur   0% neu   0%
 ///  last 2 min  ang   0% dis  51% fea  49% hap   0% sad   0% sur   0% neu   0%
-/// # >Face 1 ================== 96x104 px #+ Face 2 (lost) ------------ 96x104 px +
+/// # >Face 1 ================ ~100x100 px #+ Face 2 (lost) ---------- ~100x100 px +
 /// #DISGUST 53%               in view 1:07#|FEAR 59%       in view 1:03 - lost 3 s|
 /// #angry    ##                         7%#|angry    ##                         7%|
 /// #disgust  #############             53%#|disgust  #                          2%|

@@ -148,13 +148,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         // On the top edge, inside the box, clipped to the picture.
         let right = x0 + cw;
-        let mut x = (c0 + 1).min(right.saturating_sub(1));
-        for ch in label.chars() {
-            if x >= right {
-                break;
-            }
+        let first = (c0 + 1).min(right.saturating_sub(1));
+        for (x, ch) in (first..right).zip(label.chars()) {
             buf[(x, r0)].set_symbol(ch.encode_utf8(&mut [0; 4])).set_style(label_style);
-            x += 1;
         }
     }
 }

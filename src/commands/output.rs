@@ -1,0 +1,161 @@
+//! Where a command's `--out FILE` goes, one helper for every command that writes a file (`export`, `report`).
+//!
+//! - `-` is standard output; a reader that stops early (`| head`) ends the output quietly.
+//! - A symbolic link is followed: its target is written, the link stays a link.
+//! - A FIFO, character device or socket (`/dev/stdout`, `/dev/null`, a named pipe) is written directly, never
+//!   replaced.
+//! - A regular file (or a new one) is written atomically: a temporary file beside it, synced, then renamed over
+//!   it, so a failed write leaves any previous file as it was. Written files are private (the process umask).
+//!
+//! Every error names the path as the user gave it, never the temporary file.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// What `--out PATH` resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutTarget {
+    /// `-`: standard output.
+    Stdout,
+    /// A FIFO, character device or socket at this (resolved) path: written in place.
+    Direct(PathBuf),
+    /// A regular file, existing or not, at this (resolved) path: replaced atomically.
+    Atomic(PathBuf),
+}
+
+/// Most symbolic links followed before giving up (as the kernel's `ELOOP` limit).
+const MAX_LINKS: usize = 40;
+
+/// Decides how `path` is written: follows symbolic links (a dangling link's target is created) and looks at
+/// what is there.
+///
+/// Errors: a loop of links; the path (or a link's target) is a folder.
+pub fn resolve(path: &Path) -> anyhow::Result<OutTarget> {
+    if path == Path::new("-") {
+        return Ok(OutTarget::Stdout);
+    }
+    let mut p = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let meta = match std::fs::symlink_metadata(&p) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(OutTarget::Atomic(p)),
+            Err(e) => return Err(e).with_context(|| format!("{}: cannot write", path.display())),
+        };
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            let target =
+                std::fs::read_link(&p).with_context(|| format!("{}: cannot follow the link", path.display()))?;
+            p = match p.parent() {
+                Some(parent) if target.is_relative() => parent.join(target),
+                _ => target,
+            };
+            continue;
+        }
+        anyhow::ensure!(!ft.is_dir(), "{}: is a folder, not a file", path.display());
+        if ft.is_file() {
+            return Ok(OutTarget::Atomic(p));
+        }
+        return Ok(OutTarget::Direct(p));
+    }
+    anyhow::bail!("{}: too many levels of symbolic links", path.display())
+}
+
+/// Writes `body`'s output to `path` as the module documentation says (`-` for stdout).
+///
+/// Errors: `body` fails or the output cannot be opened or written; the message names `path` as given.
+pub fn write_output(path: &Path, body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let shown = path.display();
+    match resolve(path)? {
+        OutTarget::Stdout => write_stdout(body),
+        OutTarget::Direct(target) => {
+            let f = OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .with_context(|| format!("{shown}: cannot open for writing"))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+            body(&mut w)
+                .and_then(|_| w.flush().map_err(anyhow::Error::from))
+                .with_context(|| format!("{shown}: cannot write"))
+        }
+        OutTarget::Atomic(target) => write_atomic(path, &target, body),
+    }
+}
+
+/// Writes to standard output; a closed pipe ends the output quietly.
+fn write_stdout(body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let r = body(&mut w).and_then(|_| w.flush().map_err(anyhow::Error::from));
+    match r {
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        other => other.context("writing to stdout"),
+    }
+}
+
+/// Writes `target` through a temporary file beside it and a rename; errors name `shown`.
+fn write_atomic(
+    shown: &Path,
+    target: &Path,
+    body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let name = target.file_name().with_context(|| format!("{}: not a file name", shown.display()))?;
+    let tmp = target.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let ctx = || format!("{}: cannot write", shown.display());
+    let result = (|| {
+        let f = std::fs::File::create(&tmp).with_context(ctx)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+        body(&mut w).with_context(ctx)?;
+        let f = w.into_inner().map_err(|e| e.into_error()).with_context(ctx)?;
+        f.sync_all().with_context(ctx)?;
+        std::fs::rename(&tmp, target).with_context(ctx)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// True if `e` comes from writing to a closed pipe.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::BrokenPipe;
+        }
+        if let Some(ce) = c.downcast_ref::<::csv::Error>() {
+            return matches!(ce.kind(), ::csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
+        }
+        if let Some(je) = c.downcast_ref::<serde_json::Error>() {
+            return je.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe);
+        }
+        false
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_followed_and_special_files_are_written_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.csv");
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink("real.csv", &link).unwrap();
+        assert_eq!(resolve(&link).unwrap(), OutTarget::Atomic(target.clone()));
+        write_output(&link, |w| Ok(w.write_all(b"a,b\n")?)).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read(&target).unwrap(), b"a,b\n");
+
+        assert_eq!(resolve(Path::new("-")).unwrap(), OutTarget::Stdout);
+        assert_eq!(resolve(Path::new("/dev/null")).unwrap(), OutTarget::Direct("/dev/null".into()));
+        write_output(Path::new("/dev/null"), |w| Ok(w.write_all(b"x")?)).unwrap();
+        assert!(std::os::unix::fs::FileTypeExt::is_char_device(&std::fs::metadata("/dev/null").unwrap().file_type()));
+        let err = write_output(Path::new("/dev/full"), |w| Ok(w.write_all(&[0; 1 << 17])?)).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.starts_with("/dev/full: cannot write") && !msg.contains(".tmp"), "{msg}");
+        assert!(resolve(dir.path()).unwrap_err().to_string().contains("folder"));
+    }
+}

@@ -1,0 +1,71 @@
+//! Untrusted text made safe: for a terminal line ([`terminal_safe`]) and for the store ([`clean_label`]).
+//!
+//! File names, camera names, labels from the configuration and anything read back from a store may hold
+//! control characters: an escape sequence in a file name can set the terminal's title or clear the screen, a
+//! newline splits a table row. Everything emotrace prints that it did not write itself goes through
+//! [`terminal_safe`]; everything stored as a label or name goes through [`clean_label`] (in the store layer, so
+//! every way in is covered).
+
+use std::borrow::Cow;
+
+/// Characters that reorder or hide text (Unicode bidirectional controls and zero-width marks), which a
+/// terminal or spreadsheet would show misleadingly.
+fn is_format_control(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// `s` with every control character (C0, DEL, C1, including newline and tab) and every bidirectional control
+/// written as a visible escape (`\e`, `\n`, `\t`, `\r`, or `\u{..}`), so it prints on one line and changes
+/// nothing on the terminal. Borrowed when there was nothing to escape.
+pub fn terminal_safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() || is_format_control(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\x1b' => out.push_str("\\e"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || is_format_control(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A label or name as the store keeps it: control and bidirectional characters removed, runs of white space
+/// (tabs, newlines) made one space, leading and trailing white space trimmed. Every label and name is stored
+/// this way, whether typed, from `[tui] marker_labels`, or from an API call.
+pub fn clean_label(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .map(|w| w.chars().filter(|c| !is_format_control(*c)).collect::<String>())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_shown_not_obeyed_and_labels_are_cleaned() {
+        let name = "\x1b]0;pwned\x07\x1b[2Jy\n.jpg";
+        let safe = terminal_safe(name);
+        assert!(!safe.chars().any(|c| c.is_control()), "{safe:?}");
+        assert_eq!(safe, "\\e]0;pwned\\u{7}\\e[2Jy\\n.jpg");
+        assert!(matches!(terminal_safe("plain é"), Cow::Borrowed(_)));
+        assert_eq!(clean_label(" =1+1"), "=1+1");
+        assert_eq!(clean_label("a\x1b[31m\tb\n\u{202E}c "), "a [31m b c");
+        assert_eq!(clean_label(" \t\n"), "");
+    }
+}

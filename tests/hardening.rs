@@ -1,0 +1,610 @@
+//! Regression tests for what hostile testing found (issue 11): each test drives the real binary on real media
+//! the way the defect was found, and checks the promise the README now makes.
+
+mod common;
+
+use std::io::Read;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts a clean failure: exit 1, one line on stderr, no panic or backtrace; returns stderr.
+fn one_line_error(out: &Output) -> String {
+    let err = stderr_of(out);
+    assert_eq!(out.status.code(), Some(1), "expected exit 1: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
+    let lower = err.to_lowercase();
+    assert!(!lower.contains("panicked") && !lower.contains("backtrace") && !lower.contains("os {"), "{err}");
+    err
+}
+
+/// `analyze INPUT --json` into `store`, asserting success; the report.
+fn analyze(store: &Path, input: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["analyze", input.to_str().unwrap(), "--json"];
+    args.extend_from_slice(extra);
+    run_json(store, &args)
+}
+
+/// A store with one session analysed from `single_face.jpg`: (store, session id).
+fn one_session(dir: &Path) -> (PathBuf, String) {
+    let store = dir.join("store");
+    let report = analyze(&store, &recording("single_face.jpg"), &[]);
+    (store, report["session"].as_str().unwrap().to_string())
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(ok.success());
+}
+
+/// Runs `emotrace ARGS` with a deadline (a hang fails the test instead of wedging it).
+fn run_with_deadline(args: &[&str], secs: u64) -> Output {
+    let mut child =
+        Command::new(bin()).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn emotrace");
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("emotrace {args:?} did not finish in {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+// 1. --out: links followed, FIFOs and devices written in place, `-` is stdout, errors name the user's path.
+#[test]
+fn out_follows_links_writes_fifos_in_place_and_takes_dash_for_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = one_session(dir.path());
+
+    let target = dir.path().join("real.json");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = run(&store, &["export", &id, "--format", "json", "--out", link.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(v["session"]["id"], id.as_str());
+
+    let out = run(&store, &["export", &id, "--format", "csv", "--out", "-"]);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).starts_with("session_id,"));
+    assert!(!dir.path().join("-").exists() && !dir.path().join("-.annotations.csv").exists());
+
+    let fifo = dir.path().join("pipe.html");
+    mkfifo(&fifo);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            std::fs::File::open(fifo).unwrap().read_to_string(&mut s).unwrap();
+            s
+        })
+    };
+    let out =
+        run_with_deadline(&["--store", store.to_str().unwrap(), "report", &id, "--out", fifo.to_str().unwrap()], 60);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(reader.join().unwrap().contains("<svg"), "the report did not come through the FIFO");
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
+
+    let out = run(&store, &["export", &id, "--format", "json", "--out", "/dev/full"]);
+    let err = one_line_error(&out);
+    assert!(err.contains("/dev/full: cannot write") && !err.contains(".tmp"), "{err}");
+    assert!(std::fs::metadata("/dev/full").unwrap().file_type().is_char_device(), "/dev/full was replaced");
+}
+
+// 2. Read-only commands create nothing and work on a read-only store.
+#[test]
+fn listing_export_and_report_create_nothing_and_read_a_read_only_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let out = run(&missing, &["sessions"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no sessions"));
+    let out = run(&missing, &["export", "x", "--format", "csv"]);
+    one_line_error(&out);
+    assert!(!missing.exists(), "a read-only command created the store");
+
+    let (store, id) = one_session(dir.path());
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let _mount = match ReadOnly::bind(&store, &ro) {
+        Some(m) => m,
+        None => return,
+    };
+    assert!(std::fs::write(ro.join("probe"), b"x").is_err(), "the store is not read-only");
+    let listed = sessions(&ro);
+    assert_eq!(listed[0]["status"], "completed", "{listed:?}");
+    let out = run(&ro, &["export", &id, "--format", "csv"]);
+    assert!(out.status.success(), "export on a read-only store: {}", stderr_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).lines().count() >= 2);
+    let page = dir.path().join("r.html");
+    let out = run(&ro, &["report", &id, "--out", page.to_str().unwrap()]);
+    assert!(out.status.success(), "report on a read-only store: {}", stderr_of(&out));
+}
+
+/// A read-only view of a folder: a read-only bind mount (as root), else the folder itself made read-only.
+struct ReadOnly {
+    mount: Option<PathBuf>,
+}
+
+impl ReadOnly {
+    fn bind(src: &Path, at: &Path) -> Option<ReadOnly> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            let ok = Command::new("mount").args(["--bind", "-o", "ro"]).arg(src).arg(at).status();
+            if ok.is_ok_and(|s| s.success()) && std::fs::write(at.join("probe"), b"x").is_err() {
+                return Some(ReadOnly { mount: Some(at.to_path_buf()) });
+            }
+            let _ = Command::new("umount").arg(at).status();
+            eprintln!("skipped: cannot make a read-only bind mount here (no mount permission)");
+            return None;
+        }
+        let ok = Command::new("cp").arg("-a").arg(format!("{}/.", src.display())).arg(at).status().unwrap();
+        assert!(ok.success());
+        let ok = Command::new("chmod").args(["-R", "a-w"]).arg(at).status().unwrap();
+        assert!(ok.success());
+        Some(ReadOnly { mount: None })
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        if let Some(m) = &self.mount {
+            let _ = Command::new("umount").arg(m).status();
+        }
+    }
+}
+
+// 3. File names reach the terminal escaped, one line each.
+#[test]
+fn escape_sequences_in_file_names_are_shown_not_obeyed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let hostile = dir.path().join("\x1b]0;pwned\x07\x1b[2Jy\nx.jpg");
+    std::fs::copy(recording("single_face.jpg"), &hostile).unwrap();
+    let out = run(&store, &["analyze", hostile.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "raw escapes reached the terminal: {text:?}");
+    assert!(text.contains("\\e]0;pwned"), "{text}");
+    let out = run(&store, &["sessions"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    assert_eq!(text.lines().count(), 2, "a newline in the path split the row: {text}");
+    // An error naming the file is escaped too.
+    let missing = dir.path().join("\x1b[2Jgone.mp4");
+    let err = one_line_error(&run(&store, &["analyze", missing.to_str().unwrap()]));
+    assert!(!err.contains('\x1b') && err.contains("\\e[2Jgone.mp4"), "{err:?}");
+}
+
+// 5. TERM=dumb gets one clear line instead of a broken screen.
+#[test]
+fn a_dumb_terminal_gets_one_line_instead_of_a_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in ["live", "review"] {
+        let mut args = vec!["--store", dir.path().to_str().unwrap(), cmd];
+        let input = recording("single_face.mp4");
+        if cmd == "live" {
+            args.push(input.to_str().unwrap());
+        }
+        let out = Command::new(bin()).args(&args).env("TERM", "dumb").output().unwrap();
+        let err = one_line_error(&out);
+        assert!(err.contains("TERM=dumb"), "{cmd}: {err}");
+    }
+    assert!(sessions(dir.path()).is_empty(), "a refused live run started a session");
+}
+
+// 7. A folder of photos: each photo its own scene, every face stored; `--frame-rate` reads a sequence.
+#[test]
+fn each_photo_of_a_folder_is_its_own_scene() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    let names = ["multi_face.jpg", "single_face.jpg", "0-f1-su-ph.jpg", "0-f15-hao-ph.jpg", "15-f13-anc-ph.jpg"];
+    for (i, name) in names.iter().chain(&["45-m7-di-ph.jpg"]).enumerate() {
+        std::fs::copy(recording(name), photos.join(format!("{i}-{name}"))).unwrap();
+    }
+    let store = dir.path().join("store");
+    let r = analyze(&store, &photos, &[]);
+    assert_eq!(r["frames"], 6, "{r}");
+    // Each face is seen once, in its own photo: one observation per track, no face carried over.
+    let tracks = r["tracks"].as_u64().unwrap();
+    assert_eq!(r["observations"].as_u64().unwrap(), tracks, "{r}");
+    assert!(tracks >= 8, "6 photos with 10 faces gave {tracks} tracks: {r}");
+    let id = r["session"].as_str().unwrap();
+    let out = run(&store, &["export", id, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let frames: std::collections::BTreeSet<u64> =
+        v["observations"].as_array().unwrap().iter().map(|o| o["frame_index"].as_u64().unwrap()).collect();
+    assert!(frames.contains(&0), "the first photo's faces were not stored: {frames:?}");
+    assert_eq!(frames.len(), 6, "every photo has a face: {frames:?}");
+
+    // The same folder as a frame sequence at 10 FPS: one scene, timestamps 100 ms apart.
+    let r = analyze(&store, &photos, &["--frame-rate", "10", "--no-record"]);
+    assert_eq!((r["frames"].as_u64(), r["source"]["fps"].as_f64()), (Some(6), Some(10.0)), "{r}");
+}
+
+// 8, 11. A truncated JPEG is reported; an image that does not decode fails before a session exists.
+#[test]
+fn a_truncated_or_undecodable_image_fails_before_a_session_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let full = std::fs::read(recording("single_face.jpg")).unwrap();
+    let half = dir.path().join("half.jpg");
+    std::fs::write(&half, &full[..full.len() / 2]).unwrap();
+    let err = one_line_error(&run(&store, &["analyze", half.to_str().unwrap()]));
+    assert!(err.contains("half.jpg") && err.contains("truncated"), "{err}");
+
+    // A PNG whose header reads but whose pixel data is damaged (a flipped byte: the chunk checksum fails).
+    let png = dir.path().join("damaged.png");
+    image::open(recording("single_face.jpg")).unwrap().save(&png).unwrap();
+    let mut bytes = std::fs::read(&png).unwrap();
+    let idat = bytes.windows(4).position(|w| w == b"IDAT").unwrap();
+    bytes[idat + 200] ^= 0xFF;
+    std::fs::write(&png, bytes).unwrap();
+    let err = one_line_error(&run(&store, &["analyze", png.to_str().unwrap()]));
+    assert!(err.contains("damaged.png"), "{err}");
+    for s in sessions(&store) {
+        assert_ne!(s["status"], "failed", "a bad image left a failed session: {s}");
+    }
+}
+
+// 9, 10. Special files are refused at once (no hang, no endless read); /dev/zero is not "empty".
+#[test]
+fn fifos_and_devices_as_input_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let fifo = dir.path().join("cam.jpg");
+    mkfifo(&fifo);
+    let random = dir.path().join("random.jpg");
+    std::os::unix::fs::symlink("/dev/urandom", &random).unwrap();
+    let zero = dir.path().join("zero.mp4");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    for p in [&fifo, &random, &zero] {
+        let out = run_with_deadline(&["--store", store.to_str().unwrap(), "analyze", p.to_str().unwrap()], 20);
+        let err = one_line_error(&out);
+        assert!(err.contains("not a regular file") && !err.contains("empty"), "{err}");
+    }
+    // A folder with a FIFO among its images reads the images and leaves the FIFO alone.
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    std::fs::copy(recording("single_face.jpg"), photos.join("a.jpg")).unwrap();
+    mkfifo(&photos.join("b.jpg"));
+    let out = run_with_deadline(&["--store", store.to_str().unwrap(), "analyze", photos.to_str().unwrap()], 60);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+/// `recordings/single_face.mp4` with its sequence parameter set rewritten from `from` bits to `to` bits at bit
+/// 32 (after profile, constraints and level), the profile byte set to `profile`; same length.
+fn patched_sps(dir: &Path, name: &str, profile: u8, from: &str, to: &str) -> PathBuf {
+    let mut bytes = std::fs::read(recording("single_face.mp4")).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"avcC").unwrap() + 4;
+    let len = u16::from_be_bytes([bytes[at + 6], bytes[at + 7]]) as usize;
+    let sps = at + 8;
+    let bits: String = bytes[sps..sps + len].iter().map(|b| format!("{b:08b}")).collect();
+    assert_eq!(&bits[8..16], "01100100", "single_face.mp4 is H.264 High");
+    assert!(bits[32..].starts_with(from), "unexpected SPS {bits}");
+    let new = format!("{}{}{}", &bits[..32], to, &bits[32 + from.len()..]);
+    for (i, b) in bytes[sps..sps + len].iter_mut().enumerate() {
+        *b = u8::from_str_radix(&new[i * 8..i * 8 + 8], 2).unwrap();
+    }
+    bytes[sps + 1] = profile;
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn h264_the_decoder_cannot_read_is_named_by_profile_and_chroma_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    // sps_id 0, chroma_format_idc 1, bit depths 8/8 ("1 010 1 1") -> bit depths 10/10 ("1 010 011 011").
+    let high10 = patched_sps(dir.path(), "high10.mp4", 110, "101011", "1010011011");
+    let err = one_line_error(&run(&store, &["analyze", high10.to_str().unwrap()]));
+    assert!(err.contains("High 10") && err.contains("10-bit") && err.contains("high10.mp4"), "{err}");
+    // chroma_format_idc 1 ("010") -> 3 ("00100" + separate_colour_plane_flag 0).
+    let yuv444 = patched_sps(dir.path(), "yuv444.mp4", 244, "1010", "1001000");
+    let err = one_line_error(&run(&store, &["analyze", yuv444.to_str().unwrap()]));
+    assert!(err.contains("4:4:4") && err.contains("yuv444.mp4"), "{err}");
+    assert!(sessions(&store).is_empty());
+}
+
+// 12, 16. Liveness by the recorder's lock, not the pid; a killed session is recounted when next opened.
+#[test]
+fn a_killed_recorder_is_interrupted_whoever_has_its_pid_and_is_recounted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut child = Command::new(bin())
+        .arg("--store")
+        .arg(&store)
+        .args(["analyze", recording("WolfgangLanger_Pexels.mp4").to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let it record a few seconds, then kill it without warning.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = sessions(&store);
+        if s.first().is_some_and(|s| s["frames"].as_u64().unwrap_or(0) > 20) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "analyze never stored a frame");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(1300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Another live process now has the recorder's pid (here: this test process).
+    let s = &sessions(&store)[0];
+    let id = s["id"].as_str().unwrap().to_string();
+    let json = store.join("sessions").join(&id).join("session.json");
+    let mut record: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    record["pid"] = std::process::id().into();
+    std::fs::write(&json, serde_json::to_vec(&record).unwrap()).unwrap();
+    let s = &sessions(&store)[0];
+    assert_eq!(s["status"], "interrupted", "{s}");
+
+    // Opening it (an export) recounts; the listing and the export then agree.
+    let out = run(&store, &["export", &id, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let exported = v["observations"].as_array().unwrap().len() as u64;
+    let s = &sessions(&store)[0];
+    assert_eq!(s["observations"].as_u64(), Some(exported), "{s}");
+    let with_face: std::collections::BTreeSet<u64> =
+        v["observations"].as_array().unwrap().iter().map(|o| o["frame_index"].as_u64().unwrap()).collect();
+    let frames = s["frames"].as_u64().unwrap();
+    assert!(frames >= with_face.len() as u64 && frames <= with_face.len() as u64 + 2, "{s}");
+    assert_eq!(s["status"], "interrupted");
+}
+
+// 14. Flipped bytes: one line naming the path, the session listed damaged, the rest of the store readable.
+#[test]
+fn a_corrupt_session_database_is_named_listed_damaged_and_spares_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let good = analyze(&store, &recording("single_face.jpg"), &[]);
+    std::thread::sleep(Duration::from_millis(1100)); // a new session id
+    let bad = analyze(&store, &recording("single_face.mp4"), &[]);
+    let bad_id = bad["session"].as_str().unwrap();
+    let db = store.join("sessions").join(bad_id).join("db");
+    let mut flipped = 0;
+    for entry in std::fs::read_dir(&db).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() && p.metadata().unwrap().len() > 4096 {
+            let mut b = std::fs::read(&p).unwrap();
+            for i in (512..b.len()).step_by(97) {
+                b[i] ^= 0x5A;
+            }
+            std::fs::write(&p, b).unwrap();
+            flipped += 1;
+        }
+    }
+    assert!(flipped > 0);
+    let out = run(&store, &["export", bad_id, "--format", "csv"]);
+    let err = one_line_error(&out);
+    assert!(err.contains(bad_id) && err.contains("damaged"), "{err}");
+    let listed = sessions(&store);
+    let b = listed.iter().find(|s| s["id"] == bad_id).unwrap();
+    assert_eq!(b["status"], "damaged", "{b}");
+    let out = run(&store, &["export", good["session"].as_str().unwrap(), "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+// 15. A session written by a newer emotrace is refused with a clear line.
+#[test]
+fn a_newer_session_schema_is_refused_not_listed_completed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = one_session(dir.path());
+    let json = store.join("sessions").join(&id).join("session.json");
+    let mut record: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    record["schema_version"] = 99.into();
+    std::fs::write(&json, serde_json::to_vec(&record).unwrap()).unwrap();
+    let s = &sessions(&store)[0];
+    assert_ne!(s["status"], "completed", "{s}");
+    assert!(s["error"].as_str().unwrap().contains("newer emotrace"), "{s}");
+    let err = one_line_error(&run(&store, &["export", &id, "--format", "csv"]));
+    assert!(err.contains("newer emotrace") && err.contains("99"), "{err}");
+}
+
+// 17. Config values out of range: one line naming file, key, value and range.
+#[test]
+fn config_values_out_of_range_are_one_line_naming_file_key_value_and_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "[pipeline]\nchannel_capacity = 1000000000000\n").unwrap();
+    let out = run(
+        &dir.path().join("store"),
+        &["--config", cfg.to_str().unwrap(), "analyze", recording("single_face.jpg").to_str().unwrap()],
+    );
+    let err = one_line_error(&out);
+    assert!(err.contains("bad.toml") && err.contains("pipeline.channel_capacity must be 1 to 256"), "{err}");
+    assert!(err.ends_with("got 1000000000000\n"), "{err}");
+}
+
+// 20. The CI's libclang check counts what bindgen loads, not libclang-cpp.
+#[test]
+fn the_ci_libclang_check_wants_the_library_bindgen_loads() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/has-libclang");
+    let dir = tempfile::tempdir().unwrap();
+    let check = || Command::new("bash").arg(&script).arg(dir.path()).status().unwrap().success();
+    std::fs::write(dir.path().join("libclang-cpp.so.14"), b"").unwrap();
+    assert!(!check(), "libclang-cpp alone must not count");
+    std::fs::write(dir.path().join("libclang-14.so.1"), b"").unwrap();
+    assert!(check());
+    std::fs::remove_file(dir.path().join("libclang-14.so.1")).unwrap();
+    std::fs::write(dir.path().join("libclang.so.1"), b"").unwrap();
+    assert!(check());
+}
+
+// 21, 22. Without ../shared, tests skip with one line (CI requires it); CI runs fmt, clippy and rustdoc strictly.
+#[test]
+fn shared_media_is_optional_unless_required_and_ci_checks_style_lints_and_docs() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(shared_in(dir.path(), "media/single_face.mp4", false), None);
+    std::fs::create_dir(dir.path().join("media")).unwrap();
+    std::fs::write(dir.path().join("media/single_face.mp4"), b"").unwrap();
+    assert!(shared_in(dir.path(), "media/single_face.mp4", true).is_some());
+    let missing = std::panic::catch_unwind(|| shared_in(Path::new("/nonexistent"), "x", true));
+    assert!(missing.is_err(), "EMOTRACE_REQUIRE_SHARED=1 must fail a test whose shared file is missing");
+
+    let ci = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/run")).unwrap();
+    for line in [
+        "export EMOTRACE_REQUIRE_SHARED=1",
+        "cargo fmt --check",
+        "--all-targets -- -D warnings",
+        "RUSTDOCFLAGS=\"-D warnings\" cargo doc",
+    ] {
+        assert!(ci.contains(line), ".ci/run lacks `{line}`");
+    }
+}
+
+// 6. The track's display matrix is applied: a clip stored sideways with a 90-degree matrix comes out upright.
+#[test]
+fn the_display_matrix_turns_frames_upright() {
+    use emotrace::capture::video::VideoSource;
+    use emotrace::capture::FrameSource;
+    let original = std::fs::read(recording("single_face.mp4")).unwrap();
+    let first = |path: &Path| {
+        let mut s = VideoSource::open(path).unwrap();
+        let info = (s.info().width, s.info().height);
+        (info, s.next_frame().unwrap().unwrap().image)
+    };
+    let ((w, h), upright) = first(&recording("single_face.mp4"));
+    let dir = tempfile::tempdir().unwrap();
+    // The video track's header: the one with a non-zero width (version 0 layout: matrix at +44 from "tkhd").
+    let mut bytes = original.clone();
+    let tkhd = bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, win)| *win == b"tkhd")
+        .map(|(i, _)| i)
+        .find(|&i| bytes[i + 4] == 0 && u32::from_be_bytes(bytes[i + 80..i + 84].try_into().unwrap()) != 0)
+        .expect("a version-0 video track header");
+    for (deg, a, b, c, d) in [(90, 0, 1, -1, 0), (180, -1, 0, 0, -1), (270, 0, -1, 1, 0)] {
+        for (k, v) in [a, b, c, d].iter().enumerate() {
+            let at = tkhd + 44 + [0, 4, 12, 16][k];
+            bytes[at..at + 4].copy_from_slice(&(v * 0x10000i32).to_be_bytes());
+        }
+        let p = dir.path().join(format!("rotated{deg}.mp4"));
+        std::fs::write(&p, &bytes).unwrap();
+        let (size, img) = first(&p);
+        let expected = match deg {
+            90 => image::imageops::rotate90(&upright),
+            180 => image::imageops::rotate180(&upright),
+            _ => image::imageops::rotate270(&upright),
+        };
+        assert_eq!(size, if deg == 180 { (w, h) } else { (h, w) }, "{deg}");
+        assert!(img == expected, "frame not turned {deg} degrees");
+    }
+}
+
+// 18. One clock: the live header's elapsed time is the source time markers are stored at.
+#[test]
+fn the_live_header_shows_the_clock_markers_use() {
+    use emotrace::pipeline::{FrameResult, PipelineStats};
+    use emotrace::tui::app::App;
+    use emotrace::tui::{render, LiveEvent, LiveInfo, Theme, TuiConfig};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    let info = LiveInfo { source: "clip.mp4".into(), session_id: None, recording: false, model: "fer".into() };
+    let mut app = App::new(info, &TuiConfig::default());
+    // Processing lags a paced source: 14 s of wall clock, the newest frame shown is at 8 s of source time.
+    app.apply(LiveEvent::Frame(FrameResult {
+        frame_index: 200,
+        timestamp_ms: 8_000,
+        width: 640,
+        height: 360,
+        detections: 0,
+        latency_ms: 10.0,
+        observations: Vec::new(),
+        stats: PipelineStats { elapsed_s: 14.0, ..Default::default() },
+        image: None,
+        backfill: Vec::new(),
+    }));
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| render::draw(f, &mut app, &Theme::new(false, false))).unwrap();
+    let top: String = (0..80).map(|x| term.backend().buffer()[(x, 0)].symbol().to_string()).collect();
+    assert!(top.contains("elapsed 0:08"), "{top}");
+    assert_eq!(app.view().now_ms(), 8_000, "a marker typed now is stored at 0:08");
+}
+
+// 13. A full disk: "no space left on <path>", the session "failed", nothing already stored lost.
+#[test]
+fn a_full_disk_fails_the_session_with_one_line_and_loses_nothing_stored() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: a small filesystem to fill needs root (mount -t tmpfs)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"]).arg(&mnt).status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mnt.clone());
+    let store = mnt.join("store");
+    let child = Command::new(bin())
+        .arg("--store")
+        .arg(&store)
+        .args(["analyze", recording("WolfgangLanger_Pexels.mp4").to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sessions(&store).first().is_none_or(|s| s["frames"].as_u64().unwrap_or(0) <= 30) {
+        assert!(Instant::now() < deadline, "analyze never stored a frame");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Fill the disk while it records.
+    let filler = mnt.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 64 << 10];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = one_line_error(&out);
+    assert!(err.contains("no space left on") && err.contains(store.to_str().unwrap()), "{err}");
+    let s = &sessions(&store)[0];
+    assert_eq!(s["status"], "failed", "{s}");
+    let id = s["id"].as_str().unwrap().to_string();
+
+    // While the disk is full, the session is not called damaged.
+    let out = run(&store, &["export", &id, "--format", "json"]);
+    if !out.status.success() {
+        let err = one_line_error(&out);
+        assert!(err.contains("no space left") && !err.contains("damaged"), "{err}");
+    }
+    // Space freed: every stored observation is exported, and the listing agrees.
+    std::fs::remove_file(&filler).unwrap();
+    let out = run(&store, &["export", &id, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let exported = v["observations"].as_array().unwrap().len() as u64;
+    assert!(exported > 20, "{exported}");
+    let s = &sessions(&store)[0];
+    assert_eq!((s["status"].as_str(), s["observations"].as_u64()), (Some("failed"), Some(exported)), "{s}");
+}

@@ -1,0 +1,99 @@
+"""Export format, recipes, metrics, a tiny end-to-end run and the committed Rust reference."""
+
+import glob
+import json
+import os
+
+import numpy as np
+import pytest
+import timm
+import torch
+from safetensors.torch import load_file
+
+from fertrain import export, reference
+from fertrain.model import SUPPORTED_ARCHS, FerNet
+from fertrain.train import DEFAULTS, load_config, metrics, train
+
+CONFIGS = sorted(glob.glob(os.path.join(os.path.dirname(os.path.dirname(__file__)), "configs", "*.json")))
+
+
+@pytest.mark.parametrize("arch", SUPPORTED_ARCHS)
+def test_export_keeps_timm_names_and_writes_the_metadata(arch, tmp_path):
+    torch.manual_seed(0)
+    model = FerNet(arch).eval()
+    card = {"architecture": arch, "public_test": {"accuracy": 0.5}}
+    path = str(tmp_path / "model.safetensors")
+    export.export(model, path, card, tta_hflip=True)
+    tensors = load_file(path)
+    want = timm.create_model(arch, num_classes=7, in_chans=3).state_dict()
+    assert set(tensors) == set(want)
+    for k, v in want.items():
+        assert tuple(tensors[k].shape) == tuple(v.shape), k
+        assert tensors[k].dtype == (torch.float32 if v.is_floating_point() else v.dtype), k
+    meta = export.read_metadata(path)
+    assert set(export.METADATA_KEYS) <= set(meta)
+    assert meta["format"] == export.FORMAT and meta["arch"] == arch and meta["input_size"] == "64"
+    assert meta["tta_hflip"] == "true" and meta["num_classes"] == "7" and meta["labels"].split(",")[0] == "angry"
+    with open(export.card_path(path)) as f:
+        assert json.load(f) == json.loads(meta["model_card"]) == card
+    # A strict reload gives the same network.
+    again, _ = export.load(path)
+    x = torch.rand(2, 1, 64, 64) * 2 - 1
+    with torch.no_grad():
+        torch.testing.assert_close(again(x), model(x), atol=0, rtol=0)
+
+
+def test_unsupported_architecture_is_refused():
+    with pytest.raises(ValueError, match="vit_tiny_patch16_224"):
+        FerNet("vit_tiny_patch16_224")
+
+
+def test_network_takes_the_product_input_at_any_network_size():
+    for size in (64, 96):
+        m = FerNet("resnet18", size).eval()
+        with torch.no_grad():
+            assert m(torch.zeros(3, 1, 64, 64)).shape == (3, 7)
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=os.path.basename)
+def test_every_recipe_parses(path):
+    cfg = load_config(path)
+    assert cfg["arch"] in SUPPORTED_ARCHS and cfg["epochs"] >= 1
+
+
+def test_unknown_recipe_keys_are_refused(tmp_path):
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps({"arch": "resnet18", "learning_rate": 0.1}))
+    with pytest.raises(ValueError, match="learning_rate"):
+        load_config(str(p))
+
+
+def test_metrics_on_a_known_confusion():
+    labels = np.array([0, 0, 1, 1, 2, 3, 4, 5, 6, 6])
+    preds = np.array([0, 1, 1, 1, 2, 3, 4, 5, 6, 0])
+    m = metrics(labels, preds)
+    assert m["accuracy"] == pytest.approx(0.8)
+    assert m["confusion"][0] == [1, 1, 0, 0, 0, 0, 0] and m["confusion"][6][0] == 1
+    # class 0: P 1/2 R 1/2; class 1: P 2/3 R 1; class 6: P 1 R 1/2; others 1.
+    f1 = [0.5, 0.8, 1, 1, 1, 1, 2 / 3]
+    assert m["macro_f1"] == pytest.approx(np.mean(f1))
+
+
+def test_a_tiny_run_trains_evaluates_and_exports(data_dir, tmp_path):
+    cfg = {**DEFAULTS, "name": "tiny", "arch": "resnet18", "epochs": 2, "steps_per_epoch": 3, "batch_size": 8,
+           "optimizer": "adamw", "lr": 1e-3, "eval_subset": 64, "log_every": 0, "threads": 2}
+    card = train(cfg, data_dir, str(tmp_path), "cpu", log=lambda *_: None)
+    assert [h["epoch"] for h in card["history"]] == [1, 2] and card["steps"] == 6
+    assert card["public_test"]["n"] == 64 and len(card["public_test"]["confusion"]) == 7
+    assert set(card["data"]["sha256"]) == {"train-images.u8", "train-labels.u8", "public-test-images.u8",
+                                           "public-test-labels.u8"}
+    for key in ("architecture", "recipe", "seed", "epochs", "git_commit", "framework"):
+        assert key in card
+    model, meta = export.load(str(tmp_path / "model.safetensors"))
+    assert meta["arch"] == "resnet18" and json.loads(meta["model_card"])["steps"] == 6
+
+
+def test_committed_rust_reference_matches_timm(data_dir):
+    with open(reference.OUT) as f:
+        committed = json.load(f)
+    assert reference.compare(committed, reference.build(data_dir)) <= 1e-5
