@@ -2,6 +2,9 @@
 # The Python environment of the export tests (tests/export_tools.rs): py-feat 2.1.5 (whose `read_feat` and `Fex`
 # load the fex export; its package imports torch, so the full package is installed), DuckDB (reads the Parquet
 # dataset) and jsonschema (validates the JSON export against docs/export.schema.json).
+# The same venv runs the training pipeline's tests (training/tests): training/requirements.txt pins torch, timm,
+# safetensors and pytest at the versions py-feat also accepts, so the CUDA build of torch (5.4 GB installed) is
+# installed once, not once per environment (CI's disk is not large).
 # Usage: scripts/test-venv.sh [VENV]   (default tests/.venv; about 3 minutes and 6.5 GB on a fresh machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,9 +14,9 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq python3-venv >/dev/null
 fi
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import feat, duckdb, jsonschema' >/dev/null 2>&1; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import feat, duckdb, jsonschema, timm, safetensors, pytest' >/dev/null 2>&1; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --upgrade pip
-  "$venv/bin/pip" install -q 'py-feat==2.1.5' 'duckdb>=1.1' 'jsonschema>=4.18'
+  "$venv/bin/pip" install -q --no-cache-dir -r training/requirements.txt 'py-feat==2.1.5' 'duckdb>=1.1' 'jsonschema>=4.18'
 fi
 "$venv/bin/python" -c 'import feat, duckdb, jsonschema; print("test venv:", feat.__version__, duckdb.__version__)'
