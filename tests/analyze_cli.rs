@@ -150,6 +150,27 @@ fn a_detection_schedule_predicts_the_boxes_in_between() {
     assert!((0.75..=0.85).contains(&p), "{r}");
 }
 
+/// Files detect several frames at once (one detector per thread, `[detect] threads`); the detections must still
+/// reach the tracker in frame order: one worker and three give the same session, figure for figure.
+#[test]
+fn detecting_frames_in_parallel_changes_no_result() {
+    let store = tempfile::tempdir().unwrap();
+    let input = common::recording("WolfgangLanger_Pexels.mp4");
+    let run_with = |threads: u32| {
+        let cfg = store.path().join(format!("threads{threads}.toml"));
+        std::fs::write(&cfg, format!("[detect]\nthreads = {threads}\n")).unwrap();
+        let args = ["analyze", input.to_str().unwrap(), "--json", "--no-record", "--model", "fer"];
+        let out = common::run(store.path(), &[&args[..], &["--config", cfg.to_str().unwrap()]].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let (one, three) = (run_with(1), run_with(3));
+    for key in ["frames", "frames_with_faces", "tracks", "observations", "emotion_share", "mean_probability"] {
+        assert_eq!(one[key], three[key], "{key}: {one} vs {three}");
+    }
+    assert_eq!(one["tracks"], 1, "{one}");
+}
+
 /// The classroom clip made by `scripts/make_classroom_clip.sh` (ffmpeg), or `None` with a line saying why.
 fn classroom_clip(name: &str) -> Option<std::path::PathBuf> {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make_classroom_clip.sh");

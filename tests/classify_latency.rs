@@ -1,6 +1,7 @@
 //! Per-face latency of the emotion networks (release build). Ignored by default because timings depend on the
 //! machine's load; run with
 //! `cargo test --release --test classify_latency -- --ignored --nocapture`.
+//! Not ignored: splitting a call's faces among the classifier's workers leaves every result unchanged.
 
 use std::path::Path;
 use std::time::Instant;
@@ -32,16 +33,43 @@ fn per_face_latency() {
             .collect();
         times.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let mean = times.iter().sum::<f64>() / times.len() as f64;
-        let t = Instant::now();
-        clf.predict(&faces[..64]).unwrap();
-        let batch = t.elapsed().as_secs_f64() * 1e3 / 64.0;
+        let batch = |clf: &Classifier| {
+            clf.predict(&faces[64..128]).unwrap(); // warms every worker's thread
+            let t = Instant::now();
+            clf.predict(&faces[..64]).unwrap();
+            t.elapsed().as_secs_f64() * 1e3 / 64.0
+        };
+        let (two, one) = (batch(&clf), batch(&clf.clone().with_threads(1).unwrap()));
         println!(
-            "{:>8}: one face: median {:.2} ms, mean {:.2} ms, p90 {:.2} ms; batch of 64: {:.2} ms/face",
+            "{:>8}: one face: median {:.2} ms, mean {:.2} ms, p90 {:.2} ms; batch of 64: {:.2} ms/face on {} \
+             workers, {:.2} on one",
             kind.name(),
             times[times.len() / 2],
             mean,
             times[times.len() * 9 / 10],
-            batch
+            two,
+            clf.threads(),
+            one
         );
     }
+}
+
+/// 29 real FER2013 faces (a classroom frame's worth) through the ensemble on 1, 2 and 3 workers: the same
+/// probabilities, bit for bit, in input order.
+#[test]
+fn splitting_faces_among_workers_changes_no_result() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(data) = common::shared("datasets/fer2013") else { return };
+    let split = Fer2013Split::load(&data, "public-test").unwrap();
+    let faces: Vec<_> = (0..29).map(|i| from_gray(&split.image(i * 7))).collect();
+    let clf = Classifier::load(&root.join("models"), ModelKind::Ensemble).unwrap();
+    let one = clf.clone().with_threads(1).unwrap().predict(&faces).unwrap();
+    for n in [2, 3] {
+        let split_run = clf.clone().with_threads(n).unwrap().predict(&faces).unwrap();
+        assert_eq!(split_run, one, "{n} workers");
+    }
+    // Not a constant answer: the 29 faces do not all get the same class.
+    let classes: std::collections::HashSet<usize> =
+        one.iter().map(|p| (0..7).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap()).collect();
+    assert!(classes.len() >= 3, "{classes:?}");
 }

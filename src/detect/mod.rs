@@ -94,8 +94,10 @@ pub struct DetectConfig {
     pub min_face_px: f32,
     /// A fixed resize factor in `(0, 2]` instead of the one `min_face_px` gives; 0 (default) derives it.
     pub scale: f32,
-    /// Threads YuNet's large layers split over; 0 (default): one per core. A live detector runs at a lower
-    /// priority, so it takes only what the other stages leave of them.
+    /// CPU threads for face detection; 0 (default): one per core. Files: this many frames are detected at once,
+    /// one single-threaded detector per thread (results applied in frame order). Live sources: one detection at
+    /// a time on the newest frame, YuNet's large layers split over this many threads at a lower priority, so it
+    /// takes only what decoding and classification leave.
     pub threads: usize,
     /// YuNet's decoding.
     pub yunet: yunet::YuNetConfig,

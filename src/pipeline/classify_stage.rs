@@ -28,14 +28,14 @@ use crate::classify::{Classifier, Probs};
 pub enum ClassifyBudget {
     /// Every face on every frame (files: accuracy first).
     All,
-    /// Live: each face at least `min_rate_hz` times per second; more while the cost fits `share` of the frame
-    /// interval (`1000 / fps` ms).
+    /// Live: each face at least `min_rate_hz` times per second; more while their CPU cost fits `share` of the
+    /// frame interval (`1000 / fps` ms) of one core.
     Live {
         /// Minimum classifications per second per face.
         min_rate_hz: f64,
         /// Nominal frame rate of the source, frames per second.
         fps: f64,
-        /// Share of the frame interval this stage may spend classifying, in `(0, 1]`.
+        /// Share of the frame interval (CPU time of one core) this stage may spend classifying, in `(0, 1]`.
         share: f64,
     },
 }
@@ -87,7 +87,7 @@ impl ClassifyStage {
     ) -> anyhow::Result<()> {
         let mut faces: HashMap<u64, FaceState> = HashMap::new();
         let mut stats = StatsTracker::new(self.start, self.stats_window_s);
-        // Measured cost of one face, ms (exponential average), for the live budget.
+        // Measured CPU cost of one face, ms (exponential average), for the live budget.
         let mut ms_per_face = 3.0f64;
         while let Some(item) = next() {
             if stop.load(Ordering::SeqCst) {
@@ -119,7 +119,9 @@ impl ClassifyStage {
             let t0 = Instant::now();
             let probs = self.classifier.predict(&inputs)?;
             if !inputs.is_empty() {
-                let per = t0.elapsed().as_secs_f64() * 1000.0 / inputs.len() as f64;
+                // CPU time per face: the classifier's workers share a call's faces and run at the same time.
+                let busy = self.classifier.threads().min(inputs.len()) as f64;
+                let per = t0.elapsed().as_secs_f64() * 1000.0 * busy / inputs.len() as f64;
                 ms_per_face = 0.9 * ms_per_face + 0.1 * per;
             }
             for (&i, raw) in chosen.iter().zip(probs) {
@@ -197,11 +199,12 @@ impl ClassifyStage {
                 None => f64::INFINITY,
             }
         };
-        // Stalest first (never classified first of all). Taking the floor's average share on every frame, plus
-        // one, spreads the faces evenly over frames instead of classifying them all at once every 100 ms.
+        // Stalest first (never classified first of all). Taking the floor's average share on every frame spreads
+        // the faces evenly over frames instead of classifying them all at once every 100 ms; faces that are due
+        // anyway (jitter) are added.
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| age(b).total_cmp(&age(a)));
-        let per_frame = (n as f64 * min_rate_hz.max(0.1) / fps.max(1.0)).ceil() as usize + 1;
+        let per_frame = (n as f64 * min_rate_hz.max(0.1) / fps.max(1.0)).ceil() as usize;
         let overdue = order.iter().filter(|&&i| age(i) >= 1000.0 / min_rate_hz.max(0.1)).count();
         let affordable = ((frame_ms * share) / ms_per_face.max(0.01)).floor() as usize;
         order.truncate(per_frame.max(overdue).max(affordable));
