@@ -16,9 +16,9 @@ use super::html::trust_html;
 use super::plots::{self, err, svg, FONT, INK, MUTED};
 use super::{emotion_rgb, fmt_duration, ReportData};
 use crate::analytics::attention::{self, FacingCount};
-use crate::analytics::timeline::TrackAgg;
 use crate::analytics::valence;
 use crate::classify::Emotion;
+use crate::store::timeline::TrackAgg;
 
 /// Session line colours, in the order sessions are given (repeats after eight).
 pub const SESSION_RGB: [(u8, u8, u8); 8] = [

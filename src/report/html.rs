@@ -8,9 +8,9 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::{emotion_css, emotion_rgb, fmt_clock, fmt_duration, plots, ReportData};
-use crate::analytics::timeline::TrackAgg;
 use crate::analytics::{attention, valence};
 use crate::classify::Emotion;
+use crate::store::timeline::TrackAgg;
 use crate::store::AnnotationKind;
 
 pub(crate) const STYLE: &str = r#"

@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use crate::analytics::attention;
 use crate::analytics::review::{summarize, SessionSummary};
 use crate::analytics::room::Room;
-use crate::analytics::timeline::{bucketize, Bucket, TrackAgg, SECOND_MS};
 use crate::classify::Emotion;
+use crate::store::timeline::{bucketize, Bucket, TrackAgg, SECOND_MS};
 use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord};
 
 /// The most buckets the timeline is drawn with (a few hundred points, whatever the session's length).

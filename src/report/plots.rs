@@ -14,9 +14,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{emotion_rgb, fmt_clock, Face, ReportData};
-use crate::analytics::timeline::Bucket;
 use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
+use crate::store::timeline::Bucket;
 use crate::store::AnnotationKind;
 
 /// Width of the wide plots (class timeline, faces in view), px.

@@ -21,6 +21,7 @@
 pub mod export;
 pub mod record;
 pub mod session;
+pub mod timeline;
 
 use std::path::{Path, PathBuf};
 

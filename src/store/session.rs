@@ -23,8 +23,8 @@ use anyhow::Context;
 use chrono::{DateTime, FixedOffset};
 
 use super::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
+use super::timeline::{Bucket, Timeline, SECOND_MS};
 use super::{private_dir, write_private_atomic, MIN_SCHEMA_VERSION, SCHEMA_VERSION};
-use crate::analytics::timeline::{Bucket, Timeline, SECOND_MS};
 use crate::capture::SourceKind;
 use crate::pipeline::observation::ObservationV1;
 use crate::pipeline::{FrameResult, Observation, PipelineStats};

@@ -8,7 +8,7 @@
 //! probabilities, as the live screen and `analyze` show it), `box_source` ("detected" in this frame, or
 //! "predicted" by the tracker's motion model), `classified` (true when `raw_*` came from this frame's crop, false
 //! when they repeat the face's latest classification), `valence` (FaceReader's valence of the smoothed
-//! probabilities, `[-1, 1]`, see [`crate::analytics::valence`]), and the five landmarks `right_eye_x`, `right_eye_y`,
+//! probabilities, `[-1, 1]`, see [`crate::classify::valence`]), and the five landmarks `right_eye_x`, `right_eye_y`,
 //! `left_eye_x` .. `mouth_left_y` (pixels of the source frame; empty when the detector gives none, as SeetaFace).
 //!
 //! With `--bom` the file starts with a UTF-8 byte-order mark (EF BB BF), so that spreadsheets that guess the
@@ -122,7 +122,7 @@ pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) 
         row.push(Emotion::argmax(&o.smoothed).name().to_string());
         row.push(o.box_source().to_string());
         row.push(o.classified.to_string());
-        row.push(crate::analytics::valence::valence(&o.smoothed).to_string());
+        row.push(crate::classify::valence::valence(&o.smoothed).to_string());
         row.extend(super::landmark_cells(o));
         debug_assert_eq!(row.len(), OBSERVATION_COLUMNS.len());
         w.write_record(&row)?;

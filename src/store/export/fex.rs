@@ -8,7 +8,7 @@
 //! as py-feat's detectors write it), then emotrace's own `track_id`, `timestamp_ms` (ms since session start),
 //! `detector_score` (the detector's unmapped score), `box_source` ("detected" or "predicted"), `classified`
 //! (whether the probabilities come from this frame), `valence` (FaceReader's valence of emotrace's *smoothed*
-//! probabilities whatever `--smoothed` says, `[-1, 1]`, see [`crate::analytics::valence`]; py-feat 2.1.5's
+//! probabilities whatever `--smoothed` says, `[-1, 1]`, see [`crate::classify::valence`]; py-feat 2.1.5's
 //! `read_feat` takes a file for `Detectorv2` output only when it has both `valence` and `arousal`, so this column
 //! alone leaves the Detectorv1 reading and `emotions` as they are) and the five landmarks `right_eye_x` .. `mouth_left_y` (pixels;
 //! empty without landmarks), which py-feat carries along. py-feat's own landmark columns (`x_0` .. `y_67`) are
@@ -85,7 +85,7 @@ pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> anyho
         row.push(o.score.to_string());
         row.push(o.box_source().to_string());
         row.push(o.classified.to_string());
-        row.push(crate::analytics::valence::valence(&o.smoothed).to_string());
+        row.push(crate::classify::valence::valence(&o.smoothed).to_string());
         row.extend(super::landmark_cells(o));
         debug_assert_eq!(row.len(), FEX_COLUMNS.len());
         w.write_record(&row)?;

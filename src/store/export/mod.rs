@@ -129,7 +129,7 @@ pub struct SessionExport {
     /// track merged into another during review is exported under the id it was merged into.
     pub observations: Vec<Observation>,
     /// FaceReader's valence of each observation's smoothed probabilities (`[-1, 1]`, see
-    /// [`crate::analytics::valence`]), in the order of `observations`.
+    /// [`crate::classify::valence`]), in the order of `observations`.
     pub valence: Vec<f32>,
     /// The detector of the session ([`session_detector`]).
     pub detector: Backend,
@@ -145,7 +145,7 @@ impl SessionExport {
         for o in &mut observations {
             o.track_id = *merges.get(&o.track_id).unwrap_or(&o.track_id);
         }
-        let valence = observations.iter().map(|o| crate::analytics::valence::valence(&o.smoothed)).collect();
+        let valence = observations.iter().map(|o| crate::classify::valence::valence(&o.smoothed)).collect();
         Ok(SessionExport {
             detector: session_detector(reader.record()),
             session: reader.record().clone(),

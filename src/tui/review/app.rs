@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::view::View;
 use crate::analytics::review::{summarize, SessionSummary};
 use crate::analytics::room::Room;
-use crate::analytics::timeline::{bucketize, Bucket, Timeline, SECOND_MS};
+use crate::store::timeline::{bucketize, Bucket, Timeline, SECOND_MS};
 use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord, TrackRecord};
 use crate::tui::input::{map_prompt_key, PromptKey};
 
