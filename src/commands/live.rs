@@ -13,7 +13,7 @@ use crate::capture::{CameraSpec, Input};
 use crate::cli::PipelineArgs;
 use crate::config::Config;
 use crate::store::AnnotationKind;
-use crate::tui::{self, LiveCommand, LiveEvent, LiveInfo};
+use crate::tui::{self, Level, LiveCommand, LiveEvent, LiveInfo};
 
 /// Arguments of `live`.
 #[derive(Debug, Clone)]
@@ -170,14 +170,16 @@ fn serve_commands(
     recording: &mut bool,
 ) {
     while let Ok(cmd) = commands.try_recv() {
-        let _ = screen.send(LiveEvent::Notice(apply_command(recorder, recording, cmd)));
+        let (level, text) = apply_command(recorder, recording, cmd);
+        let _ = screen.send(LiveEvent::Notice(level, text));
     }
 }
 
-/// Carries out one request from the screen on the session and returns the one-line answer shown there.
-fn apply_command(recorder: &mut Recorder, recording: &mut bool, cmd: LiveCommand) -> String {
+/// Carries out one request from the screen on the session and returns the one-line answer shown there, with
+/// its level.
+fn apply_command(recorder: &mut Recorder, recording: &mut bool, cmd: LiveCommand) -> (Level, String) {
     let Some(w) = recorder.writer_mut() else {
-        return "not recording (--no-record): nothing stored".into();
+        return (Level::Warning, "not recording (--no-record): nothing stored".into());
     };
     let clock = |ms: u64| format!("{}:{:02}", ms / 60_000, (ms / 1000) % 60);
     let r = match cmd {
@@ -192,5 +194,8 @@ fn apply_command(recorder: &mut Recorder, recording: &mut bool, cmd: LiveCommand
             Ok(if on { "recording to the store".into() } else { "recording paused: frames are not stored".into() })
         }
     };
-    r.unwrap_or_else(|e| format!("store error: {e:#}"))
+    match r {
+        Ok(text) => (Level::Success, text),
+        Err(e) => (Level::Error, format!("store error: {e:#}")),
+    }
 }

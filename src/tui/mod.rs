@@ -8,6 +8,7 @@
 //! | module | role |
 //! | --- | --- |
 //! | [`app`] | screen state: per-track history, names, selection, class shares, prompt, notices (pure, no terminal) |
+//! | [`notice`] | one-line messages with a [`Level`] (info, success, warning, error) |
 //! | [`input`] | keys to [`input::Action`]s, and prompt keys to [`input::PromptKey`]s |
 //! | [`render`] | one module per widget: header, class strip, face panels, preview, footer, help |
 //! | [`theme`] | colours (or none, for `NO_COLOR`) and Unicode or ASCII symbols |
@@ -25,6 +26,7 @@
 pub mod app;
 pub mod caps;
 pub mod input;
+pub mod notice;
 pub mod render;
 pub mod review;
 pub mod terminal;
@@ -41,6 +43,7 @@ use crossterm::event::{self, Event, KeyEventKind};
 pub use crate::config::TuiConfig;
 pub use app::App;
 pub use input::Action;
+pub use notice::{Level, Notice};
 pub use theme::Theme;
 
 /// Static facts shown in the header.
@@ -61,9 +64,9 @@ pub struct LiveInfo {
 pub enum LiveEvent {
     /// One processed frame: its faces, the pipeline statistics and (for the preview) its image.
     Frame(crate::pipeline::FrameResult),
-    /// A one-line message from the engine ("marker 'stimulus' stored at 0:12", or an error), shown for a few
-    /// seconds ([`app::NOTICE_MS`]) in the status line.
-    Notice(String),
+    /// A one-line message from the engine ("marker 'stimulus' stored at 0:12", or an error) with its level,
+    /// shown for a few seconds ([`app::NOTICE_MS`]) in the status line.
+    Notice(Level, String),
     /// The source ended (`Ok`) or failed; `Err` holds a one-line message.
     Finished(Result<(), String>),
 }
@@ -176,7 +179,7 @@ pub fn run_live(
                     Event::Key(k) if k.kind != KeyEventKind::Release => {
                         if let Some(cmd) = app.key(k) {
                             if commands.send(cmd).is_err() {
-                                app.notify("error: the engine is gone; request not sent", true);
+                                app.notify(Level::Error, "error: the engine is gone; request not sent");
                             }
                         }
                         dirty = true;

@@ -74,7 +74,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Row 3: status.
     let mut status: Vec<Span> = vec![Span::raw(" ")];
     if let Some(n) = &app.notice {
-        let style = if n.error { theme.error() } else { theme.ok() };
+        let style = theme.notice(n.level);
         let text = theme.truncate(n.text.lines().next().unwrap_or(""), w.saturating_sub(2));
         status.push(Span::styled(text, style.add_modifier(Modifier::REVERSED)));
         status.push(Span::raw("  "));

@@ -11,6 +11,7 @@ use crate::analytics::room::Room;
 use crate::store::timeline::{bucketize, Bucket, Timeline, SECOND_MS};
 use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord, TrackRecord};
 use crate::tui::input::{map_prompt_key, PromptKey};
+use crate::tui::notice::{Level, Notice};
 
 /// How long a notice stays in the footer.
 pub const NOTICE_FOR: Duration = Duration::from_secs(4);
@@ -116,7 +117,7 @@ pub struct ReviewApp {
     /// What keys go to.
     pub mode: Mode,
     /// A one-line message and whether it is an error.
-    pub notice: Option<(String, bool, Instant)>,
+    pub notice: Option<Notice>,
     buckets: Vec<Bucket>,
     buckets_for: Option<(u64, u64, usize)>,
     room: Option<Room>,
@@ -243,13 +244,13 @@ impl ReviewApp {
     }
 
     /// Shows a message in the footer for [`NOTICE_FOR`].
-    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
-        self.notice = Some((text.into(), error, Instant::now()));
+    pub fn notify(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice::new(level, text));
     }
 
     /// Drops an expired notice; true if one was dropped (the screen needs a redraw).
     pub fn expire_notice(&mut self, now: Instant) -> bool {
-        if self.notice.as_ref().is_some_and(|(_, _, t)| now.duration_since(*t) > NOTICE_FOR) {
+        if self.notice.as_ref().is_some_and(|n| n.expired(now, NOTICE_FOR)) {
             self.notice = None;
             return true;
         }
@@ -257,10 +258,10 @@ impl ReviewApp {
     }
 
     /// Reports an edit's outcome in the footer, after reloading what it changed.
-    fn report(&mut self, what: &str, r: anyhow::Result<()>, merges_changed: bool) {
-        match r.and_then(|_| self.reload(merges_changed)) {
-            Ok(()) => self.notify(format!("{what} (saved)"), false),
-            Err(e) => self.notify(format!("error: {e:#}"), true),
+    fn report(&mut self, what: &str, r: crate::store::Result<()>, merges_changed: bool) {
+        match r.map_err(anyhow::Error::from).and_then(|_| self.reload(merges_changed)) {
+            Ok(()) => self.notify(Level::Success, format!("{what} (saved)")),
+            Err(e) => self.notify(Level::Error, format!("error: {e:#}")),
         }
     }
 
@@ -302,7 +303,7 @@ impl ReviewApp {
                         }
                     }
                 } else {
-                    self.notify("kept", false);
+                    self.notify(Level::Info, "kept");
                 }
                 Exit::Stay
             }
@@ -326,7 +327,7 @@ impl ReviewApp {
             }
             PromptFor::Note(t, end) => {
                 if text.is_empty() {
-                    self.notify("empty note not stored", true);
+                    self.notify(Level::Warning, "empty note not stored");
                     return;
                 }
                 let r = self.reader.annotate(AnnotationKind::Note, t, end, text, None).map(|_| ());
@@ -386,7 +387,7 @@ impl ReviewApp {
         match k.code {
             KeyCode::Char('q') | KeyCode::Esc => {
                 if self.range_start.take().is_some() {
-                    self.notify("range cancelled", false);
+                    self.notify(Level::Info, "range cancelled");
                     return Exit::Stay;
                 }
                 return Exit::Back;
@@ -425,7 +426,10 @@ impl ReviewApp {
             }
             KeyCode::Char('v') => {
                 self.range_start = Some(v.cursor_ms);
-                self.notify(format!("range from {}: move the cursor, then n for a note", fmt_ms(v.cursor_ms)), false);
+                self.notify(
+                    Level::Info,
+                    format!("range from {}: move the cursor, then n for a note", fmt_ms(v.cursor_ms)),
+                );
             }
             KeyCode::Char('n') => {
                 let purpose = match self.range_start.take() {
@@ -478,7 +482,7 @@ impl ReviewApp {
                         let r = self.reader.unmerge_track(t.id);
                         self.report(&format!("{} is its own face again", t.label()), r, true);
                     } else if self.merge_targets(t.id).is_empty() {
-                        self.notify("there is no other face to merge with", true);
+                        self.notify(Level::Warning, "there is no other face to merge with");
                     } else {
                         self.selected_face = 0;
                         self.mode = Mode::MergeInto { from: t.id };
@@ -520,9 +524,10 @@ impl ReviewApp {
                     self.selected_annotation = i;
                 }
             }
-            None => {
-                self.notify(if forward { "no marker after the cursor" } else { "no marker before the cursor" }, false)
-            }
+            None => self.notify(
+                Level::Info,
+                if forward { "no marker after the cursor" } else { "no marker before the cursor" },
+            ),
         }
     }
 }

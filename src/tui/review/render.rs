@@ -15,6 +15,7 @@ use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
 use crate::store::timeline::Bucket;
 use crate::store::AnnotationKind;
+use crate::tui::notice::Level;
 use crate::tui::render::{fmt_duration, message};
 use crate::tui::theme::Theme;
 
@@ -169,7 +170,7 @@ fn render_timeline(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme
     let buckets: Vec<Bucket> = match app.buckets() {
         Ok(b) => b.to_vec(),
         Err(e) => {
-            app.notify(format!("error: {e:#}"), true);
+            app.notify(Level::Error, format!("error: {e:#}"));
             vec![Bucket::default(); v.columns]
         }
     };
@@ -625,7 +626,7 @@ fn render_footer(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) 
             Line::styled(format!("delete annotation '{label}'? y deletes, any other key keeps it"), theme.warn())
         }
         _ => match &app.notice {
-            Some((text, error, _)) => Line::styled(text.clone(), if *error { theme.error() } else { theme.ok() }),
+            Some(n) => Line::styled(n.text.clone(), theme.notice(n.level)),
             None => {
                 let (l, r) = theme.arrows();
                 Line::styled(
