@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::ModelKind;
 use crate::detect::DetectConfig;
+use crate::fmt::one_line;
 use crate::track::TrackerConfig;
 
 /// The documented default configuration, exactly as shipped in `config/default.toml`.
@@ -155,16 +156,16 @@ impl Config {
             // Read it ourselves so that a syntax error names the file.
             let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
             text.parse::<toml::Table>()
-                .map_err(|e| anyhow::anyhow!("{}: invalid TOML: {}", p.display(), one_line(&e.to_string())))?;
+                .map_err(|e| anyhow::anyhow!("{}: invalid TOML: {}", p.display(), one_line(e.to_string())))?;
             fig = fig.merge(Toml::string(&text));
         }
         let cfg: Config = fig.extract().map_err(|e| {
             let at = user.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "configuration".into());
-            anyhow::anyhow!("{at}: {}", one_line(&e.to_string()))
+            anyhow::anyhow!("{at}: {}", one_line(e.to_string()))
         })?;
         if let Err(e) = cfg.validate() {
             let at = user.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "configuration".into());
-            anyhow::bail!("{at}: {}", one_line(&format!("{e:#}")));
+            anyhow::bail!("{at}: {}", one_line(format!("{e:#}")));
         }
         Ok(cfg)
     }
@@ -281,11 +282,6 @@ impl Config {
         check_camera(&self.camera)?;
         check_tui(&self.tui)
     }
-}
-
-/// Collapses a multi-line message to one line.
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -181,13 +181,12 @@ fn apply_command(recorder: &mut Recorder, recording: &mut bool, cmd: LiveCommand
     let Some(w) = recorder.writer_mut() else {
         return (Level::Warning, "not recording (--no-record): nothing stored".into());
     };
-    let clock = |ms: u64| format!("{}:{:02}", ms / 60_000, (ms / 1000) % 60);
     let r = match cmd {
         LiveCommand::Marker { at_ms, label } => w
             .annotate(AnnotationKind::Marker, at_ms, None, &label, None)
-            .map(|_| format!("marker '{label}' stored at {}", clock(at_ms))),
+            .map(|_| format!("marker '{label}' stored at {}", crate::fmt::clock(at_ms))),
         LiveCommand::NameTrack { track_id, name } => {
-            w.name_track(track_id, &name).map(|_| format!("Face {track_id} named '{name}'"))
+            w.name_track(track_id, &name).map(|_| format!("{} named '{name}'", crate::fmt::face_label(track_id)))
         }
         LiveCommand::SetRecording(on) => {
             *recording = on;

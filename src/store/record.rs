@@ -207,7 +207,7 @@ pub struct TrackRecord {
 impl TrackRecord {
     /// The name if given, else "Face {id}".
     pub fn label(&self) -> String {
-        self.name.clone().unwrap_or_else(|| format!("Face {}", self.id))
+        self.name.clone().unwrap_or_else(|| crate::fmt::face_label(self.id))
     }
 }
 

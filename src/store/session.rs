@@ -27,6 +27,7 @@ use super::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, Sess
 use super::timeline::{Bucket, Timeline, SECOND_MS};
 use super::{private_dir, write_private_atomic, MIN_SCHEMA_VERSION, SCHEMA_VERSION};
 use crate::capture::SourceKind;
+use crate::fmt::one_line;
 use crate::pipeline::observation::ObservationV1;
 use crate::pipeline::{FrameResult, Observation, PipelineStats};
 use crate::text::clean_label;
@@ -112,19 +113,15 @@ pub(crate) fn db_error(dir: &Path, e: anyhow::Error) -> StoreError {
     }
     if e.chain().any(|c| c.downcast_ref::<postcard::Error>().is_some()) {
         // A record that does not decode: damaged data, but not marked so (a decoding bug must not condemn it).
-        let reason = format!("{}: damaged session data: {}", dir.join(DB_DIR).display(), one_line(&format!("{e:#}")));
+        let reason = format!("{}: damaged session data: {}", dir.join(DB_DIR).display(), one_line(format!("{e:#}")));
         return StoreError::Damaged { reason };
     }
-    StoreError::Database { db: dir.join(DB_DIR), detail: one_line(&format!("{e:#}")) }
+    StoreError::Database { db: dir.join(DB_DIR), detail: one_line(format!("{e:#}")) }
 }
 
 /// Runs `f`, turning its failure into the [`StoreError`] for the session in `dir` ([`db_error`]).
 fn in_session<T>(dir: &Path, f: impl FnOnce() -> anyhow::Result<T>) -> Result<T> {
     f().map_err(|e| db_error(dir, e))
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn open_db_at(path: &Path) -> sled::Result<sled::Db> {

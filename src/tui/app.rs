@@ -449,7 +449,7 @@ impl App {
 
     /// A marker request at `at_ms` with `label`, with a notice saying it was sent.
     fn marker(&mut self, at_ms: u64, label: String) -> LiveCommand {
-        let when = super::render::fmt_duration(at_ms as f64 / 1000.0);
+        let when = crate::fmt::clock(at_ms);
         self.notify(Level::Info, format!("marker '{label}' sent at {when}"));
         LiveCommand::Marker { at_ms, label }
     }
@@ -532,7 +532,7 @@ impl App {
     pub fn label(&self, track_id: u32) -> String {
         match self.names.get(&track_id) {
             Some(n) => n.clone(),
-            None => format!("Face {track_id}"),
+            None => crate::fmt::face_label(track_id),
         }
     }
 
@@ -734,6 +734,6 @@ mod tests {
         // Naming with no face says so.
         let mut empty = App::new(LiveInfo::default(), &TuiConfig::default());
         assert_eq!(empty.handle(Action::NameFace), None);
-        assert!(empty.prompt.is_none() && empty.notice.as_ref().unwrap().level == Level::Error);
+        assert!(empty.prompt.is_none() && empty.notice.as_ref().unwrap().level == Level::Warning);
     }
 }

@@ -26,7 +26,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Row 1: identity on the left, elapsed time on the right. Elapsed is the source time of the newest frame:
     // the clock markers and the store use, so a marker typed at "elapsed 0:14" is stored at 0:14 even when
     // processing lags behind a paced source.
-    let elapsed = format!("elapsed {} ", super::fmt_duration(snap.now_ms() as f64 / 1000.0));
+    let elapsed = format!("elapsed {} ", crate::fmt::clock(snap.now_ms()));
     let room = w.saturating_sub(elapsed.len() + 1);
     let mut left: Vec<Span> = vec![Span::styled(" emotrace ", theme.accent())];
     let mut used = left[0].width();

@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::view::View;
 use crate::analytics::review::{summarize, SessionSummary};
 use crate::analytics::room::Room;
+use crate::fmt::{clock_tenths, face_label};
 use crate::store::timeline::{bucketize, Bucket, Timeline, SECOND_MS};
 use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord, TrackRecord};
 use crate::tui::input::{map_prompt_key, PromptKey};
@@ -240,7 +241,7 @@ impl ReviewApp {
 
     /// A track's label by id ("P07" or "Face 3").
     pub fn track_label(&self, id: u32) -> String {
-        self.tracks.iter().find(|t| t.id == id).map(TrackRecord::label).unwrap_or_else(|| format!("Face {id}"))
+        self.tracks.iter().find(|t| t.id == id).map(TrackRecord::label).unwrap_or_else(|| face_label(id))
     }
 
     /// Shows a message in the footer for [`NOTICE_FOR`].
@@ -323,7 +324,7 @@ impl ReviewApp {
         match purpose {
             PromptFor::Marker(t) => {
                 let r = self.reader.annotate(AnnotationKind::Marker, t, None, text, None).map(|_| ());
-                self.report(&format!("marker '{text}' at {}", fmt_ms(t)), r, false);
+                self.report(&format!("marker '{text}' at {}", clock_tenths(t)), r, false);
             }
             PromptFor::Note(t, end) => {
                 if text.is_empty() {
@@ -332,8 +333,8 @@ impl ReviewApp {
                 }
                 let r = self.reader.annotate(AnnotationKind::Note, t, end, text, None).map(|_| ());
                 let at = match end {
-                    Some(e) => format!("{}-{}", fmt_ms(t), fmt_ms(e)),
-                    None => fmt_ms(t),
+                    Some(e) => format!("{}-{}", clock_tenths(t), clock_tenths(e)),
+                    None => clock_tenths(t),
                 };
                 self.report(&format!("note at {at}"), r, false);
             }
@@ -345,8 +346,11 @@ impl ReviewApp {
             }
             PromptFor::NameTrack(id) => {
                 let r = self.reader.name_track(id, text);
-                let what =
-                    if text.is_empty() { format!("Face {id} unnamed") } else { format!("Face {id} named {text}") };
+                let what = if text.is_empty() {
+                    format!("{} unnamed", face_label(id))
+                } else {
+                    format!("{} named {text}", face_label(id))
+                };
                 self.report(&what, r, false);
             }
         }
@@ -428,7 +432,7 @@ impl ReviewApp {
                 self.range_start = Some(v.cursor_ms);
                 self.notify(
                     Level::Info,
-                    format!("range from {}: move the cursor, then n for a note", fmt_ms(v.cursor_ms)),
+                    format!("range from {}: move the cursor, then n for a note", clock_tenths(v.cursor_ms)),
                 );
             }
             KeyCode::Char('n') => {
@@ -458,7 +462,7 @@ impl ReviewApp {
                     a.start_ms = v.cursor_ms;
                     a.end_ms = len.map(|l| v.cursor_ms + l);
                     let r = self.reader.update_annotation(&a);
-                    self.report(&format!("annotation moved to {}", fmt_ms(v.cursor_ms)), r, false);
+                    self.report(&format!("annotation moved to {}", clock_tenths(v.cursor_ms)), r, false);
                 }
             }
             KeyCode::Char('x') | KeyCode::Delete if self.panel == Panel::Annotations => {
@@ -529,15 +533,5 @@ impl ReviewApp {
                 if forward { "no marker after the cursor" } else { "no marker before the cursor" },
             ),
         }
-    }
-}
-
-/// ms as `m:ss.s` (or `h:mm:ss` from an hour on).
-pub fn fmt_ms(ms: u64) -> String {
-    let s = ms / 1000;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
-    } else {
-        format!("{}:{:02}.{}", s / 60, s % 60, (ms % 1000) / 100)
     }
 }

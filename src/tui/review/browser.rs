@@ -8,9 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
+use crate::fmt::clock;
 use crate::store::{SessionRecord, SessionStatus, Store};
 use crate::tui::notice::{Level, Notice};
-use crate::tui::render::{fmt_duration, message};
+use crate::tui::render::message;
 use crate::tui::theme::Theme;
 
 /// What the browser asks of its caller after a key.
@@ -200,7 +201,7 @@ pub fn draw(f: &mut Frame, b: &Browser, theme: &Theme) {
                     } else {
                         s.started_at.format("%Y-%m-%d %H:%M").to_string()
                     }),
-                    Span::raw(fmt_duration(s.duration_ms as f64 / 1000.0)),
+                    Span::raw(clock(s.duration_ms)),
                     Span::raw(source),
                     Span::raw(s.faces().to_string()),
                     Span::raw(s.annotations.to_string()),
