@@ -28,7 +28,10 @@ use super::SessionExport;
 use crate::classify::Emotion;
 
 /// Header of the observations CSV.
-pub const OBSERVATION_COLUMNS: [&str; 39] = [
+pub const OBSERVATION_COLUMNS: [&str; 39] = super::with_shared_columns(OBSERVATION_HEAD);
+
+/// The CSV's own columns, before [`super::SHARED_COLUMNS`].
+const OBSERVATION_HEAD: [&str; 26] = [
     "session_id",
     "timestamp_ms",
     "frame_index",
@@ -55,19 +58,6 @@ pub const OBSERVATION_COLUMNS: [&str; 39] = [
     "surprise",
     "neutral",
     "dominant_emotion",
-    "box_source",
-    "classified",
-    "valence",
-    "right_eye_x",
-    "right_eye_y",
-    "left_eye_x",
-    "left_eye_y",
-    "nose_x",
-    "nose_y",
-    "mouth_right_x",
-    "mouth_right_y",
-    "mouth_left_x",
-    "mouth_left_y",
 ];
 
 /// Header of the annotations CSV.
@@ -222,6 +212,11 @@ mod tests {
         let names: Vec<String> =
             crate::store::export::LANDMARK_NAMES.iter().flat_map(|n| [format!("{n}_x"), format!("{n}_y")]).collect();
         assert_eq!(OBSERVATION_COLUMNS[OBSERVATION_COLUMNS.len() - 10..], names);
+        assert_eq!(super::super::SHARED_COLUMNS[3..], names);
+        assert_eq!(
+            super::super::fex::FEX_COLUMNS[super::super::fex::FEX_COLUMNS.len() - 13..],
+            super::super::SHARED_COLUMNS
+        );
     }
 
     #[test]

@@ -29,7 +29,10 @@ use std::io::Write;
 use super::SessionExport;
 
 /// Header of the Fex CSV: py-feat's columns (box, score, emotions, `input`), then emotrace's.
-pub const FEX_COLUMNS: [&str; 30] = [
+pub const FEX_COLUMNS: [&str; 30] = super::with_shared_columns(FEX_HEAD);
+
+/// The Fex table's own columns, before [`super::SHARED_COLUMNS`].
+const FEX_HEAD: [&str; 17] = [
     "frame",
     "FaceRectX",
     "FaceRectY",
@@ -47,19 +50,6 @@ pub const FEX_COLUMNS: [&str; 30] = [
     "track_id",
     "timestamp_ms",
     "detector_score",
-    "box_source",
-    "classified",
-    "valence",
-    "right_eye_x",
-    "right_eye_y",
-    "left_eye_x",
-    "left_eye_y",
-    "nose_x",
-    "nose_y",
-    "mouth_right_x",
-    "mouth_right_y",
-    "mouth_left_x",
-    "mouth_left_y",
 ];
 
 /// Writes the Fex CSV (header, then one row per observation in frame order) to `out`; the emotion columns hold
