@@ -3,6 +3,7 @@
 //! Loaded with `figment`; unknown keys and wrong types are errors that name the key and the file.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use figment::providers::{Format, Toml};
@@ -11,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::ModelKind;
 use crate::detect::DetectConfig;
+use crate::fmt::one_line;
 use crate::track::TrackerConfig;
-use crate::tui::TuiConfig;
 
 /// The documented default configuration, exactly as shipped in `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -69,6 +70,56 @@ pub struct CameraConfig {
     pub fps: u32,
 }
 
+/// `[tui]`: screen settings, read by the live and review screens (`tui`); kept here so that the configuration
+/// knows nothing of the screen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TuiConfig {
+    /// Refresh cap, redraws per second (FPS); 0 is read as 1. Default 4 (light enough for SSH: about 1.3 KB/s at
+    /// 80x24 with one face).
+    pub ui_fps: u32,
+    /// Span of each face's sparkline, seconds of source time. Default 60.
+    pub history_seconds: f64,
+    /// ASCII-only drawing: no Unicode box, block or braille characters. Default false.
+    pub ascii: bool,
+    /// Colours; false draws in monochrome. `NO_COLOR` in the environment also turns them off. Default true.
+    pub color: bool,
+    /// A face not seen for this many seconds (source time) is greyed. Default 2.
+    pub stale_seconds: f64,
+    /// A face not seen for this many seconds (source time) is removed from the screen. Default 10.
+    pub forget_seconds: f64,
+    /// Show the frame preview (half-block picture with the face boxes) at start; `v` toggles it. Default false.
+    pub preview: bool,
+    /// Labels of the quick markers sent by keys `1`..`9`, in order (at most 9 are used). Default
+    /// `["stimulus", "break", "question", "task start", "task end"]`.
+    pub marker_labels: Vec<String>,
+    /// Span of the "recent" row of the class strip, seconds of source time. Default 120.
+    pub class_window_s: f64,
+}
+
+impl Default for TuiConfig {
+    fn default() -> Self {
+        Self {
+            ui_fps: 4,
+            history_seconds: 60.0,
+            ascii: false,
+            color: true,
+            stale_seconds: 2.0,
+            forget_seconds: 10.0,
+            preview: false,
+            marker_labels: ["stimulus", "break", "question", "task start", "task end"].map(String::from).to_vec(),
+            class_window_s: 120.0,
+        }
+    }
+}
+
+impl TuiConfig {
+    /// Minimum time between two draws (from [`TuiConfig::ui_fps`], at most 1 s).
+    pub fn frame_interval(&self) -> Duration {
+        Duration::from_secs_f64(1.0 / f64::from(self.ui_fps.clamp(1, 1000)))
+    }
+}
+
 /// The whole configuration.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,16 +156,16 @@ impl Config {
             // Read it ourselves so that a syntax error names the file.
             let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
             text.parse::<toml::Table>()
-                .map_err(|e| anyhow::anyhow!("{}: invalid TOML: {}", p.display(), one_line(&e.to_string())))?;
+                .map_err(|e| anyhow::anyhow!("{}: invalid TOML: {}", p.display(), one_line(e.to_string())))?;
             fig = fig.merge(Toml::string(&text));
         }
         let cfg: Config = fig.extract().map_err(|e| {
             let at = user.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "configuration".into());
-            anyhow::anyhow!("{at}: {}", one_line(&e.to_string()))
+            anyhow::anyhow!("{at}: {}", one_line(e.to_string()))
         })?;
         if let Err(e) = cfg.validate() {
             let at = user.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "configuration".into());
-            anyhow::bail!("{at}: {}", one_line(&format!("{e:#}")));
+            anyhow::bail!("{at}: {}", one_line(format!("{e:#}")));
         }
         Ok(cfg)
     }
@@ -231,11 +282,6 @@ impl Config {
         check_camera(&self.camera)?;
         check_tui(&self.tui)
     }
-}
-
-/// Collapses a multi-line message to one line.
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

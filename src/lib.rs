@@ -10,19 +10,26 @@
 //! in sled (derived numbers only, never pixels); [`analytics`] summarises them. The [`tui`] is one client of the
 //! pipeline, the headless commands (`analyze`, `eval`, `sessions`) are another.
 //!
-//! Module map, in the order a frame travels:
+//! Module map, in the order a frame travels. The engine is a one-way chain: each module uses only those above
+//! it (and the leaf helpers), none of them uses a front end; `tests/layering.rs` checks this from the source.
 //!
 //! | module | stage |
 //! | --- | --- |
 //! | [`capture`] | frames from MP4/MOV (H.264), JPEG/PNG images and folders, cameras (feature `camera`) |
 //! | [`detect`] | [`detect::Detection`] boxes from a gray frame |
 //! | [`track`] | stable ids per face |
-//! | [`classify`] | emotion probabilities per face, smoothing, FER2013 evaluation |
+//! | [`classify`] | emotion probabilities per face, smoothing, valence of one frame, FER2013 metrics and evaluation |
 //! | [`pipeline`] | the running stages, statistics |
-//! | [`store`] | the sled session store |
-//! | [`analytics`] | summaries and metrics |
-//! | [`tui`] | the live terminal screen |
-//! | [`nn`] | CPU network layers shared by the detector and the classifiers |
+//! | [`store`] | the sled session store: records, per-second timeline buckets, typed [`store::StoreError`], exports |
+//! | [`analytics`] | what a stored session says: coverage, attention, room, valence over time, review summaries |
+//! | [`config`] | the typed configuration (every section, the screen's `[tui]` included) |
+//!
+//! Leaf helpers, used anywhere, using nothing of the crate: [`nn`] (CPU network layers shared by the detector
+//! and the classifiers), [`fmt`] (the one way times, durations and faces are written), [`text`] (untrusted text
+//! made safe).
+//!
+//! Front ends, clients of the engine: [`tui`] (the live screen, and `tui::review`: the sessions browser and the
+//! review screen), [`report`] (the HTML report), and the CLI (`cli`, `commands`).
 
 pub mod analytics;
 pub mod capture;
@@ -31,6 +38,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod detect;
+pub mod fmt;
 pub mod nn;
 pub mod pipeline;
 pub mod report;

@@ -74,25 +74,10 @@ fn the_store_is_private_to_the_user() {
 /// Starts a paced (realtime) analysis, waits until its session has stored some frames, and sends `signal`.
 fn signal_during_realtime_run(signal: i32) -> (std::process::ExitStatus, serde_json::Value) {
     let store = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(bin())
-        .arg("--store")
-        .arg(store.path())
-        .args(["analyze", "--realtime", "--json"])
-        .arg(recording("WolfgangLanger_Pexels.mp4"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let video = recording("WolfgangLanger_Pexels.mp4");
+    let mut child = spawn(store.path(), &["analyze", "--realtime", "--json", video.to_str().unwrap()]);
     // Wait (at most 60 s) until the running session has written a few seconds of frames to its record.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        let listed = sessions(store.path());
-        if listed.first().is_some_and(|s| s["frames"].as_u64().unwrap_or(0) >= 20) {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the realtime run stored nothing");
-    }
+    wait_for_session(store.path(), "the realtime run stored nothing", |s| s["frames"].as_u64().unwrap_or(0) >= 20);
     // SAFETY: sending a signal to our own child.
     unsafe { libc::kill(child.id() as i32, signal) };
     let status = child.wait().unwrap();
@@ -207,24 +192,11 @@ fn a_still_group_played_as_a_camera_keeps_five_tracks() {
     // `--realtime --loop` on one photo: a still scene as a camera delivers it. The five faces are found by the
     // live detector thread and keep their ids across loops (one scene, not a new one per loop).
     let store = tempfile::tempdir().unwrap();
-    let child = std::process::Command::new(bin())
-        .arg("--store")
-        .arg(store.path())
-        .args(["analyze", "--realtime", "--loop", "--json"])
-        .arg(recording("multi_face.jpg"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        let listed = sessions(store.path());
-        if listed.first().is_some_and(|s| s["observations"].as_u64().unwrap_or(0) >= 100) {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the looped photo stored too little");
-    }
+    let photo = recording("multi_face.jpg");
+    let child = spawn(store.path(), &["analyze", "--realtime", "--loop", "--json", photo.to_str().unwrap()]);
+    wait_for_session(store.path(), "the looped photo stored too little", |s| {
+        s["observations"].as_u64().unwrap_or(0) >= 100
+    });
     // SAFETY: sending a signal to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();

@@ -76,7 +76,7 @@ fn the_review_screen_draws_a_real_session_and_its_zoom_levels_agree() {
     let v = app.view();
     assert_eq!(v.cursor_ms, (app.span_ms() - 1) / 1000 * 1000);
     let screen = draw(&mut app, &theme, 120, 40).join("\n");
-    assert!(screen.contains(&format!("at {}", emotrace::tui::review::app::fmt_ms(v.cursor_ms))), "{screen}");
+    assert!(screen.contains(&format!("at {}", emotrace::fmt::clock_tenths(v.cursor_ms))), "{screen}");
     let last = &coarse.iter().rev().find(|b| b.frames > 0).unwrap();
     let dominant = last.class().dominant_emotion().unwrap();
     assert!(screen.lines().any(|l| l.contains("> Face 1") && l.contains(dominant.name())), "{screen}");

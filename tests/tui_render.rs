@@ -10,7 +10,7 @@ use emotrace::detect::BBox;
 use emotrace::pipeline::{FrameResult, Observation, PipelineStats};
 use emotrace::tui::app::App;
 use emotrace::tui::input::Action;
-use emotrace::tui::{render, LiveCommand, LiveEvent, LiveInfo, Theme, TuiConfig};
+use emotrace::tui::{render, Level, LiveCommand, LiveEvent, LiveInfo, Theme, TuiConfig};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -296,7 +296,7 @@ fn marker_prompt_sends_the_typed_label() {
     assert_eq!(press(&mut app, KeyCode::Enter), Some(LiveCommand::Marker { at_ms: 124 * 40, label: String::new() }));
 
     // The engine's answer replaces the local notice.
-    app.apply(LiveEvent::Notice("marker 'quiz start' stored at 0:04".into()));
+    app.apply(LiveEvent::Notice(Level::Success, "marker 'quiz start' stored at 0:04".into()));
     let s = draw(&mut app, &Theme::new(true, false), 80, 24);
     assert!(s.lines().nth(2).unwrap().contains("marker 'quiz start' stored at 0:04"), "{s}");
 }

@@ -121,7 +121,7 @@ pub fn total(seconds: &[FacingCount], from: usize, to: usize) -> FacingCount {
 }
 
 /// The session's usual number of faces in view: the median over seconds with processed frames of the mean
-/// number of tracked faces per frame (see [`crate::analytics::timeline::Bucket::mean_faces`]); 0 without frames.
+/// number of tracked faces per frame (see [`crate::store::timeline::Bucket::mean_faces`]); 0 without frames.
 pub fn usual_faces(mean_faces_per_second: impl IntoIterator<Item = f32>) -> f32 {
     let mut v: Vec<f32> = mean_faces_per_second.into_iter().collect();
     if v.is_empty() {

@@ -1,10 +1,9 @@
-//! Summaries and metrics computed from stored or live observations.
+//! Summaries computed from stored or live observations: what a session says (coverage, attention, room,
+//! valence, segments and changes for review). Reads the store; the store knows nothing of it.
 
 pub mod attention;
 pub mod coverage;
-pub mod metrics;
 pub mod review;
 pub mod room;
 pub mod summary;
-pub mod timeline;
 pub mod valence;

@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
-use super::timeline::{Timeline, TrackAgg, SECOND_MS};
 use crate::classify::{Emotion, NUM_EMOTIONS};
+use crate::store::timeline::{Timeline, TrackAgg, SECOND_MS};
 
 /// The stretch of session between two markers (or the start/end).
 #[derive(Clone, Debug, Serialize)]
@@ -129,7 +129,7 @@ pub fn summarize(timeline: &Timeline, markers: &[(u64, String)], top: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::timeline::Bucket;
+    use crate::store::timeline::Bucket;
     use std::collections::BTreeMap;
 
     fn second(faces: &[(u32, usize)]) -> Bucket {

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::attention::{self, FacingCount};
-use super::timeline::{Timeline, SECOND_MS};
 use crate::pipeline::Observation;
+use crate::store::timeline::{Timeline, SECOND_MS};
 use crate::store::SessionReader;
 
 /// One face's place in the frame, averaged over the session.

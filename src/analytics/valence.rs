@@ -15,18 +15,8 @@
 //! reads expressions, not feelings, and is least accurate on exactly the negative classes (see the report's
 //! "How far to trust it").
 
-use crate::analytics::timeline::TrackAgg;
-use crate::classify::{Emotion, Probs};
-
-/// The negative classes of FaceReader's valence.
-pub const NEGATIVE: [Emotion; 4] = [Emotion::Sad, Emotion::Angry, Emotion::Fear, Emotion::Disgust];
-
-/// Valence of one set of probabilities (FER2013 order): `p[happy] - max(p[sad], p[angry], p[fear], p[disgust])`,
-/// in `[-1, 1]` for probabilities in `[0, 1]`.
-pub fn valence(p: &Probs) -> f32 {
-    let negative = NEGATIVE.iter().map(|&e| p[e as usize]).fold(0.0f32, f32::max);
-    (p[Emotion::Happy as usize] - negative).clamp(-1.0, 1.0)
-}
+pub use crate::classify::valence::{valence, NEGATIVE};
+use crate::store::timeline::TrackAgg;
 
 /// Valence of a stretch's totals: of its mean smoothed probabilities; `None` without observations.
 pub fn of_agg(agg: &TrackAgg) -> Option<f32> {
@@ -41,7 +31,7 @@ pub fn fmt(v: Option<f32>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::NUM_EMOTIONS;
+    use crate::classify::{Emotion, NUM_EMOTIONS};
 
     #[test]
     fn happy_minus_the_strongest_negative_and_surprise_does_not_count() {

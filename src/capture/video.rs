@@ -21,6 +21,7 @@ use openh264::OpenH264API;
 use re_mp4::{Mp4, StsdBoxContent};
 
 use super::{CaptureError, Frame, FrameSource, SourceInfo, SourceKind};
+use crate::fmt::one_line;
 
 /// Top-level box types that may start an ISO-BMFF (MP4/MOV) file.
 const FIRST_BOX_TYPES: &[&[u8; 4]] =
@@ -77,11 +78,6 @@ fn unsupported(shown: &str, reason: impl Into<String>) -> CaptureError {
 
 fn corrupt(shown: &str, reason: impl Into<String>) -> CaptureError {
     CaptureError::Corrupt { path: shown.to_string(), reason: reason.into() }
-}
-
-/// Makes a message safe for a one-line error (no line breaks).
-fn one_line(s: impl std::fmt::Display) -> String {
-    s.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// openh264's error as one line, without its "Backtraces enabled." trailer (nothing is printed but the line).

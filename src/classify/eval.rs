@@ -7,9 +7,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::fer2013::Fer2013Split;
+use super::metrics::{ConfusionMatrix, MetricsReport};
 use super::preprocess::from_gray;
 use super::{Classifier, Emotion};
-use crate::analytics::metrics::{ConfusionMatrix, MetricsReport};
 
 /// Images per `predict` call during evaluation.
 pub const EVAL_BATCH: usize = 64;

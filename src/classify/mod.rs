@@ -7,9 +7,11 @@ pub mod eval;
 pub mod fer2013;
 pub mod fer_mini_xception;
 pub mod human_emotion;
+pub mod metrics;
 pub mod ours;
 pub mod preprocess;
 pub mod smoothing;
+pub mod valence;
 
 pub use classifier::Classifier;
 pub use preprocess::{crop_face, from_gray, FaceInput, INPUT_SIZE};

@@ -13,7 +13,7 @@ use crate::capture::{CameraSpec, Input};
 use crate::cli::PipelineArgs;
 use crate::config::Config;
 use crate::store::AnnotationKind;
-use crate::tui::{self, LiveCommand, LiveEvent, LiveInfo};
+use crate::tui::{self, Level, LiveCommand, LiveEvent, LiveInfo};
 
 /// Arguments of `live`.
 #[derive(Debug, Clone)]
@@ -170,27 +170,31 @@ fn serve_commands(
     recording: &mut bool,
 ) {
     while let Ok(cmd) = commands.try_recv() {
-        let _ = screen.send(LiveEvent::Notice(apply_command(recorder, recording, cmd)));
+        let (level, text) = apply_command(recorder, recording, cmd);
+        let _ = screen.send(LiveEvent::Notice(level, text));
     }
 }
 
-/// Carries out one request from the screen on the session and returns the one-line answer shown there.
-fn apply_command(recorder: &mut Recorder, recording: &mut bool, cmd: LiveCommand) -> String {
+/// Carries out one request from the screen on the session and returns the one-line answer shown there, with
+/// its level.
+fn apply_command(recorder: &mut Recorder, recording: &mut bool, cmd: LiveCommand) -> (Level, String) {
     let Some(w) = recorder.writer_mut() else {
-        return "not recording (--no-record): nothing stored".into();
+        return (Level::Warning, "not recording (--no-record): nothing stored".into());
     };
-    let clock = |ms: u64| format!("{}:{:02}", ms / 60_000, (ms / 1000) % 60);
     let r = match cmd {
         LiveCommand::Marker { at_ms, label } => w
             .annotate(AnnotationKind::Marker, at_ms, None, &label, None)
-            .map(|_| format!("marker '{label}' stored at {}", clock(at_ms))),
+            .map(|_| format!("marker '{label}' stored at {}", crate::fmt::clock(at_ms))),
         LiveCommand::NameTrack { track_id, name } => {
-            w.name_track(track_id, &name).map(|_| format!("Face {track_id} named '{name}'"))
+            w.name_track(track_id, &name).map(|_| format!("{} named '{name}'", crate::fmt::face_label(track_id)))
         }
         LiveCommand::SetRecording(on) => {
             *recording = on;
             Ok(if on { "recording to the store".into() } else { "recording paused: frames are not stored".into() })
         }
     };
-    r.unwrap_or_else(|e| format!("store error: {e:#}"))
+    match r {
+        Ok(text) => (Level::Success, text),
+        Err(e) => (Level::Error, format!("store error: {e:#}")),
+    }
 }

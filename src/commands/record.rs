@@ -102,7 +102,7 @@ impl Recorder {
     /// Errors: the store cannot be written.
     pub fn write(&mut self, r: &FrameResult) -> anyhow::Result<()> {
         match &mut self.writer {
-            Some(w) => w.write(r),
+            Some(w) => Ok(w.write(r)?),
             None => Ok(()),
         }
     }

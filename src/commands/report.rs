@@ -32,7 +32,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, session: &str, out: &Path) -> any
     write_output(out, |w| w.write_all(page.as_bytes()).map_err(anyhow::Error::from))?;
     let note = format!(
         "wrote the report of session {id} ({}, faces: {}, markers and notes: {}) to {}",
-        report::fmt_duration(data.record.duration_ms),
+        crate::fmt::clock(data.record.duration_ms),
         data.faces.len(),
         data.annotations.len(),
         out.display()

@@ -29,10 +29,10 @@ pub fn run(cfg: &Config, store: Option<&Path>, json: bool) -> anyhow::Result<Out
     );
     for s in &sessions {
         println!(
-            "{:<18} {:<19} {:>8.1}s {:>7} {:>6} {:>6}  {:<11} {}",
+            "{:<18} {:<19} {:>9} {:>7} {:>6} {:>6}  {:<11} {}",
             terminal_safe(&s.id),
             s.started_at.format("%Y-%m-%d %H:%M:%S"),
-            s.duration_ms as f64 / 1000.0,
+            crate::fmt::clock(s.duration_ms),
             s.frames,
             s.faces(),
             s.annotations,

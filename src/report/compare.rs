@@ -14,11 +14,12 @@ use plotters::prelude::*;
 
 use super::html::trust_html;
 use super::plots::{self, err, svg, FONT, INK, MUTED};
-use super::{emotion_rgb, fmt_duration, ReportData};
+use super::{emotion_rgb, ReportData};
 use crate::analytics::attention::{self, FacingCount};
-use crate::analytics::timeline::TrackAgg;
 use crate::analytics::valence;
 use crate::classify::Emotion;
+use crate::fmt::clock;
+use crate::store::timeline::TrackAgg;
 
 /// Session line colours, in the order sessions are given (repeats after eight).
 pub const SESSION_RGB: [(u8, u8, u8); 8] = [
@@ -258,7 +259,7 @@ pub fn page(data: &CompareData) -> anyhow::Result<String> {
             css(i),
             esc(&session_name(d)),
             esc(&source),
-            fmt_duration(d.record.duration_ms),
+            clock(d.record.duration_ms),
             d.faces.len(),
             valence::fmt(valence::of_agg(class)),
             attention::fmt_share(d.room.facing_total().share())
@@ -305,7 +306,7 @@ pub fn page(data: &CompareData) -> anyhow::Result<String> {
                         valence::fmt(valence::of_agg(&f.class)),
                         attention::fmt_share(f.facing.share()),
                         f.class.dominant_emotion().map_or("–", Emotion::name),
-                        fmt_duration(f.length_ms)
+                        clock(f.length_ms)
                     )?,
                     None => h.push_str("<td>–</td>"),
                 }

@@ -7,10 +7,11 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use super::{emotion_css, emotion_rgb, fmt_clock, fmt_duration, plots, ReportData};
-use crate::analytics::timeline::TrackAgg;
+use super::{axis_time, emotion_css, emotion_rgb, plots, ReportData};
 use crate::analytics::{attention, valence};
 use crate::classify::Emotion;
+use crate::fmt::{clock, seconds, step};
+use crate::store::timeline::TrackAgg;
 use crate::store::AnnotationKind;
 
 pub(crate) const STYLE: &str = r#"
@@ -116,7 +117,7 @@ fn session_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     meta_row(h, "started", &r.started_at.format("%Y-%m-%d %H:%M:%S %:z").to_string())?;
     let ended = r.ended_at.map_or("–".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S %:z").to_string());
     meta_row(h, "ended", &ended)?;
-    meta_row(h, "duration", &fmt_duration(r.duration_ms))?;
+    meta_row(h, "duration", &clock(r.duration_ms))?;
     let kind = r.source_kind.map_or("unknown".to_string(), |k| format!("{k:?}").to_lowercase());
     meta_row(h, "source", &format!("{} ({kind})", esc(&r.source)))?;
     meta_row(h, "models", &esc(&r.models))?;
@@ -153,7 +154,7 @@ fn pipeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     figure(h, "dropped frames", &s.frames_dropped.to_string(), &format!("{} of frames read", pct(drop_share)))?;
     figure(h, "latency p50", &format!("{:.0} ms", s.latency_p50_ms), "capture to result")?;
     figure(h, "latency p95", &format!("{:.0} ms", s.latency_p95_ms), "capture to result")?;
-    figure(h, "run time", &fmt_duration((s.elapsed_s * 1000.0) as u64), "wall clock")?;
+    figure(h, "run time", &seconds(crate::fmt::secs_to_ms(s.elapsed_s)), "wall clock")?;
     h.push_str(
         "</div>\n<p class=\"note\">FPS and latency are the pipeline's figures at the end of the run (over its \
          recent window); counts are for the whole run. A file is processed frame by frame, so nothing is dropped \
@@ -170,7 +171,7 @@ fn timeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
         "<section id=\"timeline\">\n<h2>Class emotion timeline</h2>\n<p class=\"note\">Share of face-frames whose \
          dominant emotion (smoothed) is each class, all faces together, in buckets of {}; blank where no face was \
          in view. Black lines: markers; orange: notes (shaded: a note over a range).</p>\n{}\n",
-        fmt_duration(data.bucket_ms),
+        step(data.bucket_ms),
         legend()
     )?;
     write!(h, "<figure id=\"class-timeline\">\n{}\n</figure>\n", plots::class_timeline(data)?)?;
@@ -270,8 +271,8 @@ fn faces_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
             emotion_name(agg.dominant_emotion()),
             valence::fmt(valence::of_agg(&agg)),
             attention::fmt_share(facing.share()),
-            fmt_clock(f.first_ms, data.span_ms()),
-            fmt_clock(f.last_ms, data.span_ms()),
+            axis_time(f.first_ms, data.span_ms()),
+            axis_time(f.last_ms, data.span_ms()),
             f.observations
         );
         if !f.merged.is_empty() {
@@ -350,9 +351,9 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
              <td class=\"n\">{}</td></tr>",
             i + 1,
             esc(&seg.label),
-            fmt_clock(seg.start_ms, span),
-            fmt_clock(seg.end_ms, span),
-            fmt_duration(seg.end_ms.saturating_sub(seg.start_ms)),
+            axis_time(seg.start_ms, span),
+            axis_time(seg.end_ms, span),
+            clock(seg.end_ms.saturating_sub(seg.start_ms)),
             seg.dominant.map_or("–".to_string(), swatch),
             pct(share as f64),
             valence::fmt(val),
@@ -368,7 +369,7 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
          between consecutive windows of {}, for the class and for each face.</p>\n<div class=\"wrap\">\
          <table id=\"changes\">\n<tr><th class=\"n\">at</th><th>who</th><th>emotion</th><th class=\"n\">change</th>\
          <th>dominant before → after</th></tr>\n",
-        fmt_duration(s.change_window_ms)
+        step(s.change_window_ms)
     )?;
     if s.changes.is_empty() {
         h.push_str("<tr><td colspan=\"5\">none (too short, or no face)</td></tr>\n");
@@ -378,7 +379,7 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
         writeln!(
             h,
             "<tr><td class=\"n\">{}</td><td>{who}</td><td>{}</td><td class=\"n\">{:+.0} pp</td><td>{} → {}</td></tr>",
-            fmt_clock(c.at_ms, span),
+            axis_time(c.at_ms, span),
             swatch(c.emotion),
             c.delta * 100.0,
             emotion_name(c.from),
@@ -396,12 +397,12 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     }
     for a in &data.annotations {
         let kind = if a.kind == AnnotationKind::Marker { "marker" } else { "note" };
-        let until = a.end_ms.map_or(String::new(), |e| fmt_clock(e, span));
+        let until = a.end_ms.map_or(String::new(), |e| axis_time(e, span));
         let face = a.track_id.map_or(String::new(), |id| esc(&data.track_label(id)).into_owned());
         writeln!(
             h,
             "<tr><td>{kind}</td><td class=\"n\">{}</td><td class=\"n\">{until}</td><td>{}</td><td>{face}</td></tr>",
-            fmt_clock(a.start_ms, span),
+            axis_time(a.start_ms, span),
             esc(&a.label)
         )?;
     }

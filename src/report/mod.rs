@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use crate::analytics::attention;
 use crate::analytics::review::{summarize, SessionSummary};
 use crate::analytics::room::Room;
-use crate::analytics::timeline::{bucketize, Bucket, TrackAgg, SECOND_MS};
 use crate::classify::Emotion;
+use crate::store::timeline::{bucketize, Bucket, TrackAgg, SECOND_MS};
 use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord};
 
 /// The most buckets the timeline is drawn with (a few hundred points, whatever the session's length).
@@ -188,7 +188,7 @@ impl ReportData {
         for (id, agg) in &summary.faces {
             faces.entry(*id).or_insert_with(|| Face {
                 id: *id,
-                label: format!("Face {id}"),
+                label: crate::fmt::face_label(*id),
                 merged: Vec::new(),
                 first_ms: 0,
                 last_ms: 0,
@@ -248,7 +248,7 @@ impl ReportData {
 
     /// The label of a track (merged or not): its name, or "Face {id}".
     pub fn track_label(&self, id: u32) -> String {
-        self.labels.get(&id).cloned().unwrap_or_else(|| format!("Face {id}"))
+        self.labels.get(&id).cloned().unwrap_or_else(|| crate::fmt::face_label(id))
     }
 
     /// The markers, by start time.
@@ -269,33 +269,10 @@ pub fn render(data: &ReportData) -> anyhow::Result<String> {
     html::page(data)
 }
 
-/// Time since session start as on the axes: `12.5 s` under two minutes, `m:ss` under an hour, `h:mm:ss` after.
-pub fn fmt_clock(ms: u64, span_ms: u64) -> String {
-    if span_ms <= FINE_SPAN_MS {
-        let s = ms as f64 / 1000.0;
-        if ms.is_multiple_of(1000) {
-            format!("{s:.0} s")
-        } else {
-            format!("{s:.1} s")
-        }
-    } else {
-        let s = ms / 1000;
-        if span_ms < 3_600_000 {
-            format!("{}:{:02}", s / 60, s % 60)
-        } else {
-            format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-        }
-    }
-}
-
-/// A duration in words: `850 ms`, `4.7 s`, `2 min 05 s`, `1 h 02 min`.
-pub fn fmt_duration(ms: u64) -> String {
-    match ms {
-        0..1_000 => format!("{ms} ms"),
-        1_000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
-        60_000..3_600_000 => format!("{} min {:02} s", ms / 60_000, ms / 1000 % 60),
-        _ => format!("{} h {:02} min", ms / 3_600_000, ms / 60_000 % 60),
-    }
+/// Time since session start on the report's time axes and tables: [`crate::fmt::axis_clock`], with seconds for
+/// sessions up to [`FINE_SPAN_MS`].
+pub fn axis_time(ms: u64, span_ms: u64) -> String {
+    crate::fmt::axis_clock(ms, span_ms, span_ms <= FINE_SPAN_MS)
 }
 
 #[cfg(test)]
@@ -462,14 +439,10 @@ pub(crate) mod tests {
 
     #[test]
     fn clock_and_duration_formats() {
-        assert_eq!(fmt_clock(2_500, 10_000), "2.5 s");
-        assert_eq!(fmt_clock(3_000, 10_000), "3 s");
-        assert_eq!(fmt_clock(65_000, 600_000), "1:05");
-        assert_eq!(fmt_clock(3_725_000, 7_200_000), "1:02:05");
-        assert_eq!(fmt_duration(850), "850 ms");
-        assert_eq!(fmt_duration(4_730), "4.7 s");
-        assert_eq!(fmt_duration(125_000), "2 min 05 s");
-        assert_eq!(fmt_duration(3_720_000), "1 h 02 min");
+        assert_eq!(axis_time(2_500, 10_000), "2.5 s");
+        assert_eq!(axis_time(3_000, 10_000), "3 s");
+        assert_eq!(axis_time(65_000, 600_000), "1:05");
+        assert_eq!(axis_time(3_725_000, 7_200_000), "1:02:05");
         assert_eq!(emotion_css(Emotion::Angry), "#d62728");
     }
 }

@@ -13,10 +13,10 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{emotion_rgb, fmt_clock, Face, ReportData};
-use crate::analytics::timeline::Bucket;
+use super::{axis_time, emotion_rgb, Face, ReportData};
 use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
+use crate::store::timeline::Bucket;
 use crate::store::AnnotationKind;
 
 /// Width of the wide plots (class timeline, faces in view), px.
@@ -213,7 +213,7 @@ pub(crate) fn draw_axes(
     y_fmt: &dyn Fn(&f64) -> String,
     y_desc: &str,
 ) -> anyhow::Result<()> {
-    let x_fmt = |x: &f64| fmt_clock((x * 1000.0).round().max(0.0) as u64, span_ms);
+    let x_fmt = |x: &f64| axis_time((x * 1000.0).round().max(0.0) as u64, span_ms);
     chart
         .configure_mesh()
         .disable_x_mesh()

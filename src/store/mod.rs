@@ -18,14 +18,15 @@
 //! teacher reviews last week's lessons while today's is recorded; two reviews of the same session at once are
 //! refused with a clear error rather than risking a corrupt database.
 
+pub mod error;
 pub mod export;
 pub mod record;
 pub mod session;
+pub mod timeline;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
+pub use error::{Result, StoreError};
 pub use record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
 pub use session::{NewSession, SessionReader, SessionWriter};
 
@@ -51,56 +52,60 @@ pub struct Store {
 }
 
 /// Creates `dir` (and parents) if needed and makes it private (0700).
-pub(crate) fn private_dir(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the folder", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StoreError::io(format!("{}: cannot create the folder", dir.display()), e))?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("{}: cannot make the folder private", dir.display()))?;
-    Ok(())
+        .map_err(|e| StoreError::io(format!("{}: cannot make the folder private", dir.display()), e))
 }
 
 /// Writes `bytes` to `path` atomically (temporary file + rename) with mode 0600.
-pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");
+    fn cannot(p: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+        move |e| StoreError::io(format!("{}: cannot write", p.display()), e)
+    }
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
         .open(&tmp)
-        .with_context(|| format!("{}: cannot write", tmp.display()))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
+        .map_err(cannot(&tmp))?;
+    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(cannot(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(cannot(path))
+}
+
+/// Checks the text of a store's `VERSION` file against [`STORE_LAYOUT_VERSION`].
+fn check_layout(root: &Path, text: &str) -> Result<()> {
+    let expected = format!("emotrace-store {STORE_LAYOUT_VERSION}");
+    let text = text.trim();
+    if text == expected {
+        return Ok(());
+    }
+    let reason = format!("store schema '{text}' is not the '{expected}' this emotrace reads");
+    Err(StoreError::NotAStore { root: root.to_path_buf(), reason })
 }
 
 impl Store {
     /// Opens (creating if needed) the store at `root`.
     ///
-    /// Errors: the folder cannot be created, or it holds a store of another schema version, or something that
-    /// is not an emotrace store.
-    pub fn open(root: &Path) -> anyhow::Result<Store> {
+    /// Errors: the folder cannot be created ([`StoreError::Io`]), or it holds a store of another layout version
+    /// ([`StoreError::NotAStore`]).
+    pub fn open(root: &Path) -> Result<Store> {
         private_dir(root)?;
         private_dir(&root.join(SESSIONS_DIR))?;
         let vfile = root.join(VERSION_FILE);
         let expected = format!("emotrace-store {STORE_LAYOUT_VERSION}");
         match std::fs::read_to_string(&vfile) {
-            Ok(text) => {
-                let text = text.trim();
-                anyhow::ensure!(
-                    text == expected,
-                    "{}: store schema '{}' is not the '{}' this emotrace reads",
-                    root.display(),
-                    text,
-                    expected
-                );
-            }
+            Ok(text) => check_layout(root, &text)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 write_private_atomic(&vfile, format!("{expected}\n").as_bytes())?;
             }
-            Err(e) => return Err(e).with_context(|| format!("{}: cannot read", vfile.display())),
+            Err(e) => return Err(StoreError::io(format!("{}: cannot read", vfile.display()), e)),
         }
         Ok(Store { root: root.to_path_buf() })
     }
@@ -109,23 +114,15 @@ impl Store {
     /// store (a read-only mount, another user's store; sessions are then read from a private temporary copy). A
     /// missing folder is an empty store, and stays missing.
     ///
-    /// Errors: `root` is something other than a folder; it holds a store of another schema version.
-    pub fn open_existing(root: &Path) -> anyhow::Result<Store> {
-        anyhow::ensure!(
-            !root.exists() || root.is_dir(),
-            "{}: not a folder, so not an emotrace store (check --store)",
-            root.display()
-        );
-        let vfile = root.join(VERSION_FILE);
-        if let Ok(text) = std::fs::read_to_string(&vfile) {
-            let expected = format!("emotrace-store {STORE_LAYOUT_VERSION}");
-            anyhow::ensure!(
-                text.trim() == expected,
-                "{}: store schema '{}' is not the '{}' this emotrace reads",
-                root.display(),
-                text.trim(),
-                expected
-            );
+    /// Errors ([`StoreError::NotAStore`]): `root` is something other than a folder; it holds a store of another
+    /// layout version.
+    pub fn open_existing(root: &Path) -> Result<Store> {
+        if root.exists() && !root.is_dir() {
+            let reason = "not a folder, so not an emotrace store (check --store)".to_string();
+            return Err(StoreError::NotAStore { root: root.to_path_buf(), reason });
+        }
+        if let Ok(text) = std::fs::read_to_string(root.join(VERSION_FILE)) {
+            check_layout(root, &text)?;
         }
         Ok(Store { root: root.to_path_buf() })
     }
@@ -143,7 +140,7 @@ impl Store {
     /// `YYYYMMDD-HHMMSS`, with `-2`, `-3` ... appended if taken.
     ///
     /// Errors: the session folder or database cannot be created.
-    pub fn create_session(&self, new: NewSession) -> anyhow::Result<SessionWriter> {
+    pub fn create_session(&self, new: NewSession) -> Result<SessionWriter> {
         let now = chrono::Local::now();
         let base = now.format("%Y%m%d-%H%M%S").to_string();
         let mut id = base.clone();
@@ -160,15 +157,16 @@ impl Store {
     /// one, one whose database was found corrupt, or one written by a newer emotrace as
     /// [`SessionStatus::Damaged`] (the reason in `error`).
     ///
-    /// Errors: the sessions folder cannot be listed.
-    pub fn list_sessions(&self) -> anyhow::Result<Vec<SessionRecord>> {
+    /// Errors: the sessions folder cannot be listed ([`StoreError::Io`]).
+    pub fn list_sessions(&self) -> Result<Vec<SessionRecord>> {
         let dir = self.root.join(SESSIONS_DIR);
         let mut out = Vec::new();
         if !dir.exists() {
             return Ok(out);
         }
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("{}: cannot list", dir.display()))? {
-            let entry = entry.with_context(|| format!("{}: cannot list", dir.display()))?;
+        let cannot = |e| StoreError::io(format!("{}: cannot list", dir.display()), e);
+        for entry in std::fs::read_dir(&dir).map_err(cannot)? {
+            let entry = entry.map_err(cannot)?;
             if !entry.path().is_dir() {
                 continue;
             }
@@ -181,29 +179,37 @@ impl Store {
 
     /// Opens a stored session for reading.
     ///
-    /// Errors: no such session; its database is locked by a process that is still recording it; it is
-    /// damaged or of another schema version.
-    pub fn open_session(&self, id: &str) -> anyhow::Result<SessionReader> {
+    /// Errors: no such session ([`StoreError::NotFound`]); it is being recorded ([`StoreError::BeingRecorded`])
+    /// or open in another process ([`StoreError::Locked`]); it is damaged ([`StoreError::Damaged`]) or of another
+    /// schema version ([`StoreError::NewerSchema`], [`StoreError::OldSchema`]).
+    pub fn open_session(&self, id: &str) -> Result<SessionReader> {
+        SessionReader::open(&self.existing_session_dir(id)?, id)
+    }
+
+    /// The folder of session `id`, which must exist.
+    fn existing_session_dir(&self, id: &str) -> Result<PathBuf> {
         let dir = self.session_dir(id);
-        anyhow::ensure!(dir.is_dir(), "no session '{id}' in {}", self.root.display());
-        SessionReader::open(&dir, id)
+        if id.is_empty() || !dir.is_dir() {
+            return Err(StoreError::NotFound {
+                what: format!("session '{id}'"),
+                place: self.root.display().to_string(),
+            });
+        }
+        Ok(dir)
     }
 
     /// Deletes a session and everything stored for it.
     ///
-    /// Errors: no such session; it is being recorded (or reviewed) by another process; its folder cannot be
-    /// removed.
-    pub fn delete_session(&self, id: &str) -> anyhow::Result<()> {
-        let dir = self.session_dir(id);
-        anyhow::ensure!(!id.is_empty() && dir.is_dir(), "no session '{id}' in {}", self.root.display());
+    /// Errors: no such session ([`StoreError::NotFound`]); it is being recorded ([`StoreError::BeingRecorded`])
+    /// or reviewed ([`StoreError::Locked`]) by another process; its folder cannot be removed ([`StoreError::Io`]).
+    pub fn delete_session(&self, id: &str) -> Result<()> {
+        let dir = self.existing_session_dir(id)?;
         let record = SessionRecord::load_or_damaged(&dir, id);
-        anyhow::ensure!(
-            record.status != SessionStatus::Running,
-            "session {id} is being recorded (process {}); stop it first",
-            record.pid
-        );
-        session::ensure_not_open(&dir, id)?;
-        std::fs::remove_dir_all(&dir).with_context(|| format!("{}: cannot delete", dir.display()))
+        if record.status == SessionStatus::Running {
+            return Err(StoreError::BeingRecorded { id: id.to_string(), pid: record.pid, then: "stop it first" });
+        }
+        session::ensure_not_open(&dir)?;
+        std::fs::remove_dir_all(&dir).map_err(|e| StoreError::io(format!("{}: cannot delete", dir.display()), e))
     }
 }
 

@@ -113,8 +113,8 @@ impl SessionRecord {
             Err(e) => return SessionRecord::damaged(id, e),
         };
         if r.schema_version > super::SCHEMA_VERSION {
-            let e = newer_schema(dir, r.schema_version);
-            return SessionRecord { status: SessionStatus::Damaged, error: Some(e), ..r };
+            let e = super::StoreError::NewerSchema { dir: dir.to_path_buf(), version: r.schema_version };
+            return SessionRecord { status: SessionStatus::Damaged, error: Some(e.to_string()), ..r };
         }
         if let Ok(reason) = std::fs::read_to_string(dir.join(super::session::DAMAGED_MARK)) {
             return SessionRecord { status: SessionStatus::Damaged, error: Some(reason.trim().to_string()), ..r };
@@ -151,16 +151,6 @@ impl SessionRecord {
             stats: PipelineStats::default(),
         }
     }
-}
-
-/// The one line for a session written with a newer schema than this emotrace reads.
-pub(crate) fn newer_schema(dir: &Path, version: u32) -> String {
-    format!(
-        "{}: written by a newer emotrace (session schema {version}; this one reads up to {}): upgrade emotrace to \
-         read it",
-        dir.display(),
-        super::SCHEMA_VERSION
-    )
 }
 
 /// Whether the session in `dir` is being recorded now: its recorder holds an exclusive advisory lock on
@@ -217,7 +207,7 @@ pub struct TrackRecord {
 impl TrackRecord {
     /// The name if given, else "Face {id}".
     pub fn label(&self) -> String {
-        self.name.clone().unwrap_or_else(|| format!("Face {}", self.id))
+        self.name.clone().unwrap_or_else(|| crate::fmt::face_label(self.id))
     }
 }
 

@@ -22,10 +22,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset};
 
+use super::error::{Result, StoreError};
 use super::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
+use super::timeline::{Bucket, Timeline, SECOND_MS};
 use super::{private_dir, write_private_atomic, MIN_SCHEMA_VERSION, SCHEMA_VERSION};
-use crate::analytics::timeline::{Bucket, Timeline, SECOND_MS};
 use crate::capture::SourceKind;
+use crate::fmt::one_line;
 use crate::pipeline::observation::ObservationV1;
 use crate::pipeline::{FrameResult, Observation, PipelineStats};
 use crate::text::clean_label;
@@ -87,12 +89,17 @@ pub(crate) fn no_space(e: &anyhow::Error) -> bool {
     })
 }
 
-/// One line for a failure of the session database in `dir`: "no space left on DIR", or "DIR/db: damaged
-/// session database" for corrupt data (the session is then marked damaged, best effort, so that it is listed
-/// so), or the error naming `dir`.
-pub(crate) fn db_error(dir: &Path, e: anyhow::Error) -> anyhow::Error {
+/// The [`StoreError`] for a failure of the session database in `dir`: a [`StoreError`] raised on purpose is
+/// kept; else [`StoreError::NoSpace`] for a full disk, [`StoreError::Damaged`] for corrupt data (the session is
+/// then marked damaged, best effort, so that it is listed so) or a record that does not decode, and
+/// [`StoreError::Database`] naming the database for anything else.
+pub(crate) fn db_error(dir: &Path, e: anyhow::Error) -> StoreError {
+    let e = match e.downcast::<StoreError>() {
+        Ok(typed) => return typed,
+        Err(e) => e,
+    };
     if no_space(&e) {
-        return anyhow::anyhow!("no space left on {} (free some space; what was stored is kept)", dir.display());
+        return StoreError::NoSpace { dir: dir.to_path_buf() };
     }
     let corrupt =
         e.chain().any(|c| c.downcast_ref::<sled::Error>().is_some_and(|s| matches!(s, sled::Error::Corruption { .. })));
@@ -102,37 +109,29 @@ pub(crate) fn db_error(dir: &Path, e: anyhow::Error) -> anyhow::Error {
             dir.join(DB_DIR).display()
         );
         let _ = std::fs::write(dir.join(DAMAGED_MARK), format!("{reason}\n"));
-        return anyhow::anyhow!(reason);
+        return StoreError::Damaged { reason };
     }
     if e.chain().any(|c| c.downcast_ref::<postcard::Error>().is_some()) {
         // A record that does not decode: damaged data, but not marked so (a decoding bug must not condemn it).
-        return anyhow::anyhow!(
-            "{}: damaged session data: {}",
-            dir.join(DB_DIR).display(),
-            one_line(&format!("{e:#}"))
-        );
+        let reason = format!("{}: damaged session data: {}", dir.join(DB_DIR).display(), one_line(format!("{e:#}")));
+        return StoreError::Damaged { reason };
     }
-    if e.chain().any(|c| c.downcast_ref::<sled::Error>().is_some()) {
-        return anyhow::anyhow!("{}: {}", dir.join(DB_DIR).display(), one_line(&format!("{e:#}")));
-    }
-    e
+    StoreError::Database { db: dir.join(DB_DIR), detail: one_line(format!("{e:#}")) }
 }
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Runs `f`, turning its failure into the [`StoreError`] for the session in `dir` ([`db_error`]).
+fn in_session<T>(dir: &Path, f: impl FnOnce() -> anyhow::Result<T>) -> Result<T> {
+    f().map_err(|e| db_error(dir, e))
 }
 
 fn open_db_at(path: &Path) -> sled::Result<sled::Db> {
     sled::Config::new().path(path).flush_every_ms(Some(500)).open()
 }
 
-fn open_db(dir: &Path) -> anyhow::Result<sled::Db> {
+fn open_db(dir: &Path) -> Result<sled::Db> {
     open_db_at(&dir.join(DB_DIR)).map_err(|e| {
         if is_locked(&e) {
-            anyhow::anyhow!(
-                "{}: the session is open in another emotrace process (being recorded or reviewed)",
-                dir.display()
-            )
+            StoreError::Locked { dir: dir.to_path_buf() }
         } else {
             db_error(dir, e.into())
         }
@@ -143,14 +142,15 @@ fn open_db(dir: &Path) -> anyhow::Result<sled::Db> {
 struct TempCopy(PathBuf);
 
 impl TempCopy {
-    fn of(db: &Path) -> anyhow::Result<TempCopy> {
+    fn of(db: &Path) -> Result<TempCopy> {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let root = std::env::temp_dir().join(format!("emotrace-read-{}-{n}", std::process::id()));
         let copy = TempCopy(root.clone());
         private_dir(&root)?;
-        copy_dir(db, &root.join(DB_DIR))
-            .with_context(|| format!("{}: cannot copy the read-only session to {}", db.display(), root.display()))?;
+        copy_dir(db, &root.join(DB_DIR)).map_err(|e| {
+            StoreError::io(format!("{}: cannot copy the read-only session to {}", db.display(), root.display()), e)
+        })?;
         Ok(copy)
     }
 }
@@ -175,15 +175,15 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Errors if another process has the session database in `dir` open (taking its lock proves it has not). A
-/// missing or damaged database is not an error: it can still be deleted.
-pub(super) fn ensure_not_open(dir: &Path, id: &str) -> anyhow::Result<()> {
+/// [`StoreError::Locked`] if another process has the session database in `dir` open (taking its lock proves it
+/// has not). A missing or damaged database is not an error: it can still be deleted.
+pub(super) fn ensure_not_open(dir: &Path) -> Result<()> {
     let path = dir.join(DB_DIR);
     if !path.exists() {
         return Ok(());
     }
     match sled::Config::new().path(&path).open() {
-        Err(e) if is_locked(&e) => anyhow::bail!("session {id} is open in another emotrace process"),
+        Err(e) if is_locked(&e) => Err(StoreError::Locked { dir: dir.to_path_buf() }),
         _ => Ok(()),
     }
 }
@@ -192,7 +192,7 @@ pub(super) fn ensure_not_open(dir: &Path, id: &str) -> anyhow::Result<()> {
 fn store_record(db: &sled::Db, dir: &Path, record: &SessionRecord) -> anyhow::Result<()> {
     let json = serde_json::to_vec_pretty(record)?;
     db.open_tree("meta")?.insert("session", json.as_slice())?;
-    write_private_atomic(&dir.join(SESSION_JSON), &json)
+    Ok(write_private_atomic(&dir.join(SESSION_JSON), &json)?)
 }
 
 /// Makes every file under `dir` private (0600) and every folder 0700.
@@ -224,7 +224,7 @@ fn obs_key(frame_index: u64, track_id: u32) -> [u8; 12] {
 }
 
 /// Takes the recorder's liveness lock in `dir` (see [`super::record::recorder_alive`]).
-fn take_recorder_lock(dir: &Path) -> anyhow::Result<std::fs::File> {
+fn take_recorder_lock(dir: &Path) -> Result<std::fs::File> {
     use fs2::FileExt;
     use std::os::unix::fs::OpenOptionsExt;
     let path = dir.join(RECORDER_LOCK);
@@ -234,9 +234,10 @@ fn take_recorder_lock(dir: &Path) -> anyhow::Result<std::fs::File> {
         .write(true)
         .mode(0o600)
         .open(&path)
-        .with_context(|| format!("{}: cannot create", path.display()))?;
-    FileExt::try_lock_exclusive(&f)
-        .with_context(|| format!("{}: the session is being recorded by another process", dir.display()))?;
+        .map_err(|e| StoreError::io(format!("{}: cannot create", path.display()), e))?;
+    FileExt::try_lock_exclusive(&f).map_err(|e| {
+        StoreError::io(format!("{}: the session is being recorded by another process", dir.display()), e)
+    })?;
     Ok(f)
 }
 
@@ -259,6 +260,15 @@ pub struct SessionWriter {
 
 impl SessionWriter {
     pub(super) fn create(
+        dir: &Path,
+        id: String,
+        started_at: DateTime<FixedOffset>,
+        new: NewSession,
+    ) -> Result<SessionWriter> {
+        in_session(dir, || Self::create_in(dir, id, started_at, new))
+    }
+
+    fn create_in(
         dir: &Path,
         id: String,
         started_at: DateTime<FixedOffset>,
@@ -334,7 +344,7 @@ impl SessionWriter {
     ///
     /// Errors: the database cannot be written: "no space left on DIR" for a full disk, else the reason naming
     /// the database.
-    pub fn write(&mut self, result: &FrameResult) -> anyhow::Result<()> {
+    pub fn write(&mut self, result: &FrameResult) -> Result<()> {
         self.write_frame(result).map_err(|e| db_error(&self.dir, e))
     }
 
@@ -410,8 +420,9 @@ impl SessionWriter {
         end_ms: Option<u64>,
         label: &str,
         track_id: Option<u32>,
-    ) -> anyhow::Result<Annotation> {
-        let (a, count) = insert_annotation(&self.db, kind, start_ms, end_ms, label, track_id)?;
+    ) -> Result<Annotation> {
+        let (a, count) =
+            in_session(&self.dir, || insert_annotation(&self.db, kind, start_ms, end_ms, label, track_id))?;
         self.record.annotations = count;
         self.save_record().map_err(|e| db_error(&self.dir, e))?;
         Ok(a)
@@ -429,7 +440,7 @@ impl SessionWriter {
     /// Names a track ("P07"); stored and flushed at once. A track not yet stored is created.
     ///
     /// Errors: the database cannot be written.
-    pub fn name_track(&mut self, track_id: u32, name: &str) -> anyhow::Result<()> {
+    pub fn name_track(&mut self, track_id: u32, name: &str) -> Result<()> {
         let t = self.tracks.entry(track_id).or_insert_with(|| TrackRecord {
             id: track_id,
             name: None,
@@ -440,9 +451,12 @@ impl SessionWriter {
         });
         let name = clean_label(name);
         t.name = (!name.is_empty()).then_some(name);
-        let t = serde_json::to_vec(t)?;
-        let r = self.tracks_tree.insert(track_id.to_be_bytes(), t).and_then(|_| self.tracks_tree.flush());
-        r.map(|_| ()).map_err(|e| db_error(&self.dir, e.into()))
+        let tree = &self.tracks_tree;
+        in_session(&self.dir, || {
+            tree.insert(track_id.to_be_bytes(), serde_json::to_vec(t)?)?;
+            tree.flush()?;
+            Ok(())
+        })
     }
 
     /// Ends the session with `status` (and a one-line `error` for [`SessionStatus::Failed`]), flushes
@@ -450,7 +464,7 @@ impl SessionWriter {
     /// the record is written as "failed" with "no space left on DIR"; what was stored before stays readable.
     ///
     /// Errors: the database cannot be written ("no space left on DIR" for a full disk).
-    pub fn finish(mut self, status: SessionStatus, error: Option<String>) -> anyhow::Result<SessionRecord> {
+    pub fn finish(mut self, status: SessionStatus, error: Option<String>) -> Result<SessionRecord> {
         self.record.status = status;
         self.record.error = error;
         self.record.ended_at = Some(chrono::Local::now().into());
@@ -467,8 +481,9 @@ impl SessionWriter {
                 self.record.status = SessionStatus::Failed;
                 self.record.error = Some(format!("{e:#}"));
             }
-            let json = serde_json::to_vec_pretty(&self.record)?;
-            let _ = write_private_atomic(&self.dir.join(SESSION_JSON), &json);
+            if let Ok(json) = serde_json::to_vec_pretty(&self.record) {
+                let _ = write_private_atomic(&self.dir.join(SESSION_JSON), &json);
+            }
             return Err(e);
         }
         let SessionWriter { dir, record, db, observations, frames, tracks_tree, timeline, .. } = self;
@@ -487,7 +502,7 @@ impl SessionWriter {
                 Err(_) => std::thread::sleep(Duration::from_millis(25)),
             }
         }
-        make_private(&dir)?;
+        in_session(&dir, || make_private(&dir))?;
         Ok(record)
     }
 }
@@ -501,7 +516,7 @@ fn insert_annotation(
     label: &str,
     track_id: Option<u32>,
 ) -> anyhow::Result<(Annotation, u32)> {
-    anyhow::ensure!(end_ms.is_none_or(|e| e >= start_ms), "an annotation cannot end before it starts");
+    ensure_in_order(start_ms, end_ms)?;
     let tree = db.open_tree("annotations")?;
     let a = Annotation {
         id: db.generate_id()?,
@@ -515,6 +530,14 @@ fn insert_annotation(
     tree.insert(a.id.to_be_bytes(), serde_json::to_vec(&a)?)?;
     tree.flush()?;
     Ok((a, tree.len() as u32))
+}
+
+/// [`StoreError::Refused`] for an annotation ending before it starts.
+fn ensure_in_order(start_ms: u64, end_ms: Option<u64>) -> Result<()> {
+    if end_ms.is_some_and(|e| e < start_ms) {
+        return Err(StoreError::refused("an annotation cannot end before it starts"));
+    }
+    Ok(())
 }
 
 /// Adds `bucket` to what `tree` holds for `second`.
@@ -549,19 +572,19 @@ pub struct SessionReader {
 }
 
 impl SessionReader {
-    pub(super) fn open(dir: &Path, id: &str) -> anyhow::Result<SessionReader> {
+    pub(super) fn open(dir: &Path, id: &str) -> Result<SessionReader> {
         let stored = SessionRecord::load(dir);
         if let Ok(r) = &stored {
-            anyhow::ensure!(r.schema_version <= SCHEMA_VERSION, super::record::newer_schema(dir, r.schema_version));
-            anyhow::ensure!(
-                r.status != SessionStatus::Running || !super::record::recorder_alive(dir, r.pid),
-                "session {id} is being recorded by another emotrace process (process {}); it can be opened once it \
-                 ends",
-                r.pid
-            );
+            if r.schema_version > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema { dir: dir.to_path_buf(), version: r.schema_version });
+            }
+            if r.status == SessionStatus::Running && super::record::recorder_alive(dir, r.pid) {
+                let then = "it can be opened once it ends";
+                return Err(StoreError::BeingRecorded { id: id.to_string(), pid: r.pid, then });
+            }
         }
         if let Ok(reason) = std::fs::read_to_string(dir.join(DAMAGED_MARK)) {
-            anyhow::bail!("{}", reason.trim());
+            return Err(StoreError::Damaged { reason: reason.trim().to_string() });
         }
         // Another reader (an export, a report) may hold the database for a moment: wait for it a little. A
         // session being recorded was refused above; one open in a review stays refused after the wait.
@@ -589,24 +612,28 @@ impl SessionReader {
     /// Checks the database's schema, falls back to the record inside the database when `session.json` is
     /// unreadable, recounts a session whose recorder ended without finishing (killed) or that failed, and
     /// rebuilds missing per-second totals.
-    fn check_and_recount(&mut self, stored: Result<SessionRecord, String>) -> anyhow::Result<()> {
+    fn check_and_recount(&mut self, stored: std::result::Result<SessionRecord, String>) -> anyhow::Result<()> {
         let dir = self.dir.clone();
         let meta = self.db.open_tree("meta")?;
         let version = meta
             .get("schema_version")?
             .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
             .map(u32::from_be_bytes)
-            .with_context(|| format!("{}: session database has no schema version", dir.display()))?;
-        anyhow::ensure!(version <= SCHEMA_VERSION, super::record::newer_schema(&dir, version));
-        anyhow::ensure!(
-            (MIN_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&version),
-            "{}: session schema {version} is not one this emotrace reads ({MIN_SCHEMA_VERSION} to {SCHEMA_VERSION})",
-            dir.display()
-        );
+            .ok_or_else(|| StoreError::Damaged {
+                reason: format!("{}: session database has no schema version", dir.display()),
+            })?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { dir, version }.into());
+        }
+        if version < MIN_SCHEMA_VERSION {
+            return Err(StoreError::OldSchema { dir, version }.into());
+        }
         self.version = version;
         if self.record.status == SessionStatus::Damaged {
             // Fall back to the copy inside the database.
-            let bytes = meta.get("session")?.with_context(|| format!("{}: session record missing", dir.display()))?;
+            let bytes = meta
+                .get("session")?
+                .ok_or_else(|| StoreError::Damaged { reason: format!("{}: session record missing", dir.display()) })?;
             self.record = serde_json::from_slice(&bytes)?;
         }
         let unfinished =
@@ -702,18 +729,18 @@ impl SessionReader {
 
     /// Runs a read, turning a database failure into one line naming the session (a corrupt database marks
     /// the session damaged).
-    fn guard<T>(&self, read: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
-        read().map_err(|e| db_error(&self.dir, e))
+    fn guard<T>(&self, read: impl FnOnce() -> anyhow::Result<T>) -> Result<T> {
+        in_session(&self.dir, read)
     }
 
-    /// Errors if edits cannot be saved (the session was read from a copy of a read-only store).
-    fn writable(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            self.copy.is_none(),
-            "{}: the store is read-only, so edits cannot be saved (reading works)",
-            self.dir.display()
-        );
-        Ok(())
+    /// Runs an edit: refused with [`StoreError::ReadOnly`] when the session was read from a copy of a read-only
+    /// store; a failure becomes the session's [`StoreError`].
+    fn edit<T>(&mut self, edit: impl FnOnce(&mut Self) -> anyhow::Result<T>) -> Result<T> {
+        if self.copy.is_some() {
+            return Err(StoreError::ReadOnly { dir: self.dir.clone() });
+        }
+        let r = edit(self);
+        r.map_err(|e| db_error(&self.dir, e))
     }
 
     /// Whether the session was read from a copy because its store cannot be written (edits are refused).
@@ -729,14 +756,14 @@ impl SessionReader {
     /// All tracks, by id.
     ///
     /// Errors: a damaged record.
-    pub fn tracks(&self) -> anyhow::Result<Vec<TrackRecord>> {
+    pub fn tracks(&self) -> Result<Vec<TrackRecord>> {
         self.guard(|| self.db.open_tree("tracks")?.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect())
     }
 
     /// Merged tracks: `track id -> the track it finally counts as` (chains of merges resolved).
     ///
     /// Errors: a damaged record.
-    pub fn merges(&self) -> anyhow::Result<BTreeMap<u32, u32>> {
+    pub fn merges(&self) -> Result<BTreeMap<u32, u32>> {
         let tracks = self.tracks()?;
         let into: BTreeMap<u32, u32> = tracks.iter().filter_map(|t| Some((t.id, t.merged_into?))).collect();
         Ok(into
@@ -756,7 +783,7 @@ impl SessionReader {
     /// All observations in frame order (then track id), with their stored track ids.
     ///
     /// Errors: a damaged record.
-    pub fn observations(&self) -> anyhow::Result<Vec<Observation>> {
+    pub fn observations(&self) -> Result<Vec<Observation>> {
         self.guard(|| {
             self.db.open_tree("observations")?.iter().values().map(|v| decode_observation(self.version, &v?)).collect()
         })
@@ -766,18 +793,20 @@ impl SessionReader {
     /// observations need not fit in memory).
     ///
     /// Errors: a damaged record.
-    pub fn for_each_observation(&self, mut f: impl FnMut(&Observation)) -> anyhow::Result<()> {
-        for v in self.db.open_tree("observations")?.iter().values() {
-            f(&decode_observation(self.version, &v?)?);
-        }
-        Ok(())
+    pub fn for_each_observation(&self, mut f: impl FnMut(&Observation)) -> Result<()> {
+        self.guard(|| {
+            for v in self.db.open_tree("observations")?.iter().values() {
+                f(&decode_observation(self.version, &v?)?);
+            }
+            Ok(())
+        })
     }
 
     /// The processed frames and observations with timestamps in `[start_ms, end_ms)`, read by key range (fast on
     /// a long session: it starts at the first frame of `start_ms`'s second).
     ///
     /// Errors: a damaged record.
-    pub fn window(&self, start_ms: u64, end_ms: u64) -> anyhow::Result<(Vec<FrameRecord>, Vec<Observation>)> {
+    pub fn window(&self, start_ms: u64, end_ms: u64) -> Result<(Vec<FrameRecord>, Vec<Observation>)> {
         self.guard(|| {
             let second = (start_ms / SECOND_MS) as u32;
             let first = match self.db.open_tree("timeline")?.range(second.to_be_bytes()..).values().next() {
@@ -811,7 +840,7 @@ impl SessionReader {
     /// The per-second totals of the whole session, with merged tracks folded in.
     ///
     /// Errors: a damaged record.
-    pub fn timeline(&self) -> anyhow::Result<Timeline> {
+    pub fn timeline(&self) -> Result<Timeline> {
         self.guard(|| {
             let seconds = self
                 .db
@@ -830,7 +859,7 @@ impl SessionReader {
     /// All markers and notes in creation order.
     ///
     /// Errors: a damaged record.
-    pub fn annotations(&self) -> anyhow::Result<Vec<Annotation>> {
+    pub fn annotations(&self) -> Result<Vec<Annotation>> {
         self.guard(|| {
             self.db.open_tree("annotations")?.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
         })
@@ -839,7 +868,7 @@ impl SessionReader {
     /// All processed frames in order.
     ///
     /// Errors: a damaged record.
-    pub fn frames(&self) -> anyhow::Result<Vec<FrameRecord>> {
+    pub fn frames(&self) -> Result<Vec<FrameRecord>> {
         self.guard(|| self.db.open_tree("frames")?.iter().values().map(|v| Ok(postcard::from_bytes(&v?)?)).collect())
     }
 
@@ -854,7 +883,8 @@ impl SessionReader {
 
     /// Adds a marker or a note (`end_ms` for a range), stored and flushed at once.
     ///
-    /// Errors: `end_ms` before `start_ms`; the database cannot be written.
+    /// Errors: `end_ms` before `start_ms` ([`StoreError::Refused`]); a read-only store
+    /// ([`StoreError::ReadOnly`]); the database cannot be written.
     pub fn annotate(
         &mut self,
         kind: AnnotationKind,
@@ -862,42 +892,56 @@ impl SessionReader {
         end_ms: Option<u64>,
         label: &str,
         track_id: Option<u32>,
-    ) -> anyhow::Result<Annotation> {
-        self.writable()?;
-        let (a, count) = insert_annotation(&self.db, kind, start_ms, end_ms, label, track_id)?;
-        self.record.annotations = count;
-        self.save_record()?;
-        Ok(a)
+    ) -> Result<Annotation> {
+        self.edit(|s| {
+            let (a, count) = insert_annotation(&s.db, kind, start_ms, end_ms, label, track_id)?;
+            s.record.annotations = count;
+            s.save_record()?;
+            Ok(a)
+        })
     }
 
     /// Replaces a stored annotation (same id) with `a`: new text, times or track.
     ///
-    /// Errors: no annotation with that id; `end_ms` before `start_ms`; the database cannot be written.
-    pub fn update_annotation(&mut self, a: &Annotation) -> anyhow::Result<()> {
-        self.writable()?;
-        anyhow::ensure!(a.end_ms.is_none_or(|e| e >= a.start_ms), "an annotation cannot end before it starts");
-        let tree = self.db.open_tree("annotations")?;
-        anyhow::ensure!(tree.contains_key(a.id.to_be_bytes())?, "no annotation {} in session {}", a.id, self.record.id);
-        let a = Annotation { label: clean_label(&a.label), ..a.clone() };
-        tree.insert(a.id.to_be_bytes(), serde_json::to_vec(&a)?)?;
-        tree.flush()?;
-        Ok(())
+    /// Errors: no annotation with that id ([`StoreError::NotFound`]); `end_ms` before `start_ms`
+    /// ([`StoreError::Refused`]); a read-only store; the database cannot be written.
+    pub fn update_annotation(&mut self, a: &Annotation) -> Result<()> {
+        self.edit(|s| {
+            ensure_in_order(a.start_ms, a.end_ms)?;
+            let tree = s.db.open_tree("annotations")?;
+            if !tree.contains_key(a.id.to_be_bytes())? {
+                return Err(s.not_found(format!("annotation {}", a.id)).into());
+            }
+            let a = Annotation { label: clean_label(&a.label), ..a.clone() };
+            tree.insert(a.id.to_be_bytes(), serde_json::to_vec(&a)?)?;
+            tree.flush()?;
+            Ok(())
+        })
     }
 
     /// Deletes an annotation.
     ///
-    /// Errors: no annotation with that id; the database cannot be written.
-    pub fn delete_annotation(&mut self, id: u64) -> anyhow::Result<()> {
-        self.writable()?;
-        let tree = self.db.open_tree("annotations")?;
-        anyhow::ensure!(tree.remove(id.to_be_bytes())?.is_some(), "no annotation {id} in session {}", self.record.id);
-        self.record.annotations = tree.len() as u32;
-        self.save_record()
+    /// Errors: no annotation with that id ([`StoreError::NotFound`]); a read-only store; the database cannot be
+    /// written.
+    pub fn delete_annotation(&mut self, id: u64) -> Result<()> {
+        self.edit(|s| {
+            let tree = s.db.open_tree("annotations")?;
+            if tree.remove(id.to_be_bytes())?.is_none() {
+                return Err(s.not_found(format!("annotation {id}")).into());
+            }
+            s.record.annotations = tree.len() as u32;
+            s.save_record()
+        })
+    }
+
+    /// [`StoreError::NotFound`] for `what` ("annotation 4") in this session.
+    fn not_found(&self, what: String) -> StoreError {
+        StoreError::NotFound { what, place: format!("session {}", self.record.id) }
     }
 
     fn track(&self, id: u32) -> anyhow::Result<TrackRecord> {
         let v = self.db.open_tree("tracks")?.get(id.to_be_bytes())?;
-        let v = v.with_context(|| format!("no track {id} in session {}", self.record.id))?;
+        let v = v.ok_or_else(|| self.not_found(format!("track {id}")))?;
         Ok(serde_json::from_slice(&v)?)
     }
 
@@ -910,64 +954,83 @@ impl SessionReader {
 
     /// Names a track ("Face 3" to "P07"); an empty name clears it.
     ///
-    /// Errors: no such track; the database cannot be written.
-    pub fn name_track(&mut self, track_id: u32, name: &str) -> anyhow::Result<()> {
-        self.writable()?;
-        let mut t = self.track(track_id)?;
-        let name = clean_label(name);
-        t.name = (!name.is_empty()).then_some(name);
-        self.put_track(&t)
+    /// Errors: no such track ([`StoreError::NotFound`]); a read-only store; the database cannot be written.
+    pub fn name_track(&mut self, track_id: u32, name: &str) -> Result<()> {
+        self.edit(|s| {
+            let mut t = s.track(track_id)?;
+            let name = clean_label(name);
+            t.name = (!name.is_empty()).then_some(name);
+            s.put_track(&t)
+        })
     }
 
     /// Merges track `from` into track `into` (the same person, who left and came back): from now on `from`'s
     /// observations count as `into`'s in the timeline, summaries and exports. Undo with [`Self::unmerge_track`].
     ///
-    /// Errors: either track missing or already merged; the two were seen at the same time (they are two
-    /// people); the database cannot be written.
-    pub fn merge_tracks(&mut self, from: u32, into: u32) -> anyhow::Result<()> {
-        self.writable()?;
-        anyhow::ensure!(from != into, "a track cannot be merged into itself");
-        let mut a = self.track(from)?;
-        let b = self.track(into)?;
-        for t in [&a, &b] {
-            anyhow::ensure!(t.merged_into.is_none(), "{} is already merged into another track", t.label());
-        }
-        // Every track already merged into either side counts too.
-        let tracks = self.tracks()?;
-        let merges = self.merges()?;
-        let span = |root: u32| -> Vec<(u64, u64)> {
-            tracks
-                .iter()
-                .filter(|t| t.id == root || merges.get(&t.id) == Some(&root))
-                .map(|t| (t.first_ms, t.last_ms))
-                .collect()
-        };
-        for (a0, a1) in span(from) {
-            for (b0, b1) in span(into) {
-                anyhow::ensure!(
-                    a1 < b0 || b1 < a0,
-                    "{} and {} were seen at the same time, so they are two people",
-                    a.label(),
-                    b.label()
-                );
+    /// Errors: either track missing ([`StoreError::NotFound`]); either already merged, or the two were seen at
+    /// the same time (they are two people) ([`StoreError::Refused`]); a read-only store; the database cannot be
+    /// written.
+    pub fn merge_tracks(&mut self, from: u32, into: u32) -> Result<()> {
+        self.edit(|s| {
+            if from == into {
+                return Err(StoreError::refused("a track cannot be merged into itself").into());
             }
-        }
-        a.merged_into = Some(into);
-        // Tracks merged into `from` now count as `into` through the chain.
-        self.put_track(&a)?;
-        self.record.merged_tracks = self.tracks()?.iter().filter(|t| t.merged_into.is_some()).count() as u32;
-        self.save_record()
+            let mut a = s.track(from)?;
+            let b = s.track(into)?;
+            for t in [&a, &b] {
+                if t.merged_into.is_some() {
+                    return Err(
+                        StoreError::refused(format!("{} is already merged into another track", t.label())).into()
+                    );
+                }
+            }
+            // Every track already merged into either side counts too.
+            let tracks = s.tracks()?;
+            let merges = s.merges()?;
+            let span = |root: u32| -> Vec<(u64, u64)> {
+                tracks
+                    .iter()
+                    .filter(|t| t.id == root || merges.get(&t.id) == Some(&root))
+                    .map(|t| (t.first_ms, t.last_ms))
+                    .collect()
+            };
+            for (a0, a1) in span(from) {
+                for (b0, b1) in span(into) {
+                    if !(a1 < b0 || b1 < a0) {
+                        let reason = format!(
+                            "{} and {} were seen at the same time, so they are two people",
+                            a.label(),
+                            b.label()
+                        );
+                        return Err(StoreError::refused(reason).into());
+                    }
+                }
+            }
+            a.merged_into = Some(into);
+            // Tracks merged into `from` now count as `into` through the chain.
+            s.put_track(&a)?;
+            s.recount_merges()
+        })
     }
 
     /// Undoes [`Self::merge_tracks`] for track `id`.
     ///
-    /// Errors: no such track, or it is not merged; the database cannot be written.
-    pub fn unmerge_track(&mut self, id: u32) -> anyhow::Result<()> {
-        self.writable()?;
-        let mut t = self.track(id)?;
-        anyhow::ensure!(t.merged_into.is_some(), "{} is not merged into another track", t.label());
-        t.merged_into = None;
-        self.put_track(&t)?;
+    /// Errors: no such track ([`StoreError::NotFound`]), or it is not merged ([`StoreError::Refused`]); a
+    /// read-only store; the database cannot be written.
+    pub fn unmerge_track(&mut self, id: u32) -> Result<()> {
+        self.edit(|s| {
+            let mut t = s.track(id)?;
+            if t.merged_into.is_none() {
+                return Err(StoreError::refused(format!("{} is not merged into another track", t.label())).into());
+            }
+            t.merged_into = None;
+            s.put_track(&t)?;
+            s.recount_merges()
+        })
+    }
+
+    /// Stores the number of merged tracks in the session record.
+    fn recount_merges(&mut self) -> anyhow::Result<()> {
         self.record.merged_tracks = self.tracks()?.iter().filter(|t| t.merged_into.is_some()).count() as u32;
         self.save_record()
     }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyEvent;
 
 use super::input::{self, Action, PromptKey};
-use super::{LiveCommand, LiveEvent, LiveInfo, TuiConfig};
+use super::{Level, LiveCommand, LiveEvent, LiveInfo, Notice, TuiConfig};
 use crate::classify::{Emotion, Probs, NUM_EMOTIONS};
 use crate::detect::BBox;
 use crate::pipeline::{FrameResult, PipelineStats};
@@ -195,17 +195,6 @@ pub struct Prompt {
     pub text: String,
 }
 
-/// A one-line message in the status line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    /// The message.
-    pub text: String,
-    /// Whether it reports a failure (drawn in the error style).
-    pub error: bool,
-    /// When it was shown (wall clock); it goes after [`NOTICE_MS`].
-    pub since: Instant,
-}
-
 /// Which emotion the sparklines follow.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SparkSel {
@@ -331,11 +320,7 @@ impl App {
     pub fn apply(&mut self, ev: LiveEvent) {
         match ev {
             LiveEvent::Frame(fr) => self.apply_frame(&fr),
-            LiveEvent::Notice(text) => {
-                let lower = text.to_lowercase();
-                let error = lower.starts_with("error") || lower.contains("failed") || lower.contains("cannot");
-                self.notify(text, error);
-            }
+            LiveEvent::Notice(level, text) => self.notify(level, text),
             LiveEvent::Finished(r) => self.finished = Some(r),
         }
     }
@@ -454,7 +439,7 @@ impl App {
                             return None;
                         }
                         self.names.insert(track_id, text.clone());
-                        self.notify(format!("face {track_id} named '{text}'"), false);
+                        self.notify(Level::Success, format!("face {track_id} named '{text}'"));
                         Some(LiveCommand::NameTrack { track_id, name: text })
                     }
                 }
@@ -464,8 +449,8 @@ impl App {
 
     /// A marker request at `at_ms` with `label`, with a notice saying it was sent.
     fn marker(&mut self, at_ms: u64, label: String) -> LiveCommand {
-        let when = super::render::fmt_duration(at_ms as f64 / 1000.0);
-        self.notify(format!("marker '{label}' sent at {when}"), false);
+        let when = crate::fmt::clock(at_ms);
+        self.notify(Level::Info, format!("marker '{label}' sent at {when}"));
         LiveCommand::Marker { at_ms, label }
     }
 
@@ -507,7 +492,8 @@ impl App {
             }
             Action::QuickMarker(n) => match self.marker_labels.get(n as usize).cloned() {
                 Some(label) => return Some(self.marker(self.view().now_ms(), label)),
-                None => self.notify(format!("no marker label for key {} (config: tui.marker_labels)", n + 1), true),
+                None => self
+                    .notify(Level::Warning, format!("no marker label for key {} (config: tui.marker_labels)", n + 1)),
             },
             Action::NameFace => match self.selected_id() {
                 Some(track_id) => {
@@ -516,26 +502,26 @@ impl App {
                         text: self.names.get(&track_id).cloned().unwrap_or_default(),
                     })
                 }
-                None => self.notify("no face to name", true),
+                None => self.notify(Level::Warning, "no face to name"),
             },
             Action::ToggleRecording => {
                 self.recording = !self.recording;
                 let what = if self.recording { "start" } else { "stop" };
-                self.notify(format!("asked to {what} recording"), false);
+                self.notify(Level::Info, format!("asked to {what} recording"));
                 return Some(LiveCommand::SetRecording(self.recording));
             }
         }
         None
     }
 
-    /// Shows `text` in the status line for [`NOTICE_MS`].
-    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
-        self.notice = Some(Notice { text: text.into(), error, since: Instant::now() });
+    /// Shows `text` in the status line for [`NOTICE_MS`], drawn as its `level` says.
+    pub fn notify(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice::new(level, text));
     }
 
     /// Removes the notice once it has been shown long enough as of `now`; true when one was removed.
     pub fn expire_notice(&mut self, now: Instant) -> bool {
-        let old = self.notice.as_ref().is_some_and(|n| now.duration_since(n.since) >= Duration::from_millis(NOTICE_MS));
+        let old = self.notice.as_ref().is_some_and(|n| n.expired(now, Duration::from_millis(NOTICE_MS)));
         if old {
             self.notice = None;
         }
@@ -546,7 +532,7 @@ impl App {
     pub fn label(&self, track_id: u32) -> String {
         match self.names.get(&track_id) {
             Some(n) => n.clone(),
-            None => format!("Face {track_id}"),
+            None => crate::fmt::face_label(track_id),
         }
     }
 
@@ -748,6 +734,6 @@ mod tests {
         // Naming with no face says so.
         let mut empty = App::new(LiveInfo::default(), &TuiConfig::default());
         assert_eq!(empty.handle(Action::NameFace), None);
-        assert!(empty.prompt.is_none() && empty.notice.as_ref().unwrap().error);
+        assert!(empty.prompt.is_none() && empty.notice.as_ref().unwrap().level == Level::Warning);
     }
 }

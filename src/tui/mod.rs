@@ -8,6 +8,7 @@
 //! | module | role |
 //! | --- | --- |
 //! | [`app`] | screen state: per-track history, names, selection, class shares, prompt, notices (pure, no terminal) |
+//! | [`notice`] | one-line messages with a [`Level`] (info, success, warning, error) |
 //! | [`input`] | keys to [`input::Action`]s, and prompt keys to [`input::PromptKey`]s |
 //! | [`render`] | one module per widget: header, class strip, face panels, preview, footer, help |
 //! | [`theme`] | colours (or none, for `NO_COLOR`) and Unicode or ASCII symbols |
@@ -25,6 +26,7 @@
 pub mod app;
 pub mod caps;
 pub mod input;
+pub mod notice;
 pub mod render;
 pub mod review;
 pub mod terminal;
@@ -37,10 +39,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use crossterm::event::{self, Event, KeyEventKind};
-use serde::{Deserialize, Serialize};
 
+pub use crate::config::TuiConfig;
 pub use app::App;
 pub use input::Action;
+pub use notice::{Level, Notice};
 pub use theme::Theme;
 
 /// Static facts shown in the header.
@@ -61,9 +64,9 @@ pub struct LiveInfo {
 pub enum LiveEvent {
     /// One processed frame: its faces, the pipeline statistics and (for the preview) its image.
     Frame(crate::pipeline::FrameResult),
-    /// A one-line message from the engine ("marker 'stimulus' stored at 0:12", or an error), shown for a few
-    /// seconds ([`app::NOTICE_MS`]) in the status line.
-    Notice(String),
+    /// A one-line message from the engine ("marker 'stimulus' stored at 0:12", or an error) with its level,
+    /// shown for a few seconds ([`app::NOTICE_MS`]) in the status line.
+    Notice(Level, String),
     /// The source ended (`Ok`) or failed; `Err` holds a one-line message.
     Finished(Result<(), String>),
 }
@@ -89,55 +92,6 @@ pub enum LiveCommand {
     },
     /// Start (true) or stop (false) storing observations; the session stays open.
     SetRecording(bool),
-}
-
-/// Screen settings: the `[tui]` table of the configuration file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TuiConfig {
-    /// Refresh cap, redraws per second (FPS); 0 is read as 1. Default 4 (light enough for SSH: about 1.3 KB/s at
-    /// 80x24 with one face).
-    pub ui_fps: u32,
-    /// Span of each face's sparkline, seconds of source time. Default 60.
-    pub history_seconds: f64,
-    /// ASCII-only drawing: no Unicode box, block or braille characters. Default false.
-    pub ascii: bool,
-    /// Colours; false draws in monochrome. `NO_COLOR` in the environment also turns them off. Default true.
-    pub color: bool,
-    /// A face not seen for this many seconds (source time) is greyed. Default 2.
-    pub stale_seconds: f64,
-    /// A face not seen for this many seconds (source time) is removed from the screen. Default 10.
-    pub forget_seconds: f64,
-    /// Show the frame preview (half-block picture with the face boxes) at start; `v` toggles it. Default false.
-    pub preview: bool,
-    /// Labels of the quick markers sent by keys `1`..`9`, in order (at most 9 are used). Default
-    /// `["stimulus", "break", "question", "task start", "task end"]`.
-    pub marker_labels: Vec<String>,
-    /// Span of the "recent" row of the class strip, seconds of source time. Default 120.
-    pub class_window_s: f64,
-}
-
-impl Default for TuiConfig {
-    fn default() -> Self {
-        Self {
-            ui_fps: 4,
-            history_seconds: 60.0,
-            ascii: false,
-            color: true,
-            stale_seconds: 2.0,
-            forget_seconds: 10.0,
-            preview: false,
-            marker_labels: ["stimulus", "break", "question", "task start", "task end"].map(String::from).to_vec(),
-            class_window_s: 120.0,
-        }
-    }
-}
-
-impl TuiConfig {
-    /// Minimum time between two draws (from [`TuiConfig::ui_fps`], at most 1 s).
-    pub fn frame_interval(&self) -> Duration {
-        Duration::from_secs_f64(1.0 / f64::from(self.ui_fps.clamp(1, 1000)))
-    }
 }
 
 /// Longest time spent draining events before a draw is forced, so a fast producer cannot starve the screen.
@@ -225,7 +179,7 @@ pub fn run_live(
                     Event::Key(k) if k.kind != KeyEventKind::Release => {
                         if let Some(cmd) = app.key(k) {
                             if commands.send(cmd).is_err() {
-                                app.notify("error: the engine is gone; request not sent", true);
+                                app.notify(Level::Error, "error: the engine is gone; request not sent");
                             }
                         }
                         dirty = true;

@@ -4,7 +4,7 @@
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols;
 
-use super::TuiConfig;
+use super::{Level, TuiConfig};
 use crate::classify::Emotion;
 
 /// How the screen draws: whether it uses colours, and which characters.
@@ -133,6 +133,17 @@ impl Theme {
     /// Style of good news (source running, recording on).
     pub fn ok(&self) -> Style {
         self.fg(Style::default().add_modifier(Modifier::BOLD), Color::Green)
+    }
+
+    /// Style of a notice of `level`: information in the accent colour, success in green, warnings in yellow,
+    /// errors in red.
+    pub fn notice(&self, level: Level) -> Style {
+        match level {
+            Level::Info => self.accent(),
+            Level::Success => self.ok(),
+            Level::Warning => self.warn(),
+            Level::Error => self.error(),
+        }
     }
 
     /// Border characters for blocks.

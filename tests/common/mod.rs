@@ -7,7 +7,7 @@ pub mod synthetic;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The built `emotrace` binary.
 pub fn bin() -> &'static str {
@@ -70,4 +70,29 @@ pub fn run_json(store: &Path, args: &[&str]) -> serde_json::Value {
 /// The stored sessions, as `sessions --json` lists them.
 pub fn sessions(store: &Path) -> Vec<serde_json::Value> {
     run_json(store, &["sessions", "--json"])["sessions"].as_array().cloned().unwrap_or_default()
+}
+
+/// Starts `emotrace --store STORE ARGS...` with stdout and stderr piped, for a test that signals it while it runs.
+pub fn spawn(store: &Path, args: &[&str]) -> Child {
+    Command::new(bin())
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn emotrace")
+}
+
+/// Polls the store's session list every 250 ms until its first session satisfies `ready`; panics with `what`
+/// after 60 s.
+pub fn wait_for_session(store: &Path, what: &str, ready: impl Fn(&serde_json::Value) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        if sessions(store).first().is_some_and(&ready) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}");
+    }
 }

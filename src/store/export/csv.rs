@@ -8,7 +8,7 @@
 //! probabilities, as the live screen and `analyze` show it), `box_source` ("detected" in this frame, or
 //! "predicted" by the tracker's motion model), `classified` (true when `raw_*` came from this frame's crop, false
 //! when they repeat the face's latest classification), `valence` (FaceReader's valence of the smoothed
-//! probabilities, `[-1, 1]`, see [`crate::analytics::valence`]), and the five landmarks `right_eye_x`, `right_eye_y`,
+//! probabilities, `[-1, 1]`, see [`crate::classify::valence`]), and the five landmarks `right_eye_x`, `right_eye_y`,
 //! `left_eye_x` .. `mouth_left_y` (pixels of the source frame; empty when the detector gives none, as SeetaFace).
 //!
 //! With `--bom` the file starts with a UTF-8 byte-order mark (EF BB BF), so that spreadsheets that guess the
@@ -28,7 +28,10 @@ use super::SessionExport;
 use crate::classify::Emotion;
 
 /// Header of the observations CSV.
-pub const OBSERVATION_COLUMNS: [&str; 39] = [
+pub const OBSERVATION_COLUMNS: [&str; 39] = super::with_shared_columns(OBSERVATION_HEAD);
+
+/// The CSV's own columns, before [`super::SHARED_COLUMNS`].
+const OBSERVATION_HEAD: [&str; 26] = [
     "session_id",
     "timestamp_ms",
     "frame_index",
@@ -55,19 +58,6 @@ pub const OBSERVATION_COLUMNS: [&str; 39] = [
     "surprise",
     "neutral",
     "dominant_emotion",
-    "box_source",
-    "classified",
-    "valence",
-    "right_eye_x",
-    "right_eye_y",
-    "left_eye_x",
-    "left_eye_y",
-    "nose_x",
-    "nose_y",
-    "mouth_right_x",
-    "mouth_right_y",
-    "mouth_left_x",
-    "mouth_left_y",
 ];
 
 /// Header of the annotations CSV.
@@ -122,7 +112,7 @@ pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) 
         row.push(Emotion::argmax(&o.smoothed).name().to_string());
         row.push(o.box_source().to_string());
         row.push(o.classified.to_string());
-        row.push(crate::analytics::valence::valence(&o.smoothed).to_string());
+        row.push(crate::classify::valence::valence(&o.smoothed).to_string());
         row.extend(super::landmark_cells(o));
         debug_assert_eq!(row.len(), OBSERVATION_COLUMNS.len());
         w.write_record(&row)?;
@@ -222,6 +212,11 @@ mod tests {
         let names: Vec<String> =
             crate::store::export::LANDMARK_NAMES.iter().flat_map(|n| [format!("{n}_x"), format!("{n}_y")]).collect();
         assert_eq!(OBSERVATION_COLUMNS[OBSERVATION_COLUMNS.len() - 10..], names);
+        assert_eq!(super::super::SHARED_COLUMNS[3..], names);
+        assert_eq!(
+            super::super::fex::FEX_COLUMNS[super::super::fex::FEX_COLUMNS.len() - 13..],
+            super::super::SHARED_COLUMNS
+        );
     }
 
     #[test]

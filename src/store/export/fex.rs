@@ -8,7 +8,7 @@
 //! as py-feat's detectors write it), then emotrace's own `track_id`, `timestamp_ms` (ms since session start),
 //! `detector_score` (the detector's unmapped score), `box_source` ("detected" or "predicted"), `classified`
 //! (whether the probabilities come from this frame), `valence` (FaceReader's valence of emotrace's *smoothed*
-//! probabilities whatever `--smoothed` says, `[-1, 1]`, see [`crate::analytics::valence`]; py-feat 2.1.5's
+//! probabilities whatever `--smoothed` says, `[-1, 1]`, see [`crate::classify::valence`]; py-feat 2.1.5's
 //! `read_feat` takes a file for `Detectorv2` output only when it has both `valence` and `arousal`, so this column
 //! alone leaves the Detectorv1 reading and `emotions` as they are) and the five landmarks `right_eye_x` .. `mouth_left_y` (pixels;
 //! empty without landmarks), which py-feat carries along. py-feat's own landmark columns (`x_0` .. `y_67`) are
@@ -29,7 +29,10 @@ use std::io::Write;
 use super::SessionExport;
 
 /// Header of the Fex CSV: py-feat's columns (box, score, emotions, `input`), then emotrace's.
-pub const FEX_COLUMNS: [&str; 30] = [
+pub const FEX_COLUMNS: [&str; 30] = super::with_shared_columns(FEX_HEAD);
+
+/// The Fex table's own columns, before [`super::SHARED_COLUMNS`].
+const FEX_HEAD: [&str; 17] = [
     "frame",
     "FaceRectX",
     "FaceRectY",
@@ -47,19 +50,6 @@ pub const FEX_COLUMNS: [&str; 30] = [
     "track_id",
     "timestamp_ms",
     "detector_score",
-    "box_source",
-    "classified",
-    "valence",
-    "right_eye_x",
-    "right_eye_y",
-    "left_eye_x",
-    "left_eye_y",
-    "nose_x",
-    "nose_y",
-    "mouth_right_x",
-    "mouth_right_y",
-    "mouth_left_x",
-    "mouth_left_y",
 ];
 
 /// Writes the Fex CSV (header, then one row per observation in frame order) to `out`; the emotion columns hold
@@ -85,7 +75,7 @@ pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> anyho
         row.push(o.score.to_string());
         row.push(o.box_source().to_string());
         row.push(o.classified.to_string());
-        row.push(crate::analytics::valence::valence(&o.smoothed).to_string());
+        row.push(crate::classify::valence::valence(&o.smoothed).to_string());
         row.extend(super::landmark_cells(o));
         debug_assert_eq!(row.len(), FEX_COLUMNS.len());
         w.write_record(&row)?;

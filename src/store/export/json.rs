@@ -126,7 +126,7 @@ pub struct JsonObservation {
     pub smoothed: NamedProbs,
     /// Class name of the largest smoothed probability.
     pub dominant_emotion: String,
-    /// FaceReader's valence of `smoothed` (`[-1, 1]`, [`crate::analytics::valence`]), as the CSV's `valence`.
+    /// FaceReader's valence of `smoothed` (`[-1, 1]`, [`crate::classify::valence`]), as the CSV's `valence`.
     pub valence: f32,
     /// "detected" (the box was found in this frame) or "predicted" (by the tracker's motion model).
     pub box_source: String,
@@ -184,7 +184,7 @@ impl JsonExport {
                     raw: (&o.raw).into(),
                     smoothed: (&o.smoothed).into(),
                     dominant_emotion: Emotion::argmax(&o.smoothed).name().to_string(),
-                    valence: crate::analytics::valence::valence(&o.smoothed),
+                    valence: crate::classify::valence::valence(&o.smoothed),
                     box_source: o.box_source().to_string(),
                     classified: o.classified,
                     landmarks: o.landmarks.as_ref().map(JsonLandmarks::from),

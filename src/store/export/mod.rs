@@ -82,6 +82,37 @@ pub fn session_detector(record: &SessionRecord) -> Backend {
 /// right and left mouth corner); each is exported as `{name}_x`, `{name}_y` in pixels of the source frame.
 pub const LANDMARK_NAMES: [&str; 5] = ["right_eye", "left_eye", "nose", "mouth_right", "mouth_left"];
 
+/// The columns every observation table ends with (CSV and Fex alike): `box_source` (`detected` or
+/// `predicted`), `classified` (whether the emotion was computed on this frame), `valence`, then
+/// `{name}_x`, `{name}_y` for each of [`LANDMARK_NAMES`] (checked against it by a test).
+pub const SHARED_COLUMNS: [&str; 13] = [
+    "box_source",
+    "classified",
+    "valence",
+    "right_eye_x",
+    "right_eye_y",
+    "left_eye_x",
+    "left_eye_y",
+    "nose_x",
+    "nose_y",
+    "mouth_right_x",
+    "mouth_right_y",
+    "mouth_left_x",
+    "mouth_left_y",
+];
+
+/// `head` followed by [`SHARED_COLUMNS`], at compile time (`N` must be `H + 13`).
+pub(crate) const fn with_shared_columns<const H: usize, const N: usize>(head: [&'static str; H]) -> [&'static str; N] {
+    assert!(N == H + SHARED_COLUMNS.len(), "N must be the head's length plus the shared columns");
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < H { head[i] } else { SHARED_COLUMNS[i - H] };
+        i += 1;
+    }
+    out
+}
+
 /// The landmark cells of a CSV row (`right_eye_x`, `right_eye_y`, .. `mouth_left_y`): pixels in Rust's shortest
 /// decimal form, or ten empty cells when the observation has no landmarks.
 pub fn landmark_cells(o: &Observation) -> Vec<String> {
@@ -129,7 +160,7 @@ pub struct SessionExport {
     /// track merged into another during review is exported under the id it was merged into.
     pub observations: Vec<Observation>,
     /// FaceReader's valence of each observation's smoothed probabilities (`[-1, 1]`, see
-    /// [`crate::analytics::valence`]), in the order of `observations`.
+    /// [`crate::classify::valence`]), in the order of `observations`.
     pub valence: Vec<f32>,
     /// The detector of the session ([`session_detector`]).
     pub detector: Backend,
@@ -145,7 +176,7 @@ impl SessionExport {
         for o in &mut observations {
             o.track_id = *merges.get(&o.track_id).unwrap_or(&o.track_id);
         }
-        let valence = observations.iter().map(|o| crate::analytics::valence::valence(&o.smoothed)).collect();
+        let valence = observations.iter().map(|o| crate::classify::valence::valence(&o.smoothed)).collect();
         Ok(SessionExport {
             detector: session_detector(reader.record()),
             session: reader.record().clone(),
@@ -163,7 +194,7 @@ impl SessionExport {
             .iter()
             .find(|t| t.id == track_id)
             .map(TrackRecord::label)
-            .unwrap_or_else(|| format!("Face {track_id}"))
+            .unwrap_or_else(|| crate::fmt::face_label(track_id))
     }
 
     /// Track id -> label ([`SessionExport::track_label`]) for every track of the session.

@@ -12,7 +12,7 @@
 //!   (float32, per-track smoothed probabilities), `dominant_emotion` (dictionary string, argmax of the smoothed);
 //! - `box_source` (dictionary string, "detected" or "predicted"), `classified` (boolean: `raw_*` from this frame),
 //!   `valence` (float32, FaceReader's valence of the smoothed probabilities, `[-1, 1]`,
-//!   [`crate::analytics::valence`]);
+//!   [`crate::classify::valence`]);
 //! - `right_eye_x`, `right_eye_y` .. `mouth_left_y` (float32, pixels of the source frame; null without landmarks).
 //!
 //! Signed integers throughout (no unsigned types), so that Spark reads every column. Snappy compression. The file's
@@ -112,7 +112,7 @@ fn columns(
     cols.push(strs(rows.iter().map(|o| Emotion::argmax(&o.smoothed).name()).collect()));
     cols.push(strs(rows.iter().map(Observation::box_source).collect()));
     cols.push(Arc::new(rows.iter().map(|o| Some(o.classified)).collect::<BooleanArray>()));
-    cols.push(f32s(&|o| crate::analytics::valence::valence(&o.smoothed)));
+    cols.push(f32s(&|o| crate::classify::valence::valence(&o.smoothed)));
     for k in 0..2 * LANDMARK_NAMES.len() {
         let values = rows.iter().map(|o| o.landmarks.map(|l| l[k / 2][k % 2]));
         cols.push(Arc::new(values.collect::<Float32Array>()));

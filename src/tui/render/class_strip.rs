@@ -81,7 +81,7 @@ const VALENCE_WIDTH: usize = 13;
 /// FaceReader's valence ([`valence`]) of the mean smoothed probabilities of the faces in view now (not stale);
 /// `None` without faces.
 pub fn valence_now(app: &App) -> Option<f32> {
-    let mut agg = crate::analytics::timeline::TrackAgg::default();
+    let mut agg = crate::store::timeline::TrackAgg::default();
     for t in app.view().tracks.values().filter(|t| !app.is_stale(t)) {
         agg.add(&t.smoothed);
     }

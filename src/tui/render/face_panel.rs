@@ -135,7 +135,7 @@ pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: 
         format!("{} {:.0}%", dom.name().to_uppercase(), p * 100.0),
         color_of(dom).add_modifier(Modifier::BOLD),
     )];
-    let mut right = format!("in view {}", super::fmt_duration(t.in_view_s()));
+    let mut right = format!("in view {}", crate::fmt::clock(crate::fmt::secs_to_ms(t.in_view_s())));
     if stale {
         right.push_str(&format!("{}lost {:.0} s", theme.dot(), t.unseen_ms(now) as f64 / 1000.0));
     }

@@ -20,7 +20,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, grid: &GridIn
     if let Some(p) = &app.prompt {
         let what = match p.kind {
             PromptKind::Marker { at_ms } => {
-                format!(" marker at {} label: ", super::fmt_duration(at_ms as f64 / 1000.0))
+                format!(" marker at {} label: ", crate::fmt::clock(at_ms))
             }
             PromptKind::Name { track_id } => format!(" name for {}: ", app.label(track_id)),
         };

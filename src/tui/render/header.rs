@@ -26,7 +26,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Row 1: identity on the left, elapsed time on the right. Elapsed is the source time of the newest frame:
     // the clock markers and the store use, so a marker typed at "elapsed 0:14" is stored at 0:14 even when
     // processing lags behind a paced source.
-    let elapsed = format!("elapsed {} ", super::fmt_duration(snap.now_ms() as f64 / 1000.0));
+    let elapsed = format!("elapsed {} ", crate::fmt::clock(snap.now_ms()));
     let room = w.saturating_sub(elapsed.len() + 1);
     let mut left: Vec<Span> = vec![Span::styled(" emotrace ", theme.accent())];
     let mut used = left[0].width();
@@ -74,7 +74,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Row 3: status.
     let mut status: Vec<Span> = vec![Span::raw(" ")];
     if let Some(n) = &app.notice {
-        let style = if n.error { theme.error() } else { theme.ok() };
+        let style = theme.notice(n.level);
         let text = theme.truncate(n.text.lines().next().unwrap_or(""), w.saturating_sub(2));
         status.push(Span::styled(text, style.add_modifier(Modifier::REVERSED)));
         status.push(Span::raw("  "));

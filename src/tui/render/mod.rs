@@ -157,17 +157,6 @@ pub(crate) fn message(f: &mut Frame, area: Rect, line: Line<'_>) {
     f.render_widget(Paragraph::new(line).alignment(Alignment::Center), row);
 }
 
-/// `s` seconds as `m:ss`, or `h:mm:ss` from an hour on.
-pub fn fmt_duration(s: f64) -> String {
-    let s = if s.is_finite() { s.max(0.0) as u64 } else { 0 };
-    let (h, m, sec) = (s / 3600, (s / 60) % 60, s % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{sec:02}")
-    } else {
-        format!("{m}:{sec:02}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,12 +171,5 @@ mod tests {
         let (c, r, cap) = grid(Rect::new(0, 0, 200, 56), 5);
         assert!(c as usize * r as usize >= 5 && cap >= 5, "{c}x{r}");
         assert_eq!(grid(Rect::new(0, 0, 20, 10), 1), (0, 0, 0));
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(fmt_duration(62.4), "1:02");
-        assert_eq!(fmt_duration(3725.0), "1:02:05");
-        assert_eq!(fmt_duration(f64::NAN), "0:00");
     }
 }

@@ -8,9 +8,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::view::View;
 use crate::analytics::review::{summarize, SessionSummary};
 use crate::analytics::room::Room;
-use crate::analytics::timeline::{bucketize, Bucket, Timeline, SECOND_MS};
+use crate::fmt::{clock_tenths, face_label};
+use crate::store::timeline::{bucketize, Bucket, Timeline, SECOND_MS};
 use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord, TrackRecord};
 use crate::tui::input::{map_prompt_key, PromptKey};
+use crate::tui::notice::{Level, Notice};
 
 /// How long a notice stays in the footer.
 pub const NOTICE_FOR: Duration = Duration::from_secs(4);
@@ -116,7 +118,7 @@ pub struct ReviewApp {
     /// What keys go to.
     pub mode: Mode,
     /// A one-line message and whether it is an error.
-    pub notice: Option<(String, bool, Instant)>,
+    pub notice: Option<Notice>,
     buckets: Vec<Bucket>,
     buckets_for: Option<(u64, u64, usize)>,
     room: Option<Room>,
@@ -239,17 +241,17 @@ impl ReviewApp {
 
     /// A track's label by id ("P07" or "Face 3").
     pub fn track_label(&self, id: u32) -> String {
-        self.tracks.iter().find(|t| t.id == id).map(TrackRecord::label).unwrap_or_else(|| format!("Face {id}"))
+        self.tracks.iter().find(|t| t.id == id).map(TrackRecord::label).unwrap_or_else(|| face_label(id))
     }
 
     /// Shows a message in the footer for [`NOTICE_FOR`].
-    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
-        self.notice = Some((text.into(), error, Instant::now()));
+    pub fn notify(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice::new(level, text));
     }
 
     /// Drops an expired notice; true if one was dropped (the screen needs a redraw).
     pub fn expire_notice(&mut self, now: Instant) -> bool {
-        if self.notice.as_ref().is_some_and(|(_, _, t)| now.duration_since(*t) > NOTICE_FOR) {
+        if self.notice.as_ref().is_some_and(|n| n.expired(now, NOTICE_FOR)) {
             self.notice = None;
             return true;
         }
@@ -257,10 +259,10 @@ impl ReviewApp {
     }
 
     /// Reports an edit's outcome in the footer, after reloading what it changed.
-    fn report(&mut self, what: &str, r: anyhow::Result<()>, merges_changed: bool) {
-        match r.and_then(|_| self.reload(merges_changed)) {
-            Ok(()) => self.notify(format!("{what} (saved)"), false),
-            Err(e) => self.notify(format!("error: {e:#}"), true),
+    fn report(&mut self, what: &str, r: crate::store::Result<()>, merges_changed: bool) {
+        match r.map_err(anyhow::Error::from).and_then(|_| self.reload(merges_changed)) {
+            Ok(()) => self.notify(Level::Success, format!("{what} (saved)")),
+            Err(e) => self.notify(Level::Error, format!("error: {e:#}")),
         }
     }
 
@@ -302,7 +304,7 @@ impl ReviewApp {
                         }
                     }
                 } else {
-                    self.notify("kept", false);
+                    self.notify(Level::Info, "kept");
                 }
                 Exit::Stay
             }
@@ -322,17 +324,17 @@ impl ReviewApp {
         match purpose {
             PromptFor::Marker(t) => {
                 let r = self.reader.annotate(AnnotationKind::Marker, t, None, text, None).map(|_| ());
-                self.report(&format!("marker '{text}' at {}", fmt_ms(t)), r, false);
+                self.report(&format!("marker '{text}' at {}", clock_tenths(t)), r, false);
             }
             PromptFor::Note(t, end) => {
                 if text.is_empty() {
-                    self.notify("empty note not stored", true);
+                    self.notify(Level::Warning, "empty note not stored");
                     return;
                 }
                 let r = self.reader.annotate(AnnotationKind::Note, t, end, text, None).map(|_| ());
                 let at = match end {
-                    Some(e) => format!("{}-{}", fmt_ms(t), fmt_ms(e)),
-                    None => fmt_ms(t),
+                    Some(e) => format!("{}-{}", clock_tenths(t), clock_tenths(e)),
+                    None => clock_tenths(t),
                 };
                 self.report(&format!("note at {at}"), r, false);
             }
@@ -344,8 +346,11 @@ impl ReviewApp {
             }
             PromptFor::NameTrack(id) => {
                 let r = self.reader.name_track(id, text);
-                let what =
-                    if text.is_empty() { format!("Face {id} unnamed") } else { format!("Face {id} named {text}") };
+                let what = if text.is_empty() {
+                    format!("{} unnamed", face_label(id))
+                } else {
+                    format!("{} named {text}", face_label(id))
+                };
                 self.report(&what, r, false);
             }
         }
@@ -386,7 +391,7 @@ impl ReviewApp {
         match k.code {
             KeyCode::Char('q') | KeyCode::Esc => {
                 if self.range_start.take().is_some() {
-                    self.notify("range cancelled", false);
+                    self.notify(Level::Info, "range cancelled");
                     return Exit::Stay;
                 }
                 return Exit::Back;
@@ -425,7 +430,10 @@ impl ReviewApp {
             }
             KeyCode::Char('v') => {
                 self.range_start = Some(v.cursor_ms);
-                self.notify(format!("range from {}: move the cursor, then n for a note", fmt_ms(v.cursor_ms)), false);
+                self.notify(
+                    Level::Info,
+                    format!("range from {}: move the cursor, then n for a note", clock_tenths(v.cursor_ms)),
+                );
             }
             KeyCode::Char('n') => {
                 let purpose = match self.range_start.take() {
@@ -454,7 +462,7 @@ impl ReviewApp {
                     a.start_ms = v.cursor_ms;
                     a.end_ms = len.map(|l| v.cursor_ms + l);
                     let r = self.reader.update_annotation(&a);
-                    self.report(&format!("annotation moved to {}", fmt_ms(v.cursor_ms)), r, false);
+                    self.report(&format!("annotation moved to {}", clock_tenths(v.cursor_ms)), r, false);
                 }
             }
             KeyCode::Char('x') | KeyCode::Delete if self.panel == Panel::Annotations => {
@@ -478,7 +486,7 @@ impl ReviewApp {
                         let r = self.reader.unmerge_track(t.id);
                         self.report(&format!("{} is its own face again", t.label()), r, true);
                     } else if self.merge_targets(t.id).is_empty() {
-                        self.notify("there is no other face to merge with", true);
+                        self.notify(Level::Warning, "there is no other face to merge with");
                     } else {
                         self.selected_face = 0;
                         self.mode = Mode::MergeInto { from: t.id };
@@ -520,19 +528,10 @@ impl ReviewApp {
                     self.selected_annotation = i;
                 }
             }
-            None => {
-                self.notify(if forward { "no marker after the cursor" } else { "no marker before the cursor" }, false)
-            }
+            None => self.notify(
+                Level::Info,
+                if forward { "no marker after the cursor" } else { "no marker before the cursor" },
+            ),
         }
-    }
-}
-
-/// ms as `m:ss.s` (or `h:mm:ss` from an hour on).
-pub fn fmt_ms(ms: u64) -> String {
-    let s = ms / 1000;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
-    } else {
-        format!("{}:{:02}.{}", s / 60, s % 60, (ms % 1000) / 100)
     }
 }

@@ -1,8 +1,6 @@
 //! The sessions browser: every stored session with its date, duration, source, faces, annotations and status;
 //! open one, delete one after a `y` confirmation, or mark several (Space) and compare them (`C`).
 
-use std::time::Instant;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout};
 use ratatui::style::Style;
@@ -10,8 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
+use crate::fmt::clock;
 use crate::store::{SessionRecord, SessionStatus, Store};
-use crate::tui::render::{fmt_duration, message};
+use crate::tui::notice::{Level, Notice};
+use crate::tui::render::message;
 use crate::tui::theme::Theme;
 
 /// What the browser asks of its caller after a key.
@@ -39,7 +39,7 @@ pub struct Browser {
     /// Sessions marked for comparing (Space), in the order marked.
     pub marked: Vec<String>,
     /// A one-line message and whether it is an error.
-    pub notice: Option<(String, bool, Instant)>,
+    pub notice: Option<Notice>,
 }
 
 impl Browser {
@@ -87,8 +87,8 @@ impl Browser {
     }
 
     /// Shows a message in the footer.
-    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
-        self.notice = Some((text.into(), error, Instant::now()));
+    pub fn notify(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice::new(level, text));
     }
 
     /// Takes one key press.
@@ -99,14 +99,14 @@ impl Browser {
         if let Some(id) = self.confirm_delete.take() {
             if matches!(k.code, KeyCode::Char('y' | 'Y')) {
                 match self.store.delete_session(&id) {
-                    Ok(()) => self.notify(format!("session {id} deleted"), false),
-                    Err(e) => self.notify(format!("error: {e:#}"), true),
+                    Ok(()) => self.notify(Level::Success, format!("session {id} deleted")),
+                    Err(e) => self.notify(Level::Error, format!("error: {e:#}")),
                 }
                 if let Err(e) = self.refresh() {
-                    self.notify(format!("error: {e:#}"), true);
+                    self.notify(Level::Error, format!("error: {e:#}"));
                 }
             } else {
-                self.notify(format!("session {id} kept"), false);
+                self.notify(Level::Info, format!("session {id} kept"));
             }
             return BrowserExit::Stay;
         }
@@ -125,7 +125,7 @@ impl Browser {
             KeyCode::Char('d') | KeyCode::Delete => {
                 if let Some(s) = self.sessions.get(self.selected) {
                     if s.status == SessionStatus::Running {
-                        self.notify(format!("session {} is being recorded; stop it first", s.id), true);
+                        self.notify(Level::Warning, format!("session {} is being recorded; stop it first", s.id));
                     } else {
                         self.confirm_delete = Some(s.id.clone());
                     }
@@ -146,11 +146,11 @@ impl Browser {
                 if self.marked.len() >= 2 {
                     return BrowserExit::Compare(self.marked.clone());
                 }
-                self.notify("mark two or more sessions with Space to compare them", true);
+                self.notify(Level::Warning, "mark two or more sessions with Space to compare them");
             }
             KeyCode::Char('r') => match self.refresh() {
-                Ok(_) => self.notify("refreshed", false),
-                Err(e) => self.notify(format!("error: {e:#}"), true),
+                Ok(_) => self.notify(Level::Info, "refreshed"),
+                Err(e) => self.notify(Level::Error, format!("error: {e:#}")),
             },
             _ => {}
         }
@@ -201,7 +201,7 @@ pub fn draw(f: &mut Frame, b: &Browser, theme: &Theme) {
                     } else {
                         s.started_at.format("%Y-%m-%d %H:%M").to_string()
                     }),
-                    Span::raw(fmt_duration(s.duration_ms as f64 / 1000.0)),
+                    Span::raw(clock(s.duration_ms)),
                     Span::raw(source),
                     Span::raw(s.faces().to_string()),
                     Span::raw(s.annotations.to_string()),
@@ -231,8 +231,8 @@ pub fn draw(f: &mut Frame, b: &Browser, theme: &Theme) {
         let what =
             s.map(|s| format!("{} observations, {} annotations", s.observations, s.annotations)).unwrap_or_default();
         Line::styled(format!("delete session {id} ({what}) for good? y deletes, any other key keeps it"), theme.warn())
-    } else if let Some((text, error, _)) = &b.notice {
-        Line::styled(text.clone(), if *error { theme.error() } else { theme.ok() })
+    } else if let Some(n) = &b.notice {
+        Line::styled(n.text.clone(), theme.notice(n.level))
     } else {
         let (u, d) = theme.up_down();
         Line::styled(

@@ -13,8 +13,9 @@ use ratatui::Frame;
 use crate::analytics::attention;
 use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
+use crate::fmt::clock;
 use crate::report::compare::CompareData;
-use crate::report::{fmt_duration, ReportData};
+use crate::report::ReportData;
 use crate::tui::theme::Theme;
 
 /// The compare view's state.
@@ -106,7 +107,7 @@ pub fn lines(view: &CompareView, theme: &Theme, w: u16) -> Vec<Line<'static>> {
             Span::styled(format!("{:<label_w$}", short(i, d)), theme.accent()),
             Span::raw(format!(
                 "{:>9}  {} face(s)  valence {}  facing {}  {}",
-                fmt_duration(d.record.duration_ms),
+                clock(d.record.duration_ms),
                 d.faces.len(),
                 valence::fmt(valence::of_agg(&d.summary.class)),
                 attention::fmt_share(d.room.facing_total().share()),
@@ -155,7 +156,7 @@ pub fn lines(view: &CompareView, theme: &Theme, w: u16) -> Vec<Line<'static>> {
                     valence::fmt(valence::of_agg(&f.class)),
                     attention::fmt_share(f.facing.share()),
                     f.class.dominant_emotion().map_or("–", Emotion::name),
-                    fmt_duration(f.length_ms)
+                    clock(f.length_ms)
                 )));
             }
         }

@@ -29,6 +29,7 @@ pub use app::ReviewApp;
 pub use browser::Browser;
 
 use crate::store::Store;
+use crate::tui::notice::Level;
 use crate::tui::terminal;
 use crate::tui::theme::Theme;
 
@@ -92,13 +93,18 @@ pub fn run(store: Store, open: Option<ReviewApp>, theme: &Theme, stop: Arc<Atomi
                         browser::BrowserExit::Compare(ids) => {
                             match crate::commands::compare::load(browser.store(), &ids) {
                                 Ok(data) => screen = Screen::Compare(Box::new(compare::CompareView::new(data))),
-                                Err(e) => browser.notify(format!("error: {e:#}"), true),
+                                Err(e) => browser.notify(Level::Error, format!("error: {e:#}")),
                             }
                         }
                         browser::BrowserExit::Open(id) => {
-                            match browser.store().open_session(&id).and_then(ReviewApp::open) {
+                            match browser
+                                .store()
+                                .open_session(&id)
+                                .map_err(anyhow::Error::from)
+                                .and_then(ReviewApp::open)
+                            {
                                 Ok(app) => screen = Screen::Session(Box::new(app)),
-                                Err(e) => browser.notify(format!("error: {e:#}"), true),
+                                Err(e) => browser.notify(Level::Error, format!("error: {e:#}")),
                             }
                         }
                     },

@@ -8,14 +8,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::app::{fmt_ms, Confirm, Mode, Panel, PromptFor, ReviewApp};
+use super::app::{Confirm, Mode, Panel, PromptFor, ReviewApp};
 use crate::analytics::attention;
 use crate::analytics::room::Seat;
-use crate::analytics::timeline::Bucket;
 use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
+use crate::fmt::{clock, clock_tenths, face_label, step};
+use crate::store::timeline::Bucket;
 use crate::store::AnnotationKind;
-use crate::tui::render::{fmt_duration, message};
+use crate::tui::notice::Level;
+use crate::tui::render::message;
 use crate::tui::theme::Theme;
 
 /// Width of the row labels left of the timeline, cells.
@@ -74,7 +76,7 @@ fn render_header(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) 
         Span::styled(sep, theme.dim()),
         Span::raw(r.status.name()),
         Span::styled(sep, theme.dim()),
-        Span::raw(fmt_duration(r.duration_ms as f64 / 1000.0)),
+        Span::raw(clock(r.duration_ms)),
         Span::styled(sep, theme.dim()),
         Span::raw(r.started_at.format("%Y-%m-%d %H:%M").to_string()),
         Span::styled(sep, theme.dim()),
@@ -84,28 +86,19 @@ fn render_header(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) 
     let markers = app.annotations.len();
     let v = app.view();
     let mut spans = vec![
-        Span::styled(format!("cursor {}", fmt_ms(v.cursor_ms)), theme.accent()),
+        Span::styled(format!("cursor {}", clock_tenths(v.cursor_ms)), theme.accent()),
         Span::styled(sep, theme.dim()),
-        Span::raw(format!("{} per column", fmt_bucket(v.bucket_ms()))),
+        Span::raw(format!("{} per column", step(v.bucket_ms()))),
         Span::styled(sep, theme.dim()),
-        Span::raw(format!("view {}-{}", fmt_ms(v.start_ms), fmt_ms(v.end_ms().min(app.span_ms())))),
+        Span::raw(format!("view {}-{}", clock_tenths(v.start_ms), clock_tenths(v.end_ms().min(app.span_ms())))),
         Span::styled(sep, theme.dim()),
         Span::raw(format!("{faces} face(s), {markers} annotation(s)")),
     ];
     if let Some(s) = app.range_start {
         spans.push(Span::styled(sep, theme.dim()));
-        spans.push(Span::styled(format!("range from {}", fmt_ms(s)), theme.warn()));
+        spans.push(Span::styled(format!("range from {}", clock_tenths(s)), theme.warn()));
     }
     f.render_widget(Paragraph::new(vec![line1, Line::from(spans)]), area);
-}
-
-/// A bucket length as "40 ms", "2 s", "5 min".
-fn fmt_bucket(ms: u64) -> String {
-    match ms {
-        ms if ms < 1000 => format!("{ms} ms"),
-        ms if ms < 60_000 => format!("{} s", ms / 1000),
-        ms => format!("{} min", ms / 60_000),
-    }
 }
 
 /// The bar character for a level in `[0, 1]` (a visible sliver for anything above 0).
@@ -169,7 +162,7 @@ fn render_timeline(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme
     let buckets: Vec<Bucket> = match app.buckets() {
         Ok(b) => b.to_vec(),
         Err(e) => {
-            app.notify(format!("error: {e:#}"), true);
+            app.notify(Level::Error, format!("error: {e:#}"));
             vec![Bucket::default(); v.columns]
         }
     };
@@ -289,9 +282,9 @@ const TICKS_MS: [u64; 17] = [
 /// A time-axis label: tenths of a second only when the ticks are finer than a second.
 fn tick_label(ms: u64, step_ms: u64) -> String {
     if step_ms < 1000 {
-        fmt_ms(ms)
+        clock_tenths(ms)
     } else {
-        fmt_duration(ms as f64 / 1000.0)
+        clock(ms)
     }
 }
 
@@ -340,7 +333,7 @@ fn render_cursor_panel(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &T
     };
     let title = match merging {
         Some(from) => format!(" merge {} into which face? (Enter merges, Esc cancels) ", app.track_label(from)),
-        None => format!(" at {} ({} bucket) ", fmt_ms(v.cursor_ms), fmt_bucket(v.bucket_ms())),
+        None => format!(" at {} ({} bucket) ", clock_tenths(v.cursor_ms), step(v.bucket_ms())),
     };
     let block = panel_block(theme, title, app);
     let inner = block.inner(area);
@@ -363,7 +356,7 @@ fn render_cursor_panel(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &T
     let first = app.selected_face.saturating_sub(rows - 1);
     for (k, id) in ids.iter().enumerate().skip(first).take(rows) {
         let t = app.tracks.iter().find(|t| t.id == *id).cloned();
-        let label = t.as_ref().map(|t| t.label()).unwrap_or_else(|| format!("Face {id}"));
+        let label = t.as_ref().map(|t| t.label()).unwrap_or_else(|| face_label(*id));
         let selected = k == app.selected_face;
         let pointer = if selected { "> " } else { "  " };
         let style = if selected { theme.selected() } else { Style::default() };
@@ -438,16 +431,16 @@ pub fn summary_lines(app: &ReviewApp) -> Vec<String> {
         let dom = seg
             .dominant
             .map_or("no faces".to_string(), |e| format!("{} {:.0}%", e.name(), seg.class.share()[e as usize] * 100.0));
-        out.push(format!("  {}-{}  {:<16} {dom}", fmt_ms(seg.start_ms), fmt_ms(seg.end_ms), seg.label));
+        out.push(format!("  {}-{}  {:<16} {dom}", clock_tenths(seg.start_ms), clock_tenths(seg.end_ms), seg.label));
     }
-    out.push(format!("largest changes (between {} windows)", fmt_bucket(s.change_window_ms)));
+    out.push(format!("largest changes (between {} windows)", step(s.change_window_ms)));
     for c in &s.changes {
         let who = c.track_id.map_or("class".to_string(), |id| app.track_label(id));
         let dom = match (c.from, c.to) {
             (Some(a), Some(b)) if a != b => format!("  ({a} -> {b})"),
             _ => String::new(),
         };
-        out.push(format!("  {}  {:<12} {} {:+.0} pts{dom}", fmt_ms(c.at_ms), who, c.emotion, c.delta * 100.0));
+        out.push(format!("  {}  {:<12} {} {:+.0} pts{dom}", clock_tenths(c.at_ms), who, c.emotion, c.delta * 100.0));
     }
     if s.changes.is_empty() {
         out.push("  none (too short)".into());
@@ -505,10 +498,8 @@ fn render_seats(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
         if cw == 0 || ch == 0 {
             break;
         }
-        let label = faces
-            .iter()
-            .find(|(id, _)| *id == seat.track_id)
-            .map_or(format!("Face {}", seat.track_id), |(_, l)| l.clone());
+        let label =
+            faces.iter().find(|(id, _)| *id == seat.track_id).map_or(face_label(seat.track_id), |(_, l)| l.clone());
         let label = theme.truncate(&label, cw);
         let w = label.chars().count().clamp(1, cw);
         let want_x = ((seat.x * (cw - 1) as f32).round() as usize).saturating_sub(w / 2).min(cw - w);
@@ -578,8 +569,8 @@ fn render_annotations(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Th
     for (k, a) in app.annotations.iter().enumerate().skip(first).take(rows) {
         let selected = k == app.selected_annotation;
         let when = match a.end_ms {
-            Some(e) => format!("{}-{}", fmt_ms(a.start_ms), fmt_ms(e)),
-            None => fmt_ms(a.start_ms),
+            Some(e) => format!("{}-{}", clock_tenths(a.start_ms), clock_tenths(e)),
+            None => clock_tenths(a.start_ms),
         };
         let kind = match a.kind {
             AnnotationKind::Marker => "marker",
@@ -606,9 +597,9 @@ fn render_footer(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) 
     let line = match &app.mode {
         Mode::Prompt { purpose, text } => {
             let what = match purpose {
-                PromptFor::Marker(t) => format!("marker at {}", fmt_ms(*t)),
-                PromptFor::Note(t, None) => format!("note at {}", fmt_ms(*t)),
-                PromptFor::Note(t, Some(e)) => format!("note {}-{}", fmt_ms(*t), fmt_ms(*e)),
+                PromptFor::Marker(t) => format!("marker at {}", clock_tenths(*t)),
+                PromptFor::Note(t, None) => format!("note at {}", clock_tenths(*t)),
+                PromptFor::Note(t, Some(e)) => format!("note {}-{}", clock_tenths(*t), clock_tenths(*e)),
                 PromptFor::EditAnnotation(_) => "annotation text".into(),
                 PromptFor::NameTrack(id) => format!("name of Face {id}"),
             };
@@ -625,7 +616,7 @@ fn render_footer(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) 
             Line::styled(format!("delete annotation '{label}'? y deletes, any other key keeps it"), theme.warn())
         }
         _ => match &app.notice {
-            Some((text, error, _)) => Line::styled(text.clone(), if *error { theme.error() } else { theme.ok() }),
+            Some(n) => Line::styled(n.text.clone(), theme.notice(n.level)),
             None => {
                 let (l, r) = theme.arrows();
                 Line::styled(

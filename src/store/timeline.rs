@@ -15,9 +15,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::FrameRecord;
 use crate::classify::{Emotion, Probs, NUM_EMOTIONS};
 use crate::pipeline::Observation;
-use crate::store::FrameRecord;
 
 /// Length of the stored buckets, ms.
 pub const SECOND_MS: u64 = 1000;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{Emotion, NUM_EMOTIONS};
+use super::{Emotion, NUM_EMOTIONS};
 
 /// Counts of (true class, predicted class) pairs; `counts[t][p]`, rows = true class, columns = prediction,
 /// both in FER2013 order.

@@ -1,0 +1,119 @@
+//! How emotrace writes times, durations, faces and messages as text: one place, so the live screen, the review
+//! screen, the HTML report, the CLI and the notices all read alike.
+//!
+//! The formats (all times are ms since session start, all durations ms):
+//!
+//! | function | looks like | used for |
+//! | --- | --- | --- |
+//! | [`clock`] | `2:03`, `1:02:03` | **the** human format, for every time and duration a person reads: session length, elapsed, time in view, marker times, report tables |
+//! | [`clock_tenths`] | `2:03.4`, `1:02:03` | where a tenth of a second matters: the review cursor, annotations and segments on the review screen (a frame is 33-100 ms) |
+//! | [`seconds`] | `4.7 s` | machine figures with a fixed precision (one decimal): run time, and axis ticks of short sessions |
+//! | [`step`] | `40 ms`, `2 s`, `5 min` | a bucket or window length: whole units, as zoom levels are |
+//! | [`axis_clock`] | `12.5 s` or `2:03` / `0:02:03` | ticks and times on a plot's time axis (one width along an axis) |
+//!
+//! Faces are written [`face_label`] (`Face 3`) when unnamed; messages that may hold line breaks are made one line
+//! with [`one_line`].
+
+/// `ms` as `m:ss` under an hour, `h:mm:ss` from an hour on (whole seconds, truncated).
+pub fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// `ms` as `m:ss.s` under an hour (tenths, truncated), `h:mm:ss` from an hour on.
+pub fn clock_tenths(ms: u64) -> String {
+    if ms >= 3_600_000 {
+        clock(ms)
+    } else {
+        format!("{}.{}", clock(ms), (ms % 1000) / 100)
+    }
+}
+
+/// Seconds as a float (a wall-clock figure) to ms for [`clock`]: negative, NaN and infinite values are 0.
+pub fn secs_to_ms(s: f64) -> u64 {
+    if s.is_finite() {
+        (s.max(0.0) * 1000.0) as u64
+    } else {
+        0
+    }
+}
+
+/// `ms` in seconds with one decimal: `4.7 s`, `0.1 s`, `3725.0 s`.
+pub fn seconds(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+/// A length in the largest whole unit that writes it exactly: `40 ms`, `2 s`, `90 s`, `5 min`, `2 h` (`1.5 s`
+/// for a length under a minute that is no whole second).
+pub fn step(ms: u64) -> String {
+    match ms {
+        ms if ms < 1000 => format!("{ms} ms"),
+        ms if ms < 60_000 && !ms.is_multiple_of(1000) => seconds(ms),
+        ms if ms >= 3_600_000 && ms.is_multiple_of(3_600_000) => format!("{} h", ms / 3_600_000),
+        ms if ms >= 60_000 && ms.is_multiple_of(60_000) => format!("{} min", ms / 60_000),
+        ms => format!("{} s", ms / 1000),
+    }
+}
+
+/// A time on a plot's axis spanning `span_ms`: with `fine` (a short span, whose buckets are under a second)
+/// seconds as `12.5 s` (`3 s` on whole seconds); else `m:ss` for spans under an hour and `h:mm:ss` for longer
+/// ones (so every tick of one axis has the same shape).
+pub fn axis_clock(ms: u64, span_ms: u64, fine: bool) -> String {
+    if fine {
+        let s = ms as f64 / 1000.0;
+        if ms.is_multiple_of(1000) {
+            format!("{s:.0} s")
+        } else {
+            format!("{s:.1} s")
+        }
+    } else if span_ms < 3_600_000 {
+        format!("{}:{:02}", ms / 60_000, ms / 1000 % 60)
+    } else {
+        let s = ms / 1000;
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    }
+}
+
+/// The label of an unnamed face: `Face {id}`.
+pub fn face_label(id: u32) -> String {
+    format!("Face {id}")
+}
+
+/// `s` on one line: every run of white space (line breaks included) made one space, ends trimmed.
+pub fn one_line(s: impl std::fmt::Display) -> String {
+    s.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_human_clock_and_fixed_precision_where_it_matters() {
+        assert_eq!(clock(62_400), "1:02");
+        assert_eq!(clock(3_725_000), "1:02:05");
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(secs_to_ms(f64::NAN)), "0:00");
+        assert_eq!(clock(secs_to_ms(62.4)), "1:02");
+        assert_eq!(clock_tenths(62_480), "1:02.4");
+        assert_eq!(clock_tenths(3_725_900), "1:02:05");
+        assert_eq!(seconds(4_730), "4.7 s");
+        assert_eq!(step(40), "40 ms");
+        assert_eq!(step(2_000), "2 s");
+        assert_eq!(step(300_000), "5 min");
+        assert_eq!(step(90_000), "90 s");
+        assert_eq!(step(1_500), "1.5 s");
+        assert_eq!(step(7_200_000), "2 h");
+        assert_eq!(axis_clock(2_500, 10_000, true), "2.5 s");
+        assert_eq!(axis_clock(3_000, 10_000, true), "3 s");
+        assert_eq!(axis_clock(65_000, 600_000, false), "1:05");
+        assert_eq!(axis_clock(3_725_000, 7_200_000, false), "1:02:05");
+        assert_eq!(axis_clock(300_000, 7_200_000, false), "0:05:00");
+        assert_eq!(face_label(3), "Face 3");
+        assert_eq!(one_line("a\n  b\tc "), "a b c");
+    }
+}
