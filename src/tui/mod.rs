@@ -118,19 +118,31 @@ pub struct TuiConfig {
 }
 
 impl Default for TuiConfig {
+    /// The `[tui]` table of the shipped `config/default.toml` ([`crate::config::DEFAULT_TOML`]): the defaults
+    /// are written there only, with their comments. A key missing there, or the table, is a bug of the shipped
+    /// file and panics (the tests of `config` read it).
     fn default() -> Self {
-        Self {
-            ui_fps: 4,
-            history_seconds: 60.0,
-            ascii: false,
-            color: true,
-            stale_seconds: 2.0,
-            forget_seconds: 10.0,
-            preview: false,
-            marker_labels: ["stimulus", "break", "question", "task start", "task end"].map(String::from).to_vec(),
-            class_window_s: 120.0,
-        }
+        let table: toml::Table = crate::config::DEFAULT_TOML.parse().expect("config/default.toml is TOML");
+        let tui = table.get("tui").cloned().expect("config/default.toml has a [tui] table");
+        TuiConfigAllKeys::deserialize(tui).unwrap_or_else(|e| panic!("config/default.toml, [tui]: {e}"))
     }
+}
+
+/// [`TuiConfig`] with every key required: how [`TuiConfig::default`] reads the shipped table (the struct's own
+/// `#[serde(default)]` would ask `Default` for the keys a table leaves out, and so call itself). Names and types
+/// only, no values.
+#[derive(Deserialize)]
+#[serde(remote = "TuiConfig", deny_unknown_fields)]
+struct TuiConfigAllKeys {
+    ui_fps: u32,
+    history_seconds: f64,
+    ascii: bool,
+    color: bool,
+    stale_seconds: f64,
+    forget_seconds: f64,
+    preview: bool,
+    marker_labels: Vec<String>,
+    class_window_s: f64,
 }
 
 impl TuiConfig {
