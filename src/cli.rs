@@ -1,5 +1,6 @@
 //! Command-line interface (clap derive): `live`, `analyze`, `sessions`, `export`, `review`, `report`, `compare`,
-//! `devices`, `eval`, `config`.
+//! `devices`, `eval`, `config`, `completions`, `man`. One `#[derive(Args)]` struct per subcommand, handed whole to
+//! its runner in `commands`.
 //!
 //! The doc comments here are clap's help text, written for a terminal (`[store] dir` names a config table), not
 //! Markdown: rustdoc's link check does not apply to them.
@@ -9,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::classify::ModelKind;
+use emotrace::classify::ModelKind;
 
 /// emotrace: faces and their emotions, live in the terminal, stored for review.
 #[derive(Debug, Parser)]
@@ -40,7 +41,7 @@ pub struct PipelineArgs {
     pub model: Option<ModelKind>,
     /// Face detector [default: [detect] backend in the config, "yunet"]
     #[arg(long, value_enum)]
-    pub detector: Option<crate::detect::Backend>,
+    pub detector: Option<emotrace::detect::Backend>,
     /// Smallest face to find, pixels of the source frame; decides the detector's input size [default: [detect]
     /// min_face_px, 20]
     #[arg(long, value_name = "PIXELS")]
@@ -68,124 +69,205 @@ pub struct PipelineArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Live screen: faces as panels with emotions and trends; the session is stored
-    Live {
-        /// Video file (MP4/MOV, H.264), image, or folder of images; omit to use a camera
-        input: Option<PathBuf>,
-        /// Camera index (as `emotrace devices` lists) or part of its name
-        #[arg(long, value_name = "N|NAME", conflicts_with = "input")]
-        camera: Option<String>,
-        /// Requested camera frame width in pixels [default: [camera] width]
-        #[arg(long, value_name = "PIXELS")]
-        width: Option<u32>,
-        /// Requested camera frame height in pixels [default: [camera] height]
-        #[arg(long, value_name = "PIXELS")]
-        height: Option<u32>,
-        /// Requested camera frame rate [default: [camera] fps]
-        #[arg(long, value_name = "FPS")]
-        camera_fps: Option<u32>,
-        #[command(flatten)]
-        pipeline: PipelineArgs,
-        /// Do not store the session
-        #[arg(long)]
-        no_record: bool,
-        /// Refresh the screen at most this many times per second [default: [tui] ui_fps]
-        #[arg(long, value_name = "FPS")]
-        ui_fps: Option<u32>,
-        /// ASCII-only drawing (no Unicode blocks), for weak terminals
-        #[arg(long)]
-        ascii: bool,
-    },
-    /// Headless analysis of a file: progress on a terminal, a summary at the end; the session is stored
-    Analyze {
-        /// Video file (MP4/MOV, H.264), image, or folder of images
-        input: PathBuf,
-        #[command(flatten)]
-        pipeline: PipelineArgs,
-        /// Print one JSON object on stdout instead of the text summary
-        #[arg(long)]
-        json: bool,
-        /// Do not store the session
-        #[arg(long)]
-        no_record: bool,
-    },
-    /// List stored sessions with their status
-    Sessions {
-        /// Print one JSON object on stdout
-        #[arg(long)]
-        json: bool,
-    },
+    Live(LiveArgs),
+    /// Headless analysis of files and folders: one progress bar, a summary per input at the end (text, or JSON
+    /// Lines with --json); each session is stored
+    Analyze(AnalyzeArgs),
+    /// List stored sessions with their status, newest first
+    Sessions(SessionsArgs),
     /// Export a stored session as CSV, JSON, py-feat's Fex CSV or Parquet (stdout, or --out FILE); with --all, every
     /// session as a Parquet dataset
-    Export {
-        /// Session id (as `sessions` lists it) or a unique prefix of one
-        #[arg(required_unless_present = "all", conflicts_with = "all")]
-        session: Option<String>,
-        /// Every stored session, as a Hive-partitioned Parquet dataset under --out DIR
-        /// (DIR/date=YYYY-MM-DD/session=ID/part-0.parquet)
-        #[arg(long, requires = "out")]
-        all: bool,
-        /// csv: one row per observation; json: the whole session as one object; fex: py-feat's Fex layout;
-        /// parquet: typed columns
-        #[arg(long, value_enum, value_name = "FORMAT")]
-        format: crate::store::export::Format,
-        /// Write to FILE instead of stdout (with --all: the dataset folder); with --format csv, markers and notes
-        /// go to FILE.annotations.csv
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// fex: emotion columns hold the per-track smoothed probabilities instead of the raw per-frame ones
-        #[arg(long)]
-        smoothed: bool,
-        /// csv: start with a UTF-8 byte-order mark, for LibreOffice's and Excel's CSV import
-        #[arg(long)]
-        bom: bool,
-    },
+    Export(ExportArgs),
     /// Review stored sessions in the terminal: browse, open, annotate, name and merge faces, delete
-    Review {
-        /// Open this session (id or unique prefix) at once instead of the sessions browser
-        session: Option<String>,
-        /// Plain ASCII drawing (no Unicode blocks or box lines)
-        #[arg(long)]
-        ascii: bool,
-    },
+    Review(ReviewArgs),
     /// Write a stored session as one self-contained HTML report (SVG plots, summary, pipeline figures)
-    Report {
-        /// Session id (as `sessions` lists it) or a unique prefix of one
-        session: String,
-        /// The HTML file to write
-        #[arg(long, value_name = "FILE.html")]
-        out: PathBuf,
-    },
+    Report(ReportArgs),
     /// Compare stored sessions (e.g. one lecture over several weeks) on one self-contained HTML page: emotion
     /// shares, valence and facing the front over lecture time, segments sharing a marker label
-    Compare {
-        /// Session ids (as `sessions` lists them) or unique prefixes, two or more, in the order to show them
-        #[arg(required = true, num_args = 2.., value_name = "SESSION")]
-        sessions: Vec<String>,
-        /// The HTML file to write [default: stdout]
-        #[arg(long, value_name = "FILE.html")]
-        out: Option<std::path::PathBuf>,
-    },
+    Compare(CompareArgs),
     /// List cameras and the formats they offer
     Devices,
     /// Accuracy of the emotion models on a FER2013-layout split
-    Eval {
-        /// Folder holding NAME-images.u8 and NAME-labels.u8
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
-        /// Split name (e.g. public-test)
-        #[arg(long, value_name = "NAME")]
-        split: String,
-        /// Model to evaluate
-        #[arg(long, value_enum, default_value = "ensemble")]
-        model: ModelKind,
-        /// Print one JSON object on stdout
-        #[arg(long)]
-        json: bool,
-    },
+    Eval(EvalArgs),
     /// Show the configuration
-    Config {
-        /// Print the documented default configuration (every key, commented)
-        #[arg(long)]
-        template: bool,
-    },
+    Config(ConfigArgs),
+    /// Print a shell completion script (bash, zsh or fish) on stdout
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff, for man(1)) on stdout, or write one page per subcommand with --dir
+    Man(ManArgs),
+}
+
+/// `emotrace live`.
+#[derive(Debug, Clone, Args)]
+pub struct LiveArgs {
+    /// Video file (MP4/MOV, H.264), image, or folder of images; omit to use a camera
+    pub input: Option<PathBuf>,
+    /// Camera index (as `emotrace devices` lists) or part of its name
+    #[arg(long, value_name = "N|NAME", conflicts_with = "input")]
+    pub camera: Option<String>,
+    /// Requested camera frame width in pixels [default: [camera] width]
+    #[arg(long, value_name = "PIXELS")]
+    pub width: Option<u32>,
+    /// Requested camera frame height in pixels [default: [camera] height]
+    #[arg(long, value_name = "PIXELS")]
+    pub height: Option<u32>,
+    /// Requested camera frame rate [default: [camera] fps]
+    #[arg(long, value_name = "FPS")]
+    pub camera_fps: Option<u32>,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// Do not store the session
+    #[arg(long)]
+    pub no_record: bool,
+    /// Refresh the screen at most this many times per second [default: [tui] ui_fps]
+    #[arg(long, value_name = "FPS")]
+    pub ui_fps: Option<u32>,
+    /// ASCII-only drawing (no Unicode blocks), for weak terminals
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+/// `emotrace analyze`.
+#[derive(Debug, Clone, Args)]
+pub struct AnalyzeArgs {
+    /// Video files (MP4/MOV, H.264), images, or folders; a folder is one input (its images, or its frames with
+    /// --frame-rate) when it holds images only, else each video in it, sorted by name, is an input of its own
+    #[arg(required = true, num_args = 1.., value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// Analyse this many inputs at once (each on its own pipeline)
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Print JSON Lines on stdout (one object per input, in the order of the inputs) instead of the text summary
+    #[arg(long)]
+    pub json: bool,
+    /// Do not store the sessions
+    #[arg(long)]
+    pub no_record: bool,
+}
+
+/// `emotrace sessions`.
+#[derive(Debug, Clone, Args)]
+pub struct SessionsArgs {
+    /// Print one JSON object on stdout (sessions newest first, as in the table)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `emotrace export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Session id (as `sessions` lists it) or a unique prefix of one
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub session: Option<String>,
+    /// Every stored session, as a Hive-partitioned Parquet dataset under --out DIR
+    /// (DIR/date=YYYY-MM-DD/session=ID/part-0.parquet)
+    #[arg(long, requires = "out")]
+    pub all: bool,
+    /// csv: one row per observation; json: the whole session as one object; fex: py-feat's Fex layout;
+    /// parquet: typed columns
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: emotrace::store::export::Format,
+    /// Write to FILE instead of stdout (with --all: the dataset folder); with --format csv, markers and notes
+    /// go to FILE.annotations.csv
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// fex: emotion columns hold the per-track smoothed probabilities instead of the raw per-frame ones
+    #[arg(long)]
+    pub smoothed: bool,
+    /// csv: start with a UTF-8 byte-order mark, for LibreOffice's and Excel's CSV import
+    #[arg(long)]
+    pub bom: bool,
+}
+
+impl ExportArgs {
+    /// What the export holds (`--smoothed`, `--bom`).
+    pub fn options(&self) -> emotrace::store::export::Options {
+        emotrace::store::export::Options { smoothed: self.smoothed, bom: self.bom }
+    }
+}
+
+/// `emotrace review`.
+#[derive(Debug, Clone, Args)]
+pub struct ReviewArgs {
+    /// Open this session (id or unique prefix) at once instead of the sessions browser
+    pub session: Option<String>,
+    /// Plain ASCII drawing (no Unicode blocks or box lines)
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+/// `emotrace report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Session id (as `sessions` lists it) or a unique prefix of one
+    pub session: String,
+    /// The HTML file to write
+    #[arg(long, value_name = "FILE.html")]
+    pub out: PathBuf,
+}
+
+/// `emotrace compare`.
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Session ids (as `sessions` lists them) or unique prefixes, two or more, in the order to show them
+    #[arg(required = true, num_args = 2.., value_name = "SESSION")]
+    pub sessions: Vec<String>,
+    /// The HTML file to write [default: stdout]
+    #[arg(long, value_name = "FILE.html")]
+    pub out: Option<PathBuf>,
+}
+
+/// `emotrace eval`.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// Folder holding NAME-images.u8 and NAME-labels.u8
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Split name (e.g. public-test)
+    #[arg(long, value_name = "NAME")]
+    pub split: String,
+    /// Model to evaluate
+    #[arg(long, value_enum, default_value = "ensemble")]
+    pub model: ModelKind,
+    /// Print one JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `emotrace config`.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Print the documented default configuration (every key, commented)
+    #[arg(long)]
+    pub template: bool,
+}
+
+/// `emotrace completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// `emotrace man`.
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write emotrace.1 and one page per subcommand (emotrace-live.1, ...) into this folder instead of stdout
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// bash (save as ~/.local/share/bash-completion/completions/emotrace)
+    Bash,
+    /// zsh (save as _emotrace in a folder of $fpath)
+    Zsh,
+    /// fish (save as ~/.config/fish/completions/emotrace.fish)
+    Fish,
 }

@@ -1,6 +1,7 @@
 //! Typed configuration: `config/default.toml` (compiled in), then a user file, then command-line flags.
 //!
-//! Loaded with `figment`; unknown keys and wrong types are errors that name the key and the file.
+//! Loaded with `figment`; unknown keys and wrong types are errors that name the file, the line and the key, in
+//! our words (not the loader's), and values out of range name the file, the key and the allowed range.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::classify::ModelKind;
 use crate::detect::DetectConfig;
 use crate::fmt::one_line;
+use crate::pipeline::PipelineOptions;
 use crate::track::TrackerConfig;
 
 /// The documented default configuration, exactly as shipped in `config/default.toml`.
@@ -98,19 +100,31 @@ pub struct TuiConfig {
 }
 
 impl Default for TuiConfig {
+    /// The `[tui]` table of the shipped `config/default.toml` ([`DEFAULT_TOML`]): the defaults are written there
+    /// only, with their comments. A key missing there, or the table, is a bug of the shipped file and panics (the
+    /// tests of this module read it).
     fn default() -> Self {
-        Self {
-            ui_fps: 4,
-            history_seconds: 60.0,
-            ascii: false,
-            color: true,
-            stale_seconds: 2.0,
-            forget_seconds: 10.0,
-            preview: false,
-            marker_labels: ["stimulus", "break", "question", "task start", "task end"].map(String::from).to_vec(),
-            class_window_s: 120.0,
-        }
+        let table: toml::Table = DEFAULT_TOML.parse().expect("config/default.toml is TOML");
+        let tui = table.get("tui").cloned().expect("config/default.toml has a [tui] table");
+        TuiConfigAllKeys::deserialize(tui).unwrap_or_else(|e| panic!("config/default.toml, [tui]: {e}"))
     }
+}
+
+/// [`TuiConfig`] with every key required: how [`TuiConfig::default`] reads the shipped table (the struct's own
+/// `#[serde(default)]` would ask `Default` for the keys a table leaves out, and so call itself). Names and types
+/// only, no values.
+#[derive(Deserialize)]
+#[serde(remote = "TuiConfig", deny_unknown_fields)]
+struct TuiConfigAllKeys {
+    ui_fps: u32,
+    history_seconds: f64,
+    ascii: bool,
+    color: bool,
+    stale_seconds: f64,
+    forget_seconds: f64,
+    preview: bool,
+    marker_labels: Vec<String>,
+    class_window_s: f64,
 }
 
 impl TuiConfig {
@@ -136,13 +150,36 @@ pub struct Config {
 }
 
 impl Config {
+    /// The pipeline options this configuration gives for a file read at full speed: models from
+    /// [`Config::models_dir`], the `[detect]`, `[track]`, `[classify]` and `[pipeline]` tables; detection on every
+    /// frame, no pacing, no loop, no pixels kept. Change the fields for a live run (`realtime`, `keep_images`) or a
+    /// detection schedule (`detect_every`).
+    pub fn pipeline_options(&self) -> PipelineOptions {
+        PipelineOptions {
+            models_dir: self.models_dir(),
+            detect: self.detect.clone(),
+            detect_every: None,
+            track: self.track.clone(),
+            model: self.classify.model,
+            smoothing_half_life_s: self.classify.smoothing_half_life_s,
+            min_classify_hz: self.classify.min_rate_hz,
+            channel_capacity: self.pipeline.channel_capacity,
+            stats_window_s: self.pipeline.stats_window_s,
+            realtime: false,
+            looped: false,
+            keep_images: false,
+        }
+    }
+
     /// Loads the defaults, then `user_file` if given (it must exist), else `$XDG_CONFIG_HOME/emotrace/config.toml`
     /// if that exists.
     ///
-    /// Errors: the user file is missing, is not TOML, has an unknown key or a value of the wrong type (the
-    /// message names the file and the key).
+    /// Errors: the user file is missing, is not TOML (the message names the file, the line and column, and what is
+    /// wrong), has an unknown key or a value of the wrong type (the file, the line and the key), or a value out of
+    /// range (the file, the key, the value and the allowed range).
     pub fn load(user_file: Option<&Path>) -> anyhow::Result<Config> {
         let mut fig = Figment::from(Toml::string(DEFAULT_TOML));
+        let mut user_text = String::new();
         let user = match user_file {
             Some(p) => {
                 anyhow::ensure!(p.is_file(), "{}: configuration file not found", p.display());
@@ -155,13 +192,17 @@ impl Config {
         if let Some(p) = &user {
             // Read it ourselves so that a syntax error names the file.
             let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
-            text.parse::<toml::Table>()
-                .map_err(|e| anyhow::anyhow!("{}: invalid TOML: {}", p.display(), one_line(e.to_string())))?;
+            if let Err(e) = text.parse::<toml::Table>() {
+                let at = e.span().map(|s| format!(" {}:", line_column(&text, s.start))).unwrap_or_default();
+                let what: Vec<&str> = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+                anyhow::bail!("{}:{at} invalid TOML: {}", p.display(), what.join("; "));
+            }
+            user_text = text.clone();
             fig = fig.merge(Toml::string(&text));
         }
         let cfg: Config = fig.extract().map_err(|e| {
             let at = user.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "configuration".into());
-            anyhow::anyhow!("{at}: {}", one_line(e.to_string()))
+            anyhow::anyhow!("{at}: {}", describe(&e, &user_text))
         })?;
         if let Err(e) = cfg.validate() {
             let at = user.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "configuration".into());
@@ -284,6 +325,60 @@ impl Config {
     }
 }
 
+/// "line L, column C" of byte offset `at` in `text` (both from 1; the column counts characters).
+fn line_column(text: &str, at: usize) -> String {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {column}")
+}
+
+/// The line (from 1) in the TOML `text` where the key at `path` (table names, then the key) is written; the
+/// deepest part of the path found when the rest is not there; `None` when not even its first table is.
+fn key_line(text: &str, path: &[String]) -> Option<usize> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let mut table: &dyn toml_edit::TableLike = doc.as_table();
+    let mut at = None;
+    for key in path {
+        let Some((k, item)) = table.get_key_value(key) else { break };
+        at = k.span().or_else(|| item.span()).map(|s| s.start).or(at);
+        match item.as_table_like() {
+            Some(t) => table = t,
+            None => break,
+        }
+    }
+    at.map(|at| text[..at.min(text.len())].matches('\n').count() + 1)
+}
+
+/// One line for the loader's first error, in our words: the line of the user file it is on (when the key is
+/// written there), the key, and what is wrong ("unknown key", "wrong type: found ..., expected ...").
+fn describe(e: &figment::Error, user_text: &str) -> String {
+    use figment::error::Kind;
+    let e = e.clone().into_iter().next().unwrap_or_else(|| e.clone());
+    let mut path = e.path.clone();
+    let what = match &e.kind {
+        Kind::UnknownField(found, expected) => {
+            if path.last() != Some(found) {
+                path.push(found.clone());
+            }
+            format!("unknown key (the keys here: {})", expected.join(", "))
+        }
+        Kind::InvalidType(found, expected) => format!("wrong type: found {found}, expected {expected}"),
+        Kind::InvalidValue(found, expected) => format!("invalid value {found}, expected {expected}"),
+        Kind::UnknownVariant(found, expected) => {
+            format!("unknown value `{found}` (expected one of: {})", expected.join(", "))
+        }
+        Kind::MissingField(key) => {
+            path.push(key.to_string());
+            "missing".to_string()
+        }
+        other => other.to_string(),
+    };
+    let line = key_line(user_text, &path).map(|l| format!("line {l}: ")).unwrap_or_default();
+    let key = if path.is_empty() { String::new() } else { format!("`{}`: ", path.join(".")) };
+    one_line(format!("{line}{key}{what}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +395,16 @@ mod tests {
         std::fs::write(&bad, "[detect\n").unwrap();
         let err = Config::load(Some(&bad)).unwrap_err().to_string();
         assert!(err.contains("invalid TOML"), "{err}");
+    }
+
+    #[test]
+    fn the_screen_defaults_are_the_shipped_tui_table_key_for_key() {
+        let shipped: toml::Table = DEFAULT_TOML.parse().unwrap();
+        let tui = toml::Value::try_from(TuiConfig::default()).unwrap();
+        assert_eq!(&tui, &shipped["tui"]);
+        // A partial [tui] table takes the rest from the same file.
+        let partial: TuiConfig = toml::from_str("ui_fps = 9").unwrap();
+        assert_eq!(TuiConfig { ui_fps: 9, ..TuiConfig::default() }, partial);
     }
 
     #[test]

@@ -7,8 +7,29 @@
 //! `[1, 64, 64]` gray in `[-1, 1]` and runs the FER2013 mini-Xception networks (candle) to 7-class probabilities,
 //! then smooths them per track (exponential, half-life in seconds); [`pipeline`] wires the stages on tokio with
 //! bounded channels and measures FPS and latency; [`store`] persists sessions, tracks and per-frame observations
-//! in sled (derived numbers only, never pixels); [`analytics`] summarises them. The [`tui`] is one client of the
-//! pipeline, the headless commands (`analyze`, `eval`, `sessions`) are another.
+//! in sled (derived numbers only, never pixels); [`analytics`] summarises them. The [`tui`] and the HTML [`report`]
+//! are clients of the engine; the command line (`cli`, `commands`) belongs to the `emotrace` binary
+//! (`src/main.rs`) and is no part of this library.
+//!
+//! The types a client needs are re-exported here, so that a program embedding the engine writes
+//! `emotrace::{Config, Input, PipelineOptions, Store}` rather than the module each lives in:
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use emotrace::{Config, Input, Store};
+//!
+//! let cfg = Config::load(None)?;
+//! let options = cfg.pipeline_options();
+//! let mut running = emotrace::start(&Input::Path("recordings/single_face.mp4".into()), options)?;
+//! let store = Store::open(std::path::Path::new("/tmp/emotrace-store"))?;
+//! while let Some(frame) = running.results.recv().await {
+//!     println!("frame {}: {} faces", frame.frame_index, frame.observations.len());
+//! }
+//! running.join().await?;
+//! # let _ = store;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! Module map, in the order a frame travels. The engine is a one-way chain: each module uses only those above
 //! it (and the leaf helpers), none of them uses a front end; `tests/layering.rs` checks this from the source.
@@ -34,8 +55,6 @@
 pub mod analytics;
 pub mod capture;
 pub mod classify;
-pub mod cli;
-pub mod commands;
 pub mod config;
 pub mod detect;
 pub mod fmt;
@@ -46,3 +65,16 @@ pub mod store;
 pub mod text;
 pub mod track;
 pub mod tui;
+
+pub use capture::{CaptureError, Frame, FrameSource, Input, SourceInfo, SourceKind};
+pub use classify::{Classifier, Emotion, ModelKind, Probs, NUM_EMOTIONS};
+pub use config::Config;
+pub use detect::{BBox, DetectConfig, Detection, FaceDetector};
+pub use pipeline::{start, FrameResult, Observation, PipelineOptions, PipelineStats, RunningPipeline};
+pub use report::ReportData;
+pub use store::export::{Format as ExportFormat, SessionExport};
+pub use store::{
+    Annotation, AnnotationKind, NewSession, SessionReader, SessionRecord, SessionStatus, SessionWriter, Store,
+    TrackRecord,
+};
+pub use track::{TrackedFace, Tracker, TrackerConfig};

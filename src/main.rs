@@ -1,10 +1,16 @@
 //! `emotrace` binary: parse the command line, run the subcommand, map errors to exit codes
 //! (0 done, 1 error, 2 usage, 130 interrupted by a signal).
+//!
+//! The command line ([`cli`]) and the subcommands ([`commands`]) live here, not in the library: the library is
+//! the engine and its clients' types (see `src/lib.rs`).
+
+mod cli;
+mod commands;
 
 use clap::Parser;
 
-use emotrace::cli::Cli;
-use emotrace::commands::{self, Outcome};
+use cli::Cli;
+use commands::Outcome;
 
 fn main() {
     // Everything emotrace writes (store, exports) is private to the user.

@@ -5,6 +5,9 @@
 //! newline splits a table row. Everything emotrace prints that it did not write itself goes through
 //! [`terminal_safe`]; everything stored as a label or name goes through [`clean_label`] (in the store layer, so
 //! every way in is covered).
+//!
+//! Numbers emotrace writes back as text (`emotrace config`, a session's stored configuration) are written as the
+//! user wrote them: [`f32_as_written`].
 
 use std::borrow::Cow;
 
@@ -51,6 +54,18 @@ pub fn clean_label(s: &str) -> String {
         out.push_str(&word);
     }
     out
+}
+
+/// Serializes an `f32` setting as the shortest decimal that reads back as the same `f32` (`0.8`, not
+/// `0.800000011920929`): formats such as TOML and a JSON value hold only `f64`, and the `f32` widened to `f64`
+/// prints every digit of the widened value. Use as `#[serde(serialize_with = "crate::text::f32_as_written")]`;
+/// reading it back into an `f32` gives the same value.
+///
+/// Errors: the serializer's own.
+pub fn f32_as_written<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    // Rust prints an f32 as its shortest round-trip decimal; that decimal read as f64 is what the user wrote.
+    let written = v.to_string().parse::<f64>().unwrap_or(f64::from(*v));
+    s.serialize_f64(written)
 }
 
 #[cfg(test)]

@@ -201,7 +201,7 @@ fn marked_sessions_open_side_by_side_in_review_at_80x24_and_160x48() {
     assert!(list.contains("●1") && list.contains("●3"), "{list}");
     let BrowserExit::Compare(marked) = browser.key(press(KeyCode::Char('C'))) else { panic!("no compare") };
     assert_eq!(marked, ids);
-    let mut view = CompareView::new(emotrace::commands::compare::load(browser.store(), &marked).unwrap());
+    let mut view = CompareView::new(emotrace::report::compare::CompareData::load(browser.store(), &marked).unwrap());
     for (w, h) in [(80, 24), (160, 48)] {
         let text = screen(w, h, |f| compare::draw(f, &mut view, &theme)).join("\n");
         assert!(text.contains("compare 3 sessions"), "{w}x{h}:\n{text}");

@@ -33,10 +33,7 @@ pub struct ImageSource {
 }
 
 fn is_image(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(),
-        Some("jpg" | "jpeg" | "png")
-    )
+    super::media_kind(path) == Some(super::MediaKind::Image)
 }
 
 /// Reads a regular image file of at most [`MAX_IMAGE_BYTES`].

@@ -172,6 +172,25 @@ pub fn list_devices() -> Result<Vec<DeviceInfo>, CaptureError> {
     }
 }
 
+/// What a file holds, judged by its extension (case-blind): the kinds [`open`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaKind {
+    /// `.mp4`, `.mov`, `.m4v`: H.264 video.
+    Video,
+    /// `.jpg`, `.jpeg`, `.png`: a still image.
+    Image,
+}
+
+/// The [`MediaKind`] of `path` by its extension, or `None` for any other file (nothing is read).
+pub fn media_kind(path: &std::path::Path) -> Option<MediaKind> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "mp4" | "mov" | "m4v" => Some(MediaKind::Video),
+        "jpg" | "jpeg" | "png" => Some(MediaKind::Image),
+        _ => None,
+    }
+}
+
 /// Opens a source.
 ///
 /// Errors: [`CaptureError`] naming the input and the reason (missing file, unsupported codec, no camera ...).
@@ -194,10 +213,10 @@ pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
                 });
             }
             let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
-            match ext.as_str() {
-                "jpg" | "jpeg" | "png" => Ok(Box::new(images::ImageSource::open_file(path)?)),
-                "mp4" | "mov" | "m4v" => Ok(Box::new(video::VideoSource::open(path)?)),
-                _ => Err(CaptureError::Unsupported {
+            match media_kind(path) {
+                Some(MediaKind::Image) => Ok(Box::new(images::ImageSource::open_file(path)?)),
+                Some(MediaKind::Video) => Ok(Box::new(video::VideoSource::open(path)?)),
+                None => Err(CaptureError::Unsupported {
                     path: shown,
                     reason: format!(
                         "unknown file type '.{ext}' (expected .mp4, .mov, .m4v, .jpg, .jpeg, .png or a folder of images)"

@@ -1,23 +1,36 @@
-//! `emotrace analyze INPUT [--json]`: the pipeline without a screen; progress bar on a terminal, summary at
-//! the end (text, or one JSON object on stdout).
+//! `emotrace analyze INPUT... [--jobs N] [--json]`: the pipeline without a screen, over one input or many. One
+//! progress bar across them on a terminal (stderr); a summary per input at the end of each (text, or one JSON
+//! object per input: JSON Lines on stdout, in the order of the inputs).
+//!
+//! Inputs: files, and folders. A folder that holds videos is expanded to the media files in it (videos and
+//! images, sorted by name, not recursive), each an input of its own; a folder of images only is one input, as
+//! `live` reads it (each image its own scene, or a frame sequence with `--frame-rate`). With `--jobs N`, N inputs
+//! are analysed at once, each on its own pipeline and in its own session.
+//!
+//! Failures: with one input, its error is the command's (one line on stderr, nothing on stdout, exit 1). With
+//! several, an input that fails is reported in its place (`{"input": ..., "error": ..., "session": ...}` with
+//! `--json`) and the others are still analysed; the command then ends with one line naming the failed inputs and
+//! exit 1. A signal stops every running input (stored as "interrupted"), starts no other (reported as not
+//! analysed), and exits 130.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::record::{file_input, runtime, start_pipeline, stop_on_signals, Recorder};
+use super::record::{file_input, start_pipeline, Recorder};
+use super::runtime::{runtime, Signals};
 use super::Outcome;
-use crate::analytics::coverage::{Coverage, CoverageBuilder};
-use crate::analytics::summary::{Summary, SummaryBuilder};
-use crate::capture::SourceInfo;
-use crate::cli::PipelineArgs;
-use crate::config::Config;
-use crate::pipeline::PipelineStats;
-use crate::text::terminal_safe;
+use crate::cli::{AnalyzeArgs, PipelineArgs};
+use emotrace::analytics::coverage::{Coverage, CoverageBuilder};
+use emotrace::analytics::summary::{Summary, SummaryBuilder};
+use emotrace::capture::{media_kind, MediaKind, SourceInfo};
+use emotrace::config::Config;
+use emotrace::pipeline::PipelineStats;
+use emotrace::text::terminal_safe;
 
 /// What `analyze --json` prints.
 #[derive(Debug, Serialize)]
@@ -56,41 +69,186 @@ pub struct AnalyzeReport {
     pub mean_probability: std::collections::BTreeMap<&'static str, f64>,
 }
 
+/// What `analyze --json` prints for an input that failed (several inputs only).
+#[derive(Debug, Serialize)]
+pub struct AnalyzeFailure {
+    /// The input as given (or as found in a folder).
+    pub input: String,
+    /// Why it failed, one line (naming the input and the reason).
+    pub error: String,
+    /// The session stored for it (status failed or interrupted), or null when none was started.
+    pub session: Option<String>,
+}
+
+/// One input's result: its report, or its failure.
+type InputResult = Result<AnalyzeReport, AnalyzeFailure>;
+
+/// The inputs to analyse, in order: each path as given, except that a folder holding at least one video file is
+/// replaced by its media files (videos and images, by [`media_kind`]; regular files only, sorted by name).
+/// Anything else (a missing path, a folder of images, a folder that cannot be listed) stays as given, for the
+/// pipeline to read or to report.
+pub fn expand_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        match media_files(p) {
+            Some(files) if files.iter().any(|f| media_kind(f) == Some(MediaKind::Video)) => out.extend(files),
+            _ => out.push(p.clone()),
+        }
+    }
+    out
+}
+
+/// The media files of folder `dir` (regular files, links followed; FIFOs and devices left out), sorted by name;
+/// `None` when `dir` is not a folder that can be listed.
+fn media_files(dir: &Path) -> Option<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return None;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| media_kind(p).is_some() && p.is_file())
+        .collect();
+    files.sort();
+    Some(files)
+}
+
 /// Runs `analyze`.
 ///
-/// Errors: the input cannot be opened or decoded, a model is missing, the store cannot be written.
-pub fn run(
-    cfg: &Config,
-    store: Option<&Path>,
-    input: &Path,
-    args: &PipelineArgs,
-    json: bool,
-    no_record: bool,
-) -> anyhow::Result<Outcome> {
+/// Errors: with one input, its error (it cannot be opened or decoded, a model is missing, the store cannot be
+/// written); with several, one line naming those that failed (each one's error is in its own report).
+pub fn run(cfg: &Config, store: Option<&Path>, args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
+    let inputs = expand_inputs(&args.inputs);
+    let total = inputs.len();
+    let show = std::io::stderr().is_terminal();
+    let bar = progress_bar(&inputs, &args.pipeline, show);
     let rt = runtime()?;
     rt.block_on(async {
-        let mut running = start_pipeline(cfg, &file_input(input, args), args, false)?;
-        let mut recorder = Recorder::start(cfg, store, &running, !no_record)?;
+        let signals = Signals::install()?;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, InputResult)>();
+        let job = Arc::new(Job {
+            cfg: cfg.clone(),
+            store: store.map(Path::to_path_buf),
+            args: args.clone(),
+            signals: signals.clone(),
+            bar: bar.clone(),
+            single: total == 1,
+        });
+        // The launcher starts the inputs in order, at most --jobs at once; this task prints their results.
+        let slots = Arc::new(tokio::sync::Semaphore::new(usize::from(args.jobs)));
+        let launcher = tokio::spawn(async move {
+            for (i, input) in inputs.into_iter().enumerate() {
+                let Ok(slot) = slots.clone().acquire_owned().await else { break };
+                let (job, tx) = (job.clone(), tx.clone());
+                tokio::spawn(async move {
+                    let r = job.analyze(&input).await;
+                    drop(slot);
+                    let _ = tx.send((i, r));
+                });
+            }
+        });
+
+        let mut pending = BTreeMap::new();
+        let mut next = 0;
+        let mut failed: Vec<AnalyzeFailure> = Vec::new();
+        while let Some((i, r)) = rx.recv().await {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&next) {
+                next += 1;
+                bar.set_message(format!("{next}/{total} inputs done"));
+                if total == 1 {
+                    bar.finish_and_clear();
+                    let report = r.map_err(|f| anyhow::anyhow!(f.error))?;
+                    print_report(&report, args.json)?;
+                    continue;
+                }
+                bar.suspend(|| print_result(&r, args.json, next > 1))?;
+                if let Err(f) = r {
+                    failed.push(f);
+                }
+            }
+        }
+        let _ = launcher.await;
+        bar.finish_and_clear();
+        if signals.interrupted() {
+            return Ok(Outcome::Interrupted);
+        }
+        if let Some(first) = failed.first() {
+            let names: Vec<&str> = failed.iter().map(|f| f.input.as_str()).collect();
+            anyhow::bail!(
+                "{} of {total} inputs failed ({}); the first: {}",
+                failed.len(),
+                names.join(", "),
+                first.error
+            );
+        }
+        Ok(Outcome::Done)
+    })
+}
+
+/// The progress bar across all inputs, in frames: the inputs' frame counts added up (each input opened once to
+/// read its header; on a terminal only), or a spinner when a count is unknown or the inputs loop.
+fn progress_bar(inputs: &[PathBuf], args: &PipelineArgs, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let counts: Option<u64> = if args.looped {
+        None
+    } else {
+        inputs
+            .iter()
+            .map(|p| emotrace::capture::open(&file_input(p, args)).ok().and_then(|s| s.info().frame_count))
+            .try_fold(0u64, |sum, n| n.map(|n| sum + n))
+    };
+    let bar = match counts {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::new_spinner(),
+    };
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(250));
+    bar
+}
+
+/// What every input's run shares.
+struct Job {
+    cfg: Config,
+    store: Option<PathBuf>,
+    args: AnalyzeArgs,
+    signals: Signals,
+    bar: ProgressBar,
+    /// One input only: the bar's message shows its FPS and faces.
+    single: bool,
+}
+
+impl Job {
+    /// Analyses one input: its pipeline, its session, its report. Not started after a signal.
+    async fn analyze(&self, input: &Path) -> InputResult {
+        let fail = |error: &anyhow::Error, session: Option<String>| AnalyzeFailure {
+            input: input.display().to_string(),
+            error: format!("{error:#}").split_whitespace().collect::<Vec<_>>().join(" "),
+            session,
+        };
+        if self.signals.interrupted() {
+            let e = anyhow::anyhow!("{}: not analysed: stopped by a signal", input.display());
+            return Err(fail(&e, None));
+        }
+        let (cfg, args) = (&self.cfg, &self.args.pipeline);
+        let mut running = start_pipeline(cfg, &file_input(input, args), args, false).map_err(|e| fail(&e, None))?;
+        let mut recorder =
+            Recorder::start(cfg, self.store.as_deref(), &running, !self.args.no_record).map_err(|e| fail(&e, None))?;
+        self.signals.watch(running.stop_flag());
         let info = running.info.clone();
         let model = running.model_description.clone();
-        let interrupted = Arc::new(AtomicBool::new(false));
-        stop_on_signals(running.stop_flag(), interrupted.clone())?;
-
-        let show = !json && std::io::stderr().is_terminal();
-        let bar = match running.info.frame_count {
-            Some(n) if !args.looped => ProgressBar::new(n),
-            _ => ProgressBar::new_spinner(),
-        };
-        bar.set_draw_target(if show { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
 
         let mut summary = SummaryBuilder::new();
         let mut coverage = CoverageBuilder::new();
         let mut last_stats = PipelineStats::default();
         let mut store_err = None;
+        let mut counted = 0;
         while let Some(r) = running.results.recv().await {
             if let Err(e) = recorder.write(&r) {
                 store_err = Some(e);
@@ -99,11 +257,14 @@ pub fn run(
             }
             summary.add_frame(&r);
             coverage.add_frame(&r);
-            bar.set_position(r.frame_index + 1);
-            bar.set_message(format!("{:.1} FPS, {} faces", r.stats.processed_fps, r.observations.len()));
+            // Frames dropped (--realtime) count as done too.
+            self.bar.inc((r.frame_index + 1).saturating_sub(counted));
+            counted = counted.max(r.frame_index + 1);
+            if self.single {
+                self.bar.set_message(format!("{:.1} FPS, {} faces", r.stats.processed_fps, r.observations.len()));
+            }
             last_stats = r.stats;
         }
-        bar.finish_and_clear();
         let session_id = recorder.session_id();
         let outcome = match store_err {
             Some(e) => {
@@ -112,13 +273,13 @@ pub fn run(
             }
             None => running.join().await,
         };
-        let was_interrupted = interrupted.load(Ordering::SeqCst);
-        let record = recorder.finish(&outcome, was_interrupted)?;
-        outcome?;
+        let was_interrupted = self.signals.interrupted();
+        let record = recorder.finish(&outcome, was_interrupted).map_err(|e| fail(&e, session_id.clone()))?;
+        outcome.map_err(|e| fail(&e, session_id.clone()))?;
 
         let elapsed_s = last_stats.elapsed_s;
         let s: Summary = summary.build();
-        let report = AnalyzeReport {
+        Ok(AnalyzeReport {
             session: session_id,
             status: record.map(|r| r.status.name().to_string()).unwrap_or_else(|| "not recorded".into()),
             input: input.display().to_string(),
@@ -134,10 +295,31 @@ pub fn run(
             coverage: coverage.build(),
             emotion_share: s.emotion_share,
             mean_probability: s.mean_probability,
-        };
-        print_report(&report, json)?;
-        Ok(if was_interrupted { Outcome::Interrupted } else { Outcome::Done })
-    })
+        })
+    }
+}
+
+/// Prints one input's result of several: its report, or its failure (JSON Lines, or text with a blank line
+/// between inputs when `gap`).
+fn print_result(r: &InputResult, json: bool, gap: bool) -> anyhow::Result<()> {
+    if gap && !json {
+        println!();
+    }
+    match r {
+        Ok(report) => print_report(report, json),
+        Err(f) if json => {
+            println!("{}", serde_json::to_string(f)?);
+            Ok(())
+        }
+        Err(f) => {
+            println!("input     {}", terminal_safe(&f.input));
+            if let Some(id) = &f.session {
+                println!("session   {} (failed)", terminal_safe(id));
+            }
+            println!("error     {}", terminal_safe(&f.error));
+            Ok(())
+        }
+    }
 }
 
 /// Prints the report: JSON on stdout, or a short text summary.

@@ -5,7 +5,7 @@
 //! or with `--out FILE` to FILE (see [`super::output`]: `-` is stdout, a link is followed, a FIFO or device is
 //! written in place, a regular file is replaced atomically; private to the user, like the store). With `--format csv
 //! --out FILE.csv` the markers and notes go to a second file beside it, `FILE.annotations.csv` (said on stderr);
-//! on stdout the CSV holds the observations only. Formats: see [`crate::store::export`].
+//! on stdout the CSV holds the observations only. Formats: see [`emotrace::store::export`].
 
 use std::path::{Path, PathBuf};
 
@@ -13,24 +13,10 @@ use anyhow::Context;
 
 use super::output::write_output;
 use super::Outcome;
-use crate::config::Config;
-use crate::store::export::{self, Format, Options, SessionExport};
-use crate::store::{SessionStatus, Store};
-
-/// What `export` was asked for.
-#[derive(Clone, Debug)]
-pub struct ExportArgs {
-    /// The session (id or unique prefix); `None` with `all`.
-    pub session: Option<String>,
-    /// Every stored session (Parquet dataset under `out`).
-    pub all: bool,
-    /// The format.
-    pub format: Format,
-    /// The output file (dataset folder with `all`); `None` or "-" for stdout.
-    pub out: Option<std::path::PathBuf>,
-    /// What the export holds (`--smoothed`, `--bom`).
-    pub options: Options,
-}
+use crate::cli::ExportArgs;
+use emotrace::config::Config;
+use emotrace::store::export::{self, Format, Options, SessionExport};
+use emotrace::store::{SessionStatus, Store};
 
 /// Runs `export`.
 ///
@@ -40,8 +26,9 @@ pub struct ExportArgs {
 /// terminal; the output cannot be written.
 pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Result<Outcome> {
     let format = args.format;
-    anyhow::ensure!(!args.options.bom || format == Format::Csv, "--bom applies to --format csv only");
-    anyhow::ensure!(!args.options.smoothed || format == Format::Fex, "--smoothed applies to --format fex only");
+    let options = args.options();
+    anyhow::ensure!(!options.bom || format == Format::Csv, "--bom applies to --format csv only");
+    anyhow::ensure!(!options.smoothed || format == Format::Fex, "--smoothed applies to --format fex only");
     let out = args.out.as_deref();
     let root = cfg.store_dir(store)?;
     let store = Store::open_existing(&root)?;
@@ -56,7 +43,6 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
         let reader = store.open_session(&id)?;
         SessionExport::load(&reader).with_context(|| format!("session '{id}'"))?
     };
-    let options = args.options;
     match out {
         None => write_stdout(format, &data, options)?,
         Some(p) if p == Path::new("-") => write_stdout(format, &data, options)?,
@@ -80,7 +66,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
                     "; emotions: raw per-frame probabilities"
                 });
             }
-            eprintln!("{}", crate::text::terminal_safe(&note));
+            eprintln!("{}", emotrace::text::terminal_safe(&note));
         }
     }
     Ok(Outcome::Done)
@@ -118,7 +104,7 @@ fn write_dataset(store: &Store, dir: &Path) -> anyhow::Result<Outcome> {
     if !skipped.is_empty() {
         note.push_str(&format!("; skipped {}", skipped.join(", ")));
     }
-    eprintln!("{}", crate::text::terminal_safe(&note));
+    eprintln!("{}", emotrace::text::terminal_safe(&note));
     Ok(Outcome::Done)
 }
 

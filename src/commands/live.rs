@@ -2,41 +2,18 @@
 //! thread; every result is stored as it arrives, and the session is finalized however the run ends.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::path::Path;
+use std::sync::atomic::Ordering;
 
-use super::record::{runtime, start_pipeline, stop_on_signals, Recorder};
+use super::record::{start_pipeline, Recorder};
+use super::runtime::{runtime, Signals};
 use super::screen_thread::{note_hangup, wait_for_screen};
 use super::Outcome;
-use crate::capture::{CameraSpec, Input};
-use crate::cli::PipelineArgs;
-use crate::config::Config;
-use crate::store::AnnotationKind;
-use crate::tui::{self, Level, LiveCommand, LiveEvent, LiveInfo};
-
-/// Arguments of `live`.
-#[derive(Debug, Clone)]
-pub struct LiveArgs {
-    /// A file or folder; `None` for a camera.
-    pub input: Option<PathBuf>,
-    /// Camera index or name substring.
-    pub camera: Option<String>,
-    /// Requested camera width in pixels (overrides `[camera] width`).
-    pub width: Option<u32>,
-    /// Requested camera height in pixels (overrides `[camera] height`).
-    pub height: Option<u32>,
-    /// Requested camera frame rate (overrides `[camera] fps`).
-    pub camera_fps: Option<u32>,
-    /// Pipeline overrides.
-    pub pipeline: PipelineArgs,
-    /// Store nothing.
-    pub no_record: bool,
-    /// Screen refresh cap, frames per second.
-    pub ui_fps: Option<u32>,
-    /// ASCII-only drawing.
-    pub ascii: bool,
-}
+use crate::cli::LiveArgs;
+use emotrace::capture::{CameraSpec, Input};
+use emotrace::config::Config;
+use emotrace::store::AnnotationKind;
+use emotrace::tui::{self, Level, LiveCommand, LiveEvent, LiveInfo};
 
 /// The input `live` reads: the given file, else the camera from `--camera` or the configuration.
 pub fn live_input(cfg: &Config, args: &LiveArgs) -> Input {
@@ -64,17 +41,17 @@ pub fn live_input(cfg: &Config, args: &LiveArgs) -> Input {
 ///
 /// Errors: not a terminal, the input cannot be opened, a model is missing, the store cannot be written, the
 /// screen cannot be drawn.
-pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result<Outcome> {
-    anyhow::ensure!(crate::tui::caps::TermCaps::from_env().screen, crate::tui::caps::TermCaps::refusal("live"));
+pub fn run(cfg: &Config, store: Option<&Path>, args: &LiveArgs) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(emotrace::tui::caps::TermCaps::from_env().screen, emotrace::tui::caps::TermCaps::refusal("live"));
     anyhow::ensure!(
         std::io::stdout().is_terminal(),
         "live needs a terminal on stdout; for a headless run use `emotrace analyze INPUT`"
     );
-    let input = live_input(cfg, &args);
+    let input = live_input(cfg, args);
     let mut tui_cfg = cfg.tui.clone();
     if let Some(f) = args.ui_fps {
         tui_cfg.ui_fps = f;
-        anyhow::Context::context(crate::config::check_tui(&tui_cfg), "--ui-fps")?;
+        anyhow::Context::context(emotrace::config::check_tui(&tui_cfg), "--ui-fps")?;
     }
     tui_cfg.ascii |= args.ascii;
 
@@ -83,8 +60,9 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
         let mut running = start_pipeline(cfg, &input, &args.pipeline, true)?;
         let mut recorder = Recorder::start(cfg, store, &running, !args.no_record)?;
         let stop = running.stop_flag();
-        let interrupted = Arc::new(AtomicBool::new(false));
-        stop_on_signals(stop.clone(), interrupted.clone())?;
+        let signals = Signals::install()?;
+        signals.watch(stop.clone());
+        let interrupted = signals.interrupted_flag();
 
         let info = LiveInfo {
             source: running.info.name.clone(),
@@ -151,11 +129,11 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: LiveArgs) -> anyhow::Result
         if let Some(r) = record {
             eprintln!(
                 "emotrace: session {} {} ({} frames, {} track(s)) in {}",
-                crate::text::terminal_safe(&r.id),
+                emotrace::text::terminal_safe(&r.id),
                 r.status.name(),
                 r.frames,
                 r.tracks,
-                crate::text::terminal_safe(&cfg.store_dir(store)?.display().to_string())
+                emotrace::text::terminal_safe(&cfg.store_dir(store)?.display().to_string())
             );
         }
         Ok(if was_interrupted { Outcome::Interrupted } else { Outcome::Done })
@@ -184,9 +162,9 @@ fn apply_command(recorder: &mut Recorder, recording: &mut bool, cmd: LiveCommand
     let r = match cmd {
         LiveCommand::Marker { at_ms, label } => w
             .annotate(AnnotationKind::Marker, at_ms, None, &label, None)
-            .map(|_| format!("marker '{label}' stored at {}", crate::fmt::clock(at_ms))),
+            .map(|_| format!("marker '{label}' stored at {}", emotrace::fmt::clock(at_ms))),
         LiveCommand::NameTrack { track_id, name } => {
-            w.name_track(track_id, &name).map(|_| format!("{} named '{name}'", crate::fmt::face_label(track_id)))
+            w.name_track(track_id, &name).map(|_| format!("{} named '{name}'", emotrace::fmt::face_label(track_id)))
         }
         LiveCommand::SetRecording(on) => {
             *recording = on;

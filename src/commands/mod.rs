@@ -1,7 +1,9 @@
-//! The subcommands: each turns parsed arguments and the configuration into a run of the engine.
+//! The subcommands: each turns its parsed arguments (one `#[derive(Args)]` struct of [`crate::cli`]) and the
+//! configuration into a run of the engine.
 
 pub mod analyze;
 pub mod compare;
+pub mod completions;
 pub mod config;
 pub mod devices;
 pub mod eval;
@@ -11,11 +13,12 @@ pub mod output;
 pub mod record;
 pub mod report;
 pub mod review;
+pub mod runtime;
 pub mod screen_thread;
 pub mod sessions;
 
 use crate::cli::{Cli, Command};
-use crate::config::Config;
+use emotrace::config::Config;
 
 /// How a command ended, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,26 +33,24 @@ pub enum Outcome {
 ///
 /// Errors: any failure, as one line naming the input and the reason.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    let cfg = Config::load(cli.global.config.as_deref())?;
+    // Completions and the manual page describe the command line only: they read no configuration.
+    let cfg = || Config::load(cli.global.config.as_deref());
     let store = cli.global.store.as_deref();
-    match cli.command {
-        Command::Live { input, camera, width, height, camera_fps, pipeline, no_record, ui_fps, ascii } => {
-            let args = live::LiveArgs { input, camera, width, height, camera_fps, pipeline, no_record, ui_fps, ascii };
-            live::run(&cfg, store, args)
+    match &cli.command {
+        Command::Live(args) => live::run(&cfg()?, store, args),
+        Command::Analyze(args) => analyze::run(&cfg()?, store, args),
+        Command::Sessions(args) => sessions::run(&cfg()?, store, args),
+        Command::Export(args) => export::run(&cfg()?, store, args),
+        Command::Review(args) => review::run(&cfg()?, store, args),
+        Command::Report(args) => report::run(&cfg()?, store, args),
+        Command::Compare(args) => compare::run(&cfg()?, store, args),
+        Command::Devices => {
+            cfg()?;
+            devices::run()
         }
-        Command::Analyze { input, pipeline, json, no_record } => {
-            analyze::run(&cfg, store, &input, &pipeline, json, no_record)
-        }
-        Command::Sessions { json } => sessions::run(&cfg, store, json),
-        Command::Export { session, all, format, out, smoothed, bom } => {
-            let options = crate::store::export::Options { smoothed, bom };
-            export::run(&cfg, store, &export::ExportArgs { session, all, format, out, options })
-        }
-        Command::Review { session, ascii } => review::run(&cfg, store, session.as_deref(), ascii),
-        Command::Report { session, out } => report::run(&cfg, store, &session, &out),
-        Command::Compare { sessions, out } => compare::run(&cfg, store, &sessions, out.as_deref()),
-        Command::Devices => devices::run(),
-        Command::Eval { data, split, model, json } => eval::run(&cfg, &data, &split, model, json),
-        Command::Config { template } => config::run(&cfg, template),
+        Command::Eval(args) => eval::run(&cfg()?, args),
+        Command::Config(args) => config::run(&cfg()?, args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }

@@ -1,62 +1,35 @@
 //! A recorded run: the pipeline started on an input, every result stored in a new session, the session
-//! finalized however the run ends (source finished, user quit, signal, error).
+//! finalized however the run ends (source finished, user quit, signal, error). The runtime and the signals around
+//! it are in [`super::runtime`].
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
-use crate::capture::Input;
 use crate::cli::PipelineArgs;
-use crate::config::Config;
-use crate::pipeline::{self, FrameResult, PipelineOptions, RunningPipeline};
-use crate::store::{NewSession, SessionRecord, SessionStatus, SessionWriter, Store};
+use emotrace::capture::Input;
+use emotrace::config::Config;
+use emotrace::pipeline::{self, FrameResult, PipelineOptions, RunningPipeline};
+use emotrace::store::{NewSession, SessionRecord, SessionStatus, SessionWriter, Store};
 
 /// Pipeline options from the configuration and the command-line overrides.
 pub fn pipeline_options(cfg: &Config, args: &PipelineArgs, keep_images: bool) -> PipelineOptions {
-    let mut detect = cfg.detect.clone();
+    let mut opts = cfg.pipeline_options();
     if let Some(b) = args.detector {
-        detect.backend = b;
+        opts.detect.backend = b;
     }
     if let Some(px) = args.min_face_px {
-        detect.min_face_px = px;
+        opts.detect.min_face_px = px;
     }
     if let Some(s) = args.detect_scale {
-        detect.scale = s;
+        opts.detect.scale = s;
     }
-    PipelineOptions {
-        models_dir: cfg.models_dir(),
-        detect,
-        detect_every: args.detect_every,
-        track: cfg.track.clone(),
-        model: args.model.unwrap_or(cfg.classify.model),
-        smoothing_half_life_s: cfg.classify.smoothing_half_life_s,
-        min_classify_hz: cfg.classify.min_rate_hz,
-        channel_capacity: cfg.pipeline.channel_capacity,
-        stats_window_s: cfg.pipeline.stats_window_s,
-        realtime: args.realtime,
-        looped: args.looped,
-        keep_images,
+    if let Some(m) = args.model {
+        opts.model = m;
     }
-}
-
-/// Sets `flag` when SIGINT, SIGTERM or SIGHUP arrives (SIGHUP: the SSH link dropped). Must be called inside
-/// the tokio runtime.
-///
-/// Errors: the handlers cannot be installed.
-pub fn stop_on_signals(flag: Arc<AtomicBool>, interrupted: Arc<AtomicBool>) -> anyhow::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    for kind in [SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()] {
-        let mut s = signal(kind)?;
-        let flag = flag.clone();
-        let interrupted = interrupted.clone();
-        tokio::spawn(async move {
-            if s.recv().await.is_some() {
-                interrupted.store(true, Ordering::SeqCst);
-                flag.store(true, Ordering::SeqCst);
-            }
-        });
-    }
-    Ok(())
+    opts.detect_every = args.detect_every;
+    opts.realtime = args.realtime;
+    opts.looped = args.looped;
+    opts.keep_images = keep_images;
+    opts
 }
 
 /// An open store and the session being written, or nothing with `--no-record`.
@@ -129,13 +102,6 @@ pub fn file_input(path: &Path, args: &PipelineArgs) -> Input {
         Some(fps) if path.is_dir() => Input::Sequence(path.to_path_buf(), fps),
         _ => Input::Path(path.to_path_buf()),
     }
-}
-
-/// Builds the tokio runtime the engine runs on.
-///
-/// Errors: the runtime cannot start.
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
 /// Starts the pipeline on `input` with the options from `cfg` and `args`.

@@ -3,7 +3,7 @@
 //! SESSION is a session id as `emotrace sessions` lists it, or a prefix of exactly one. FILE is written as
 //! [`super::output`] says (`-`: stdout; a link followed; a FIFO written in place; a regular file replaced
 //! atomically), private to the user, like the store. What the
-//! page holds: see [`crate::report`].
+//! page holds: see [`emotrace::report`].
 
 use std::path::Path;
 
@@ -11,19 +11,21 @@ use anyhow::Context;
 
 use super::output::write_output;
 use super::Outcome;
-use crate::config::Config;
-use crate::report::{self, ReportData};
-use crate::store::export::resolve_session;
-use crate::store::Store;
+use crate::cli::ReportArgs;
+use emotrace::config::Config;
+use emotrace::report::{self, ReportData};
+use emotrace::store::export::resolve_session;
+use emotrace::store::Store;
 
 /// Runs `report`.
 ///
 /// Errors: the store cannot be opened; no session or several match; the session is being recorded by another
 /// process or is damaged; a plot cannot be drawn; the file cannot be written.
-pub fn run(cfg: &Config, store: Option<&Path>, session: &str, out: &Path) -> anyhow::Result<Outcome> {
+pub fn run(cfg: &Config, store: Option<&Path>, args: &ReportArgs) -> anyhow::Result<Outcome> {
+    let out = args.out.as_path();
     let root = cfg.store_dir(store)?;
     let store = Store::open_existing(&root)?;
-    let id = resolve_session(&store, session)?;
+    let id = resolve_session(&store, &args.session)?;
     let data = {
         let reader = store.open_session(&id)?;
         ReportData::load(&reader).with_context(|| format!("session '{id}'"))?
@@ -32,13 +34,13 @@ pub fn run(cfg: &Config, store: Option<&Path>, session: &str, out: &Path) -> any
     write_output(out, |w| w.write_all(page.as_bytes()).map_err(anyhow::Error::from))?;
     let note = format!(
         "wrote the report of session {id} ({}, faces: {}, markers and notes: {}) to {}",
-        crate::fmt::clock(data.record.duration_ms),
+        emotrace::fmt::clock(data.record.duration_ms),
         data.faces.len(),
         data.annotations.len(),
         out.display()
     );
     if out != Path::new("-") {
-        eprintln!("{}", crate::text::terminal_safe(&note));
+        eprintln!("{}", emotrace::text::terminal_safe(&note));
     }
     Ok(Outcome::Done)
 }

@@ -5,50 +5,52 @@
 //! keep spinning. Nothing is lost that way: every edit is already on disk when its key is answered.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use super::record::{runtime, stop_on_signals};
+use super::runtime::{runtime, Signals};
 use super::screen_thread::wait_for_screen;
 use super::Outcome;
-use crate::config::Config;
-use crate::store::export::resolve_session;
-use crate::store::Store;
-use crate::tui::review::{self, ReviewApp};
-use crate::tui::{Theme, TuiConfig};
+use crate::cli::ReviewArgs;
+use emotrace::config::Config;
+use emotrace::store::export::resolve_session;
+use emotrace::store::Store;
+use emotrace::tui::review::{self, ReviewApp};
+use emotrace::tui::{Theme, TuiConfig};
 
 /// Runs `review`.
 ///
 /// Errors: the store cannot be opened; the session cannot be found, is being recorded or is damaged; stdout is
 /// not a terminal.
-pub fn run(cfg: &Config, store: Option<&Path>, session: Option<&str>, ascii: bool) -> anyhow::Result<Outcome> {
+pub fn run(cfg: &Config, store: Option<&Path>, args: &ReviewArgs) -> anyhow::Result<Outcome> {
     let root = cfg.store_dir(store)?;
     let store = Store::open_existing(&root)?;
     // Open the asked-for session before taking the terminal, so a wrong id is one plain line.
-    let open = match session {
+    let open = match args.session.as_deref() {
         Some(q) => {
             let id = resolve_session(&store, q)?;
             Some(ReviewApp::open(store.open_session(&id)?)?)
         }
         None => None,
     };
-    anyhow::ensure!(crate::tui::caps::TermCaps::from_env().screen, crate::tui::caps::TermCaps::refusal("review"));
+    anyhow::ensure!(emotrace::tui::caps::TermCaps::from_env().screen, emotrace::tui::caps::TermCaps::refusal("review"));
     anyhow::ensure!(
         std::io::IsTerminal::is_terminal(&std::io::stdout()),
         "review needs a terminal (use `emotrace export` or `emotrace report` in scripts)"
     );
-    let tui_cfg = TuiConfig { ascii: cfg.tui.ascii || ascii, ..cfg.tui.clone() };
+    let tui_cfg = TuiConfig { ascii: cfg.tui.ascii || args.ascii, ..cfg.tui.clone() };
     let theme = Theme::from_config(&tui_cfg);
     let stop = Arc::new(AtomicBool::new(false));
-    let interrupted = Arc::new(AtomicBool::new(false));
     let rt = runtime()?;
     rt.block_on(async {
-        stop_on_signals(stop.clone(), interrupted.clone())?;
+        let signals = Signals::install()?;
+        signals.watch(stop.clone());
+        let interrupted = signals.interrupted_flag();
         let screen_stop = stop.clone();
         let screen = std::thread::Builder::new()
             .name("review-screen".into())
             .spawn(move || review::run(store, open, &theme, screen_stop))?;
         wait_for_screen(screen, &stop, &interrupted, || {}).await?;
-        Ok(if interrupted.load(Ordering::SeqCst) { Outcome::Interrupted } else { Outcome::Done })
+        Ok(if signals.interrupted() { Outcome::Interrupted } else { Outcome::Done })
     })
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::tui::terminal;
+use emotrace::tui::terminal;
 
 /// How long a stopped screen gets to give the terminal back.
 const GRACE: Duration = Duration::from_secs(1);

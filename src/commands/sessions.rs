@@ -1,20 +1,23 @@
-//! `emotrace sessions [--json]`: the stored sessions with their status.
+//! `emotrace sessions [--json]`: the stored sessions with their status, newest first (as `review` lists them).
 
 use std::path::Path;
 
 use super::Outcome;
-use crate::config::Config;
-use crate::store::Store;
-use crate::text::terminal_safe;
+use crate::cli::SessionsArgs;
+use emotrace::config::Config;
+use emotrace::store::Store;
+use emotrace::text::terminal_safe;
 
 /// Runs `sessions`.
 ///
 /// Errors: the store cannot be read or is of another schema version.
-pub fn run(cfg: &Config, store: Option<&Path>, json: bool) -> anyhow::Result<Outcome> {
+pub fn run(cfg: &Config, store: Option<&Path>, args: &SessionsArgs) -> anyhow::Result<Outcome> {
     let root = cfg.store_dir(store)?;
     // Listing changes nothing: a missing store is not created, a read-only one is read.
-    let sessions = Store::open_existing(&root)?.list_sessions()?;
-    if json {
+    let mut sessions = Store::open_existing(&root)?.list_sessions()?;
+    // Newest first, as `review` lists them.
+    sessions.reverse();
+    if args.json {
         let v = serde_json::json!({ "store": root.display().to_string(), "sessions": sessions });
         println!("{}", serde_json::to_string(&v)?);
         return Ok(Outcome::Done);
@@ -32,7 +35,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, json: bool) -> anyhow::Result<Out
             "{:<18} {:<19} {:>9} {:>7} {:>6} {:>6}  {:<11} {}",
             terminal_safe(&s.id),
             s.started_at.format("%Y-%m-%d %H:%M:%S"),
-            crate::fmt::clock(s.duration_ms),
+            emotrace::fmt::clock(s.duration_ms),
             s.frames,
             s.faces(),
             s.annotations,

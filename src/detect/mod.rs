@@ -91,8 +91,10 @@ pub struct DetectConfig {
     /// Side in pixels of the source frame of the smallest face to find. Decides the detector's input size:
     /// frames are resized by `min_face_in_input / min_face_px` (at most 2), so 20 px faces in a 1080p frame are
     /// found by YuNet at 0.7 of the frame's size, and a clip of large faces is detected at a fraction of it.
+    #[serde(serialize_with = "crate::text::f32_as_written")]
     pub min_face_px: f32,
     /// A fixed resize factor in `(0, 2]` instead of the one `min_face_px` gives; 0 (default) derives it.
+    #[serde(serialize_with = "crate::text::f32_as_written")]
     pub scale: f32,
     /// CPU threads for face detection; 0 (default): one per core. Files: this many frames are detected at once,
     /// one single-threaded detector per thread (results applied in frame order). Live sources: one detection at

@@ -26,6 +26,7 @@ pub struct SeetaConfig {
     /// Minimum cascade score to keep a face (rustface default 2.0).
     pub score_threshold: f64,
     /// Image-pyramid scale step, in (0, 1) (rustface default 0.8; larger is slower and finds more sizes).
+    #[serde(serialize_with = "crate::text::f32_as_written")]
     pub pyramid_scale_factor: f32,
     /// Sliding-window step in pixels, both axes (rustface default 4).
     pub window_step: u32,

@@ -59,11 +59,14 @@ pub struct YuNetConfig {
     /// Minimum face score in `[0, 1]`; only faces scoring this much start a track. 0.7 by default: every face of
     /// the shared photos scored 0.79 or more at the default input scale, the best non-face 0.45 (photos) and 0.67
     /// (a frame of `no_face.mp4`). OpenCV's default is 0.9.
+    #[serde(serialize_with = "crate::text::f32_as_written")]
     pub score_threshold: f32,
     /// Candidates scoring from this up to `score_threshold` are returned too, for the tracker's second
     /// association (ByteTrack): they extend existing tracks, never start one. In `[0, score_threshold]`.
+    #[serde(serialize_with = "crate::text::f32_as_written")]
     pub low_score: f32,
     /// IoU above which the lower-scored of two overlapping boxes is suppressed, in `[0, 1]` (OpenCV: 0.3).
+    #[serde(serialize_with = "crate::text::f32_as_written")]
     pub nms_iou: f32,
     /// At most this many candidates (best first) enter non-maximum suppression (OpenCV: 5000).
     pub top_k: usize,

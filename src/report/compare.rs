@@ -10,6 +10,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use anyhow::Context;
+
 use plotters::prelude::*;
 
 use super::html::trust_html;
@@ -19,7 +21,9 @@ use crate::analytics::attention::{self, FacingCount};
 use crate::analytics::valence;
 use crate::classify::Emotion;
 use crate::fmt::clock;
+use crate::store::export::resolve_session;
 use crate::store::timeline::TrackAgg;
+use crate::store::Store;
 
 /// Session line colours, in the order sessions are given (repeats after eight).
 pub const SESSION_RGB: [(u8, u8, u8); 8] = [
@@ -51,6 +55,19 @@ pub struct CompareData {
 }
 
 impl CompareData {
+    /// Reads the sessions `ids` (ids or unique prefixes) of `store` for comparing, in the order given.
+    ///
+    /// Errors: no session or several match a query; a session is being recorded by another process or is damaged.
+    pub fn load(store: &Store, ids: &[String]) -> anyhow::Result<CompareData> {
+        let mut sessions = Vec::with_capacity(ids.len());
+        for q in ids {
+            let id = resolve_session(store, q)?;
+            let reader = store.open_session(&id)?;
+            sessions.push(ReportData::load(&reader).with_context(|| format!("session '{id}'"))?);
+        }
+        Ok(CompareData { sessions })
+    }
+
     /// Marker labels opening segments in at least two sessions, sorted, each with its figures per session
     /// (`None` where a session has no such marker). Labels compare trimmed and case-blind ("Quiz" = "quiz ").
     pub fn shared_labels(&self) -> Vec<(String, Vec<Option<LabelFigures>>)> {
@@ -341,7 +358,7 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let ids = [sample(&store, "P07", "quiz"), sample(&store, "P07", "Quiz "), sample(&store, "P07", "break")];
         assert!(ids[0] != ids[1] && ids[1] != ids[2]);
-        let data = crate::commands::compare::load(&store, &ids).unwrap();
+        let data = CompareData::load(&store, &ids).unwrap();
         let shared = data.shared_labels();
         assert_eq!(shared.len(), 1, "'quiz' in two sessions; 'break' in one");
         let (label, row) = &shared[0];

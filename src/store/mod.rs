@@ -60,11 +60,16 @@ pub(crate) fn private_dir(dir: &Path) -> Result<()> {
         .map_err(|e| StoreError::io(format!("{}: cannot make the folder private", dir.display()), e))
 }
 
-/// Writes `bytes` to `path` atomically (temporary file + rename) with mode 0600.
+/// Writes `bytes` to `path` atomically (temporary file + rename) with mode 0600. The temporary file's name is
+/// unique to this process and call, so that writers racing for the same file (two sessions creating a new store
+/// at once, `analyze --jobs`) each rename a whole file of their own.
 pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("{}-{n}.tmp", std::process::id()));
     fn cannot(p: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
         move |e| StoreError::io(format!("{}: cannot write", p.display()), e)
     }
@@ -145,9 +150,18 @@ impl Store {
         let base = now.format("%Y%m%d-%H%M%S").to_string();
         let mut id = base.clone();
         let mut n = 1;
-        while self.session_dir(&id).exists() {
-            n += 1;
-            id = format!("{base}-{n}");
+        // Claim the id by creating its folder (atomic): sessions started in the same second, by `analyze --jobs`
+        // or by two processes, get -2, -3, ... instead of one taking the other's folder.
+        loop {
+            let dir = self.session_dir(&id);
+            match std::fs::create_dir(&dir) {
+                Ok(()) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    n += 1;
+                    id = format!("{base}-{n}");
+                }
+                Err(e) => return Err(StoreError::io(format!("{}: cannot create the folder", dir.display()), e)),
+            }
         }
         SessionWriter::create(&self.session_dir(&id), id, now.into(), new)
     }

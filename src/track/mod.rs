@@ -34,8 +34,10 @@ use kalman::BoxFilter;
 #[serde(deny_unknown_fields)]
 pub struct TrackerConfig {
     /// Minimum IoU, in `[0, 1]`, between a track's predicted box and a high-score detection for them to match.
+    #[serde(serialize_with = "crate::text::f32_as_written")]
     pub iou_threshold: f32,
     /// Minimum IoU, in `[0, 1]`, for the second association with low-score detections.
+    #[serde(serialize_with = "crate::text::f32_as_written")]
     pub low_iou_threshold: f32,
     /// Matched detections needed before a new face is confirmed and given an id (>= 1).
     pub min_hits: u32,

@@ -91,7 +91,7 @@ pub fn run(store: Store, open: Option<ReviewApp>, theme: &Theme, stop: Arc<Atomi
                         browser::BrowserExit::Stay => {}
                         browser::BrowserExit::Quit => break,
                         browser::BrowserExit::Compare(ids) => {
-                            match crate::commands::compare::load(browser.store(), &ids) {
+                            match crate::report::compare::CompareData::load(browser.store(), &ids) {
                                 Ok(data) => screen = Screen::Compare(Box::new(compare::CompareView::new(data))),
                                 Err(e) => browser.notify(Level::Error, format!("error: {e:#}")),
                             }
