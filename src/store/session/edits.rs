@@ -2,12 +2,12 @@
 //! [`SessionReader`], each written and flushed to disk before the call returns, so an edit survives a crash. A
 //! session read from a copy of a read-only store refuses them ([`StoreError::ReadOnly`]).
 
-use super::super::error::{Result, StoreError};
-use super::super::record::{Annotation, AnnotationKind, SessionRecord, TrackRecord};
-use super::super::trees;
 #[cfg(doc)]
 use super::SessionWriter;
 use super::{db_error, store_record, SessionReader};
+use crate::store::error::{Result, StoreError};
+use crate::store::record::{Annotation, AnnotationKind, SessionRecord, TrackRecord};
+use crate::store::trees;
 use crate::text::clean_label;
 
 /// Stores a new annotation and flushes it, and counts it in `record` (which the caller then saves its own way).

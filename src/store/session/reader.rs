@@ -6,15 +6,15 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::super::error::{Result, StoreError};
-use super::super::private_dir;
-use super::super::record::{Annotation, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
-use super::super::timeline::{Bucket, Timeline, SECOND_MS};
-use super::super::trees::{self, obs_key};
-use super::super::SCHEMA_VERSION;
 use super::{db_error, decode_observation, in_session, is_locked, is_read_only, open_db, open_db_at};
 use super::{DAMAGED_MARK, DB_DIR};
 use crate::pipeline::Observation;
+use crate::store::error::{Result, StoreError};
+use crate::store::private_dir;
+use crate::store::record::{Annotation, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
+use crate::store::timeline::{Bucket, Timeline, SECOND_MS};
+use crate::store::trees::{self, obs_key};
+use crate::store::SCHEMA_VERSION;
 
 /// How long opening a session waits for another reader (an export, a report) to let go of its database.
 const READER_WAIT: Duration = Duration::from_secs(3);
@@ -82,7 +82,7 @@ impl SessionReader {
             if r.schema_version > SCHEMA_VERSION {
                 return Err(StoreError::NewerSchema { dir: dir.to_path_buf(), version: r.schema_version });
             }
-            if r.status == SessionStatus::Running && super::super::record::recorder_alive(dir, r.pid) {
+            if r.status == SessionStatus::Running && crate::store::record::recorder_alive(dir, r.pid) {
                 let then = "it can be opened once it ends";
                 return Err(StoreError::BeingRecorded { id: id.to_string(), pid: r.pid, then });
             }

@@ -7,13 +7,13 @@ use std::ops::ControlFlow;
 
 use anyhow::Context;
 
-use super::super::error::StoreError;
-use super::super::record::{FrameRecord, SessionRecord, SessionStatus, TrackRecord};
-use super::super::timeline::{Bucket, SECOND_MS};
-use super::super::trees;
-use super::super::{MIN_SCHEMA_VERSION, SCHEMA_VERSION};
 use super::writer::RESERVE_FILE;
 use super::{store_bucket, u64_value, SessionReader};
+use crate::store::error::StoreError;
+use crate::store::record::{FrameRecord, SessionRecord, SessionStatus, TrackRecord};
+use crate::store::timeline::{Bucket, SECOND_MS};
+use crate::store::trees;
+use crate::store::{MIN_SCHEMA_VERSION, SCHEMA_VERSION};
 
 impl SessionReader {
     /// Checks the database's schema, falls back to the record inside the database when `session.json` is

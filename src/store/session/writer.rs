@@ -7,14 +7,14 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::super::error::{Result, StoreError};
-use super::super::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
-use super::super::timeline::{Bucket, SECOND_MS};
-use super::super::trees::{self, obs_key};
-use super::super::{private_dir, write_private_atomic, SCHEMA_VERSION};
 use super::{db_error, edits, in_session, make_private, open_db, store_bucket, store_record, NewSession};
 use super::{RECORDER_LOCK, SESSION_JSON};
 use crate::pipeline::FrameResult;
+use crate::store::error::{Result, StoreError};
+use crate::store::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
+use crate::store::timeline::{Bucket, SECOND_MS};
+use crate::store::trees::{self, obs_key};
+use crate::store::{private_dir, write_private_atomic, SCHEMA_VERSION};
 use crate::text::clean_label;
 
 /// Space the recorder keeps aside while it records and gives back when the disk fills up, so that the session
@@ -24,7 +24,7 @@ const RESERVE_BYTES: usize = 256 << 10;
 /// How often a running session's `session.json` is refreshed.
 const SIDECAR_EVERY: Duration = Duration::from_secs(2);
 
-/// Takes the recorder's liveness lock in `dir` (see [`super::super::record::recorder_alive`]).
+/// Takes the recorder's liveness lock in `dir` (see [`crate::store::record::recorder_alive`]).
 fn take_recorder_lock(dir: &Path) -> Result<std::fs::File> {
     use fs2::FileExt;
     use std::os::unix::fs::OpenOptionsExt;
