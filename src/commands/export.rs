@@ -38,7 +38,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
         return write_dataset(&store, dir);
     }
     let session = args.session.as_deref().context("name a session (id or prefix), or use --all")?;
-    let id = export::resolve_session(&store, session)?;
+    let id = store.resolve_session(session)?;
     let data = {
         let reader = store.open_session(&id)?;
         SessionExport::load(&reader).with_context(|| format!("session '{id}'"))?

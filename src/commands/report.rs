@@ -14,7 +14,6 @@ use super::Outcome;
 use crate::cli::ReportArgs;
 use emotrace::config::Config;
 use emotrace::report::{self, ReportData};
-use emotrace::store::export::resolve_session;
 use emotrace::store::Store;
 
 /// Runs `report`.
@@ -25,7 +24,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ReportArgs) -> anyhow::Res
     let out = args.out.as_path();
     let root = cfg.store_dir(store)?;
     let store = Store::open_existing(&root)?;
-    let id = resolve_session(&store, &args.session)?;
+    let id = store.resolve_session(&args.session)?;
     let data = {
         let reader = store.open_session(&id)?;
         ReportData::load(&reader).with_context(|| format!("session '{id}'"))?

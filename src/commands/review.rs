@@ -13,7 +13,6 @@ use super::screen_thread::wait_for_screen;
 use super::Outcome;
 use crate::cli::ReviewArgs;
 use emotrace::config::Config;
-use emotrace::store::export::resolve_session;
 use emotrace::store::Store;
 use emotrace::tui::review::{self, ReviewApp};
 use emotrace::tui::{Theme, TuiConfig};
@@ -28,7 +27,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ReviewArgs) -> anyhow::Res
     // Open the asked-for session before taking the terminal, so a wrong id is one plain line.
     let open = match args.session.as_deref() {
         Some(q) => {
-            let id = resolve_session(&store, q)?;
+            let id = store.resolve_session(q)?;
             Some(ReviewApp::open(store.open_session(&id)?)?)
         }
         None => None,

@@ -21,7 +21,6 @@ use crate::analytics::attention::{self, FacingCount};
 use crate::analytics::valence;
 use crate::classify::Emotion;
 use crate::fmt::clock;
-use crate::store::export::resolve_session;
 use crate::store::timeline::TrackAgg;
 use crate::store::Store;
 
@@ -61,7 +60,7 @@ impl CompareData {
     pub fn load(store: &Store, ids: &[String]) -> anyhow::Result<CompareData> {
         let mut sessions = Vec::with_capacity(ids.len());
         for q in ids {
-            let id = resolve_session(store, q)?;
+            let id = store.resolve_session(q)?;
             let reader = store.open_session(&id)?;
             sessions.push(ReportData::load(&reader).with_context(|| format!("session '{id}'"))?);
         }

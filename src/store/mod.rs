@@ -8,7 +8,7 @@
 //!   sessions/<session id>/
 //!     session.json               the SessionRecord, rewritten atomically while recording (for listing)
 //!     db/                        sled: trees "meta", "observations", "frames", "tracks", "annotations",
-//!                                "timeline" (per-second totals; see [`session`])
+//!                                "timeline" (per-second totals; named in `trees.rs`, see [`session`])
 //! ```
 //!
 //! One sled database per session is what lets several processes use the store at once: sled locks a database
@@ -23,6 +23,7 @@ pub mod export;
 pub mod record;
 pub mod session;
 pub mod timeline;
+mod trees;
 
 use std::path::{Path, PathBuf};
 
@@ -198,6 +199,30 @@ impl Store {
     /// schema version ([`StoreError::NewerSchema`], [`StoreError::OldSchema`]).
     pub fn open_session(&self, id: &str) -> Result<SessionReader> {
         SessionReader::open(&self.existing_session_dir(id)?, id)
+    }
+
+    /// The id of the session that `query` names: a full session id, or a prefix of exactly one.
+    ///
+    /// Errors: the store cannot be listed ([`StoreError::Io`]); no session matches ([`StoreError::NotFound`]:
+    /// "no session 'X' in STORE"); the prefix matches several sessions ([`StoreError::Refused`], listing them).
+    pub fn resolve_session(&self, query: &str) -> Result<String> {
+        let ids: Vec<String> = self.list_sessions()?.into_iter().map(|s| s.id).collect();
+        if ids.iter().any(|id| id == query) {
+            return Ok(query.to_string());
+        }
+        let matches: Vec<&String> =
+            if query.is_empty() { Vec::new() } else { ids.iter().filter(|id| id.starts_with(query)).collect() };
+        match matches.as_slice() {
+            [] => {
+                Err(StoreError::NotFound { what: format!("session '{query}'"), place: self.root.display().to_string() })
+            }
+            [one] => Ok((*one).clone()),
+            many => Err(StoreError::refused(format!(
+                "session prefix '{query}' is ambiguous in {}: it matches {}",
+                self.root.display(),
+                many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
     }
 
     /// The folder of session `id`, which must exist.

@@ -126,19 +126,21 @@ impl SessionRecord {
         r
     }
 
-    /// A record standing for a session that cannot be read, with `error` as the reason.
-    fn damaged(id: &str, error: String) -> SessionRecord {
+    /// A record of session `id` started at `started_at` with `status`, before anything is stored: schema
+    /// [`super::SCHEMA_VERSION`], nothing known of its source, models or configuration, every count 0, no end,
+    /// no error, process id 0. Callers fill in what they know with struct update syntax.
+    pub fn new(id: impl Into<String>, started_at: DateTime<FixedOffset>, status: SessionStatus) -> SessionRecord {
         SessionRecord {
-            id: id.to_string(),
-            schema_version: 0,
-            started_at: DateTime::UNIX_EPOCH.into(),
+            id: id.into(),
+            schema_version: super::SCHEMA_VERSION,
+            started_at,
             ended_at: None,
             source: String::new(),
             source_kind: None,
             models: String::new(),
             config: serde_json::Value::Null,
-            status: SessionStatus::Damaged,
-            error: Some(error),
+            status,
+            error: None,
             pid: 0,
             frames: 0,
             frames_with_faces: 0,
@@ -149,6 +151,15 @@ impl SessionRecord {
             duration_ms: 0,
             frame_size: None,
             stats: PipelineStats::default(),
+        }
+    }
+
+    /// A record standing for a session that cannot be read (schema version 0), with `error` as the reason.
+    fn damaged(id: &str, error: String) -> SessionRecord {
+        SessionRecord {
+            schema_version: 0,
+            error: Some(error),
+            ..SessionRecord::new(id, DateTime::UNIX_EPOCH.into(), SessionStatus::Damaged)
         }
     }
 }
@@ -205,6 +216,12 @@ pub struct TrackRecord {
 }
 
 impl TrackRecord {
+    /// Track `id` as first seen at `at_ms` (ms since session start): no name, no observations counted yet, not
+    /// merged.
+    pub fn new(id: u32, at_ms: u64) -> TrackRecord {
+        TrackRecord { id, name: None, first_ms: at_ms, last_ms: at_ms, observations: 0, merged_into: None }
+    }
+
     /// The name if given, else "Face {id}".
     pub fn label(&self) -> String {
         self.name.clone().unwrap_or_else(|| crate::fmt::face_label(self.id))

@@ -20,7 +20,7 @@ pub mod parquet;
 
 use std::io::Write;
 
-use super::{Annotation, SessionReader, SessionRecord, Store, TrackRecord};
+use super::{Annotation, SessionReader, SessionRecord, TrackRecord};
 use crate::detect::{BBox, Backend};
 use crate::pipeline::Observation;
 
@@ -221,35 +221,13 @@ pub fn write(format: Format, data: &SessionExport, options: Options, out: &mut d
     }
 }
 
-/// The id of the session that `query` names in `store`: a full session id, or a prefix of exactly one.
-///
-/// Errors: the store cannot be listed; no session matches ("no session 'X' in STORE"); the prefix matches several
-/// sessions (the error lists them).
-pub fn resolve_session(store: &Store, query: &str) -> anyhow::Result<String> {
-    let ids: Vec<String> = store.list_sessions()?.into_iter().map(|s| s.id).collect();
-    if ids.iter().any(|id| id == query) {
-        return Ok(query.to_string());
-    }
-    let matches: Vec<&String> =
-        if query.is_empty() { Vec::new() } else { ids.iter().filter(|id| id.starts_with(query)).collect() };
-    match matches.as_slice() {
-        [] => anyhow::bail!("no session '{query}' in {}", store.root().display()),
-        [one] => Ok((*one).clone()),
-        many => anyhow::bail!(
-            "session prefix '{query}' is ambiguous in {}: it matches {}",
-            store.root().display(),
-            many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-        ),
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::capture::SourceKind;
     use crate::detect::{BBox, Backend};
     use crate::pipeline::{FrameResult, PipelineStats};
-    use crate::store::{AnnotationKind, NewSession, SessionStatus};
+    use crate::store::{AnnotationKind, NewSession, SessionStatus, Store};
 
     /// [`sample_session`] in a temporary store, loaded for export (the store is gone afterwards).
     pub(crate) fn sample_export(name2: &str, label: &str) -> SessionExport {
@@ -322,18 +300,18 @@ pub(crate) mod tests {
     fn a_session_resolves_by_id_or_unique_prefix_and_reports_unknown_and_ambiguous_ones() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let err = resolve_session(&store, "2024").unwrap_err().to_string();
+        let err = store.resolve_session("2024").unwrap_err().to_string();
         assert_eq!(err, format!("no session '2024' in {}", dir.path().display()));
 
         let a = sample_session(&store, "P07", "stimulus");
-        assert_eq!(resolve_session(&store, &a).unwrap(), a);
-        assert_eq!(resolve_session(&store, &a[..6]).unwrap(), a);
-        assert!(resolve_session(&store, "").is_err());
+        assert_eq!(store.resolve_session(&a).unwrap(), a);
+        assert_eq!(store.resolve_session(&a[..6]).unwrap(), a);
+        assert!(store.resolve_session("").is_err());
 
         let b = sample_session(&store, "P08", "stimulus");
         // `a` is a prefix of `b` when both started in the same second ("-2"): the exact id still wins.
-        assert_eq!(resolve_session(&store, &a).unwrap(), a);
-        let err = resolve_session(&store, &a[..6]).unwrap_err().to_string();
+        assert_eq!(store.resolve_session(&a).unwrap(), a);
+        let err = store.resolve_session(&a[..6]).unwrap_err().to_string();
         assert!(err.contains("ambiguous") && err.contains(&a) && err.contains(&b), "{err}");
     }
 

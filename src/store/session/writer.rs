@@ -1,0 +1,282 @@
+//! Recording: [`SessionWriter`] stores each processed frame, its observations and tracks, and the per-second
+//! totals, while the pipeline runs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::{db_error, edits, in_session, make_private, open_db, store_bucket, store_record, NewSession};
+use super::{RECORDER_LOCK, SESSION_JSON};
+use crate::pipeline::FrameResult;
+use crate::store::error::{Result, StoreError};
+use crate::store::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
+use crate::store::timeline::{Bucket, SECOND_MS};
+use crate::store::trees::{self, obs_key};
+use crate::store::{private_dir, write_private_atomic, SCHEMA_VERSION};
+use crate::text::clean_label;
+
+/// Space the recorder keeps aside while it records and gives back when the disk fills up, so that the session
+/// can still be finalized as failed (the record and the last buffered writes need a little room).
+pub(super) const RESERVE_FILE: &str = "reserve";
+const RESERVE_BYTES: usize = 256 << 10;
+/// How often a running session's `session.json` is refreshed.
+const SIDECAR_EVERY: Duration = Duration::from_secs(2);
+
+/// Takes the recorder's liveness lock in `dir` (see [`crate::store::record::recorder_alive`]).
+fn take_recorder_lock(dir: &Path) -> Result<std::fs::File> {
+    use fs2::FileExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(RECORDER_LOCK);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| StoreError::io(format!("{}: cannot create", path.display()), e))?;
+    FileExt::try_lock_exclusive(&f).map_err(|e| {
+        StoreError::io(format!("{}: the session is being recorded by another process", dir.display()), e)
+    })?;
+    Ok(f)
+}
+
+/// Records one session while the pipeline runs. It holds the session's liveness lock (`recorder.lock`) until
+/// it is finished or dropped, and keeps a little disk space aside to finalize the session when the disk fills.
+pub struct SessionWriter {
+    dir: PathBuf,
+    _lock: std::fs::File,
+    db: sled::Db,
+    observations: sled::Tree,
+    frames: sled::Tree,
+    tracks_tree: sled::Tree,
+    record: SessionRecord,
+    tracks: BTreeMap<u32, TrackRecord>,
+    last_sidecar: Instant,
+    timeline: sled::Tree,
+    /// The second being filled: (second, totals, last frame in it).
+    second: Option<(u32, Bucket, u64)>,
+}
+
+impl SessionWriter {
+    pub(in crate::store) fn create(
+        dir: &Path,
+        id: String,
+        started_at: DateTime<FixedOffset>,
+        new: NewSession,
+    ) -> Result<SessionWriter> {
+        in_session(dir, || Self::create_in(dir, id, started_at, new))
+    }
+
+    fn create_in(
+        dir: &Path,
+        id: String,
+        started_at: DateTime<FixedOffset>,
+        new: NewSession,
+    ) -> anyhow::Result<SessionWriter> {
+        private_dir(dir)?;
+        let lock = take_recorder_lock(dir)?;
+        let _ = std::fs::write(dir.join(RESERVE_FILE), vec![0u8; RESERVE_BYTES]);
+        let db = open_db(dir)?;
+        let meta = db.open_tree(trees::META)?;
+        meta.insert(trees::SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+        let record = SessionRecord {
+            schema_version: SCHEMA_VERSION,
+            source: new.source,
+            source_kind: Some(new.source_kind),
+            models: new.models,
+            config: new.config,
+            pid: std::process::id(),
+            ..SessionRecord::new(id, started_at, SessionStatus::Running)
+        };
+        let mut w = SessionWriter {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            observations: db.open_tree(trees::OBSERVATIONS)?,
+            frames: db.open_tree(trees::FRAMES)?,
+            tracks_tree: db.open_tree(trees::TRACKS)?,
+            timeline: db.open_tree(trees::TIMELINE)?,
+            second: None,
+            db,
+            record,
+            tracks: BTreeMap::new(),
+            last_sidecar: Instant::now(),
+        };
+        w.save_record()?;
+        w.db.flush()?;
+        make_private(dir)?;
+        Ok(w)
+    }
+
+    /// The session id.
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    /// The session as recorded so far.
+    pub fn record(&self) -> &SessionRecord {
+        &self.record
+    }
+
+    fn save_record(&mut self) -> anyhow::Result<()> {
+        for t in self.tracks.values() {
+            self.tracks_tree.insert(t.id.to_be_bytes(), serde_json::to_vec(t)?)?;
+        }
+        store_record(&self.db, &self.dir, &self.record)?;
+        self.last_sidecar = Instant::now();
+        Ok(())
+    }
+
+    /// Stores one processed frame: a frame record, its observations, and the tracks they belong to.
+    ///
+    /// Errors: the database cannot be written: "no space left on DIR" for a full disk, else the reason naming
+    /// the database.
+    pub fn write(&mut self, result: &FrameResult) -> Result<()> {
+        self.write_frame(result).map_err(|e| db_error(&self.dir, e))
+    }
+
+    fn write_frame(&mut self, result: &FrameResult) -> anyhow::Result<()> {
+        let frame = FrameRecord {
+            frame_index: result.frame_index,
+            timestamp_ms: result.timestamp_ms,
+            detections: result.detections as u32,
+            faces: result.observations.len() as u32,
+            latency_ms: result.latency_ms as f32,
+        };
+        self.frames.insert(result.frame_index.to_be_bytes(), postcard::to_stdvec(&frame)?)?;
+        let second = (result.timestamp_ms / SECOND_MS) as u32;
+        if self.second.as_ref().is_some_and(|(s, _, _)| *s != second) {
+            self.store_second()?;
+        }
+        let (_, bucket, last) = self.second.get_or_insert_with(|| (second, Bucket::default(), 0));
+        bucket.add_frame(result.frame_index);
+        *last = result.frame_index;
+        for o in &result.observations {
+            bucket.add_observation(o.track_id, &o.smoothed);
+        }
+        // A face confirmed in this frame brings its tentative frames (earlier seconds go to their stored buckets).
+        for o in &result.backfill {
+            let s = (o.timestamp_ms / SECOND_MS) as u32;
+            if s == second {
+                bucket.add_observation(o.track_id, &o.smoothed);
+            } else {
+                let mut b = Bucket::default();
+                b.add_observation(o.track_id, &o.smoothed);
+                store_bucket(&self.timeline, s, &b)?;
+            }
+        }
+        let mut new_track = false;
+        for o in result.backfill.iter().chain(&result.observations) {
+            self.observations.insert(obs_key(o.frame_index, o.track_id), postcard::to_stdvec(o)?)?;
+            let t = self.tracks.entry(o.track_id).or_insert_with(|| {
+                new_track = true;
+                TrackRecord::new(o.track_id, o.timestamp_ms)
+            });
+            t.first_ms = t.first_ms.min(o.timestamp_ms);
+            t.last_ms = t.last_ms.max(o.timestamp_ms);
+            t.observations += 1;
+        }
+        let r = &mut self.record;
+        r.frames += 1;
+        r.frames_with_faces += (result.detections > 0) as u64;
+        r.observations += (result.observations.len() + result.backfill.len()) as u64;
+        r.tracks = self.tracks.len() as u32;
+        r.duration_ms = result.timestamp_ms;
+        r.frame_size = Some([result.width, result.height]);
+        r.stats = result.stats.clone();
+        if new_track || self.last_sidecar.elapsed() >= SIDECAR_EVERY {
+            self.save_record()?;
+        }
+        Ok(())
+    }
+
+    /// Adds a marker or note (`end_ms` for a range) and flushes it to disk at once.
+    ///
+    /// Errors: `end_ms` before `start_ms`; the database cannot be written.
+    pub fn annotate(
+        &mut self,
+        kind: AnnotationKind,
+        start_ms: u64,
+        end_ms: Option<u64>,
+        label: &str,
+        track_id: Option<u32>,
+    ) -> Result<Annotation> {
+        let a = in_session(&self.dir, || {
+            edits::annotate(&self.db, &mut self.record, kind, start_ms, end_ms, label, track_id)
+        })?;
+        self.save_record().map_err(|e| db_error(&self.dir, e))?;
+        Ok(a)
+    }
+
+    /// Stores the totals of the second being filled (merging with what is stored for it).
+    fn store_second(&mut self) -> anyhow::Result<()> {
+        if let Some((second, bucket, last)) = self.second.take() {
+            store_bucket(&self.timeline, second, &bucket)?;
+            self.db.open_tree(trees::META)?.insert(trees::TIMELINE_LAST_FRAME, &last.to_be_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Names a track ("P07"); stored and flushed at once. A track not yet stored is created.
+    ///
+    /// Errors: the database cannot be written.
+    pub fn name_track(&mut self, track_id: u32, name: &str) -> Result<()> {
+        let t = self.tracks.entry(track_id).or_insert_with(|| TrackRecord::new(track_id, 0));
+        let name = clean_label(name);
+        t.name = (!name.is_empty()).then_some(name);
+        let tree = &self.tracks_tree;
+        in_session(&self.dir, || {
+            tree.insert(track_id.to_be_bytes(), serde_json::to_vec(t)?)?;
+            tree.flush()?;
+            Ok(())
+        })
+    }
+
+    /// Ends the session with `status` (and a one-line `error` for [`SessionStatus::Failed`]), flushes
+    /// everything to disk, and returns the final record. On a full disk the space kept aside is given back and
+    /// the record is written as "failed" with "no space left on DIR"; what was stored before stays readable.
+    ///
+    /// Errors: the database cannot be written ("no space left on DIR" for a full disk).
+    pub fn finish(mut self, status: SessionStatus, error: Option<String>) -> Result<SessionRecord> {
+        self.record.status = status;
+        self.record.error = error;
+        self.record.ended_at = Some(chrono::Local::now().into());
+        let written = self.store_second().and_then(|_| self.save_record()).and_then(|_| {
+            self.db.flush()?;
+            Ok(())
+        });
+        let _ = std::fs::remove_file(self.dir.join(RESERVE_FILE));
+        if let Err(e) = written {
+            let e = db_error(&self.dir, e);
+            // The database may refuse every write after a failed one; the record beside it still says how the
+            // session ended, in the space just given back.
+            if self.record.status != SessionStatus::Failed {
+                self.record.status = SessionStatus::Failed;
+                self.record.error = Some(format!("{e:#}"));
+            }
+            if let Ok(json) = serde_json::to_vec_pretty(&self.record) {
+                let _ = write_private_atomic(&self.dir.join(SESSION_JSON), &json);
+            }
+            return Err(e);
+        }
+        let SessionWriter { dir, record, db, observations, frames, tracks_tree, timeline, .. } = self;
+        drop((observations, frames, tracks_tree, timeline));
+        drop(db);
+        // Opening once more makes sled write its snapshot now, so the first review does not replay the whole
+        // log (an hour with 30 faces: about 0.45 s here, paid once by the recorder instead of the reviewer).
+        // Best effort: sled's flusher thread may hold the lock for a moment after the drop; the first reader
+        // writes the snapshot otherwise.
+        for _ in 0..20 {
+            match open_db(&dir) {
+                Ok(db) => {
+                    drop(db);
+                    break;
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(25)),
+            }
+        }
+        in_session(&dir, || make_private(&dir))?;
+        Ok(record)
+    }
+}
