@@ -10,6 +10,7 @@ use emotrace::store::Store;
 use emotrace::tui::review::{render, ReviewApp};
 use emotrace::tui::Theme;
 use ratatui::backend::TestBackend;
+use ratatui::layout::Size;
 use ratatui::Terminal;
 
 use common::*;
@@ -25,6 +26,7 @@ fn open(store: &Path) -> ReviewApp {
 
 fn draw(app: &mut ReviewApp, theme: &Theme, w: u16, h: u16) -> Vec<String> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    app.prepare(Size::new(w, h));
     t.draw(|f| render::draw(f, app, theme)).unwrap();
     let buf = t.backend().buffer().clone();
     (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>()).collect()

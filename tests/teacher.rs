@@ -18,6 +18,7 @@ use emotrace::tui::review::compare::{self, CompareExit, CompareView};
 use emotrace::tui::review::{render, ReviewApp};
 use emotrace::tui::Theme;
 use ratatui::backend::TestBackend;
+use ratatui::layout::Size;
 use ratatui::Terminal;
 
 /// The shared store: (folder, session id per recording name).
@@ -155,7 +156,8 @@ fn review_shows_the_seat_map_and_a_valence_row_at_80x24_and_160x48() {
     app.key(press(KeyCode::Char('p')));
     assert_eq!(app.panel, Panel::Seats);
     for (w, h) in [(80, 24), (160, 48)] {
-        let lines = screen(w, h, |f| render::draw(f, &mut app, &theme));
+        app.prepare(Size::new(w, h));
+        let lines = screen(w, h, |f| render::draw(f, &app, &theme));
         let text = lines.join("\n");
         assert!(lines.iter().any(|l| l.trim_start_matches('│').starts_with("valence")), "{w}x{h}:\n{text}");
         assert!(text.contains("seat map") && text.contains("camera's view"), "{w}x{h}:\n{text}");
@@ -183,7 +185,8 @@ fn review_shows_the_seat_map_and_a_valence_row_at_80x24_and_160x48() {
         app.key(press(KeyCode::Char(c)));
     }
     app.key(press(KeyCode::Enter));
-    let text = screen(160, 48, |f| render::draw(f, &mut app, &theme)).join("\n");
+    app.prepare(Size::new(160, 48));
+    let text = screen(160, 48, |f| render::draw(f, &app, &theme)).join("\n");
     assert!(text.contains("P07") && app.panel == Panel::Seats, "{text}");
 }
 

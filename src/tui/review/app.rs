@@ -1,10 +1,14 @@
 //! The review screen's state: one stored session, the view on it, and the edits a reviewer makes. Pure logic
-//! over a [`SessionReader`]; drawing is in [`super::render`].
+//! over a [`SessionReader`]; drawing is in [`super::render`], which only reads what [`ReviewApp::prepare`] made
+//! ready.
 
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use ratatui::layout::Size;
+
+use super::render::{summary_lines, LABEL_W, MIN_SIZE};
 use super::view::View;
 use crate::analytics::review::{summarize, SessionSummary};
 use crate::analytics::room::Room;
@@ -122,6 +126,7 @@ pub struct ReviewApp {
     buckets: Vec<Bucket>,
     buckets_for: Option<(u64, u64, usize)>,
     room: Option<Room>,
+    room_error: Option<String>,
 }
 
 impl ReviewApp {
@@ -149,6 +154,7 @@ impl ReviewApp {
             buckets: Vec::new(),
             buckets_for: None,
             room: None,
+            room_error: None,
         };
         app.reload(true)?;
         Ok(app)
@@ -165,6 +171,7 @@ impl ReviewApp {
             self.timeline = self.reader.timeline()?;
             self.buckets_for = None;
             self.room = None;
+            self.room_error = None;
         }
         let markers: Vec<(u64, String)> = self
             .annotations
@@ -193,12 +200,50 @@ impl ReviewApp {
         }
     }
 
-    /// The view (fitted to 80 columns if no draw has set the width yet).
-    pub fn view(&mut self) -> View {
-        if self.view.is_none() {
-            self.set_columns(80);
+    /// The view (fitted to 80 columns if no [`Self::prepare`] has set the width yet).
+    pub fn view(&self) -> View {
+        self.view.unwrap_or_else(|| View::fit(self.span_ms(), 80))
+    }
+
+    /// Makes ready what the next frame of a `size` terminal shows, so that drawing reads no file and changes
+    /// nothing: the timeline columns (from the width), the visible buckets (read from the session's database
+    /// when zoomed in below a second, once per window), the seat map when its panel is up, and the summary's
+    /// scroll kept within its lines. The event loop calls it before each `terminal.draw`; a read that fails
+    /// is reported in the footer (buckets) or in the seat panel.
+    pub fn prepare(&mut self, size: Size) {
+        if size.width < MIN_SIZE.0 || size.height < MIN_SIZE.1 {
+            return;
         }
-        self.view.expect("set above")
+        self.set_columns(size.width.saturating_sub(LABEL_W + 2) as usize);
+        if let Err(e) = self.buckets() {
+            self.notify(Level::Error, format!("error: {e:#}"));
+        }
+        match self.panel {
+            Panel::Seats => {
+                self.room_error = self.room().err().map(|e| format!("error: {e:#}"));
+            }
+            Panel::Summary => {
+                let max = (summary_lines(self).len() as u16).saturating_sub(1);
+                self.summary_scroll = self.summary_scroll.min(max);
+            }
+            Panel::Cursor | Panel::Annotations => {}
+        }
+    }
+
+    /// The buckets [`Self::prepare`] made ready for the current view, or `None` when the view has moved since
+    /// (or their read failed).
+    pub fn prepared_buckets(&self) -> Option<&[Bucket]> {
+        let v = self.view();
+        (self.buckets_for == Some((v.start_ms, v.bucket_ms(), v.columns))).then_some(self.buckets.as_slice())
+    }
+
+    /// The seat map [`Self::prepare`] loaded, or the error its read gave (`Ok(None)`: not loaded yet).
+    pub fn prepared_room(&self) -> Result<Option<&Room>, &str> {
+        match (&self.room, &self.room_error) {
+            (Some(r), _) => Ok(Some(r)),
+            (None, Some(e)) => Err(e),
+            (None, None) => Ok(None),
+        }
     }
 
     /// The visible buckets, one per column: sums of stored seconds, or (zoomed in below a second) made from

@@ -70,6 +70,10 @@ pub fn run(store: Store, open: Option<ReviewApp>, theme: &Theme, stop: Arc<Atomi
             _ => {}
         }
         if dirty {
+            // What the frame shows is read before drawing: drawing reads no file.
+            if let Screen::Session(app) = &mut screen {
+                app.prepare(guard.terminal.size().context("cannot read the terminal size")?);
+            }
             guard
                 .terminal
                 .draw(|f| match &mut screen {

@@ -16,7 +16,6 @@ use crate::classify::{Emotion, NUM_EMOTIONS};
 use crate::fmt::{clock, clock_tenths, face_label, step};
 use crate::store::timeline::Bucket;
 use crate::store::AnnotationKind;
-use crate::tui::notice::Level;
 use crate::tui::render::message;
 use crate::tui::theme::Theme;
 
@@ -27,15 +26,15 @@ pub const MIN_SIZE: (u16, u16) = (50, 20);
 /// Rows the lower panel keeps when face lines compete for room (borders included).
 const PANEL_MIN: u16 = 6;
 
-/// Draws the whole review screen.
-pub fn draw(f: &mut Frame, app: &mut ReviewApp, theme: &Theme) {
+/// Draws the whole review screen from what [`ReviewApp::prepare`] made ready for this frame's size: it reads no
+/// file and changes nothing.
+pub fn draw(f: &mut Frame, app: &ReviewApp, theme: &Theme) {
     let area = f.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         let text = format!("terminal too small: {}x{} needed", MIN_SIZE.0, MIN_SIZE.1);
         message(f, area, Line::styled(text, theme.warn()));
         return;
     }
-    app.set_columns(area.width.saturating_sub(LABEL_W + 2) as usize);
     let timeline_rows = NUM_EMOTIONS as u16 + 4;
     // The seat map needs the room the per-face lines would take.
     let faces = if app.show_faces && app.panel != Panel::Seats {
@@ -66,7 +65,7 @@ pub fn draw(f: &mut Frame, app: &mut ReviewApp, theme: &Theme) {
     }
 }
 
-fn render_header(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+fn render_header(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let r = &app.record;
     let source = std::path::Path::new(&r.source).file_name().map_or(r.source.clone(), |s| s.to_string_lossy().into());
     let sep = theme.sep();
@@ -150,7 +149,7 @@ fn row<'a>(label: Span<'a>, cells: Vec<Span<'a>>) -> Line<'a> {
     Line::from(spans)
 }
 
-fn render_timeline(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme, face_rows: u16) {
+fn render_timeline(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme, face_rows: u16) {
     let block = Block::bordered()
         .border_set(theme.border_set())
         .title(" class timeline: share of faces per emotion ")
@@ -159,12 +158,9 @@ fn render_timeline(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme
     f.render_widget(block, area);
     let v = app.view();
     let cursor = v.cursor_column();
-    let buckets: Vec<Bucket> = match app.buckets() {
-        Ok(b) => b.to_vec(),
-        Err(e) => {
-            app.notify(Level::Error, format!("error: {e:#}"));
-            vec![Bucket::default(); v.columns]
-        }
+    let buckets: Vec<Bucket> = match app.prepared_buckets() {
+        Some(b) => b.to_vec(),
+        None => vec![Bucket::default(); v.columns],
     };
     let classes: Vec<_> = buckets.iter().map(Bucket::class).collect();
     let mut lines: Vec<Line> = Vec::new();
@@ -230,7 +226,7 @@ fn render_timeline(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn marker_row<'a>(app: &mut ReviewApp, theme: &Theme, cursor: usize) -> Line<'a> {
+fn marker_row<'a>(app: &ReviewApp, theme: &Theme, cursor: usize) -> Line<'a> {
     let v = app.view();
     let mut cells: Vec<(String, Style)> = vec![(" ".into(), theme.dim()); v.columns];
     let (mark, note, range) = if theme.ascii { ("v", "o", "-") } else { ("▼", "◆", "─") };
@@ -288,7 +284,7 @@ fn tick_label(ms: u64, step_ms: u64) -> String {
     }
 }
 
-fn axis_row<'a>(app: &mut ReviewApp, theme: &Theme) -> Line<'a> {
+fn axis_row<'a>(app: &ReviewApp, theme: &Theme) -> Line<'a> {
     let v = app.view();
     let b = v.bucket_ms();
     let mut text = vec![' '; v.columns];
@@ -325,7 +321,7 @@ fn panel_block<'a>(theme: &Theme, title: String, app: &ReviewApp) -> Block<'a> {
     Block::bordered().border_set(theme.border_set()).title(title).title_top(Line::from(tabs).right_aligned())
 }
 
-fn render_cursor_panel(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+fn render_cursor_panel(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let v = app.view();
     let merging = match app.mode {
         Mode::MergeInto { from } => Some(from),
@@ -338,7 +334,7 @@ fn render_cursor_panel(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &T
     let block = panel_block(theme, title, app);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let bucket = app.buckets().ok().and_then(|b| b.get(v.cursor_column()).cloned()).unwrap_or_default();
+    let bucket = app.prepared_buckets().and_then(|b| b.get(v.cursor_column()).cloned()).unwrap_or_default();
     let mut lines = Vec::new();
     let ids: Vec<u32> = match merging {
         Some(from) => app.merge_targets(from),
@@ -448,27 +444,27 @@ pub fn summary_lines(app: &ReviewApp) -> Vec<String> {
     out
 }
 
-fn render_summary(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+fn render_summary(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let block = panel_block(theme, " summary (j/k scroll) ".into(), app);
     let lines: Vec<Line> = summary_lines(app)
         .into_iter()
         .map(|l| if l.starts_with(' ') { Line::raw(l) } else { Line::styled(l, theme.accent()) })
         .collect();
-    let max = (lines.len() as u16).saturating_sub(1);
-    app.summary_scroll = app.summary_scroll.min(max);
     f.render_widget(Paragraph::new(lines).block(block).scroll((app.summary_scroll, 0)), area);
 }
 
 /// The seat map: the camera's frame as a plan, each face's label at its mean place (the selected face
 /// highlighted), and beside it the faces with their place and how often they faced the front.
-fn render_seats(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+fn render_seats(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let block = panel_block(theme, " seat map: where each face sat (r names the selected face) ".into(), app);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let room = match app.room() {
-        Ok(r) => r.clone(),
+    let room = match app.prepared_room() {
+        Ok(Some(r)) => r,
+        // Not made ready for this frame (drawn without `prepare`): the panel stays empty.
+        Ok(None) => return,
         Err(e) => {
-            f.render_widget(Paragraph::new(Line::styled(format!("error: {e:#}"), theme.error())), inner);
+            f.render_widget(Paragraph::new(Line::styled(e.to_string(), theme.error())), inner);
             return;
         }
     };
@@ -558,7 +554,7 @@ fn render_seats(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
     f.render_widget(Paragraph::new(lines), list);
 }
 
-fn render_annotations(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+fn render_annotations(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let title = " annotations: Enter jumps, e edits, t moves to cursor, x deletes ".to_string();
     let block = panel_block(theme, title, app);
     let inner = block.inner(area);
@@ -593,7 +589,7 @@ fn render_annotations(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Th
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn render_footer(f: &mut Frame, area: Rect, app: &mut ReviewApp, theme: &Theme) {
+fn render_footer(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let line = match &app.mode {
         Mode::Prompt { purpose, text } => {
             let what = match purpose {
