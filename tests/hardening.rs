@@ -533,7 +533,7 @@ fn the_live_header_shows_the_clock_markers_use() {
         backfill: Vec::new(),
     }));
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    term.draw(|f| render::draw(f, &mut app, &Theme::new(false, false))).unwrap();
+    term.draw(|f| render::draw(f, &app, &Theme::new(false, false))).unwrap();
     let top: String = (0..80).map(|x| term.backend().buffer()[(x, 0)].symbol().to_string()).collect();
     assert!(top.contains("elapsed 0:08"), "{top}");
     assert_eq!(app.view().now_ms(), 8_000, "a marker typed now is stored at 0:08");

@@ -12,6 +12,7 @@ use emotrace::tui::app::App;
 use emotrace::tui::input::Action;
 use emotrace::tui::{render, Level, LiveCommand, LiveEvent, LiveInfo, Theme, TuiConfig};
 use ratatui::backend::TestBackend;
+use ratatui::layout::Size;
 use ratatui::Terminal;
 
 /// Probabilities peaking at `top` with `p`, the rest spread unevenly; sums to 1.
@@ -92,6 +93,7 @@ fn app_with(ids: &[u32], n: u64, cfg: &TuiConfig) -> App {
 /// Draws `app` at `w`x`h` and returns the screen as text, one line per row.
 fn draw(app: &mut App, theme: &Theme, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    render::prepare(app, Size::new(w, h));
     term.draw(|f| render::draw(f, app, theme)).unwrap();
     let buf = term.backend().buffer();
     let mut out = String::new();

@@ -235,6 +235,33 @@ impl SparkSel {
     }
 }
 
+/// Paging of the face panels: the page on display and what the panels' area allowed at the last layout. Worked
+/// out before each draw ([`crate::tui::render::prepare`]), so drawing changes nothing; the paging keys read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PanelPaging {
+    /// Page on display (0-based), below `pages`.
+    pub page: usize,
+    /// Pages available.
+    pub pages: usize,
+    /// Panels per page (0 when none fitted).
+    pub per_page: usize,
+}
+
+impl Default for PanelPaging {
+    fn default() -> Self {
+        Self { page: 0, pages: 1, per_page: 0 }
+    }
+}
+
+impl PanelPaging {
+    /// The paging of `total` faces at `per_page` panels a page, staying on `page` where it still exists (else
+    /// the last page).
+    pub fn new(total: usize, per_page: usize, page: usize) -> Self {
+        let pages = if per_page == 0 { 1 } else { total.div_ceil(per_page).max(1) };
+        Self { page: page.min(pages - 1), pages, per_page }
+    }
+}
+
 /// State of the live screen.
 #[derive(Clone, Debug)]
 pub struct App {
@@ -252,10 +279,8 @@ pub struct App {
     pub frozen: Option<Snapshot>,
     /// How the source ended: `None` while running, `Some(Err(message))` on failure.
     pub finished: Option<Result<(), String>>,
-    /// Page of face panels on display (0-based); clamped when drawn.
-    pub page: usize,
-    /// Pages available at the last draw.
-    pub pages: usize,
+    /// Paging of the face panels, worked out before each draw ([`crate::tui::render::prepare`]).
+    pub paging: PanelPaging,
     /// Emotion the sparklines follow.
     pub spark: SparkSel,
     /// Whether the help overlay is shown.
@@ -268,8 +293,6 @@ pub struct App {
     pub names: BTreeMap<u32, String>,
     /// The face picked with the arrow keys or Tab; when `None` or gone, the first face of the page is selected.
     pub selected: Option<u32>,
-    /// Panels per page at the last draw (0 when none fitted).
-    pub per_page: usize,
     /// The open text prompt, if any; while open, keys go to it.
     pub prompt: Option<Prompt>,
     /// The message in the status line, if any.
@@ -298,15 +321,13 @@ impl App {
             live: Snapshot::default(),
             frozen: None,
             finished: None,
-            page: 0,
-            pages: 1,
+            paging: PanelPaging::default(),
             spark: SparkSel::Dominant,
             show_help: false,
             quit: false,
             recording: info_recording,
             names: BTreeMap::new(),
             selected: None,
-            per_page: 0,
             prompt: None,
             notice: None,
             marker_labels: cfg.marker_labels.iter().take(9).cloned().collect(),
@@ -472,11 +493,11 @@ impl App {
                 }
             }
             Action::NextPage => {
-                self.page = (self.page + 1).min(self.pages.saturating_sub(1));
+                self.paging.page = (self.paging.page + 1).min(self.paging.pages.saturating_sub(1));
                 self.select_page_start();
             }
             Action::PrevPage => {
-                self.page = self.page.saturating_sub(1);
+                self.paging.page = self.paging.page.saturating_sub(1);
                 self.select_page_start();
             }
             Action::SelectNext => self.select_step(1),
@@ -542,7 +563,7 @@ impl App {
         if let Some(id) = self.selected.filter(|id| ids.contains(id)) {
             return Some(id);
         }
-        ids.get(self.page * self.per_page).or(ids.first()).copied()
+        ids.get(self.paging.page * self.paging.per_page).or(ids.first()).copied()
     }
 
     /// Moves the selection `delta` faces along the panel order (wrapping), and the page with it.
@@ -558,15 +579,15 @@ impl App {
             None => 0,
         };
         self.selected = Some(ids[next]);
-        if let Some(page) = next.checked_div(self.per_page) {
-            self.page = page;
+        if let Some(page) = next.checked_div(self.paging.per_page) {
+            self.paging.page = page;
         }
     }
 
     /// Selects the first face of the current page (after paging).
     fn select_page_start(&mut self) {
         let ids: Vec<u32> = self.ordered_tracks().iter().map(|t| t.track_id).collect();
-        if let Some(&id) = ids.get(self.page * self.per_page) {
+        if let Some(&id) = ids.get(self.paging.page * self.paging.per_page) {
             self.selected = Some(id);
         }
     }

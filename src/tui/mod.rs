@@ -161,7 +161,9 @@ pub fn run_live(
         }
         let due = last_draw.is_none_or(|t| now.duration_since(t) >= interval);
         if dirty && due {
-            guard.terminal.draw(|f| render::draw(f, &mut app, &theme)).context("cannot draw the live screen")?;
+            // The layout state the frame needs is worked out before drawing: drawing changes nothing.
+            render::prepare(&mut app, guard.terminal.size().context("cannot read the terminal size")?);
+            guard.terminal.draw(|f| render::draw(f, &app, &theme)).context("cannot draw the live screen")?;
             last_draw = Some(now);
             dirty = false;
         }

@@ -14,7 +14,7 @@ use ratatui::Frame;
 
 use super::{grid, message, GridInfo, MIN_PANEL_HEIGHT, MIN_PANEL_WIDTH};
 use crate::classify::Emotion;
-use crate::tui::app::{App, TrackView};
+use crate::tui::app::{App, PanelPaging, TrackView};
 use crate::tui::theme::Theme;
 
 /// Width of the emotion labels ("surprise").
@@ -25,16 +25,21 @@ const PCT_WIDTH: usize = 5;
 /// window redraws all of its cells: at 160x48 an uncapped sparkline was two thirds of the bytes sent.
 pub const SPARK_MAX_ROWS: u16 = 8;
 
-/// Draws the panels of the current page into `area`, updates `app.pages` and clamps `app.page`, and says what
-/// was drawn.
-pub fn render_grid(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) -> GridInfo {
+/// The paging of the face panels in `area`: how many fit a page, and the page on display clamped to the pages
+/// there are. Pure, so it can be worked out before drawing ([`super::prepare`]) and again while drawing.
+pub fn paging(area: Rect, app: &App) -> PanelPaging {
+    let total = app.ordered_tracks().len();
+    let (_, _, per_page) = grid(area, total);
+    PanelPaging::new(total, per_page, app.paging.page)
+}
+
+/// Draws the panels of the current page into `area` and says what was drawn.
+pub fn render_grid(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> GridInfo {
     let ids: Vec<u32> = app.ordered_tracks().iter().map(|t| t.track_id).collect();
     let total = ids.len();
-    let (cols, rows, per_page) = grid(area, total);
-    app.per_page = per_page;
-    app.pages = if per_page == 0 { 1 } else { total.div_ceil(per_page).max(1) };
-    app.page = app.page.min(app.pages - 1);
-    let info = GridInfo { total, shown: 0, page: app.page, pages: app.pages };
+    let (cols, rows, _) = grid(area, total);
+    let PanelPaging { page, pages, per_page } = paging(area, app);
+    let info = GridInfo { total, shown: 0, page, pages };
 
     if per_page == 0 {
         let need = format!(
@@ -59,9 +64,8 @@ pub fn render_grid(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) -> G
         return info;
     }
 
-    let page_ids = &ids[app.page * per_page..total.min((app.page + 1) * per_page)];
+    let page_ids = &ids[page * per_page..total.min((page + 1) * per_page)];
     let row_areas = Layout::vertical(vec![Constraint::Fill(1); rows as usize]).split(area);
-    let app: &App = app;
     let selected = app.selected_id();
     let mut shown = 0;
     for (r, row) in row_areas.iter().enumerate() {

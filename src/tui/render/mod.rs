@@ -16,7 +16,7 @@ pub mod header;
 pub mod help;
 pub mod preview;
 
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Constraint, Layout, Position, Rect, Size};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -31,7 +31,8 @@ pub const MIN_PANEL_HEIGHT: u16 = 12;
 /// Width over height of a well-proportioned panel, in cells.
 const IDEAL_ASPECT: f64 = 2.5;
 
-/// Draws the whole screen for `app` (and records the page count in it, for paging keys).
+/// Draws the whole screen for `app`, from the paging [`prepare`] worked out for this frame's size: it changes
+/// nothing.
 ///
 /// Layout (ASCII mode; panels fill a grid that adapts to the terminal, as many as fit at
 /// [`MIN_PANEL_WIDTH`] x [`MIN_PANEL_HEIGHT`], the others on further pages):
@@ -62,21 +63,54 @@ const IDEAL_ASPECT: f64 = 2.5;
 ///
 /// Under the header, the class strip ([`class_strip`]) takes 2 rows when the body keeps room for a panel; the
 /// preview ([`preview`], key `v`) takes the right part of the body (or its top on narrow terminals).
-pub fn draw(f: &mut Frame, app: &mut App, theme: &Theme) {
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let area = f.area();
+    let parts = areas(area, app);
+    header::render(f, parts.head, app, theme);
+    if let Some(strip) = parts.strip {
+        class_strip::render(f, strip, app, theme);
+    }
+    if let Some(pv) = parts.preview {
+        preview::render(f, pv, app, theme);
+    }
+    let faces = face_panel::render_grid(f, parts.panels, app, theme);
+    footer::render(f, parts.foot, app, theme, &faces);
+    if app.show_help {
+        help::render(f, area, theme, &app.marker_labels);
+    }
+}
+
+/// Works out what the next frame of a `size` terminal needs from `app` before it is drawn: the face panels'
+/// paging (panels per page, the page clamped to the pages there are), which the paging keys then read. The
+/// event loop calls it before each `terminal.draw`, so that [`draw`] takes `&App`.
+pub fn prepare(app: &mut App, size: Size) {
+    let panels = areas(Rect::from((Position::ORIGIN, size)), app).panels;
+    app.paging = face_panel::paging(panels, app);
+}
+
+/// Where the parts of the live screen go.
+struct Areas {
+    head: Rect,
+    /// The class strip, when the body keeps room for a panel under it.
+    strip: Option<Rect>,
+    /// The frame preview, when shown.
+    preview: Option<Rect>,
+    panels: Rect,
+    foot: Rect,
+}
+
+/// The live screen's layout in `area` (see [`draw`]).
+fn areas(area: Rect, app: &App) -> Areas {
     let [head, rest, foot] =
         Layout::vertical([Constraint::Length(header::HEIGHT), Constraint::Min(0), Constraint::Length(footer::HEIGHT)])
             .areas(area);
-
-    header::render(f, head, app, theme);
-    let body = if rest.height >= MIN_PANEL_HEIGHT + class_strip::HEIGHT {
+    let (strip, body) = if rest.height >= MIN_PANEL_HEIGHT + class_strip::HEIGHT {
         let [strip, body] = Layout::vertical([Constraint::Length(class_strip::HEIGHT), Constraint::Min(0)]).areas(rest);
-        class_strip::render(f, strip, app, theme);
-        body
+        (Some(strip), body)
     } else {
-        rest
+        (None, rest)
     };
-    let panels = if app.show_preview && body.width > 0 && body.height > 0 {
+    let (preview, panels) = if app.show_preview && body.width > 0 && body.height > 0 {
         let (iw, ih) = match (&app.view().image, &app.view().last_frame) {
             (Some(img), _) => (img.width(), img.height()),
             (None, Some(fr)) => (fr.width, fr.height),
@@ -85,22 +119,16 @@ pub fn draw(f: &mut Frame, app: &mut App, theme: &Theme) {
         if body.width >= MIN_PANEL_WIDTH + preview::MIN_WIDTH {
             let pw = preview::width_for(body, iw, ih, MIN_PANEL_WIDTH);
             let [panels, pv] = Layout::horizontal([Constraint::Min(0), Constraint::Length(pw)]).areas(body);
-            preview::render(f, pv, app, theme);
-            panels
+            (Some(pv), panels)
         } else {
             let ph = if body.height >= MIN_PANEL_HEIGHT + 5 { body.height - MIN_PANEL_HEIGHT } else { body.height };
             let [pv, panels] = Layout::vertical([Constraint::Length(ph), Constraint::Min(0)]).areas(body);
-            preview::render(f, pv, app, theme);
-            panels
+            (Some(pv), panels)
         }
     } else {
-        body
+        (None, body)
     };
-    let faces = face_panel::render_grid(f, panels, app, theme);
-    footer::render(f, foot, app, theme, &faces);
-    if app.show_help {
-        help::render(f, area, theme, &app.marker_labels);
-    }
+    Areas { head, strip, preview, panels, foot }
 }
 
 /// How the face panels of one page were laid out.
