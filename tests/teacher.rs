@@ -206,7 +206,8 @@ fn marked_sessions_open_side_by_side_in_review_at_80x24_and_160x48() {
     assert_eq!(marked, ids);
     let mut view = CompareView::new(emotrace::report::compare::CompareData::load(browser.store(), &marked).unwrap());
     for (w, h) in [(80, 24), (160, 48)] {
-        let text = screen(w, h, |f| compare::draw(f, &mut view, &theme)).join("\n");
+        view.prepare(&theme, Size::new(w, h));
+        let text = screen(w, h, |f| compare::draw(f, &view, &theme)).join("\n");
         assert!(text.contains("compare 3 sessions"), "{w}x{h}:\n{text}");
         for k in 1..=3 {
             assert!(text.contains(&format!("#{k} ")), "{w}x{h}: #{k}\n{text}");
@@ -223,7 +224,8 @@ fn marked_sessions_open_side_by_side_in_review_at_80x24_and_160x48() {
     for _ in 0..12 {
         view.key(press(KeyCode::Down));
     }
-    let text = screen(80, 24, |f| compare::draw(f, &mut view, &theme)).join("\n");
+    view.prepare(&theme, Size::new(80, 24));
+    let text = screen(80, 24, |f| compare::draw(f, &view, &theme)).join("\n");
     assert!(text.contains("quiz"), "{text}");
     assert_eq!(view.key(press(KeyCode::Char('q'))), CompareExit::Back);
 }

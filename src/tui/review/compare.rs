@@ -4,7 +4,7 @@
 //! marker labels the sessions share.
 
 use crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
@@ -168,13 +168,28 @@ pub fn lines(view: &CompareView, theme: &Theme, w: u16) -> Vec<Line<'static>> {
     out
 }
 
-/// Draws the compare view.
-pub fn draw(f: &mut Frame, view: &mut CompareView, theme: &Theme) {
-    let area = f.area();
+/// The compare view's frame in `area`: the bordered block and the scroll its lines allow (the view's scroll kept
+/// within them).
+fn frame<'a>(view: &CompareView, theme: &Theme, area: Rect) -> (Block<'a>, Vec<Line<'static>>, u16) {
     let title = format!(" compare {} sessions (j/k scroll, q back) ", view.data.sessions.len());
     let block = Block::bordered().border_set(theme.border_set()).title(title).title_style(theme.accent());
     let inner: Rect = block.inner(area);
     let lines = lines(view, theme, inner.width);
-    view.scroll = view.scroll.min((lines.len() as u16).saturating_sub(1));
-    f.render_widget(Paragraph::new(lines).block(block).scroll((view.scroll, 0)), area);
+    let scroll = view.scroll.min((lines.len() as u16).saturating_sub(1));
+    (block, lines, scroll)
+}
+
+impl CompareView {
+    /// Keeps the scroll within the lines a `size` terminal shows, before drawing, so that [`draw`] changes
+    /// nothing. The event loop calls it before each `terminal.draw`.
+    pub fn prepare(&mut self, theme: &Theme, size: Size) {
+        self.scroll = frame(self, theme, Rect::from((Position::ORIGIN, size))).2;
+    }
+}
+
+/// Draws the compare view (at the scroll [`CompareView::prepare`] kept in range); it changes nothing.
+pub fn draw(f: &mut Frame, view: &CompareView, theme: &Theme) {
+    let area = f.area();
+    let (block, lines, scroll) = frame(view, theme, area);
+    f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }

@@ -70,13 +70,16 @@ pub fn run(store: Store, open: Option<ReviewApp>, theme: &Theme, stop: Arc<Atomi
             _ => {}
         }
         if dirty {
-            // What the frame shows is read before drawing: drawing reads no file.
-            if let Screen::Session(app) = &mut screen {
-                app.prepare(guard.terminal.size().context("cannot read the terminal size")?);
+            // What the frame shows is read before drawing: drawing reads no file and changes nothing.
+            let size = guard.terminal.size().context("cannot read the terminal size")?;
+            match &mut screen {
+                Screen::Session(app) => app.prepare(size),
+                Screen::Compare(view) => view.prepare(theme, size),
+                Screen::Browser => {}
             }
             guard
                 .terminal
-                .draw(|f| match &mut screen {
+                .draw(|f| match &screen {
                     Screen::Browser => browser::draw(f, &browser, theme),
                     Screen::Session(app) => render::draw(f, app, theme),
                     Screen::Compare(view) => compare::draw(f, view, theme),
