@@ -25,6 +25,7 @@ use emotrace::store::Store;
 use emotrace::tui::review::{render, ReviewApp};
 use emotrace::tui::Theme;
 use ratatui::backend::TestBackend;
+use ratatui::layout::Size;
 use ratatui::Terminal;
 
 /// Timeline columns of a wide screen.
@@ -32,6 +33,8 @@ const COLUMNS: usize = 200;
 
 fn draw(app: &mut ReviewApp, theme: &Theme) {
     let mut t = Terminal::new(TestBackend::new(160, 48)).expect("test terminal");
+    // As the event loop does: what the frame shows is read first, then drawn.
+    app.prepare(Size::new(160, 48));
     t.draw(|f| render::draw(f, app, theme)).expect("draw");
     black_box(t.backend().buffer());
 }

@@ -105,7 +105,7 @@ pub struct ReviewApp {
     pub timeline: Timeline,
     /// Summaries for the summary panel.
     pub summary: SessionSummary,
-    /// Visible window, zoom and cursor; `None` until the first draw tells the width.
+    /// Visible window, zoom and cursor; `None` until the first [`Self::prepare`] tells the width.
     pub view: Option<View>,
     /// Whether one line per face is drawn under the class timeline.
     pub show_faces: bool,
