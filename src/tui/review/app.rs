@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use ratatui::layout::Size;
 
+use super::input::{action_for, ReviewAction};
 use super::render::{summary_lines, LABEL_W, MIN_SIZE};
 use super::view::View;
 use crate::analytics::review::{summarize, SessionSummary};
@@ -431,32 +432,39 @@ impl ReviewApp {
     }
 
     fn normal_key(&mut self, k: KeyEvent) -> Exit {
+        match action_for(k, self.panel) {
+            Some(action) => self.apply(action),
+            None => {
+                // An unbound key fixes the view as a bound one does (before the first prepare: 80 columns).
+                self.view = Some(self.view());
+                Exit::Stay
+            }
+        }
+    }
+
+    /// Performs what a key asked for in normal mode (see [`action_for`]); an edit goes to the store before
+    /// this returns.
+    pub fn apply(&mut self, action: ReviewAction) -> Exit {
+        use ReviewAction as A;
         let mut v = self.view();
-        let shift = k.modifiers.contains(KeyModifiers::SHIFT);
-        match k.code {
-            KeyCode::Char('q') | KeyCode::Esc => {
+        match action {
+            A::Back => {
                 if self.range_start.take().is_some() {
                     self.notify(Level::Info, "range cancelled");
                     return Exit::Stay;
                 }
                 return Exit::Back;
             }
-            KeyCode::Char('?') | KeyCode::F(1) => self.mode = Mode::Help,
-            KeyCode::Left | KeyCode::Char('h') => v.step(if shift { -10 } else { -1 }),
-            KeyCode::Right | KeyCode::Char('l') => v.step(if shift { 10 } else { 1 }),
-            KeyCode::Char('H') => v.step(-10),
-            KeyCode::Char('L') => v.step(10),
-            KeyCode::PageUp => v.step(-(v.columns as i64)),
-            KeyCode::PageDown => v.step(v.columns as i64),
-            KeyCode::Home | KeyCode::Char('g') => v.set_cursor(0),
-            KeyCode::End | KeyCode::Char('G') => v.set_cursor(u64::MAX),
-            KeyCode::Char('+') | KeyCode::Char('=') => v.zoom(true),
-            KeyCode::Char('-') | KeyCode::Char('_') => v.zoom(false),
-            KeyCode::Char('z') => v = View::fit(self.span_ms(), v.columns),
-            KeyCode::Char(']') => self.jump_marker(&mut v, true),
-            KeyCode::Char('[') => self.jump_marker(&mut v, false),
-            KeyCode::Char('f') => self.show_faces = !self.show_faces,
-            KeyCode::Tab => {
+            A::Help => self.mode = Mode::Help,
+            A::Step(n) => v.step(n),
+            A::Page(forward) => v.step(if forward { v.columns as i64 } else { -(v.columns as i64) }),
+            A::Start => v.set_cursor(0),
+            A::End => v.set_cursor(u64::MAX),
+            A::Zoom(finer) => v.zoom(finer),
+            A::Fit => v = View::fit(self.span_ms(), v.columns),
+            A::JumpMarker(forward) => self.jump_marker(&mut v, forward),
+            A::ToggleFaces => self.show_faces = !self.show_faces,
+            A::CyclePanel => {
                 self.panel = match self.panel {
                     Panel::Cursor => Panel::Summary,
                     Panel::Summary => Panel::Annotations,
@@ -464,84 +472,91 @@ impl ReviewApp {
                     Panel::Seats => Panel::Cursor,
                 }
             }
-            KeyCode::Char('c') => self.panel = Panel::Cursor,
-            KeyCode::Char('s') => self.panel = Panel::Summary,
-            KeyCode::Char('a') => self.panel = Panel::Annotations,
-            KeyCode::Char('p') => self.panel = Panel::Seats,
-            KeyCode::Down | KeyCode::Char('j') => self.select(1),
-            KeyCode::Up | KeyCode::Char('k') => self.select(-1),
-            KeyCode::Char('m') => {
+            A::ShowPanel(p) => self.panel = p,
+            A::Select(d) => self.select(d),
+            A::Marker => {
                 self.mode = Mode::Prompt { purpose: PromptFor::Marker(v.cursor_ms), text: String::new() };
             }
-            KeyCode::Char('v') => {
+            A::StartRange => {
                 self.range_start = Some(v.cursor_ms);
                 self.notify(
                     Level::Info,
                     format!("range from {}: move the cursor, then n for a note", clock_tenths(v.cursor_ms)),
                 );
             }
-            KeyCode::Char('n') => {
-                let purpose = match self.range_start.take() {
-                    Some(s) => {
-                        let e = v.cursor_ms + v.bucket_ms();
-                        let (a, b) = if s <= v.cursor_ms { (s, e) } else { (v.cursor_ms, s + v.bucket_ms()) };
-                        PromptFor::Note(a, Some(b.min(self.span_ms())))
-                    }
-                    None => PromptFor::Note(v.cursor_ms, None),
-                };
-                self.mode = Mode::Prompt { purpose, text: String::new() };
-            }
-            KeyCode::Enter if self.panel == Panel::Annotations => {
+            A::Note => self.open_note(&v),
+            A::GoToAnnotation => {
                 if let Some(a) = self.annotations.get(self.selected_annotation) {
                     v.set_cursor(a.start_ms);
                 }
             }
-            KeyCode::Char('e') if self.panel == Panel::Annotations => {
+            A::EditAnnotation => {
                 if let Some(a) = self.annotations.get(self.selected_annotation) {
                     self.mode = Mode::Prompt { purpose: PromptFor::EditAnnotation(a.id), text: a.label.clone() };
                 }
             }
-            KeyCode::Char('t') if self.panel == Panel::Annotations => {
-                if let Some(mut a) = self.annotations.get(self.selected_annotation).cloned() {
-                    let len = a.end_ms.map(|e| e - a.start_ms);
-                    a.start_ms = v.cursor_ms;
-                    a.end_ms = len.map(|l| v.cursor_ms + l);
-                    let r = self.reader.update_annotation(&a);
-                    self.report(&format!("annotation moved to {}", clock_tenths(v.cursor_ms)), r, false);
-                }
-            }
-            KeyCode::Char('x') | KeyCode::Delete if self.panel == Panel::Annotations => {
+            A::MoveAnnotation => self.move_annotation(v.cursor_ms),
+            A::DeleteAnnotation => {
                 if let Some(a) = self.annotations.get(self.selected_annotation) {
                     self.mode = Mode::Confirm(Confirm::DeleteAnnotation(a.id));
                 }
             }
-            KeyCode::Char('r') => {
-                if let Some(t) = self.face_list().get(self.selected_face) {
-                    let purpose = PromptFor::NameTrack(t.id);
-                    self.mode = Mode::Prompt { purpose, text: t.name.clone().unwrap_or_default() };
-                    if self.panel != Panel::Seats {
-                        self.panel = Panel::Cursor;
-                    }
-                }
-            }
-            KeyCode::Char('J') => {
-                if let Some(t) = self.face_list().get(self.selected_face).map(|t| (*t).clone()) {
-                    self.panel = Panel::Cursor;
-                    if t.merged_into.is_some() {
-                        let r = self.reader.unmerge_track(t.id);
-                        self.report(&format!("{} is its own face again", t.label()), r, true);
-                    } else if self.merge_targets(t.id).is_empty() {
-                        self.notify(Level::Warning, "there is no other face to merge with");
-                    } else {
-                        self.selected_face = 0;
-                        self.mode = Mode::MergeInto { from: t.id };
-                    }
-                }
-            }
-            _ => {}
+            A::NameFace => self.name_face(),
+            A::MergeFace => self.merge_face(),
         }
         self.view = Some(v);
         Exit::Stay
+    }
+
+    /// Opens the note prompt at the cursor, or over the range being marked (which it ends).
+    fn open_note(&mut self, v: &View) {
+        let purpose = match self.range_start.take() {
+            Some(s) => {
+                let e = v.cursor_ms + v.bucket_ms();
+                let (a, b) = if s <= v.cursor_ms { (s, e) } else { (v.cursor_ms, s + v.bucket_ms()) };
+                PromptFor::Note(a, Some(b.min(self.span_ms())))
+            }
+            None => PromptFor::Note(v.cursor_ms, None),
+        };
+        self.mode = Mode::Prompt { purpose, text: String::new() };
+    }
+
+    /// Moves the selected annotation (keeping its length) to `cursor_ms`.
+    fn move_annotation(&mut self, cursor_ms: u64) {
+        if let Some(mut a) = self.annotations.get(self.selected_annotation).cloned() {
+            let len = a.end_ms.map(|e| e - a.start_ms);
+            a.start_ms = cursor_ms;
+            a.end_ms = len.map(|l| cursor_ms + l);
+            let r = self.reader.update_annotation(&a);
+            self.report(&format!("annotation moved to {}", clock_tenths(cursor_ms)), r, false);
+        }
+    }
+
+    /// Opens the prompt that names the selected face (showing the cursor panel unless the seat map is up).
+    fn name_face(&mut self) {
+        if let Some(t) = self.face_list().get(self.selected_face) {
+            let purpose = PromptFor::NameTrack(t.id);
+            self.mode = Mode::Prompt { purpose, text: t.name.clone().unwrap_or_default() };
+            if self.panel != Panel::Seats {
+                self.panel = Panel::Cursor;
+            }
+        }
+    }
+
+    /// Undoes the selected face's merge, or starts choosing the face to merge it into.
+    fn merge_face(&mut self) {
+        if let Some(t) = self.face_list().get(self.selected_face).map(|t| (*t).clone()) {
+            self.panel = Panel::Cursor;
+            if t.merged_into.is_some() {
+                let r = self.reader.unmerge_track(t.id);
+                self.report(&format!("{} is its own face again", t.label()), r, true);
+            } else if self.merge_targets(t.id).is_empty() {
+                self.notify(Level::Warning, "there is no other face to merge with");
+            } else {
+                self.selected_face = 0;
+                self.mode = Mode::MergeInto { from: t.id };
+            }
+        }
     }
 
     fn select(&mut self, d: i64) {

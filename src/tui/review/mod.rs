@@ -5,6 +5,7 @@
 //! | [`browser`] | the stored sessions; open, delete (with confirmation), mark to compare |
 //! | [`compare`] | the marked sessions side by side |
 //! | [`app`] | one session under review: view, cursor, panels, edits (pure, no terminal) |
+//! | [`input`] | its keys in normal mode, each mapped to a [`input::ReviewAction`] |
 //! | [`view`] | the visible window, zoom levels and cursor arithmetic |
 //! | [`render`] | drawing the session screen |
 //!
@@ -15,6 +16,7 @@
 pub mod app;
 pub mod browser;
 pub mod compare;
+pub mod input;
 pub mod render;
 pub mod view;
 
