@@ -18,6 +18,8 @@ use crate::report::compare::CompareData;
 use crate::report::ReportData;
 use crate::tui::theme::Theme;
 
+use super::render::level_char;
+
 /// The compare view's state.
 pub struct CompareView {
     /// The sessions, in the order they were marked.
@@ -71,26 +73,6 @@ fn resample(values: &[Option<f64>], n: usize) -> Vec<Option<f64>> {
         .collect()
 }
 
-fn bar(theme: &Theme, x: f64) -> &'static str {
-    let set = theme.bar_set();
-    let levels = [
-        set.empty,
-        set.one_eighth,
-        set.one_quarter,
-        set.three_eighths,
-        set.half,
-        set.five_eighths,
-        set.three_quarters,
-        set.seven_eighths,
-        set.full,
-    ];
-    let mut i = (x.clamp(0.0, 1.0) * 8.0).round() as usize;
-    if i == 0 && x > 0.0 {
-        i = 1;
-    }
-    levels[i]
-}
-
 /// The view's lines for a width of `w` cells (also used by tests).
 pub fn lines(view: &CompareView, theme: &Theme, w: u16) -> Vec<Line<'static>> {
     let label_w = 16usize;
@@ -123,8 +105,8 @@ pub fn lines(view: &CompareView, theme: &Theme, w: u16) -> Vec<Line<'static>> {
         let v: Vec<Option<f64>> = d.buckets.iter().map(|b| valence::of_agg(&b.class()).map(|v| v as f64)).collect();
         let mut spans = vec![Span::styled(format!("{:<label_w$}", short(i, d)), theme.dim())];
         spans.extend(resample(&v, cells).into_iter().map(|x| match x {
-            Some(x) if x >= 0.0 => Span::styled(bar(theme, x), theme.emotion(Emotion::Happy)),
-            Some(x) => Span::styled(bar(theme, -x), theme.emotion(Emotion::Sad)),
+            Some(x) if x >= 0.0 => Span::styled(level_char(theme, x), theme.emotion(Emotion::Happy)),
+            Some(x) => Span::styled(level_char(theme, -x), theme.emotion(Emotion::Sad)),
             None => Span::raw(" "),
         }));
         out.push(Line::from(spans));
@@ -136,7 +118,7 @@ pub fn lines(view: &CompareView, theme: &Theme, w: u16) -> Vec<Line<'static>> {
     for (i, d) in sessions.iter().enumerate() {
         let mut spans = vec![Span::styled(format!("{:<label_w$}", short(i, d)), theme.dim())];
         spans.extend(resample(&d.room_series().0, cells).into_iter().map(|x| match x {
-            Some(x) => Span::styled(bar(theme, x), theme.ok()),
+            Some(x) => Span::styled(level_char(theme, x), theme.ok()),
             None => Span::raw(" "),
         }));
         out.push(Line::from(spans));
