@@ -14,7 +14,7 @@ use anyhow::Context;
 
 use plotters::prelude::*;
 
-use super::html::trust_html;
+use super::html::{page_end, trust_html};
 use super::plots::{self, err, svg, FONT, INK, MUTED};
 use super::{emotion_rgb, ReportData};
 use crate::analytics::attention::{self, FacingCount};
@@ -149,41 +149,10 @@ fn lines_plot(
                 .map_err(err)?;
         }
         for (i, (values, step)) in series.iter().enumerate() {
-            draw_runs_f64(&mut chart, values, *step, rgb(i).stroke_width(2))?;
+            plots::draw_runs(&mut chart, values, *step, rgb(i).stroke_width(2))?;
         }
         Ok(())
     })
-}
-
-/// [`plots::draw_runs`] on a plain f64 axis.
-fn draw_runs_f64<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
-    values: &[Option<f64>],
-    step: f64,
-    style: ShapeStyle,
-) -> anyhow::Result<()> {
-    let mut i = 0;
-    while i < values.len() {
-        if values[i].is_none() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut points = Vec::new();
-        while let Some(Some(v)) = values.get(i) {
-            points.push(((i as f64 + 0.5) * step, *v));
-            i += 1;
-        }
-        if points.len() == 1 {
-            points = vec![(start as f64 * step, points[0].1), ((start + 1) as f64 * step, points[0].1)];
-        }
-        chart.draw_series(LineSeries::new(points, style)).map_err(err)?;
-    }
-    Ok(())
 }
 
 /// Valence per bucket (see [`valence::of_agg`]) and its bucket width, seconds.
@@ -335,13 +304,7 @@ pub fn page(data: &CompareData) -> anyhow::Result<String> {
     let mut models: Vec<&str> = data.sessions.iter().map(|d| d.record.models.as_str()).collect();
     models.dedup();
     write!(h, "<section id=\"trust\">\n<h2>How far to trust it</h2>\n{}</section>\n", trust_html(&models.join("; ")))?;
-    write!(
-        h,
-        "<footer>Made by emotrace {} on {}. Derived numbers only: no image of anyone is in this file.</footer>\n\
-         </main>\n</body>\n</html>\n",
-        env!("CARGO_PKG_VERSION"),
-        chrono::Local::now().format("%Y-%m-%d %H:%M")
-    )?;
+    h.push_str(&page_end());
     Ok(h)
 }
 

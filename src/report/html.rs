@@ -90,13 +90,7 @@ pub fn page(data: &ReportData) -> anyhow::Result<String> {
     faces_section(&mut h, data)?;
     summary_section(&mut h, data)?;
     trust_section(&mut h, &data.record.models)?;
-    write!(
-        h,
-        "<footer>Made by emotrace {} on {}. Derived numbers only: no image of anyone is in this file.</footer>\n\
-         </main>\n</body>\n</html>\n",
-        env!("CARGO_PKG_VERSION"),
-        chrono::Local::now().format("%Y-%m-%d %H:%M")
-    )?;
+    h.push_str(&page_end());
     Ok(h)
 }
 
@@ -408,6 +402,17 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     }
     h.push_str("</table></div>\n</section>\n");
     Ok(())
+}
+
+/// The end of a report page (report and compare): the footer (version, time made, what the file holds), then
+/// the closing tags.
+pub(crate) fn page_end() -> String {
+    format!(
+        "<footer>Made by emotrace {} on {}. Derived numbers only: no image of anyone is in this file.</footer>\n\
+         </main>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION"),
+        chrono::Local::now().format("%Y-%m-%d %H:%M")
+    )
 }
 
 #[cfg(test)]

@@ -417,9 +417,10 @@ pub const VALENCE: RGBColor = RGBColor(200, 90, 20);
 pub const FACING: RGBColor = RGBColor(30, 120, 90);
 
 /// Draws `values` (one per step of `step_s` seconds, `None` = gap) as lines through the step centres, one line
-/// per run without gaps (a lone value as a short flat stroke across its step).
-pub(crate) fn draw_runs(
-    chart: &mut Chart<'_, '_>,
+/// per run without gaps (a lone value as a short flat stroke across its step). Any backend and any f64 x axis
+/// (the report's [`TimeAxis`], the compare page's plain axis).
+pub(crate) fn draw_runs<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, RangedCoordf64>>,
     values: &[Option<f64>],
     step_s: f64,
     style: ShapeStyle,
