@@ -75,8 +75,14 @@ impl TrackStage {
                 let mut next_worker = 0;
                 let mut input_done = false;
                 let result = loop {
-                    // Keep every worker busy: read ahead until each has a frame in hand.
-                    while !input_done && queue.iter().filter(|(_, w)| w.is_some()).count() < pool.workers() {
+                    // Keep every worker busy: read ahead until each has a frame in hand, but never hold more than
+                    // READ_AHEAD frames (with a sparse schedule, a second detection may be many frames away).
+                    let in_flight =
+                        |q: &VecDeque<(InFlight, Option<usize>)>| q.iter().filter(|(_, w)| w.is_some()).count();
+                    while !input_done
+                        && in_flight(&queue) < pool.workers()
+                        && queue.len() < READ_AHEAD.max(pool.workers())
+                    {
                         match next() {
                             Some(item) if !stop.load(Ordering::SeqCst) => {
                                 let worker = (item.index % n == 0 || item.scene_start).then(|| {
@@ -173,6 +179,10 @@ impl TrackStage {
         }
     }
 }
+
+/// Most frames the file schedule holds while their detections are under way (each frame holds its RGB and gray
+/// images: 8 MB at 1080p).
+const READ_AHEAD: usize = 8;
 
 /// Detector workers for files: each a thread with a single-threaded detector of its own, fed frames in turn;
 /// worker `i`'s results come back in the order its frames went in, so reading the workers round-robin yields
