@@ -205,7 +205,11 @@ impl ClassifyStage {
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| age(b).total_cmp(&age(a)));
         let per_frame = (n as f64 * min_rate_hz.max(0.1) / fps.max(1.0)).ceil() as usize;
-        let overdue = order.iter().filter(|&&i| age(i) >= 1000.0 / min_rate_hz.max(0.1)).count();
+        // Due now: a face whose age would pass the period on the next frame (half a frame of margin, since frame
+        // times are whole milliseconds: at 30 FPS a face last classified 3 frames ago may be 99 ms old, and waiting
+        // one more frame would make its interval 133 ms).
+        let due_ms = 1000.0 / min_rate_hz.max(0.1) - frame_ms / 2.0;
+        let overdue = order.iter().filter(|&&i| age(i) >= due_ms).count();
         let affordable = ((frame_ms * share) / ms_per_face.max(0.01)).floor() as usize;
         order.truncate(per_frame.max(overdue).max(affordable));
         order.sort_unstable();

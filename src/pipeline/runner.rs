@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 use super::capture_stage::{self, CaptureOptions};
 use super::classify_stage::{ClassifyBudget, ClassifyStage};
 use super::latest::LatestSlot;
-use super::track_stage::{DetectSchedule, TrackStage};
+use super::track_stage::{DetectSchedule, TrackStage, READ_AHEAD};
 use super::{FrameResult, InFlight};
 use crate::capture::{self, Input, SourceInfo};
 use crate::classify::{Classifier, ModelKind};
@@ -188,8 +188,13 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     // Stage 2: detect + track.
     {
         let (stop, slot) = (stop.clone(), slot.clone());
-        let stage =
-            TrackStage { detect: opts.detect.clone(), models_dir: opts.models_dir.clone(), track: track_cfg, schedule };
+        let stage = TrackStage {
+            detect: opts.detect.clone(),
+            models_dir: opts.models_dir.clone(),
+            track: track_cfg,
+            schedule,
+            read_ahead: if live { 1 } else { READ_AHEAD },
+        };
         tasks.push(tokio::task::spawn_blocking(move || {
             let next = || match (&mut cap_rx, &slot) {
                 (Some(rx), _) => rx.blocking_recv(),

@@ -40,6 +40,10 @@ pub struct TrackStage {
     pub track: TrackerConfig,
     /// When detection runs.
     pub schedule: DetectSchedule,
+    /// With [`DetectSchedule::EveryNth`], most frames held while their detections are under way (at least one
+    /// per detector worker): [`READ_AHEAD`] for files read at full speed; 1 for live sources, where every frame
+    /// held adds a frame interval of latency (8 held frames kept a live `--detect-every` run 250 ms behind).
+    pub read_ahead: usize,
 }
 
 /// A frame handed to the asynchronous detector.
@@ -76,12 +80,12 @@ impl TrackStage {
                 let mut input_done = false;
                 let result = loop {
                     // Keep every worker busy: read ahead until each has a frame in hand, but never hold more than
-                    // READ_AHEAD frames (with a sparse schedule, a second detection may be many frames away).
+                    // `read_ahead` frames (with a sparse schedule, a second detection may be many frames away).
                     let in_flight =
                         |q: &VecDeque<(InFlight, Option<usize>)>| q.iter().filter(|(_, w)| w.is_some()).count();
                     while !input_done
                         && in_flight(&queue) < pool.workers()
-                        && queue.len() < READ_AHEAD.max(pool.workers())
+                        && queue.len() < self.read_ahead.max(pool.workers())
                     {
                         match next() {
                             Some(item) if !stop.load(Ordering::SeqCst) => {
@@ -182,7 +186,7 @@ impl TrackStage {
 
 /// Most frames the file schedule holds while their detections are under way (each frame holds its RGB and gray
 /// images: 8 MB at 1080p).
-const READ_AHEAD: usize = 8;
+pub const READ_AHEAD: usize = 8;
 
 /// Detector workers for files: each a thread with a single-threaded detector of its own, fed frames in turn;
 /// worker `i`'s results come back in the order its frames went in, so reading the workers round-robin yields
