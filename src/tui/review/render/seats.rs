@@ -14,7 +14,7 @@ use ratatui::Frame;
 
 /// The seat map: the camera's frame as a plan, each face's label at its mean place (the selected face
 /// highlighted), and beside it the faces with their place and how often they faced the front.
-pub(super) fn render_seats(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
+pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let block = panel_block(theme, " seat map: where each face sat (r names the selected face) ".into(), app);
     let inner = block.inner(area);
     f.render_widget(block, area);

@@ -49,7 +49,7 @@ fn emotion_letter(e: Emotion) -> &'static str {
     }
 }
 
-pub(super) fn render_timeline(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme, face_rows: u16) {
+pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme, face_rows: u16) {
     let block = Block::bordered()
         .border_set(theme.border_set())
         .title(" class timeline: share of faces per emotion ")
