@@ -15,7 +15,7 @@ use anyhow::Context;
 use plotters::prelude::*;
 
 use super::html::{page_end, trust_html};
-use super::plots::{self, err, svg, FONT, INK, MUTED};
+use super::plots::{self, err, svg, MUTED};
 use super::{emotion_rgb, ReportData};
 use crate::analytics::attention::{self, FacingCount};
 use crate::analytics::valence;
@@ -127,18 +127,11 @@ fn lines_plot(
             .y_label_area_size(plots::WIDE_Y_AREA)
             .build_cartesian_2d(0.0..x_max.max(0.001), y.clone())
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(RGBColor(225, 225, 225))
-            .axis_style(MUTED)
+        plots::report_mesh(&mut chart)
             .x_labels(10)
             .y_labels(5)
             .x_label_formatter(x_fmt)
             .y_label_formatter(y_fmt)
-            .label_style((FONT, 15).into_font().color(&INK))
-            .axis_desc_style((FONT, 15).into_font().color(&MUTED))
             .x_desc(x_desc)
             .y_desc(y_desc)
             .draw()

@@ -171,12 +171,6 @@ fn marker_row<'a>(app: &ReviewApp, theme: &Theme, cursor: usize) -> Line<'a> {
     row(Span::styled(format!("{:<w$}", "markers", w = LABEL_W as usize), theme.dim()), spans)
 }
 
-/// Tick steps for the time axis, ms.
-const TICKS_MS: [u64; 17] = [
-    100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
-    3_600_000, 7_200_000,
-];
-
 /// A time-axis label: tenths of a second only when the ticks are finer than a second.
 fn tick_label(ms: u64, step_ms: u64) -> String {
     if step_ms < 1000 {
@@ -192,7 +186,7 @@ fn axis_row<'a>(app: &ReviewApp, theme: &Theme) -> Line<'a> {
     let mut text = vec![' '; v.columns];
     // The finest round step whose labels do not touch.
     let width = tick_label(v.end_ms(), 1000).len().max(tick_label(v.end_ms(), 100).len()) as u64 + 3;
-    let step = TICKS_MS.iter().copied().find(|s| s % b == 0 && s / b >= width).unwrap_or(b * width);
+    let step = crate::fmt::tick_step_ms(b * width, b).unwrap_or(b * width);
     let mut t = v.start_ms.div_ceil(step) * step;
     while t < v.end_ms() {
         let c = ((t - v.start_ms) / b) as usize;
