@@ -169,7 +169,8 @@ async fn forward_results(
     loop {
         tokio::select! {
             r = running.results.recv() => {
-                let Some(r) = r else { return None };
+                // The results end with the pipeline: no store error.
+                let r = r?;
                 if link.recording {
                     if let Err(e) = recorder.write(&r) {
                         running.stop();
