@@ -11,6 +11,9 @@
 //! | [`step`] | `40 ms`, `2 s`, `5 min` | a bucket or window length: whole units, as zoom levels are |
 //! | [`axis_clock`] | `12.5 s` or `2:03` / `0:02:03` | ticks and times on a plot's time axis (one width along an axis) |
 //!
+//! Where the ticks of a time axis fall is chosen alike too: [`tick_step_ms`] picks the finest round step from
+//! [`TICK_STEPS_MS`] (the report's plots and the review screen's time row).
+//!
 //! Faces are written [`face_label`] (`Face 3`) when unnamed; messages that may hold line breaks are made one line
 //! with [`one_line`].
 
@@ -78,6 +81,19 @@ pub fn axis_clock(ms: u64, span_ms: u64, fine: bool) -> String {
     }
 }
 
+/// Round steps between the ticks of a time axis, ms: 100 ms to 4 h.
+pub const TICK_STEPS_MS: [u64; 18] = [
+    100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
+    3_600_000, 7_200_000, 14_400_000,
+];
+
+/// The finest round step between time-axis ticks ([`TICK_STEPS_MS`], ms) that is at least `min_ms` long and a
+/// whole multiple of `multiple_of_ms` (the width of an axis column, so that ticks fall on column starts; 1 for
+/// any). `None` when no round step is (a span longer than the list was made for): the caller picks its own.
+pub fn tick_step_ms(min_ms: u64, multiple_of_ms: u64) -> Option<u64> {
+    TICK_STEPS_MS.iter().copied().find(|&s| s >= min_ms && s.is_multiple_of(multiple_of_ms.max(1)))
+}
+
 /// The label of an unnamed face: `Face {id}`.
 pub fn face_label(id: u32) -> String {
     format!("Face {id}")
@@ -114,6 +130,10 @@ mod tests {
         assert_eq!(axis_clock(3_725_000, 7_200_000, false), "1:02:05");
         assert_eq!(axis_clock(300_000, 7_200_000, false), "0:05:00");
         assert_eq!(face_label(3), "Face 3");
+        assert_eq!(tick_step_ms(0, 1), Some(100));
+        assert_eq!(tick_step_ms(4_000, 1), Some(5_000));
+        assert_eq!(tick_step_ms(4_000, 3_000), Some(15_000));
+        assert_eq!(tick_step_ms(20_000_000, 1), None);
         assert_eq!(one_line("a\n  b\tc "), "a b c");
     }
 }

@@ -41,7 +41,7 @@
 //! | [`track`] | stable ids per face |
 //! | [`classify`] | emotion probabilities per face, smoothing, valence of one frame, FER2013 metrics and evaluation |
 //! | [`pipeline`] | the running stages, statistics |
-//! | [`store`] | the sled session store: records, per-second timeline buckets, typed [`store::StoreError`], exports |
+//! | [`store`] | the sled session store: records, per-second timeline buckets, typed [`store::StoreError`], exports (typed [`ExportError`]) |
 //! | [`analytics`] | what a stored session says: coverage, attention, room, valence over time, review summaries |
 //! | [`config`] | the typed configuration (every section, the screen's `[tui]` included) |
 //!
@@ -72,7 +72,7 @@ pub use config::Config;
 pub use detect::{BBox, DetectConfig, Detection, FaceDetector};
 pub use pipeline::{start, FrameResult, Observation, PipelineOptions, PipelineStats, RunningPipeline};
 pub use report::ReportData;
-pub use store::export::{Format as ExportFormat, SessionExport};
+pub use store::export::{ExportError, Format as ExportFormat, SessionExport};
 pub use store::{
     Annotation, AnnotationKind, NewSession, SessionReader, SessionRecord, SessionStatus, SessionWriter, Store,
     TrackRecord,

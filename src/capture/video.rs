@@ -18,7 +18,7 @@ use std::time::Instant;
 use openh264::decoder::{Decoder, DecoderConfig, Flush};
 use openh264::formats::YUVSource;
 use openh264::OpenH264API;
-use re_mp4::{Mp4, StsdBoxContent};
+use re_mp4::{Avc1Box, Mp4, StblBox, StsdBoxContent, Track, TrakBox};
 
 use super::{CaptureError, Frame, FrameSource, SourceInfo, SourceKind};
 use crate::fmt::one_line;
@@ -376,6 +376,190 @@ fn avcc_to_annexb(sample: &[u8], length_size: usize, out: &mut Vec<u8>) -> bool 
     true
 }
 
+/// Opens `path` for reading; returns the file and its length in bytes. A folder is
+/// [`CaptureError::Unsupported`], any IO failure [`CaptureError::Unreadable`].
+fn open_file(path: &Path, shown: &str) -> Result<(File, u64), CaptureError> {
+    let unreadable = |e: std::io::Error| CaptureError::Unreadable { path: shown.to_string(), reason: one_line(e) };
+    let file = File::open(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if meta.is_dir() {
+        return Err(unsupported(shown, "is a folder, not a video file"));
+    }
+    Ok((file, meta.len()))
+}
+
+/// The first video track of the movie; [`CaptureError::Unsupported`] when there is none.
+fn video_trak<'a>(mp4: &'a Mp4, shown: &str) -> Result<&'a TrakBox, CaptureError> {
+    mp4.moov
+        .traks
+        .iter()
+        .find(|t| {
+            t.mdia.minf.vmhd.is_some()
+                || &t.mdia.hdlr.handler_type.value == b"vide"
+                || t.mdia.minf.stbl.stsd.kind() == Some(re_mp4::TrackKind::Video)
+        })
+        .ok_or_else(|| unsupported(shown, "no video track"))
+}
+
+/// The track's H.264 sample entry; [`CaptureError::Unsupported`] naming the codec when it is another one.
+fn avc1_entry<'a>(trak: &'a TrakBox, shown: &str) -> Result<&'a Avc1Box, CaptureError> {
+    match &trak.mdia.minf.stbl.stsd.contents {
+        StsdBoxContent::Avc1(avc1) => Ok(avc1),
+        other => {
+            Err(unsupported(shown, format!("video codec {} is not supported; only H.264 (avc1) is", codec_name(other))))
+        }
+    }
+}
+
+/// Size in bytes (1, 2 or 4) of the NAL length prefixes in the samples, from the `avcC` box.
+fn nal_length_size(avc1: &Avc1Box, shown: &str) -> Result<usize, CaptureError> {
+    let length_size = usize::from(avc1.avcc.length_size_minus_one & 0x3) + 1;
+    if length_size == 3 {
+        return Err(corrupt(shown, "damaged H.264 configuration (NAL length size 3)"));
+    }
+    Ok(length_size)
+}
+
+/// The sample table `re_mp4` built for `trak`: at least one sample and a non-zero media timescale, else
+/// [`CaptureError::Corrupt`].
+fn video_samples<'a>(mp4: &'a Mp4, trak: &TrakBox, shown: &str) -> Result<&'a Track, CaptureError> {
+    let track = mp4
+        .tracks()
+        .get(&trak.tkhd.track_id)
+        .ok_or_else(|| corrupt(shown, "damaged MP4/MOV index (video track has no sample table)"))?;
+    if track.samples.is_empty() {
+        return Err(corrupt(shown, "the video track has no frames"));
+    }
+    if track.timescale == 0 {
+        return Err(corrupt(shown, "damaged MP4/MOV index (video timescale is 0)"));
+    }
+    Ok(track)
+}
+
+/// Where each sample lies, in decode order. Every sample must lie inside the file's `len` bytes; otherwise the
+/// file was cut short ([`CaptureError::Corrupt`] naming the first sample outside).
+fn sample_refs(track: &Track, len: u64, shown: &str) -> Result<Vec<SampleRef>, CaptureError> {
+    let mut samples = Vec::with_capacity(track.samples.len());
+    for (i, s) in track.samples.iter().enumerate() {
+        let end = s.offset.checked_add(s.size);
+        match end {
+            Some(end) if end <= len && s.size <= u64::from(u32::MAX) => {
+                samples.push(SampleRef { offset: s.offset, size: s.size as u32 })
+            }
+            _ => {
+                return Err(corrupt(
+                    shown,
+                    format!(
+                        "file is truncated: frame {} of {} lies at bytes {}..{} but the file has {len} bytes",
+                        i + 1,
+                        track.samples.len(),
+                        s.offset,
+                        s.offset.saturating_add(s.size)
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(samples)
+}
+
+/// Raw composition times of the track's samples in media units, in decode order. `re_mp4` shifts composition
+/// times so that the smallest is 0; this undoes that, since the edit list's media times are in the raw timeline.
+fn raw_composition_times(stbl: &StblBox, track: &Track) -> Vec<i64> {
+    let dts_shift = stbl
+        .ctts
+        .as_ref()
+        .map(|c| c.entries.iter().map(|e| -i64::from(e.sample_offset)).max().unwrap_or(0).max(0))
+        .unwrap_or(0);
+    let min_cts = track.samples[0].decode_timestamp.saturating_neg().saturating_sub(dts_shift);
+    track.samples.iter().map(|s| s.composition_timestamp.saturating_add(min_cts)).collect()
+}
+
+/// The track's edit list in the form [`presentation_times`] takes: `(segment_duration in movie timescale,
+/// media_time in media timescale or None for an empty edit, media_rate)`. Empty when the track has none.
+fn edit_list(trak: &TrakBox) -> Vec<(u64, Option<i64>, i32)> {
+    trak.edts
+        .as_ref()
+        .and_then(|e| e.elst.as_ref())
+        .map(|elst| {
+            elst.entries
+                .iter()
+                .map(|e| {
+                    let empty =
+                        if elst.version == 1 { e.media_time == u64::MAX } else { e.media_time == u64::from(u32::MAX) };
+                    let media_time = (!empty).then_some(e.media_time as i64);
+                    (e.segment_duration, media_time, i32::from(e.media_rate))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// For each picture the decoder will output (presentation order): its presentation time in ms (rounded), or
+/// `None` when the edit list leaves it out. `track.timescale` must be non-zero.
+fn output_times_ms(mp4: &Mp4, trak: &TrakBox, track: &Track) -> Vec<Option<u64>> {
+    let media_timescale = track.timescale;
+    let movie_timescale = u64::from(mp4.moov.mvhd.timescale);
+    let cts = raw_composition_times(&trak.mdia.minf.stbl, track);
+    let pts = presentation_times(&cts, &edit_list(trak), media_timescale, movie_timescale);
+    pts.iter()
+        .map(|p| {
+            p.map(|t| {
+                ((i128::from(t.max(0)) * 1000 + i128::from(media_timescale / 2)) / i128::from(media_timescale)) as u64
+            })
+        })
+        .collect()
+}
+
+/// Nominal frame rate in frames per second: the media timescale over the most common sample duration; `None`
+/// when the time-to-sample table has no non-zero duration.
+fn nominal_fps(stbl: &StblBox, media_timescale: u64) -> Option<f64> {
+    stbl.stts
+        .entries
+        .iter()
+        .filter(|e| e.sample_delta > 0)
+        .max_by_key(|e| e.sample_count)
+        .map(|e| media_timescale as f64 / f64::from(e.sample_delta))
+}
+
+/// The clockwise display rotation (0, 90, 180 or 270 degrees) from the track's matrix and the size in pixels,
+/// `(rotation, width, height)`, of frames once turned upright. A zero or over-large side is
+/// [`CaptureError::Corrupt`].
+fn display_geometry(trak: &TrakBox, avc1: &Avc1Box, shown: &str) -> Result<(u16, u32, u32), CaptureError> {
+    let m = &trak.tkhd.matrix;
+    let rotation = display_rotation(m.a, m.b, m.c, m.d);
+    let (width, height) = match rotation {
+        90 | 270 => (u32::from(avc1.height), u32::from(avc1.width)),
+        _ => (u32::from(avc1.width), u32::from(avc1.height)),
+    };
+    if width == 0 || height == 0 || width > MAX_SIDE_PX || height > MAX_SIDE_PX {
+        return Err(corrupt(shown, format!("bad frame size {width}x{height} in the video track")));
+    }
+    Ok((rotation, width, height))
+}
+
+/// Starts the H.264 decoder and feeds it the parameter sets of the `avcC` box. No flush after each packet, so
+/// that it can reorder B-frames into presentation order. An SPS using a feature the decoder lacks is
+/// [`CaptureError::Unsupported`]; a decoder that fails to start or rejects the parameter sets
+/// [`CaptureError::Corrupt`].
+fn start_decoder(avc1: &Avc1Box, shown: &str) -> Result<Decoder, CaptureError> {
+    let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
+    let mut decoder = Decoder::with_api_config(OpenH264API::from_source(), config)
+        .map_err(|e| corrupt(shown, format!("cannot start the H.264 decoder: {}", decoder_msg(e))))?;
+    let mut params = Vec::new();
+    for sps in &avc1.avcc.sequence_parameter_sets {
+        check_sps(&sps.bytes).map_err(|reason| unsupported(shown, reason))?;
+    }
+    for nal in avc1.avcc.sequence_parameter_sets.iter().chain(&avc1.avcc.picture_parameter_sets) {
+        params.extend_from_slice(&[0, 0, 0, 1]);
+        params.extend_from_slice(&nal.bytes);
+    }
+    if !params.is_empty() {
+        decoder.decode(&params).map_err(|e| corrupt(shown, format!("bad H.264 parameter sets: {}", decoder_msg(e))))?;
+    }
+    Ok(decoder)
+}
+
 impl VideoSource {
     /// Opens and validates an H.264 MP4/MOV file and decodes its first frame.
     ///
@@ -389,157 +573,23 @@ impl VideoSource {
     /// frame cannot be decoded.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         let shown = path.display().to_string();
-        let unreadable = |e: std::io::Error| CaptureError::Unreadable { path: shown.clone(), reason: one_line(e) };
-        let mut file = File::open(path).map_err(unreadable)?;
-        let meta = file.metadata().map_err(unreadable)?;
-        if meta.is_dir() {
-            return Err(unsupported(&shown, "is a folder, not a video file"));
-        }
-        let len = meta.len();
+        let (mut file, len) = open_file(path, &shown)?;
         check_top_level_boxes(&mut file, len, &shown)?;
         let mp4 = parse_mp4(&mut file, len, &shown)?;
 
-        // The first video track.
-        let movie_timescale = u64::from(mp4.moov.mvhd.timescale);
-        let trak = mp4
-            .moov
-            .traks
-            .iter()
-            .find(|t| {
-                t.mdia.minf.vmhd.is_some()
-                    || &t.mdia.hdlr.handler_type.value == b"vide"
-                    || t.mdia.minf.stbl.stsd.kind() == Some(re_mp4::TrackKind::Video)
-            })
-            .ok_or_else(|| unsupported(&shown, "no video track"))?;
-        let avc1 = match &trak.mdia.minf.stbl.stsd.contents {
-            StsdBoxContent::Avc1(avc1) => avc1,
-            other => {
-                return Err(unsupported(
-                    &shown,
-                    format!("video codec {} is not supported; only H.264 (avc1) is", codec_name(other)),
-                ))
-            }
-        };
-        let length_size = usize::from(avc1.avcc.length_size_minus_one & 0x3) + 1;
-        if length_size == 3 {
-            return Err(corrupt(&shown, "damaged H.264 configuration (NAL length size 3)"));
-        }
-        let track = mp4
-            .tracks()
-            .get(&trak.tkhd.track_id)
-            .ok_or_else(|| corrupt(&shown, "damaged MP4/MOV index (video track has no sample table)"))?;
-        if track.samples.is_empty() {
-            return Err(corrupt(&shown, "the video track has no frames"));
-        }
-        let media_timescale = track.timescale;
-        if media_timescale == 0 {
-            return Err(corrupt(&shown, "damaged MP4/MOV index (video timescale is 0)"));
-        }
-
-        // Every sample must lie inside the file; otherwise the file was cut short.
-        let mut samples = Vec::with_capacity(track.samples.len());
-        for (i, s) in track.samples.iter().enumerate() {
-            let end = s.offset.checked_add(s.size);
-            match end {
-                Some(end) if end <= len && s.size <= u64::from(u32::MAX) => {
-                    samples.push(SampleRef { offset: s.offset, size: s.size as u32 })
-                }
-                _ => {
-                    return Err(corrupt(
-                        &shown,
-                        format!(
-                            "file is truncated: frame {} of {} lies at bytes {}..{} but the file has {len} bytes",
-                            i + 1,
-                            track.samples.len(),
-                            s.offset,
-                            s.offset.saturating_add(s.size)
-                        ),
-                    ))
-                }
-            }
-        }
-
-        // Presentation times. re_mp4 shifts composition times so that the smallest is 0; undo that to apply the
-        // edit list, whose media times are in the raw timeline.
-        let stbl = &trak.mdia.minf.stbl;
-        let dts_shift = stbl
-            .ctts
-            .as_ref()
-            .map(|c| c.entries.iter().map(|e| -i64::from(e.sample_offset)).max().unwrap_or(0).max(0))
-            .unwrap_or(0);
-        let min_cts = track.samples[0].decode_timestamp.saturating_neg().saturating_sub(dts_shift);
-        let cts: Vec<i64> = track.samples.iter().map(|s| s.composition_timestamp.saturating_add(min_cts)).collect();
-        let edits: Vec<(u64, Option<i64>, i32)> = trak
-            .edts
-            .as_ref()
-            .and_then(|e| e.elst.as_ref())
-            .map(|elst| {
-                elst.entries
-                    .iter()
-                    .map(|e| {
-                        let empty = if elst.version == 1 {
-                            e.media_time == u64::MAX
-                        } else {
-                            e.media_time == u64::from(u32::MAX)
-                        };
-                        let media_time = (!empty).then_some(e.media_time as i64);
-                        (e.segment_duration, media_time, i32::from(e.media_rate))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let pts = presentation_times(&cts, &edits, media_timescale, movie_timescale);
-        let output_pts_ms: Vec<Option<u64>> = pts
-            .iter()
-            .map(|p| {
-                p.map(|t| {
-                    ((i128::from(t.max(0)) * 1000 + i128::from(media_timescale / 2)) / i128::from(media_timescale))
-                        as u64
-                })
-            })
-            .collect();
+        let trak = video_trak(&mp4, &shown)?;
+        let avc1 = avc1_entry(trak, &shown)?;
+        let length_size = nal_length_size(avc1, &shown)?;
+        let track = video_samples(&mp4, trak, &shown)?;
+        let samples = sample_refs(track, len, &shown)?;
+        let output_pts_ms = output_times_ms(&mp4, trak, track);
         let frame_count = output_pts_ms.iter().filter(|p| p.is_some()).count() as u64;
         if frame_count == 0 {
             return Err(corrupt(&shown, "the edit list presents no frame of the video track"));
         }
-
-        // Nominal rate: the most common sample duration.
-        let fps = stbl
-            .stts
-            .entries
-            .iter()
-            .filter(|e| e.sample_delta > 0)
-            .max_by_key(|e| e.sample_count)
-            .map(|e| media_timescale as f64 / f64::from(e.sample_delta));
-
-        let m = &trak.tkhd.matrix;
-        let rotation = display_rotation(m.a, m.b, m.c, m.d);
-        let (width, height) = match rotation {
-            90 | 270 => (u32::from(avc1.height), u32::from(avc1.width)),
-            _ => (u32::from(avc1.width), u32::from(avc1.height)),
-        };
-        if width == 0 || height == 0 || width > MAX_SIDE_PX || height > MAX_SIDE_PX {
-            return Err(corrupt(&shown, format!("bad frame size {width}x{height} in the video track")));
-        }
-
-        // The decoder: no flush after each packet, so that it can reorder B-frames into presentation order.
-        let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
-        let mut decoder = Decoder::with_api_config(OpenH264API::from_source(), config)
-            .map_err(|e| corrupt(&shown, format!("cannot start the H.264 decoder: {}", decoder_msg(e))))?;
-        // Parameter sets from the avcC box.
-        let mut params = Vec::new();
-        for sps in &avc1.avcc.sequence_parameter_sets {
-            check_sps(&sps.bytes).map_err(|reason| unsupported(&shown, reason))?;
-        }
-        for nal in avc1.avcc.sequence_parameter_sets.iter().chain(&avc1.avcc.picture_parameter_sets) {
-            params.extend_from_slice(&[0, 0, 0, 1]);
-            params.extend_from_slice(&nal.bytes);
-        }
-        if !params.is_empty() {
-            decoder
-                .decode(&params)
-                .map_err(|e| corrupt(&shown, format!("bad H.264 parameter sets: {}", decoder_msg(e))))?;
-        }
+        let fps = nominal_fps(&trak.mdia.minf.stbl, track.timescale);
+        let (rotation, width, height) = display_geometry(trak, avc1, &shown)?;
+        let decoder = start_decoder(avc1, &shown)?;
 
         let mut source = Self {
             info: SourceInfo {

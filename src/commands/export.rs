@@ -47,7 +47,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
         None => write_stdout(format, &data, options)?,
         Some(p) if p == Path::new("-") => write_stdout(format, &data, options)?,
         Some(path) => {
-            write_output(path, |w| export::write(format, &data, options, w))?;
+            write_output(path, |w| Ok(export::write(format, &data, options, w)?))?;
             let mut note = format!(
                 "exported session {id} ({} observations, {}) to {}",
                 data.observations.len(),
@@ -56,7 +56,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
             );
             if format == Format::Csv {
                 let side = annotations_path(path);
-                write_output(&side, |w| export::csv::write_annotations(&data, w))?;
+                write_output(&side, |w| Ok(export::csv::write_annotations(&data, w)?))?;
                 note.push_str(&format!("; {} markers and notes to {}", data.annotations.len(), side.display()));
             }
             if format == Format::Fex {
@@ -95,7 +95,7 @@ fn write_dataset(store: &Store, dir: &Path) -> anyhow::Result<Outcome> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
         }
-        write_output(&path, |w| export::parquet::write(&data, w))?;
+        write_output(&path, |w| Ok(export::parquet::write(&data, w)?))?;
         written += 1;
         rows += data.observations.len();
     }
@@ -130,7 +130,7 @@ fn write_stdout(format: Format, data: &SessionExport, options: Options) -> anyho
         format != Format::Parquet || !std::io::stdout().is_terminal(),
         "Parquet is binary: write it with --out FILE.parquet or through a pipe"
     );
-    write_output(Path::new("-"), |w| export::write(format, data, options, w))
+    write_output(Path::new("-"), |w| Ok(export::write(format, data, options, w)?))
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use super::record::{start_pipeline, Recorder};
 use super::runtime::{runtime, Signals};
@@ -11,7 +14,8 @@ use super::screen_thread::{note_hangup, wait_for_screen};
 use super::Outcome;
 use crate::cli::LiveArgs;
 use emotrace::capture::{CameraSpec, Input};
-use emotrace::config::Config;
+use emotrace::config::{Config, TuiConfig};
+use emotrace::pipeline::RunningPipeline;
 use emotrace::store::AnnotationKind;
 use emotrace::tui::{self, Level, LiveCommand, LiveEvent, LiveInfo};
 
@@ -48,96 +52,139 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &LiveArgs) -> anyhow::Resul
         "live needs a terminal on stdout; for a headless run use `emotrace analyze INPUT`"
     );
     let input = live_input(cfg, args);
+    let tui_cfg = screen_config(cfg, args)?;
+    runtime()?.block_on(run_session(cfg, store, args, &input, tui_cfg))
+}
+
+/// The screen's configuration: the configured one with `--ui-fps` (checked) and `--ascii` applied.
+fn screen_config(cfg: &Config, args: &LiveArgs) -> anyhow::Result<TuiConfig> {
     let mut tui_cfg = cfg.tui.clone();
     if let Some(f) = args.ui_fps {
         tui_cfg.ui_fps = f;
         anyhow::Context::context(emotrace::config::check_tui(&tui_cfg), "--ui-fps")?;
     }
     tui_cfg.ascii |= args.ascii;
+    Ok(tui_cfg)
+}
 
-    let rt = runtime()?;
-    rt.block_on(async {
-        let mut running = start_pipeline(cfg, &input, &args.pipeline, true)?;
-        let mut recorder = Recorder::start(cfg, store, &running, !args.no_record)?;
-        let stop = running.stop_flag();
-        let signals = Signals::install()?;
-        signals.watch(stop.clone());
-        let interrupted = signals.interrupted_flag();
+/// The engine's side of the screen: events to it, requests from it, and whether results are being stored.
+struct ScreenLink {
+    events: Sender<LiveEvent>,
+    commands: Receiver<LiveCommand>,
+    recording: bool,
+}
 
-        let info = LiveInfo {
-            source: running.info.name.clone(),
-            session_id: recorder.session_id(),
-            recording: !args.no_record,
-            model: running.model_description.clone(),
-        };
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<LiveCommand>();
-        let screen = {
-            let stop = stop.clone();
-            std::thread::Builder::new().name("screen".into()).spawn(move || {
-                let r = tui::run_live(info, rx, cmd_tx, stop.clone(), &tui_cfg);
-                // However the screen ended, the engine stops too.
-                stop.store(true, Ordering::SeqCst);
-                r
-            })?
-        };
+impl ScreenLink {
+    /// Carries out the screen's pending requests on `recorder`; see [`serve_commands`].
+    fn serve(&mut self, recorder: &mut Recorder) {
+        serve_commands(&self.commands, &self.events, recorder, &mut self.recording);
+    }
+}
 
-        let mut store_err = None;
-        let mut recording = !args.no_record;
-        // Requests from the screen are served every 100 ms, with or without new frames.
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
-        loop {
-            tokio::select! {
-                r = running.results.recv() => {
-                    let Some(r) = r else { break };
-                    if recording {
-                        if let Err(e) = recorder.write(&r) {
-                            store_err = Some(e);
-                            running.stop();
-                            break;
-                        }
-                    }
-                    // The screen may be gone (user quit); keep storing until the pipeline stops.
-                    let _ = tx.send(LiveEvent::Frame(r));
-                }
-                _ = tick.tick() => {}
-            }
-            serve_commands(&cmd_rx, &tx, &mut recorder, &mut recording);
-            note_hangup(&stop, &interrupted);
+/// Runs the pipeline on `input` with the screen up, storing every result, until the source ends and the user
+/// quits (or a signal, a hang-up); then finalizes the session and says where it was stored.
+async fn run_session(
+    cfg: &Config,
+    store: Option<&Path>,
+    args: &LiveArgs,
+    input: &Input,
+    tui_cfg: TuiConfig,
+) -> anyhow::Result<Outcome> {
+    let mut running = start_pipeline(cfg, input, &args.pipeline, true)?;
+    let mut recorder = Recorder::start(cfg, store, &running, !args.no_record)?;
+    let stop = running.stop_flag();
+    let signals = Signals::install()?;
+    signals.watch(stop.clone());
+    let interrupted = signals.interrupted_flag();
+
+    let info = LiveInfo {
+        source: running.info.name.clone(),
+        session_id: recorder.session_id(),
+        recording: !args.no_record,
+        model: running.model_description.clone(),
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<LiveCommand>();
+    let screen = spawn_screen(info, rx, cmd_tx, stop.clone(), tui_cfg)?;
+    let mut link = ScreenLink { events: tx, commands: cmd_rx, recording: !args.no_record };
+
+    let store_err = forward_results(&mut running, &mut recorder, &mut link, &stop, &interrupted).await;
+    let outcome = match store_err {
+        Some(e) => {
+            let _ = running.join().await;
+            Err(e)
         }
-        let outcome = match store_err {
-            Some(e) => {
-                let _ = running.join().await;
-                Err(e)
-            }
-            None => running.join().await,
-        };
-        let _ = tx.send(LiveEvent::Finished(outcome.as_ref().map(|_| ()).map_err(|e| format!("{e:#}"))));
-        // The source has ended; the screen stays until the user quits, and markers made meanwhile are stored.
-        // After a signal or a hang-up the screen gets one second to give the terminal back: a terminal that is
-        // gone can leave crossterm's reader spinning, and the session must be finalized all the same.
-        let screen_result = wait_for_screen(screen, &stop, &interrupted, || {
-            serve_commands(&cmd_rx, &tx, &mut recorder, &mut recording)
-        })
-        .await;
-        let was_interrupted = interrupted.load(Ordering::SeqCst);
-        let record = recorder.finish(&outcome, was_interrupted);
-        drop(tx);
-        let record = record?;
-        outcome?;
-        screen_result?;
-        if let Some(r) = record {
-            eprintln!(
-                "emotrace: session {} {} ({} frames, {} track(s)) in {}",
-                emotrace::text::terminal_safe(&r.id),
-                r.status.name(),
-                r.frames,
-                r.tracks,
-                emotrace::text::terminal_safe(&cfg.store_dir(store)?.display().to_string())
-            );
-        }
-        Ok(if was_interrupted { Outcome::Interrupted } else { Outcome::Done })
+        None => running.join().await,
+    };
+    let _ = link.events.send(LiveEvent::Finished(outcome.as_ref().map(|_| ()).map_err(|e| format!("{e:#}"))));
+    // The source has ended; the screen stays until the user quits, and markers made meanwhile are stored.
+    // After a signal or a hang-up the screen gets one second to give the terminal back: a terminal that is
+    // gone can leave crossterm's reader spinning, and the session must be finalized all the same.
+    let screen_result = wait_for_screen(screen, &stop, &interrupted, || link.serve(&mut recorder)).await;
+    let was_interrupted = interrupted.load(Ordering::SeqCst);
+    let record = recorder.finish(&outcome, was_interrupted);
+    drop(link);
+    let record = record?;
+    outcome?;
+    screen_result?;
+    if let Some(r) = record {
+        eprintln!(
+            "emotrace: session {} {} ({} frames, {} track(s)) in {}",
+            emotrace::text::terminal_safe(&r.id),
+            r.status.name(),
+            r.frames,
+            r.tracks,
+            emotrace::text::terminal_safe(&cfg.store_dir(store)?.display().to_string())
+        );
+    }
+    Ok(if was_interrupted { Outcome::Interrupted } else { Outcome::Done })
+}
+
+/// Starts the screen on a thread of its own; however the screen ends, it sets `stop` so the engine stops too.
+fn spawn_screen(
+    info: LiveInfo,
+    events: Receiver<LiveEvent>,
+    commands: Sender<LiveCommand>,
+    stop: Arc<AtomicBool>,
+    tui_cfg: TuiConfig,
+) -> std::io::Result<JoinHandle<anyhow::Result<()>>> {
+    std::thread::Builder::new().name("screen".into()).spawn(move || {
+        let r = tui::run_live(info, events, commands, stop.clone(), &tui_cfg);
+        stop.store(true, Ordering::SeqCst);
+        r
     })
+}
+
+/// Stores every result while recording and sends it to the screen, serving the screen's requests every
+/// 100 ms with or without new frames, until the pipeline's results end. Returns the store's error, if one
+/// stopped the run (the pipeline is then asked to stop).
+async fn forward_results(
+    running: &mut RunningPipeline,
+    recorder: &mut Recorder,
+    link: &mut ScreenLink,
+    stop: &AtomicBool,
+    interrupted: &AtomicBool,
+) -> Option<anyhow::Error> {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            r = running.results.recv() => {
+                // The results end with the pipeline: no store error.
+                let r = r?;
+                if link.recording {
+                    if let Err(e) = recorder.write(&r) {
+                        running.stop();
+                        return Some(e);
+                    }
+                }
+                // The screen may be gone (user quit); keep storing until the pipeline stops.
+                let _ = link.events.send(LiveEvent::Frame(r));
+            }
+            _ = tick.tick() => {}
+        }
+        link.serve(recorder);
+        note_hangup(stop, interrupted);
+    }
 }
 
 /// Carries out the screen's pending requests, answering each with a notice.

@@ -121,6 +121,9 @@ fn write_atomic(
 /// True if `e` comes from writing to a closed pipe.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
+        if let Some(ee) = c.downcast_ref::<emotrace::store::export::ExportError>() {
+            return ee.io_kind() == Some(std::io::ErrorKind::BrokenPipe);
+        }
         if let Some(io) = c.downcast_ref::<std::io::Error>() {
             return io.kind() == std::io::ErrorKind::BrokenPipe;
         }

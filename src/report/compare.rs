@@ -15,7 +15,7 @@ use anyhow::Context;
 use plotters::prelude::*;
 
 use super::html::{page_end, trust_html};
-use super::plots::{self, err, svg, FONT, INK, MUTED};
+use super::plots::{self, err, svg, MUTED};
 use super::{emotion_rgb, ReportData};
 use crate::analytics::attention::{self, FacingCount};
 use crate::analytics::valence;
@@ -127,18 +127,11 @@ fn lines_plot(
             .y_label_area_size(plots::WIDE_Y_AREA)
             .build_cartesian_2d(0.0..x_max.max(0.001), y.clone())
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(RGBColor(225, 225, 225))
-            .axis_style(MUTED)
+        plots::report_mesh(&mut chart)
             .x_labels(10)
             .y_labels(5)
             .x_label_formatter(x_fmt)
             .y_label_formatter(y_fmt)
-            .label_style((FONT, 15).into_font().color(&INK))
-            .axis_desc_style((FONT, 15).into_font().color(&MUTED))
             .x_desc(x_desc)
             .y_desc(y_desc)
             .draw()
@@ -214,6 +207,19 @@ fn plots_html(h: &mut String, data: &CompareData) -> anyhow::Result<()> {
 /// Errors: a plot cannot be drawn.
 pub fn page(data: &CompareData) -> anyhow::Result<String> {
     let mut h = String::with_capacity(256 * 1024);
+    page_head(&mut h, data)?;
+    overview_section(&mut h, data)?;
+    over_time_section(&mut h, data)?;
+    shared_markers_section(&mut h, data)?;
+    let mut models: Vec<&str> = data.sessions.iter().map(|d| d.record.models.as_str()).collect();
+    models.dedup();
+    write!(h, "<section id=\"trust\">\n<h2>How far to trust it</h2>\n{}</section>\n", trust_html(&models.join("; ")))?;
+    h.push_str(&page_end());
+    Ok(h)
+}
+
+/// The page's head, title and the lines that define valence and facing the front.
+fn page_head(h: &mut String, data: &CompareData) -> std::fmt::Result {
     write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -226,7 +232,12 @@ pub fn page(data: &CompareData) -> anyhow::Result<String> {
         super::html::STYLE,
         data.sessions.len(),
         attention::FACING_MAX_YAW_DEG
-    )?;
+    )
+}
+
+/// The sessions side by side (table `overview`): source, length, faces, valence, facing the front and the
+/// share of each emotion.
+fn overview_section(h: &mut String, data: &CompareData) -> std::fmt::Result {
     h.push_str("<section id=\"sessions\">\n<h2>Sessions</h2>\n<div class=\"wrap\"><table id=\"overview\">\n<tr><th>session</th><th>source</th><th class=\"n\">length</th><th class=\"n\">faces</th><th class=\"n\">valence</th><th class=\"n\">facing the front</th>");
     for e in Emotion::ALL {
         write!(h, "<th class=\"n\">{}</th>", e.name())?;
@@ -262,15 +273,25 @@ pub fn page(data: &CompareData) -> anyhow::Result<String> {
         h.push_str("</tr>\n");
     }
     h.push_str("</table></div>\n<p class=\"note\">Emotion columns: share of face-frames whose dominant (smoothed) emotion is each class, all faces together.</p>\n</section>\n");
+    Ok(())
+}
 
+/// The plots of valence and facing the front over the lecture, with the sessions' legend.
+///
+/// Errors: a plot cannot be drawn.
+fn over_time_section(h: &mut String, data: &CompareData) -> anyhow::Result<()> {
     h.push_str("<section id=\"over-time\">\n<h2>Over the lecture</h2>\n<div class=\"legend\">");
     for (i, d) in data.sessions.iter().enumerate() {
         write!(h, "<span><span class=\"sw\" style=\"background:{}\"></span>{}</span>", css(i), esc(&session_name(d)))?;
     }
     h.push_str("</div>\n");
-    plots_html(&mut h, data)?;
+    plots_html(h, data)?;
     h.push_str("</section>\n");
+    Ok(())
+}
 
+/// The segments opened by a marker label two or more sessions share (table `shared-markers`).
+fn shared_markers_section(h: &mut String, data: &CompareData) -> std::fmt::Result {
     h.push_str("<section id=\"markers\">\n<h2>Segments with the same marker</h2>\n<p class=\"note\">Segments opened by markers whose label two or more sessions share (case and surrounding spaces ignored), from the marker to the next one; several segments with one label in a session are taken together.</p>\n");
     let shared = data.shared_labels();
     if shared.is_empty() {
@@ -301,11 +322,7 @@ pub fn page(data: &CompareData) -> anyhow::Result<String> {
         h.push_str("</table></div>\n");
     }
     h.push_str("</section>\n");
-    let mut models: Vec<&str> = data.sessions.iter().map(|d| d.record.models.as_str()).collect();
-    models.dedup();
-    write!(h, "<section id=\"trust\">\n<h2>How far to trust it</h2>\n{}</section>\n", trust_html(&models.join("; ")))?;
-    h.push_str(&page_end());
-    Ok(h)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -311,9 +311,19 @@ fn share_row(h: &mut String, who: &str, agg: &TrackAgg, facing: Option<f32>) -> 
 
 /// Time share per emotion (class and each face), segments between markers, the largest changes, annotations.
 fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
-    let s = &data.summary;
-    let span = data.span_ms();
     h.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<h3>Time share per emotion</h3>\n");
+    shares_table(h, data)?;
+    segments_table(h, data)?;
+    changes_table(h, data)?;
+    annotations_table(h, data)?;
+    h.push_str("</section>\n");
+    Ok(())
+}
+
+/// The time share per emotion of the class and of each face, with dominant emotion, valence and facing the
+/// front (table `shares`).
+fn shares_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
+    let s = &data.summary;
     h.push_str(
         "<p class=\"note\">Share of each face's face-frames (and of all faces together) whose dominant emotion is \
          each class.</p>\n<div class=\"wrap\"><table id=\"shares\">\n<tr><th>who</th><th class=\"n\">face-frames</th>",
@@ -328,14 +338,20 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
         share_row(h, &esc(&data.track_label(*id)), agg, facing)?;
     }
     h.push_str("</table></div>\n");
+    Ok(())
+}
 
+/// The segments between markers: when, how long, dominant emotion and its share, valence, facing the front
+/// (table `segments`).
+fn segments_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
+    let span = data.span_ms();
     h.push_str(
         "<h3>Segments between markers</h3>\n<div class=\"wrap\"><table id=\"segments\">\n<tr><th>#</th><th>opened \
          by</th><th class=\"n\">from</th><th class=\"n\">to</th><th class=\"n\">length</th><th>dominant</th>\
          <th class=\"n\">its share</th><th class=\"n\">valence</th><th class=\"n\">facing the front</th>\
          <th class=\"n\">face-frames</th></tr>\n",
     );
-    for (i, seg) in s.segments.iter().enumerate() {
+    for (i, seg) in data.summary.segments.iter().enumerate() {
         let share = seg.dominant.map_or(0.0, |e| seg.class.share()[e as usize]);
         let (val, facing) = data.segment_figures(seg);
         writeln!(
@@ -356,7 +372,14 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
         )?;
     }
     h.push_str("</table></div>\n");
+    Ok(())
+}
 
+/// The largest changes of one emotion between consecutive windows, for the class and each face (table
+/// `changes`).
+fn changes_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
+    let s = &data.summary;
+    let span = data.span_ms();
     write!(
         h,
         "<h3>Largest changes</h3>\n<p class=\"note\">Largest changes of one emotion's mean smoothed probability \
@@ -381,7 +404,12 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
         )?;
     }
     h.push_str("</table></div>\n");
+    Ok(())
+}
 
+/// The markers and notes, by start time (table `annotations`).
+fn annotations_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
+    let span = data.span_ms();
     h.push_str(
         "<h3>Markers and notes</h3>\n<div class=\"wrap\"><table id=\"annotations\">\n<tr><th>kind</th>\
          <th class=\"n\">at</th><th class=\"n\">until</th><th>label</th><th>face</th></tr>\n",
@@ -400,7 +428,7 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
             esc(&a.label)
         )?;
     }
-    h.push_str("</table></div>\n</section>\n");
+    h.push_str("</table></div>\n");
     Ok(())
 }
 

@@ -18,8 +18,9 @@ use crate::analytics::attention;
 use crate::analytics::review::{summarize, SessionSummary};
 use crate::analytics::room::Room;
 use crate::classify::Emotion;
-use crate::store::timeline::{bucketize, Bucket, TrackAgg, SECOND_MS};
-use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord};
+use crate::pipeline::Observation;
+use crate::store::timeline::{bucketize, Bucket, Timeline, TrackAgg, SECOND_MS};
+use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord, TrackRecord};
 
 /// The most buckets the timeline is drawn with (a few hundred points, whatever the session's length).
 pub const MAX_POINTS: usize = 300;
@@ -111,6 +112,95 @@ pub struct ReportData {
     pub usual_faces: f32,
 }
 
+/// The emotions over time: `(bucket width in ms, the buckets from 0, the observations when the buckets are
+/// finer than a second)`. The axis runs to the last frame: whole seconds for coarse buckets (the stored seconds),
+/// to the bucket after the last frame for fine ones, which are built from the observations.
+///
+/// Errors: a damaged record in the session database.
+fn emotion_buckets(
+    reader: &SessionReader,
+    record: &SessionRecord,
+    timeline: &Timeline,
+) -> anyhow::Result<(u64, Vec<Bucket>, Option<Vec<Observation>>)> {
+    let last_ms = record.duration_ms.max(timeline.span_ms().saturating_sub(SECOND_MS));
+    let bucket_ms = bucket_ms(last_ms + 1, record.frames);
+    if bucket_ms < SECOND_MS {
+        let n = (last_ms / bucket_ms + 1) as usize;
+        let (frames, observations) = reader.window(0, n as u64 * bucket_ms)?;
+        let buckets = bucketize(&frames, &observations, 0, bucket_ms, n, |id| timeline.resolve(id));
+        Ok((bucket_ms, buckets, Some(observations)))
+    } else {
+        let n = timeline.span_ms().max(last_ms + 1).div_ceil(bucket_ms).max(1) as usize;
+        Ok((bucket_ms, timeline.buckets(0, bucket_ms, n), None))
+    }
+}
+
+/// The session summarized between its markers, segments clipped to the axis' `span_ms`. A short session's
+/// segments are exact, from its observations `fine` (the summary's are in whole seconds).
+fn session_summary(
+    timeline: &Timeline,
+    annotations: &[Annotation],
+    span_ms: u64,
+    fine: Option<&[Observation]>,
+) -> SessionSummary {
+    let markers: Vec<(u64, String)> = annotations
+        .iter()
+        .filter(|a| a.kind == AnnotationKind::Marker)
+        .map(|a| (a.start_ms, a.label.clone()))
+        .collect();
+    let mut summary = summarize(timeline, &markers, TOP_CHANGES);
+    for seg in &mut summary.segments {
+        seg.end_ms = seg.end_ms.min(span_ms);
+        if let Some(observations) = fine {
+            let mut class = TrackAgg::default();
+            for o in observations.iter().filter(|o| (seg.start_ms..seg.end_ms).contains(&o.timestamp_ms)) {
+                class.add(&o.smoothed);
+            }
+            seg.class = class;
+            seg.dominant = seg.class.dominant_emotion();
+        }
+    }
+    summary
+}
+
+/// The faces with a plot of their own, by track id: every track not merged into another, with the tracks merged
+/// into it folded in, and any face the summary counts observations of without a stored track record.
+fn faces(tracks: &[TrackRecord], timeline: &Timeline, summary: &SessionSummary) -> Vec<Face> {
+    let mut faces: BTreeMap<u32, Face> = BTreeMap::new();
+    for t in tracks.iter().filter(|t| t.merged_into.is_none()) {
+        faces.insert(
+            t.id,
+            Face {
+                id: t.id,
+                label: t.label(),
+                merged: Vec::new(),
+                first_ms: t.first_ms,
+                last_ms: t.last_ms,
+                observations: t.observations,
+            },
+        );
+    }
+    for t in tracks.iter().filter(|t| t.merged_into.is_some()) {
+        if let Some(f) = faces.get_mut(&timeline.resolve(t.id)) {
+            f.merged.push(t.id);
+            f.first_ms = f.first_ms.min(t.first_ms);
+            f.last_ms = f.last_ms.max(t.last_ms);
+            f.observations += t.observations;
+        }
+    }
+    for (id, agg) in &summary.faces {
+        faces.entry(*id).or_insert_with(|| Face {
+            id: *id,
+            label: crate::fmt::face_label(*id),
+            merged: Vec::new(),
+            first_ms: 0,
+            last_ms: 0,
+            observations: agg.frames as u64,
+        });
+    }
+    faces.into_values().collect()
+}
+
 impl ReportData {
     /// Reads what the report needs from an open session.
     ///
@@ -122,38 +212,9 @@ impl ReportData {
         let mut annotations = reader.annotations()?;
         annotations.sort_by_key(|a| (a.start_ms, a.id));
 
-        // The axis runs to the last frame: whole seconds for coarse buckets (the stored seconds), to the bucket
-        // after the last frame for fine ones.
-        let last_ms = record.duration_ms.max(timeline.span_ms().saturating_sub(SECOND_MS));
-        let bucket_ms = bucket_ms(last_ms + 1, record.frames);
-        let (buckets, fine) = if bucket_ms < SECOND_MS {
-            let n = (last_ms / bucket_ms + 1) as usize;
-            let (frames, observations) = reader.window(0, n as u64 * bucket_ms)?;
-            (bucketize(&frames, &observations, 0, bucket_ms, n, |id| timeline.resolve(id)), Some(observations))
-        } else {
-            let n = timeline.span_ms().max(last_ms + 1).div_ceil(bucket_ms).max(1) as usize;
-            (timeline.buckets(0, bucket_ms, n), None)
-        };
+        let (bucket_ms, buckets, fine) = emotion_buckets(reader, &record, &timeline)?;
         let span_ms = buckets.len() as u64 * bucket_ms;
-
-        let markers: Vec<(u64, String)> = annotations
-            .iter()
-            .filter(|a| a.kind == AnnotationKind::Marker)
-            .map(|a| (a.start_ms, a.label.clone()))
-            .collect();
-        let mut summary = summarize(&timeline, &markers, TOP_CHANGES);
-        // A short session's segments are exact, from the observations (the summary's are in whole seconds).
-        for seg in &mut summary.segments {
-            seg.end_ms = seg.end_ms.min(span_ms);
-            if let Some(observations) = &fine {
-                let mut class = TrackAgg::default();
-                for o in observations.iter().filter(|o| (seg.start_ms..seg.end_ms).contains(&o.timestamp_ms)) {
-                    class.add(&o.smoothed);
-                }
-                seg.class = class;
-                seg.dominant = seg.class.dominant_emotion();
-            }
-        }
+        let summary = session_summary(&timeline, &annotations, span_ms, fine.as_deref());
 
         let room = Room::load(reader, &timeline)?;
         let seconds: Vec<(u32, u32)> =
@@ -162,43 +223,9 @@ impl ReportData {
             attention::usual_faces(timeline.seconds().iter().filter(|b| b.frames > 0).map(|b| b.mean_faces()));
 
         let labels: BTreeMap<u32, String> = tracks.iter().map(|t| (t.id, t.label())).collect();
-        let mut faces: BTreeMap<u32, Face> = BTreeMap::new();
-        for t in tracks.iter().filter(|t| t.merged_into.is_none()) {
-            faces.insert(
-                t.id,
-                Face {
-                    id: t.id,
-                    label: t.label(),
-                    merged: Vec::new(),
-                    first_ms: t.first_ms,
-                    last_ms: t.last_ms,
-                    observations: t.observations,
-                },
-            );
-        }
-        for t in tracks.iter().filter(|t| t.merged_into.is_some()) {
-            if let Some(f) = faces.get_mut(&timeline.resolve(t.id)) {
-                f.merged.push(t.id);
-                f.first_ms = f.first_ms.min(t.first_ms);
-                f.last_ms = f.last_ms.max(t.last_ms);
-                f.observations += t.observations;
-            }
-        }
-        // Observations of a track without a stored record still get a plot.
-        for (id, agg) in &summary.faces {
-            faces.entry(*id).or_insert_with(|| Face {
-                id: *id,
-                label: crate::fmt::face_label(*id),
-                merged: Vec::new(),
-                first_ms: 0,
-                last_ms: 0,
-                observations: agg.frames as u64,
-            });
-        }
-
         Ok(ReportData {
             record,
-            faces: faces.into_values().collect(),
+            faces: faces(&tracks, &timeline, &summary),
             labels,
             annotations,
             bucket_ms,

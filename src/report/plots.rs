@@ -7,6 +7,8 @@
 use std::ops::Range;
 
 use anyhow::anyhow;
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::{DefaultFormatting, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -52,7 +54,7 @@ pub(crate) struct TimeAxis {
 }
 
 impl Ranged for TimeAxis {
-    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type FormatOption = DefaultFormatting;
     type ValueType = f64;
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
@@ -71,13 +73,12 @@ impl Ranged for TimeAxis {
     }
 }
 
-/// Round tick steps for the time axis, seconds.
-const TICK_STEPS_S: [f64; 18] =
-    [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0];
-
-/// Time-axis ticks at the finest round step that gives at most `most` of them over `[0, span_s]`.
+/// Time-axis ticks, seconds, at the finest round step ([`crate::fmt::tick_step_ms`]) that gives at most `most`
+/// of them over `[0, span_s]`; only 0 and `span_s` when no round step is long enough.
 fn time_ticks(span_s: f64, most: usize) -> Vec<f64> {
-    let step = TICK_STEPS_S.iter().copied().find(|s| span_s / s <= most as f64).unwrap_or(span_s.max(1.0));
+    let span_ms = (span_s.max(0.0) * 1000.0).round() as u64;
+    let step = crate::fmt::tick_step_ms(span_ms.div_ceil(most.max(1) as u64), 1)
+        .map_or(span_s.max(1.0), |ms| ms as f64 / 1000.0);
     (0..).map(|i| i as f64 * step).take_while(|t| *t <= span_s + 1e-9).collect()
 }
 
@@ -204,6 +205,22 @@ pub(crate) fn time_chart<'a, 'b>(
         .map_err(err)
 }
 
+/// The report's mesh on `chart`: grid lines across only (light), muted axes, labels in the report's font; the
+/// caller adds its labels and descriptions and draws it. Any backend and any x axis (the report's [`TimeAxis`],
+/// the compare page's plain axis).
+pub(crate) fn report_mesh<'a, 'b, DB: DrawingBackend, X: Ranged<ValueType = f64> + ValueFormatter<f64>>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, RangedCoordf64>>,
+) -> MeshStyle<'a, 'b, X, RangedCoordf64, DB> {
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .axis_style(MUTED)
+        .label_style((FONT, 15).into_font().color(&INK))
+        .axis_desc_style((FONT, 15).into_font().color(&MUTED));
+    mesh
+}
+
 /// Draws the axes and grid: time below (in `x_labels` ticks), values left as `y_fmt` gives them.
 pub(crate) fn draw_axes(
     chart: &mut Chart<'_, '_>,
@@ -214,18 +231,11 @@ pub(crate) fn draw_axes(
     y_desc: &str,
 ) -> anyhow::Result<()> {
     let x_fmt = |x: &f64| axis_time((x * 1000.0).round().max(0.0) as u64, span_ms);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(RGBColor(225, 225, 225))
-        .axis_style(MUTED)
+    report_mesh(chart)
         .x_labels(x_labels)
         .y_labels(y_labels)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(y_fmt)
-        .label_style((FONT, 15).into_font().color(&INK))
-        .axis_desc_style((FONT, 15).into_font().color(&MUTED))
         .x_desc("time since start")
         .y_desc(y_desc)
         .draw()

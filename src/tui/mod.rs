@@ -119,87 +119,111 @@ pub fn run_live(
     cfg: &TuiConfig,
 ) -> anyhow::Result<()> {
     let theme = Theme::from_config(cfg);
-    let mut app = App::new(info, cfg);
+    let mut screen = LiveLoop::new(App::new(info, cfg), cfg.frame_interval());
     let mut guard = terminal::init().context("cannot set up the terminal")?;
-    let interval = cfg.frame_interval();
-    let mut connected = true;
-    let mut dirty = true;
-    let mut last_draw: Option<Instant> = None;
-
-    loop {
-        if stop.load(Ordering::SeqCst) || app.quit {
-            break;
-        }
+    while !(stop.load(Ordering::SeqCst) || screen.app.quit) {
         anyhow::ensure!(!terminal::panicked(), "a thread panicked while the live screen was up (terminal restored)");
-
-        // Drain what the engine sent since the last pass (bounded in time).
-        if connected {
-            let t0 = Instant::now();
-            loop {
-                match events.try_recv() {
-                    Ok(ev) => {
-                        app.apply(ev);
-                        dirty = true;
-                    }
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        connected = false;
-                        app.disconnected();
-                        dirty = true;
-                        break;
-                    }
-                }
-                if t0.elapsed() >= MAX_DRAIN {
-                    break;
-                }
-            }
-        }
-
-        let now = Instant::now();
-        if app.expire_notice(now) {
-            dirty = true;
-        }
-        let due = last_draw.is_none_or(|t| now.duration_since(t) >= interval);
-        if dirty && due {
-            // The layout state the frame needs is worked out before drawing: drawing changes nothing.
-            render::prepare(&mut app, guard.terminal.size().context("cannot read the terminal size")?);
-            guard.terminal.draw(|f| render::draw(f, &app, &theme)).context("cannot draw the live screen")?;
-            last_draw = Some(now);
-            dirty = false;
-        }
-
-        // Wait for a key until the next draw is due (or a little while when idle).
-        let timeout = match last_draw {
-            Some(t) if dirty => interval.saturating_sub(t.elapsed()),
-            _ => interval,
-        }
-        .min(MAX_POLL);
-        if event::poll(timeout).context("cannot read the terminal")? {
-            // Handle everything already queued before drawing again.
-            loop {
-                match event::read().context("cannot read the terminal")? {
-                    Event::Key(k) if k.kind != KeyEventKind::Release => {
-                        if let Some(cmd) = app.key(k) {
-                            if commands.send(cmd).is_err() {
-                                app.notify(Level::Error, "error: the engine is gone; request not sent");
-                            }
-                        }
-                        dirty = true;
-                        // A key should answer at once, not at the next tick.
-                        last_draw = None;
-                    }
-                    Event::Resize(..) => {
-                        dirty = true;
-                        last_draw = None;
-                    }
-                    _ => {}
-                }
-                if !event::poll(Duration::ZERO).context("cannot read the terminal")? {
-                    break;
-                }
-            }
-        }
+        screen.drain(&events);
+        screen.draw_if_due(&mut guard.terminal, &theme)?;
+        screen.wait_for_keys(&commands)?;
     }
     guard.restore();
     Ok(())
+}
+
+/// The live screen's loop state: the app, whether the engine is still connected, and when to draw next.
+struct LiveLoop {
+    app: App,
+    /// Shortest time between two draws ([`TuiConfig::frame_interval`]).
+    interval: Duration,
+    /// Whether the engine's sender is still there.
+    connected: bool,
+    /// Whether something changed since the last draw.
+    dirty: bool,
+    /// When the screen was last drawn; `None` to draw at once.
+    last_draw: Option<Instant>,
+}
+
+impl LiveLoop {
+    fn new(app: App, interval: Duration) -> Self {
+        LiveLoop { app, interval, connected: true, dirty: true, last_draw: None }
+    }
+
+    /// Applies what the engine sent since the last pass, for at most [`MAX_DRAIN`].
+    fn drain(&mut self, events: &Receiver<LiveEvent>) {
+        if !self.connected {
+            return;
+        }
+        let t0 = Instant::now();
+        loop {
+            match events.try_recv() {
+                Ok(ev) => {
+                    self.app.apply(ev);
+                    self.dirty = true;
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    self.connected = false;
+                    self.app.disconnected();
+                    self.dirty = true;
+                    break;
+                }
+            }
+            if t0.elapsed() >= MAX_DRAIN {
+                break;
+            }
+        }
+    }
+
+    /// Expires the notice when its time is up, and draws when something changed and a draw is due.
+    fn draw_if_due(&mut self, terminal: &mut terminal::Screen, theme: &Theme) -> anyhow::Result<()> {
+        let now = Instant::now();
+        if self.app.expire_notice(now) {
+            self.dirty = true;
+        }
+        let due = self.last_draw.is_none_or(|t| now.duration_since(t) >= self.interval);
+        if self.dirty && due {
+            // The layout state the frame needs is worked out before drawing: drawing changes nothing.
+            render::prepare(&mut self.app, terminal.size().context("cannot read the terminal size")?);
+            terminal.draw(|f| render::draw(f, &self.app, theme)).context("cannot draw the live screen")?;
+            self.last_draw = Some(now);
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
+    /// Waits for a key until the next draw is due (at most [`MAX_POLL`]), then handles every key already
+    /// queued, sending the engine the requests they make on `commands`.
+    fn wait_for_keys(&mut self, commands: &Sender<LiveCommand>) -> anyhow::Result<()> {
+        let timeout = match self.last_draw {
+            Some(t) if self.dirty => self.interval.saturating_sub(t.elapsed()),
+            _ => self.interval,
+        }
+        .min(MAX_POLL);
+        if !event::poll(timeout).context("cannot read the terminal")? {
+            return Ok(());
+        }
+        loop {
+            match event::read().context("cannot read the terminal")? {
+                Event::Key(k) if k.kind != KeyEventKind::Release => {
+                    if let Some(cmd) = self.app.key(k) {
+                        if commands.send(cmd).is_err() {
+                            self.app.notify(Level::Error, "error: the engine is gone; request not sent");
+                        }
+                    }
+                    self.dirty = true;
+                    // A key should answer at once, not at the next tick.
+                    self.last_draw = None;
+                }
+                Event::Resize(..) => {
+                    self.dirty = true;
+                    self.last_draw = None;
+                }
+                _ => {}
+            }
+            if !event::poll(Duration::ZERO).context("cannot read the terminal")? {
+                return Ok(());
+            }
+        }
+    }
 }

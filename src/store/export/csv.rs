@@ -24,7 +24,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use super::SessionExport;
+use super::{Result, SessionExport};
 use crate::classify::Emotion;
 
 /// Header of the observations CSV.
@@ -81,8 +81,8 @@ pub const UTF8_BOM: &[u8; 3] = b"\xEF\xBB\xBF";
 /// Writes the observations CSV (with `bom`, a UTF-8 byte-order mark first; then the header, then one row per
 /// observation in frame order) to `out`.
 ///
-/// Errors: `out` cannot be written.
-pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Errors: `out` cannot be written ([`super::ExportError::Io`] or [`super::ExportError::Csv`]).
+pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) -> Result<()> {
     if bom {
         out.write_all(UTF8_BOM)?;
     }
@@ -123,8 +123,8 @@ pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) 
 
 /// Writes the annotations CSV (header, then one row per marker or note in creation order) to `out`.
 ///
-/// Errors: `out` cannot be written.
-pub fn write_annotations(data: &SessionExport, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Errors: `out` cannot be written ([`super::ExportError::Csv`]).
+pub fn write_annotations(data: &SessionExport, out: &mut dyn Write) -> Result<()> {
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(ANNOTATION_COLUMNS)?;
     for a in &data.annotations {

@@ -26,7 +26,7 @@
 
 use std::io::Write;
 
-use super::SessionExport;
+use super::{Result, SessionExport};
 
 /// Header of the Fex CSV: py-feat's columns (box, score, emotions, `input`), then emotrace's.
 pub const FEX_COLUMNS: [&str; 30] = super::with_shared_columns(FEX_HEAD);
@@ -55,8 +55,8 @@ const FEX_HEAD: [&str; 17] = [
 /// Writes the Fex CSV (header, then one row per observation in frame order) to `out`; the emotion columns hold
 /// the smoothed probabilities when `smoothed`, else the raw ones.
 ///
-/// Errors: `out` cannot be written.
-pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Errors: `out` cannot be written ([`super::ExportError::Csv`]).
+pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> Result<()> {
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(FEX_COLUMNS)?;
     let input = super::csv::spreadsheet_safe(&data.session.source).into_owned();

@@ -19,7 +19,7 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
-use super::{pixel_box, SessionExport};
+use super::{pixel_box, Result, SessionExport};
 use crate::classify::{Emotion, Probs};
 use crate::detect::Landmarks;
 use crate::store::{Annotation, SessionRecord};
@@ -162,8 +162,8 @@ impl From<&Landmarks> for JsonLandmarks {
 impl JsonExport {
     /// The export of `data`.
     ///
-    /// Errors: the session record cannot be serialized (it always can).
-    pub fn new(data: &SessionExport) -> anyhow::Result<JsonExport> {
+    /// Errors: [`super::ExportError::Json`] when the session record cannot be serialized (it always can).
+    pub fn new(data: &SessionExport) -> Result<JsonExport> {
         let labels = data.track_labels();
         let observations = data
             .observations
@@ -217,16 +217,16 @@ impl JsonExport {
 
     /// The session record, typed.
     ///
-    /// Errors: `session` is not a session record.
-    pub fn session_record(&self) -> anyhow::Result<SessionRecord> {
+    /// Errors: [`super::ExportError::Json`] when `session` is not a session record.
+    pub fn session_record(&self) -> Result<SessionRecord> {
         Ok(serde_json::from_value(self.session.clone())?)
     }
 }
 
 /// Writes `data` as one JSON object ([`JsonExport`]) and a newline to `out`.
 ///
-/// Errors: `out` cannot be written.
-pub fn write(data: &SessionExport, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Errors: `out` cannot be written ([`super::ExportError::Json`] or [`super::ExportError::Io`]).
+pub fn write(data: &SessionExport, out: &mut dyn Write) -> Result<()> {
     let mut out = std::io::BufWriter::new(out);
     serde_json::to_writer(&mut out, &JsonExport::new(data)?)?;
     out.write_all(b"\n")?;
@@ -236,8 +236,8 @@ pub fn write(data: &SessionExport, out: &mut dyn Write) -> anyhow::Result<()> {
 
 /// Reads an export written by [`write()`] back.
 ///
-/// Errors: `text` is not such an object (one line naming what is wrong).
-pub fn read(text: &[u8]) -> anyhow::Result<JsonExport> {
+/// Errors: [`super::ExportError::Json`] when `text` is not such an object (one line naming what is wrong).
+pub fn read(text: &[u8]) -> Result<JsonExport> {
     Ok(serde_json::from_slice(text)?)
 }
 

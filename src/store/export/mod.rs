@@ -8,17 +8,20 @@
 //! - [`parquet`]: one Parquet file of typed columns, or ([`parquet::dataset_path`]) a Hive-partitioned dataset
 //!   of many sessions.
 //!
-//! Every format reads a [`SessionExport`]: the session loaded once from its database
+//! Every format reads a [`SessionExport`] and fails with an [`ExportError`]: the session loaded once from its database
 //! ([`SessionExport::load`]). The values shared by the formats are computed here once: whole-pixel boxes
 //! ([`pixel_box`]) and the 0-1 face score ([`face_score`]). Text that ends up in a CSV cell (track names,
 //! labels) is made safe to open in a spreadsheet with [`csv::spreadsheet_safe`]; numbers are written plainly.
 
 pub mod csv;
+mod error;
 pub mod fex;
 pub mod json;
 pub mod parquet;
 
 use std::io::Write;
+
+pub use error::{ExportError, Result};
 
 use super::{Annotation, SessionReader, SessionRecord, TrackRecord};
 use crate::detect::{BBox, Backend};
@@ -169,8 +172,8 @@ pub struct SessionExport {
 impl SessionExport {
     /// Reads everything of one session from its database.
     ///
-    /// Errors: a damaged record in the session's database.
-    pub fn load(reader: &SessionReader) -> anyhow::Result<SessionExport> {
+    /// Errors: [`ExportError::Store`], a damaged record in the session's database.
+    pub fn load(reader: &SessionReader) -> Result<SessionExport> {
         let merges = reader.merges()?;
         let mut observations = reader.observations()?;
         for o in &mut observations {
@@ -211,8 +214,8 @@ impl SessionExport {
 /// Writes `data` to `out` in `format` with `options`. For [`Format::Csv`] this is the observations only; the
 /// annotations are written separately with [`csv::write_annotations`].
 ///
-/// Errors: `out` cannot be written.
-pub fn write(format: Format, data: &SessionExport, options: Options, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Errors: `out` cannot be written (see [`ExportError::io_kind`]), or the format's encoder fails.
+pub fn write(format: Format, data: &SessionExport, options: Options, out: &mut dyn Write) -> Result<()> {
     match format {
         Format::Csv => csv::write_observations(data, options.bom, out),
         Format::Json => json::write(data, out),

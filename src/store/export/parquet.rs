@@ -34,7 +34,7 @@ use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
-use super::{pixel_box, SessionExport, LANDMARK_NAMES};
+use super::{pixel_box, Result, SessionExport, LANDMARK_NAMES};
 use crate::classify::{Emotion, NUM_EMOTIONS};
 use crate::pipeline::Observation;
 use crate::store::SessionRecord;
@@ -122,8 +122,9 @@ fn columns(
 
 /// Writes the observations of `data` as one Parquet file to `out` (any writer that can move between threads).
 ///
-/// Errors: `out` cannot be written.
-pub fn write_to<W: Write + Send>(data: &SessionExport, out: W) -> anyhow::Result<W> {
+/// Errors: the Parquet writer fails ([`super::ExportError::Parquet`], which includes `out` failing) or a batch
+/// cannot be assembled ([`super::ExportError::Arrow`]).
+pub fn write_to<W: Write + Send>(data: &SessionExport, out: W) -> Result<W> {
     let schema = Arc::new(schema());
     let mut labels = data.track_labels();
     for o in &data.observations {
@@ -150,8 +151,8 @@ pub fn write_to<W: Write + Send>(data: &SessionExport, out: W) -> anyhow::Result
 /// Writes the observations of `data` as one Parquet file to `out` (encoded in memory first: the Parquet writer
 /// needs a writer it can own).
 ///
-/// Errors: `out` cannot be written.
-pub fn write(data: &SessionExport, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Errors: as [`write_to`]; `out` cannot be written ([`super::ExportError::Io`]).
+pub fn write(data: &SessionExport, out: &mut dyn Write) -> Result<()> {
     let buf = write_to(data, Vec::with_capacity(1 << 20))?;
     out.write_all(&buf)?;
     Ok(())

@@ -83,115 +83,183 @@ pub fn render_grid(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> GridI
     GridInfo { shown, ..info }
 }
 
+/// The styles of one panel: greyed when its face is lost (stale).
+#[derive(Clone, Copy)]
+struct PanelLook<'a> {
+    theme: &'a Theme,
+    stale: bool,
+    /// The panel's base style: the theme's stale style when lost, else the default.
+    base: Style,
+}
+
+impl<'a> PanelLook<'a> {
+    fn new(theme: &'a Theme, stale: bool) -> Self {
+        let base = if stale { theme.stale() } else { Style::default() };
+        PanelLook { theme, stale, base }
+    }
+
+    fn bold(&self) -> Style {
+        self.base.add_modifier(Modifier::BOLD)
+    }
+
+    /// The colour of emotion `e`, or the stale style when the face is lost.
+    fn color_of(&self, e: Emotion) -> Style {
+        if self.stale {
+            self.theme.stale()
+        } else {
+            self.theme.emotion(e)
+        }
+    }
+}
+
 /// Draws the panel of face `t` into `area`, highlighted when `selected`.
 pub fn render_panel(f: &mut Frame, area: Rect, app: &App, t: &TrackView, theme: &Theme, selected: bool) {
-    let stale = app.is_stale(t);
-    let now = app.view().now_ms();
-    let base = if stale { theme.stale() } else { Style::default() };
-    let color_of = |e: Emotion| {
-        if stale {
-            theme.stale()
-        } else {
-            theme.emotion(e)
-        }
-    };
-    let bold = base.add_modifier(Modifier::BOLD);
-
-    let mark = if selected { ">" } else { "" };
-    let title_style = if selected && !theme.color { bold.add_modifier(Modifier::REVERSED) } else { bold };
-    let mut title = vec![Span::styled(format!(" {mark}{} ", app.label(t.track_id)), title_style)];
-    if app.names.contains_key(&t.track_id) {
-        title.push(Span::styled(format!("#{} ", t.track_id), theme.dim()));
-    }
-    if stale {
-        title.push(Span::styled("(lost) ", base));
-    }
-    // To 10 px: the box jitters by a few pixels from frame to frame, and every change would be sent.
-    let size = format!(" ~{:.0}x{:.0} px ", (t.bbox.w / 10.0).round() * 10.0, (t.bbox.h / 10.0).round() * 10.0);
-    let (border_set, border_style) = if selected {
-        (theme.selected_border_set(), theme.selected())
-    } else if stale {
-        (theme.border_set(), theme.stale())
-    } else {
-        (theme.border_set(), theme.dim())
-    };
-    let block = Block::bordered()
-        .border_set(border_set)
-        .border_style(border_style)
-        .title(Line::from(title))
-        .title_top(Line::styled(size, theme.dim()).right_aligned())
-        .style(base);
+    let look = PanelLook::new(theme, app.is_stale(t));
+    let block = panel_block(app, t, look, selected);
     let inner = block.inner(area);
     f.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    let iw = inner.width as usize;
-
     let [top, bars, label, spark] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(7), Constraint::Length(1), Constraint::Min(0)])
             .areas(inner);
     let spark = Rect { height: spark.height.min(SPARK_MAX_ROWS), ..spark };
+    let (dom, _) = t.dominant();
+    render_top_line(f, top, app, t, look);
+    render_bars(f, bars, t, look, dom);
+    if app.all_emotions && spark.height >= 2 {
+        render_all_sparklines(f, label, spark, app, t, look);
+    } else {
+        render_followed_sparkline(f, label, spark, app, t, look, dom);
+    }
+}
 
-    // Dominant emotion, time in view.
+/// The panel's bordered block: the label (with `>` when selected, `#id` when named, "(lost)" when stale) on the
+/// left of the top border and the box size, to 10 px, on its right.
+fn panel_block<'a>(app: &App, t: &TrackView, look: PanelLook<'_>, selected: bool) -> Block<'a> {
+    let theme = look.theme;
+    let mark = if selected { ">" } else { "" };
+    let title_style = if selected && !theme.color { look.bold().add_modifier(Modifier::REVERSED) } else { look.bold() };
+    let mut title = vec![Span::styled(format!(" {mark}{} ", app.label(t.track_id)), title_style)];
+    if app.names.contains_key(&t.track_id) {
+        title.push(Span::styled(format!("#{} ", t.track_id), theme.dim()));
+    }
+    if look.stale {
+        title.push(Span::styled("(lost) ", look.base));
+    }
+    // To 10 px: the box jitters by a few pixels from frame to frame, and every change would be sent.
+    let size = format!(" ~{:.0}x{:.0} px ", (t.bbox.w / 10.0).round() * 10.0, (t.bbox.h / 10.0).round() * 10.0);
+    let (border_set, border_style) = if selected {
+        (theme.selected_border_set(), theme.selected())
+    } else if look.stale {
+        (theme.border_set(), theme.stale())
+    } else {
+        (theme.border_set(), theme.dim())
+    };
+    Block::bordered()
+        .border_set(border_set)
+        .border_style(border_style)
+        .title(Line::from(title))
+        .title_top(Line::styled(size, theme.dim()).right_aligned())
+        .style(look.base)
+}
+
+/// The panel's first line: the dominant emotion with its probability, and on the right the time in view (and,
+/// when lost, for how long).
+fn render_top_line(f: &mut Frame, area: Rect, app: &App, t: &TrackView, look: PanelLook<'_>) {
     let (dom, p) = t.dominant();
     let left = vec![Span::styled(
         format!("{} {:.0}%", dom.name().to_uppercase(), p * 100.0),
-        color_of(dom).add_modifier(Modifier::BOLD),
+        look.color_of(dom).add_modifier(Modifier::BOLD),
     )];
     let mut right = format!("in view {}", crate::fmt::clock(crate::fmt::secs_to_ms(t.in_view_s())));
-    if stale {
-        right.push_str(&format!("{}lost {:.0} s", theme.dot(), t.unseen_ms(now) as f64 / 1000.0));
+    if look.stale {
+        let now = app.view().now_ms();
+        right.push_str(&format!("{}lost {:.0} s", look.theme.dot(), t.unseen_ms(now) as f64 / 1000.0));
     }
-    f.render_widget(Paragraph::new(spread(left, Span::styled(right, theme.dim()), iw)), top);
+    f.render_widget(Paragraph::new(spread(left, Span::styled(right, look.theme.dim()), area.width as usize)), area);
+}
 
-    // The 7 probabilities.
-    let bar_w = iw.saturating_sub(LABEL_WIDTH + 1 + PCT_WIDTH);
+/// The 7 smoothed probabilities as labelled bars, the dominant emotion `dom` in bold.
+fn render_bars(f: &mut Frame, area: Rect, t: &TrackView, look: PanelLook<'_>, dom: Emotion) {
+    let bar_w = (area.width as usize).saturating_sub(LABEL_WIDTH + 1 + PCT_WIDTH);
     let lines: Vec<Line> = Emotion::ALL
         .iter()
         .map(|&e| {
             let v = t.smoothed[e as usize];
-            let label_style = if e == dom { bold } else { base };
+            let label_style = if e == dom { look.bold() } else { look.base };
             Line::from(vec![
                 Span::styled(format!("{:<LABEL_WIDTH$} ", e.name()), label_style),
                 // The bar shows the whole percent printed beside it, so it changes only when the number does.
-                Span::styled(theme.hbar((v * 100.0).round() / 100.0, bar_w), color_of(e)),
+                Span::styled(look.theme.hbar((v * 100.0).round() / 100.0, bar_w), look.color_of(e)),
                 Span::styled(format!(" {:>3.0}%", v * 100.0), label_style),
             ])
         })
         .collect();
-    f.render_widget(Paragraph::new(lines), bars);
+    f.render_widget(Paragraph::new(lines), area);
+}
 
-    let span_s = app.history_ms as f64 / 1000.0;
-    let span_text = if span_s >= 120.0 { format!("{:.0} min", span_s / 60.0) } else { format!("{span_s:.0} s") };
-    if app.all_emotions && spark.height >= 2 {
-        // One row per emotion, the most probable first, as many as fit.
-        let label_text = format!("all emotions %{}last {}", theme.dot(), span_text);
-        f.render_widget(Paragraph::new(Line::styled(theme.truncate(&label_text, iw), theme.dim())), label);
-        let mut order = Emotion::ALL;
-        order.sort_by(|a, b| t.smoothed[*b as usize].total_cmp(&t.smoothed[*a as usize]));
-        let n = (spark.height as usize).min(order.len());
-        let rows = Layout::vertical(vec![Constraint::Length(1); n]).split(spark);
-        for (e, row) in order.iter().zip(rows.iter()) {
-            let [name, line] = Layout::horizontal([Constraint::Length(8), Constraint::Min(0)]).areas(*row);
-            let short: String = e.name().chars().take(3).collect();
-            let v = t.smoothed[*e as usize] * 100.0;
-            f.render_widget(Paragraph::new(Line::styled(format!("{short} {v:>3.0}"), color_of(*e))), name);
-            let data = spark_series(t, *e, now, app.history_ms, line.width as usize, app.stale_ms);
-            let sl = Sparkline::default().data(data).max(100).bar_set(theme.bar_set()).style(color_of(*e));
-            f.render_widget(sl, line);
-        }
-        return;
+/// The sparklines' window as text ("60 s", "5 min").
+fn span_text(history_ms: u64) -> String {
+    let span_s = history_ms as f64 / 1000.0;
+    if span_s >= 120.0 {
+        format!("{:.0} min", span_s / 60.0)
+    } else {
+        format!("{span_s:.0} s")
     }
+}
 
-    // Sparkline of the followed emotion.
+/// Draws the sparkline of `emotion` for `t` into `area`, in the emotion's colour.
+fn render_sparkline(f: &mut Frame, area: Rect, app: &App, t: &TrackView, look: PanelLook<'_>, emotion: Emotion) {
+    let now = app.view().now_ms();
+    let data = spark_series(t, emotion, now, app.history_ms, area.width as usize, app.stale_ms);
+    let sl = Sparkline::default().data(data).max(100).bar_set(look.theme.bar_set()).style(look.color_of(emotion));
+    f.render_widget(sl, area);
+}
+
+/// With `a`: one row per emotion in `spark`, the most probable first, as many as fit, each with its short name
+/// and percent; `label` says so.
+fn render_all_sparklines(f: &mut Frame, label: Rect, spark: Rect, app: &App, t: &TrackView, look: PanelLook<'_>) {
+    let theme = look.theme;
+    let label_text = format!("all emotions %{}last {}", theme.dot(), span_text(app.history_ms));
+    f.render_widget(
+        Paragraph::new(Line::styled(theme.truncate(&label_text, label.width as usize), theme.dim())),
+        label,
+    );
+    let mut order = Emotion::ALL;
+    order.sort_by(|a, b| t.smoothed[*b as usize].total_cmp(&t.smoothed[*a as usize]));
+    let n = (spark.height as usize).min(order.len());
+    let rows = Layout::vertical(vec![Constraint::Length(1); n]).split(spark);
+    for (e, row) in order.iter().zip(rows.iter()) {
+        let [name, line] = Layout::horizontal([Constraint::Length(8), Constraint::Min(0)]).areas(*row);
+        let short: String = e.name().chars().take(3).collect();
+        let v = t.smoothed[*e as usize] * 100.0;
+        f.render_widget(Paragraph::new(Line::styled(format!("{short} {v:>3.0}"), look.color_of(*e))), name);
+        render_sparkline(f, line, app, t, look, *e);
+    }
+}
+
+/// The sparkline of the followed emotion (the dominant one `dom` unless one was picked) in `spark`, named in
+/// `label`.
+fn render_followed_sparkline(
+    f: &mut Frame,
+    label: Rect,
+    spark: Rect,
+    app: &App,
+    t: &TrackView,
+    look: PanelLook<'_>,
+    dom: Emotion,
+) {
+    let theme = look.theme;
     let followed = app.spark.resolve(dom);
-    let label_text = format!("{} %{}last {}", followed.name(), theme.dot(), span_text);
-    f.render_widget(Paragraph::new(Line::styled(theme.truncate(&label_text, iw), theme.dim())), label);
+    let label_text = format!("{} %{}last {}", followed.name(), theme.dot(), span_text(app.history_ms));
+    f.render_widget(
+        Paragraph::new(Line::styled(theme.truncate(&label_text, label.width as usize), theme.dim())),
+        label,
+    );
     if spark.height > 0 {
-        let data = spark_series(t, followed, now, app.history_ms, spark.width as usize, app.stale_ms);
-        let sl = Sparkline::default().data(data).max(100).bar_set(theme.bar_set()).style(color_of(followed));
-        f.render_widget(sl, spark);
+        render_sparkline(f, spark, app, t, look, followed);
     }
 }
 

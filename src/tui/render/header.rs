@@ -21,57 +21,74 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = Layout::vertical([Constraint::Length(1); 3]).split(area);
     let w = area.width as usize;
     let snap = app.view();
-    let st = &snap.stats;
 
     // Row 1: identity on the left, elapsed time on the right. Elapsed is the source time of the newest frame:
     // the clock markers and the store use, so a marker typed at "elapsed 0:14" is stored at 0:14 even when
     // processing lags behind a paced source.
     let elapsed = format!("elapsed {} ", crate::fmt::clock(snap.now_ms()));
     let room = w.saturating_sub(elapsed.len() + 1);
-    let mut left: Vec<Span> = vec![Span::styled(" emotrace ", theme.accent())];
-    let mut used = left[0].width();
-    let push = |spans: &mut Vec<Span<'static>>, text: String, style: Style, used: &mut usize| {
-        let avail = room.saturating_sub(*used);
-        if avail < 4 {
-            return;
-        }
-        let t = theme.truncate(&text, avail);
-        *used += t.chars().count();
-        spans.push(Span::styled(t, style));
-    };
-    // The recording state first: it must survive any truncation.
-    if app.recording {
-        push(
-            &mut left,
-            format!(" {} REC ", theme.rec_mark()),
-            theme.error().add_modifier(Modifier::REVERSED),
-            &mut used,
-        );
-    } else {
-        push(&mut left, "not recording".to_string(), theme.warn(), &mut used);
-    }
-    push(&mut left, " ".to_string(), Style::default(), &mut used);
-    push(&mut left, app.info.source.clone(), Style::default().add_modifier(Modifier::BOLD), &mut used);
-    let session = match &app.info.session_id {
-        Some(id) => format!("{}session {id}", theme.dot()),
-        None => format!("{}no session", theme.dot()),
-    };
-    push(&mut left, session, theme.dim(), &mut used);
-    if !app.info.model.is_empty() {
-        push(&mut left, format!("{}model {}", theme.dot(), app.info.model), theme.dim(), &mut used);
-    }
-    f.render_widget(Paragraph::new(Line::from(left)), rows[0]);
+    f.render_widget(Paragraph::new(identity_line(app, theme, room)), rows[0]);
     f.render_widget(Paragraph::new(Line::styled(elapsed, theme.dim()).right_aligned()), rows[0]);
 
     // Row 2: health figures, in the most detailed form that fits.
     let faces = snap.last_frame.as_ref().map_or(0, |fr| fr.faces);
     let health = (0..3)
-        .map(|level| health_line(st, faces, theme, level))
+        .map(|level| health_line(&snap.stats, faces, theme, level))
         .find(|l| l.width() <= w)
-        .unwrap_or_else(|| health_line(st, faces, theme, 2));
+        .unwrap_or_else(|| health_line(&snap.stats, faces, theme, 2));
     f.render_widget(Paragraph::new(health), rows[1]);
 
     // Row 3: status.
+    f.render_widget(Paragraph::new(status_line(app, theme, w)), rows[2]);
+}
+
+/// Spans laid out left to right within `room` cells: each piece is truncated to the room left, and dropped
+/// once fewer than 4 cells are left.
+struct LeftSpans<'t> {
+    theme: &'t Theme,
+    room: usize,
+    used: usize,
+    spans: Vec<Span<'static>>,
+}
+
+impl LeftSpans<'_> {
+    fn push(&mut self, text: String, style: Style) {
+        let avail = self.room.saturating_sub(self.used);
+        if avail < 4 {
+            return;
+        }
+        let t = self.theme.truncate(&text, avail);
+        self.used += t.chars().count();
+        self.spans.push(Span::styled(t, style));
+    }
+}
+
+/// The identity row's left part within `room` cells: the app's name, the recording state (first, so that it
+/// survives any truncation), the source, the session id and the model.
+fn identity_line(app: &App, theme: &Theme, room: usize) -> Line<'static> {
+    let name = Span::styled(" emotrace ", theme.accent());
+    let mut left = LeftSpans { theme, room, used: name.width(), spans: vec![name] };
+    if app.recording {
+        left.push(format!(" {} REC ", theme.rec_mark()), theme.error().add_modifier(Modifier::REVERSED));
+    } else {
+        left.push("not recording".to_string(), theme.warn());
+    }
+    left.push(" ".to_string(), Style::default());
+    left.push(app.info.source.clone(), Style::default().add_modifier(Modifier::BOLD));
+    let session = match &app.info.session_id {
+        Some(id) => format!("{}session {id}", theme.dot()),
+        None => format!("{}no session", theme.dot()),
+    };
+    left.push(session, theme.dim());
+    if !app.info.model.is_empty() {
+        left.push(format!("{}model {}", theme.dot(), app.info.model), theme.dim());
+    }
+    Line::from(left.spans)
+}
+
+/// The status row, `w` cells wide: the notice, paused, and the run's state (waiting, live with the frame's
+/// size and detections, ended, or the error).
+fn status_line(app: &App, theme: &Theme, w: usize) -> Line<'static> {
     let mut status: Vec<Span> = vec![Span::raw(" ")];
     if let Some(n) = &app.notice {
         let style = theme.notice(n.level);
@@ -83,17 +100,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         status.push(Span::styled(" PAUSED (space resumes) ", theme.warn().add_modifier(Modifier::REVERSED)));
         status.push(Span::raw(" "));
     }
-    // Not the frame index or this frame's latency: they change on every refresh (bytes over SSH) and the health
-    // line above already gives current rates and latencies.
-    let frame_facts = |fr: &crate::tui::app::FrameInfo| {
-        format!("{}x{}{}{} detected", fr.width, fr.height, theme.dot(), fr.detections)
-    };
     match &app.finished {
-        None => match &snap.last_frame {
+        None => match &app.view().last_frame {
             None => status.push(Span::styled("waiting for the first frame", theme.dim())),
             Some(fr) => {
+                // Not the frame index or this frame's latency: they change on every refresh (bytes over SSH) and
+                // the health line above already gives current rates and latencies.
+                let facts = format!("{}x{}{}{} detected", fr.width, fr.height, theme.dot(), fr.detections);
                 status.push(Span::styled(format!("{} live", theme.rec_mark()), theme.ok()));
-                status.push(Span::styled(format!("{}{}", theme.dot(), frame_facts(fr)), theme.dim()));
+                status.push(Span::styled(format!("{}{}", theme.dot(), facts), theme.dim()));
             }
         },
         Some(Ok(())) => {
@@ -108,7 +123,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             status.push(Span::styled(theme.truncate(&one_line, w.saturating_sub(used)), theme.error()));
         }
     }
-    f.render_widget(Paragraph::new(Line::from(status)), rows[2]);
+    Line::from(status)
 }
 
 /// The health line: `level` 0 with full labels, 1 with short ones, 2 with the fewest characters.

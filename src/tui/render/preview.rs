@@ -7,6 +7,7 @@
 //! [`ASCII_RAMP`] (the mean of its two pixels) and the boxes are drawn with `+`, `-` and `|`.
 
 use image::RgbImage;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
@@ -37,6 +38,34 @@ pub fn width_for(body: Rect, w: u32, h: u32, min_panel: u16) -> u16 {
     ideal.min(body.width / 2).max(MIN_WIDTH).min(body.width.saturating_sub(min_panel))
 }
 
+/// Where the picture lies in the preview: its size in preview pixels (`pw`x`ph`, one cell is 1 pixel wide and
+/// 2 tall), its size in cells (`cw`x`ch`) and its top-left cell (`x0`, `y0`), centred in the inner area.
+#[derive(Clone, Copy, Debug)]
+struct Fit {
+    pw: u32,
+    ph: u32,
+    cw: u16,
+    ch: u16,
+    x0: u16,
+    y0: u16,
+}
+
+impl Fit {
+    /// A picture of `iw`x`ih` source pixels (both non-zero) fitted into `inner` (non-empty), aspect kept.
+    fn new(iw: u32, ih: u32, inner: Rect) -> Self {
+        let (iw, ih) = (f64::from(iw), f64::from(ih));
+        let scale = (f64::from(inner.width) / iw).min(f64::from(inner.height) * 2.0 / ih);
+        let pw = ((iw * scale).round() as u32).clamp(1, u32::from(inner.width));
+        let ph = ((ih * scale).round() as u32).clamp(1, u32::from(inner.height) * 2);
+        let cw = pw as u16;
+        let ch = ph.div_ceil(2) as u16;
+        Fit { pw, ph, cw, ch, x0: inner.x + (inner.width - cw) / 2, y0: inner.y + (inner.height - ch) / 2 }
+    }
+}
+
+/// A face box in preview pixels: the track's id, `[x0, y0, x1, y1]` (inclusive) and whether it is selected.
+type FaceBox = (u32, [u32; 4], bool);
+
 /// Draws the preview into `area`.
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let snap = app.view();
@@ -58,52 +87,59 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if img.width() == 0 || img.height() == 0 {
         return;
     }
-
-    // Fit the picture: one cell is 1 pixel wide and 2 tall.
-    let (iw, ih) = (img.width() as f64, img.height() as f64);
-    let scale = (f64::from(inner.width) / iw).min(f64::from(inner.height) * 2.0 / ih);
-    let pw = ((iw * scale).round() as u32).clamp(1, u32::from(inner.width));
-    let ph = ((ih * scale).round() as u32).clamp(1, u32::from(inner.height) * 2);
-    let cw = pw as u16;
-    let chh = ph.div_ceil(2) as u16;
-    let x0 = inner.x + (inner.width - cw) / 2;
-    let y0 = inner.y + (inner.height - chh) / 2;
-    let mut px = downscale(img, pw, ph);
-
-    // Faces in the frame shown, as boxes in preview pixels.
-    let now = snap.now_ms();
-    let selected = app.selected_id();
-    let sx = f64::from(pw) / iw;
-    let sy = f64::from(ph) / ih;
-    let boxes: Vec<(u32, [u32; 4], bool)> = snap
-        .tracks
-        .values()
-        .filter(|t| t.last_seen_ms == now)
-        .filter_map(|t| to_px(&t.bbox, sx, sy, pw, ph).map(|b| (t.track_id, b, selected == Some(t.track_id))))
-        .collect();
-
+    let fit = Fit::new(img.width(), img.height(), inner);
+    let mut px = downscale(img, fit.pw, fit.ph);
+    let boxes = face_boxes(app, img, fit);
     let ramp = theme.ascii || !theme.color;
     if !ramp {
-        for (_, [bx0, by0, bx1, by1], sel) in &boxes {
-            let c = if *sel { SELECTED_RGB } else { BOX_RGB };
-            for x in *bx0..=*bx1 {
-                px[(*by0 * pw + x) as usize] = c;
-                px[(*by1 * pw + x) as usize] = c;
-            }
-            for y in *by0..=*by1 {
-                px[(y * pw + *bx0) as usize] = c;
-                px[(y * pw + *bx1) as usize] = c;
-            }
+        paint_boxes(&mut px, fit.pw, &boxes);
+    }
+    let buf = f.buffer_mut();
+    draw_picture(buf, fit, &px, ramp);
+    for face in &boxes {
+        draw_box_and_label(buf, fit, face, app, theme, ramp);
+    }
+}
+
+/// The faces seen in the frame shown, as boxes in preview pixels (those outside the picture left out).
+fn face_boxes(app: &App, img: &RgbImage, fit: Fit) -> Vec<FaceBox> {
+    let snap = app.view();
+    let now = snap.now_ms();
+    let selected = app.selected_id();
+    let sx = f64::from(fit.pw) / f64::from(img.width());
+    let sy = f64::from(fit.ph) / f64::from(img.height());
+    snap.tracks
+        .values()
+        .filter(|t| t.last_seen_ms == now)
+        .filter_map(|t| to_px(&t.bbox, sx, sy, fit.pw, fit.ph).map(|b| (t.track_id, b, selected == Some(t.track_id))))
+        .collect()
+}
+
+/// Paints the outline of each box into the preview pixels `px` (row-major, `pw` wide), in colour mode.
+fn paint_boxes(px: &mut [[u8; 3]], pw: u32, boxes: &[FaceBox]) {
+    for (_, [bx0, by0, bx1, by1], sel) in boxes {
+        let c = if *sel { SELECTED_RGB } else { BOX_RGB };
+        for x in *bx0..=*bx1 {
+            px[(*by0 * pw + x) as usize] = c;
+            px[(*by1 * pw + x) as usize] = c;
+        }
+        for y in *by0..=*by1 {
+            px[(y * pw + *bx0) as usize] = c;
+            px[(y * pw + *bx1) as usize] = c;
         }
     }
+}
 
-    let buf = f.buffer_mut();
-    for cy in 0..chh {
-        for cx in 0..cw {
+/// Draws the preview pixels `px` into the cells of `fit`: two pixels per cell as `▀` in colour, one gray level
+/// of [`ASCII_RAMP`] per cell when `ramp`.
+fn draw_picture(buf: &mut Buffer, fit: Fit, px: &[[u8; 3]], ramp: bool) {
+    let Fit { pw, ph, .. } = fit;
+    for cy in 0..fit.ch {
+        for cx in 0..fit.cw {
             let up = px[(2 * u32::from(cy) * pw + u32::from(cx)) as usize];
             let lo_y = 2 * u32::from(cy) + 1;
             let lo = (lo_y < ph).then(|| px[(lo_y * pw + u32::from(cx)) as usize]);
-            let cell = &mut buf[(x0 + cx, y0 + cy)];
+            let cell = &mut buf[(fit.x0 + cx, fit.y0 + cy)];
             if ramp {
                 let l = match lo {
                     Some(lo) => (luma(up) + luma(lo)) / 2.0,
@@ -117,41 +153,42 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
     }
+}
 
-    // Boxes drawn with characters (ASCII), and the labels (all modes).
-    for (id, [bx0, by0, bx1, by1], sel) in &boxes {
-        let (c0, c1) = (x0 + *bx0 as u16, x0 + *bx1 as u16);
-        let (r0, r1) = (y0 + (*by0 / 2) as u16, y0 + (*by1 / 2) as u16);
-        let style = if *sel { theme.selected() } else { Style::default().add_modifier(Modifier::BOLD) };
-        if ramp {
-            for x in c0..=c1 {
-                for y in [r0, r1] {
-                    buf[(x, y)].set_symbol("-").set_style(style);
-                }
-            }
-            for y in r0..=r1 {
-                for x in [c0, c1] {
-                    let s = if y == r0 || y == r1 { "+" } else { "|" };
-                    buf[(x, y)].set_symbol(s).set_style(style);
-                }
+/// Draws one face's box with characters (`ramp` mode only) and its label (all modes): the track's name or
+/// `#id`, on the top edge inside the box, clipped to the picture.
+fn draw_box_and_label(buf: &mut Buffer, fit: Fit, face: &FaceBox, app: &App, theme: &Theme, ramp: bool) {
+    let (id, [bx0, by0, bx1, by1], sel) = *face;
+    let (c0, c1) = (fit.x0 + bx0 as u16, fit.x0 + bx1 as u16);
+    let (r0, r1) = (fit.y0 + (by0 / 2) as u16, fit.y0 + (by1 / 2) as u16);
+    let style = if sel { theme.selected() } else { Style::default().add_modifier(Modifier::BOLD) };
+    if ramp {
+        for x in c0..=c1 {
+            for y in [r0, r1] {
+                buf[(x, y)].set_symbol("-").set_style(style);
             }
         }
-        let label = match app.names.get(id) {
-            Some(n) => n.clone(),
-            None => format!("#{id}"),
-        };
-        let label_style = if ramp {
-            style.add_modifier(Modifier::REVERSED)
-        } else {
-            let c = if *sel { SELECTED_RGB } else { BOX_RGB };
-            Style::default().fg(Color::Black).bg(rgb(c)).add_modifier(Modifier::BOLD)
-        };
-        // On the top edge, inside the box, clipped to the picture.
-        let right = x0 + cw;
-        let first = (c0 + 1).min(right.saturating_sub(1));
-        for (x, ch) in (first..right).zip(label.chars()) {
-            buf[(x, r0)].set_symbol(ch.encode_utf8(&mut [0; 4])).set_style(label_style);
+        for y in r0..=r1 {
+            for x in [c0, c1] {
+                let s = if y == r0 || y == r1 { "+" } else { "|" };
+                buf[(x, y)].set_symbol(s).set_style(style);
+            }
         }
+    }
+    let label = match app.names.get(&id) {
+        Some(n) => n.clone(),
+        None => format!("#{id}"),
+    };
+    let label_style = if ramp {
+        style.add_modifier(Modifier::REVERSED)
+    } else {
+        let c = if sel { SELECTED_RGB } else { BOX_RGB };
+        Style::default().fg(Color::Black).bg(rgb(c)).add_modifier(Modifier::BOLD)
+    };
+    let right = fit.x0 + fit.cw;
+    let first = (c0 + 1).min(right.saturating_sub(1));
+    for (x, ch) in (first..right).zip(label.chars()) {
+        buf[(x, r0)].set_symbol(ch.encode_utf8(&mut [0; 4])).set_style(label_style);
     }
 }
 

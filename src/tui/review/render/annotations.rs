@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-pub(super) fn render_annotations(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
+pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let title = " annotations: Enter jumps, e edits, t moves to cursor, x deletes ".to_string();
     let block = panel_block(theme, title, app);
     let inner = block.inner(area);

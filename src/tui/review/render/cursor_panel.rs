@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-pub(super) fn render_cursor_panel(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
+pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let v = app.view();
     let merging = match app.mode {
         Mode::MergeInto { from } => Some(from),

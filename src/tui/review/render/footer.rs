@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-pub(super) fn render_footer(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
+pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let line = match &app.mode {
         Mode::Prompt { purpose, text } => {
             let what = match purpose {

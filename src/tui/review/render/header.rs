@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-pub(super) fn render_header(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
+pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let r = &app.record;
     let source = std::path::Path::new(&r.source).file_name().map_or(r.source.clone(), |s| s.to_string_lossy().into());
     let sep = theme.sep();

@@ -28,7 +28,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Ctrl-C", "quit"),
 ];
 
-pub(super) fn render_help(f: &mut Frame, area: Rect, theme: &Theme) {
+pub(super) fn render(f: &mut Frame, area: Rect, theme: &Theme) {
     let lines: Vec<Line> = KEYS
         .iter()
         .map(|(k, what)| Line::from(vec![Span::styled(format!(" {k:<16}"), theme.accent()), Span::raw(*what)]))

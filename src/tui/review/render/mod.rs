@@ -62,17 +62,17 @@ pub fn draw(f: &mut Frame, app: &ReviewApp, theme: &Theme) {
         Constraint::Length(1),
     ])
     .areas(area);
-    header::render_header(f, header, app, theme);
-    timeline::render_timeline(f, timeline, app, theme, face_rows);
+    header::render(f, header, app, theme);
+    timeline::render(f, timeline, app, theme, face_rows);
     match app.panel {
-        Panel::Cursor => cursor_panel::render_cursor_panel(f, lower, app, theme),
-        Panel::Summary => summary::render_summary(f, lower, app, theme),
-        Panel::Annotations => annotations::render_annotations(f, lower, app, theme),
-        Panel::Seats => seats::render_seats(f, lower, app, theme),
+        Panel::Cursor => cursor_panel::render(f, lower, app, theme),
+        Panel::Summary => summary::render(f, lower, app, theme),
+        Panel::Annotations => annotations::render(f, lower, app, theme),
+        Panel::Seats => seats::render(f, lower, app, theme),
     }
-    footer::render_footer(f, footer, app, theme);
+    footer::render(f, footer, app, theme);
     if app.mode == Mode::Help {
-        help::render_help(f, area, theme);
+        help::render(f, area, theme);
     }
 }
 

@@ -54,7 +54,7 @@ pub fn summary_lines(app: &ReviewApp) -> Vec<String> {
     out
 }
 
-pub(super) fn render_summary(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
+pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
     let block = panel_block(theme, " summary (j/k scroll) ".into(), app);
     let lines: Vec<Line> = summary_lines(app)
         .into_iter()

@@ -4,7 +4,7 @@ use super::{cursor_style, row, LABEL_W};
 use crate::analytics::valence;
 use crate::classify::Emotion;
 use crate::fmt::{clock, clock_tenths};
-use crate::store::timeline::Bucket;
+use crate::store::timeline::{Bucket, TrackAgg};
 use crate::store::AnnotationKind;
 use crate::tui::review::app::{Panel, ReviewApp};
 use crate::tui::theme::Theme;
@@ -49,7 +49,9 @@ fn emotion_letter(e: Emotion) -> &'static str {
     }
 }
 
-pub(super) fn render_timeline(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme, face_rows: u16) {
+/// Draws the class timeline into `area`: the emotion rows, faces in view, valence, markers, the time axis, then
+/// `face_rows` face lines scrolled to keep the selected face in view.
+pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme, face_rows: u16) {
     let block = Block::bordered()
         .border_set(theme.border_set())
         .title(" class timeline: share of faces per emotion ")
@@ -57,75 +59,123 @@ pub(super) fn render_timeline(f: &mut Frame, area: Rect, app: &ReviewApp, theme:
     let inner = block.inner(area);
     f.render_widget(block, area);
     let v = app.view();
-    let cursor = v.cursor_column();
+    let cols = Columns { theme, cursor: v.cursor_column() };
     let buckets: Vec<Bucket> = match app.prepared_buckets() {
         Some(b) => b.to_vec(),
         None => vec![Bucket::default(); v.columns],
     };
-    let classes: Vec<_> = buckets.iter().map(Bucket::class).collect();
-    let mut lines: Vec<Line> = Vec::new();
-    let style_at = |i: usize, s: Style| if i == cursor { cursor_style(theme, s) } else { s };
-    for e in Emotion::ALL {
-        let cells = classes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let s = if c.frames == 0 { 0.0 } else { c.share()[e as usize] };
-                Span::styled(level_char(theme, f64::from(s)), style_at(i, theme.emotion(e)))
-            })
-            .collect();
-        lines.push(row(Span::styled(format!("{:<w$}", e.name(), w = LABEL_W as usize), theme.emotion(e)), cells));
+    let classes: Vec<TrackAgg> = buckets.iter().map(Bucket::class).collect();
+    let mut lines = emotion_rows(&classes, cols);
+    lines.push(faces_row(&buckets, cols));
+    lines.push(valence_row(&classes, cols));
+    lines.push(marker_row(app, theme, cols.cursor));
+    lines.push(axis_row(app, theme));
+    lines.extend(face_lines(app, &buckets, cols, face_rows));
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// How the timeline's columns are styled: the column under the cursor stands out.
+#[derive(Clone, Copy)]
+struct Columns<'t> {
+    theme: &'t Theme,
+    /// The cursor's column.
+    cursor: usize,
+}
+
+impl Columns<'_> {
+    /// `s`, or the cursor's style of it in column `i` when the cursor is there.
+    fn style(&self, i: usize, s: Style) -> Style {
+        if i == self.cursor {
+            cursor_style(self.theme, s)
+        } else {
+            s
+        }
     }
-    // Faces in view: mean faces per frame, scaled to the most in the window.
+
+    /// A row: its label in `label_style` padded to [`LABEL_W`], then `cells`.
+    fn row<'a>(&self, label: &str, label_style: Style, cells: Vec<Span<'a>>) -> Line<'a> {
+        row(Span::styled(format!("{label:<w$}", w = LABEL_W as usize), label_style), cells)
+    }
+}
+
+/// One row per emotion: its share of the class's face-frames in each column.
+fn emotion_rows<'a>(classes: &[TrackAgg], cols: Columns<'_>) -> Vec<Line<'a>> {
+    let theme = cols.theme;
+    Emotion::ALL
+        .iter()
+        .map(|&e| {
+            let cells = classes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let s = if c.frames == 0 { 0.0 } else { c.share()[e as usize] };
+                    Span::styled(level_char(theme, f64::from(s)), cols.style(i, theme.emotion(e)))
+                })
+                .collect();
+            cols.row(e.name(), theme.emotion(e), cells)
+        })
+        .collect()
+}
+
+/// Faces in view: mean faces per frame, scaled to the most in the window; blank where no frame was processed.
+fn faces_row<'a>(buckets: &[Bucket], cols: Columns<'_>) -> Line<'a> {
+    let theme = cols.theme;
     let faces: Vec<f32> = buckets.iter().map(Bucket::mean_faces).collect();
     let most = faces.iter().cloned().fold(0.0f32, f32::max).max(1e-6);
     let cells = faces
         .iter()
-        .zip(&buckets)
+        .zip(buckets)
         .enumerate()
         .map(|(i, (n, b))| {
             let c = if b.frames == 0 { " " } else { level_char(theme, f64::from(n / most)) };
-            Span::styled(c, style_at(i, theme.dim()))
+            Span::styled(c, cols.style(i, theme.dim()))
         })
         .collect();
-    lines.push(row(Span::styled(format!("{:<w$}", "faces", w = LABEL_W as usize), theme.dim()), cells));
-    // Valence of the class: above 0 in happy's colour, below in sad's, the bar's height its size.
+    cols.row("faces", theme.dim(), cells)
+}
+
+/// Valence of the class: above 0 in happy's colour, below in sad's, the bar's height its size.
+fn valence_row<'a>(classes: &[TrackAgg], cols: Columns<'_>) -> Line<'a> {
+    let theme = cols.theme;
     let cells = classes
         .iter()
         .enumerate()
         .map(|(i, c)| match valence::of_agg(c) {
             Some(v) if v >= 0.0 => {
-                Span::styled(level_char(theme, f64::from(v)), style_at(i, theme.emotion(Emotion::Happy)))
+                Span::styled(level_char(theme, f64::from(v)), cols.style(i, theme.emotion(Emotion::Happy)))
             }
-            Some(v) => Span::styled(level_char(theme, f64::from(-v)), style_at(i, theme.emotion(Emotion::Sad))),
-            None => Span::styled(" ", style_at(i, Style::default())),
+            Some(v) => Span::styled(level_char(theme, f64::from(-v)), cols.style(i, theme.emotion(Emotion::Sad))),
+            None => Span::styled(" ", cols.style(i, Style::default())),
         })
         .collect();
-    lines.push(row(Span::styled(format!("{:<w$}", "valence", w = LABEL_W as usize), theme.dim()), cells));
-    lines.push(marker_row(app, theme, cursor));
-    lines.push(axis_row(app, theme));
-    // One line per face: its dominant emotion in each bucket.
+    cols.row("valence", theme.dim(), cells)
+}
+
+/// One line per face (merged tracks left out), at most `face_rows`, scrolled to keep the selected face in view:
+/// its dominant emotion in each column, as a block in colour or a letter ([`emotion_letter`]).
+fn face_lines<'a>(app: &ReviewApp, buckets: &[Bucket], cols: Columns<'_>, face_rows: u16) -> Vec<Line<'a>> {
+    let theme = cols.theme;
     let list: Vec<(u32, String)> =
         app.face_list().iter().filter(|t| t.merged_into.is_none()).map(|t| (t.id, t.label())).collect();
     let first = app.selected_face.saturating_sub(face_rows.saturating_sub(1) as usize);
+    let mut lines = Vec::new();
     for (k, (id, label)) in list.iter().enumerate().skip(first).take(face_rows as usize) {
         let selected = k == app.selected_face && app.panel == Panel::Cursor;
         let label_style = if selected { theme.selected() } else { Style::default() };
-        let label = format!("{:<w$}", theme.truncate(label, LABEL_W as usize - 1), w = LABEL_W as usize);
         let cells = buckets
             .iter()
             .enumerate()
             .map(|(i, b)| match b.track(*id).and_then(|a| a.dominant_emotion()) {
                 Some(e) => {
                     let c = if theme.color && !theme.ascii { "█" } else { emotion_letter(e) };
-                    Span::styled(c, style_at(i, theme.emotion(e)))
+                    Span::styled(c, cols.style(i, theme.emotion(e)))
                 }
-                None => Span::styled(" ", style_at(i, Style::default())),
+                None => Span::styled(" ", cols.style(i, Style::default())),
             })
             .collect();
-        lines.push(row(Span::styled(label, label_style), cells));
+        lines.push(cols.row(&theme.truncate(label, LABEL_W as usize - 1), label_style, cells));
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    lines
 }
 
 fn marker_row<'a>(app: &ReviewApp, theme: &Theme, cursor: usize) -> Line<'a> {
@@ -171,12 +221,6 @@ fn marker_row<'a>(app: &ReviewApp, theme: &Theme, cursor: usize) -> Line<'a> {
     row(Span::styled(format!("{:<w$}", "markers", w = LABEL_W as usize), theme.dim()), spans)
 }
 
-/// Tick steps for the time axis, ms.
-const TICKS_MS: [u64; 17] = [
-    100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
-    3_600_000, 7_200_000,
-];
-
 /// A time-axis label: tenths of a second only when the ticks are finer than a second.
 fn tick_label(ms: u64, step_ms: u64) -> String {
     if step_ms < 1000 {
@@ -192,7 +236,7 @@ fn axis_row<'a>(app: &ReviewApp, theme: &Theme) -> Line<'a> {
     let mut text = vec![' '; v.columns];
     // The finest round step whose labels do not touch.
     let width = tick_label(v.end_ms(), 1000).len().max(tick_label(v.end_ms(), 100).len()) as u64 + 3;
-    let step = TICKS_MS.iter().copied().find(|s| s % b == 0 && s / b >= width).unwrap_or(b * width);
+    let step = crate::fmt::tick_step_ms(b * width, b).unwrap_or(b * width);
     let mut t = v.start_ms.div_ceil(step) * step;
     while t < v.end_ms() {
         let c = ((t - v.start_ms) / b) as usize;
