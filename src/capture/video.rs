@@ -201,69 +201,14 @@ pub fn display_rotation(a: i32, b: i32, c: i32, d: i32) -> u16 {
 /// Walks the top-level boxes of the file. Rejects files that are not ISO-BMFF, whose boxes run past the end of
 /// the file (truncated), or that have no `moov` box.
 fn check_top_level_boxes(file: &mut File, len: u64, shown: &str) -> Result<(), CaptureError> {
-    let mut pos = 0u64;
-    let mut saw_moov = false;
-    let mut first = true;
     if len == 0 {
         return Err(unsupported(shown, "not an MP4/MOV file (the file is empty)"));
     }
+    let (mut pos, mut saw_moov) = (0u64, false);
     while pos < len {
-        let not_mp4 = || unsupported(shown, "not an MP4/MOV file (it does not start with an MP4 box such as 'ftyp')");
-        if len - pos < 8 {
-            return Err(if first {
-                not_mp4()
-            } else {
-                corrupt(shown, format!("file is truncated: it ends inside a box header at byte {pos}"))
-            });
-        }
-        let mut header = [0u8; 16];
-        file.seek(SeekFrom::Start(pos))
-            .and_then(|_| file.read_exact(&mut header[..8]))
-            .map_err(|e| CaptureError::Unreadable { path: shown.to_string(), reason: one_line(e) })?;
-        let size32 = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
-        let kind: [u8; 4] = [header[4], header[5], header[6], header[7]];
-        if first && !FIRST_BOX_TYPES.contains(&&kind) {
-            return Err(not_mp4());
-        }
-        if !kind.iter().all(|b| (0x20..0x7f).contains(b)) {
-            return Err(corrupt(shown, format!("damaged MP4 structure: no valid box at byte {pos}")));
-        }
-        let name = String::from_utf8_lossy(&kind).into_owned();
-        let size = match size32 {
-            0 => len - pos,
-            1 => {
-                if len - pos < 16 {
-                    return Err(corrupt(shown, format!("file is truncated: it ends inside the '{name}' box header")));
-                }
-                file.read_exact(&mut header[8..16])
-                    .map_err(|e| CaptureError::Unreadable { path: shown.to_string(), reason: one_line(e) })?;
-                let large = u64::from_be_bytes(header[8..16].try_into().unwrap_or([0; 8]));
-                if large < 16 {
-                    return Err(corrupt(shown, format!("damaged MP4 structure: bad size of the '{name}' box")));
-                }
-                large
-            }
-            s if s < 8 => {
-                return Err(if first {
-                    not_mp4()
-                } else {
-                    corrupt(shown, format!("damaged MP4 structure: bad size of the '{name}' box at byte {pos}"))
-                });
-            }
-            s => u64::from(s),
-        };
-        if size > len - pos {
-            return Err(corrupt(
-                shown,
-                format!(
-                    "file is truncated: its '{name}' box at byte {pos} needs {size} bytes but only {} remain",
-                    len - pos
-                ),
-            ));
-        }
+        let (kind, size) = read_box_header(file, pos, len, pos == 0, shown)?;
         saw_moov |= &kind == b"moov";
         pos += size;
-        first = false;
     }
     if !saw_moov {
         return Err(corrupt(
@@ -272,6 +217,72 @@ fn check_top_level_boxes(file: &mut File, len: u64, shown: &str) -> Result<(), C
         ));
     }
     Ok(())
+}
+
+/// Reads the header of the top-level box at byte `pos` of a `len`-byte file: its type and its size in bytes (header
+/// included; a size of 0 means "to the end of the file", 1 a 64-bit size after the type).
+///
+/// Errors: not an MP4/MOV file (`first`: the first box is not one an MP4 starts with), a truncated or damaged header,
+/// a box larger than what remains of the file, or the file cannot be read.
+fn read_box_header(
+    file: &mut File,
+    pos: u64,
+    len: u64,
+    first: bool,
+    shown: &str,
+) -> Result<([u8; 4], u64), CaptureError> {
+    let not_mp4 = || unsupported(shown, "not an MP4/MOV file (it does not start with an MP4 box such as 'ftyp')");
+    let unreadable = |e: std::io::Error| CaptureError::Unreadable { path: shown.to_string(), reason: one_line(e) };
+    if len - pos < 8 {
+        return Err(if first {
+            not_mp4()
+        } else {
+            corrupt(shown, format!("file is truncated: it ends inside a box header at byte {pos}"))
+        });
+    }
+    let mut header = [0u8; 16];
+    file.seek(SeekFrom::Start(pos)).and_then(|_| file.read_exact(&mut header[..8])).map_err(unreadable)?;
+    let size32 = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+    let kind: [u8; 4] = [header[4], header[5], header[6], header[7]];
+    if first && !FIRST_BOX_TYPES.contains(&&kind) {
+        return Err(not_mp4());
+    }
+    if !kind.iter().all(|b| (0x20..0x7f).contains(b)) {
+        return Err(corrupt(shown, format!("damaged MP4 structure: no valid box at byte {pos}")));
+    }
+    let name = String::from_utf8_lossy(&kind).into_owned();
+    let size = match size32 {
+        0 => len - pos,
+        1 => {
+            if len - pos < 16 {
+                return Err(corrupt(shown, format!("file is truncated: it ends inside the '{name}' box header")));
+            }
+            file.read_exact(&mut header[8..16]).map_err(unreadable)?;
+            let large = u64::from_be_bytes(header[8..16].try_into().unwrap_or([0; 8]));
+            if large < 16 {
+                return Err(corrupt(shown, format!("damaged MP4 structure: bad size of the '{name}' box")));
+            }
+            large
+        }
+        s if s < 8 => {
+            return Err(if first {
+                not_mp4()
+            } else {
+                corrupt(shown, format!("damaged MP4 structure: bad size of the '{name}' box at byte {pos}"))
+            });
+        }
+        s => u64::from(s),
+    };
+    if size > len - pos {
+        return Err(corrupt(
+            shown,
+            format!(
+                "file is truncated: its '{name}' box at byte {pos} needs {size} bytes but only {} remain",
+                len - pos
+            ),
+        ));
+    }
+    Ok((kind, size))
 }
 
 /// Parses the container with `re_mp4`. `re_mp4` indexes its tables without bounds checks in a few places, so a
