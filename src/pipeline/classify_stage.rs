@@ -129,37 +129,7 @@ impl ClassifyStage {
                 let smoothed = st.smoother.update(&raw, ts);
                 st.latest = Some((raw, smoothed, ts));
             }
-            let mut observations = Vec::new();
-            let mut backfill = Vec::new();
-            for (i, f) in item.faces.iter().enumerate() {
-                let st = faces.get_mut(&f.key).expect("state made above");
-                let Some((raw, smoothed, at)) = st.latest else { continue };
-                let o = Observation {
-                    frame_index: item.index,
-                    timestamp_ms: ts,
-                    track_id: f.track_id.unwrap_or(0),
-                    bbox: f.bbox,
-                    score: f.score,
-                    raw,
-                    smoothed,
-                    landmarks: f.landmarks,
-                    predicted: f.predicted,
-                    classified: at == ts && chosen.contains(&i),
-                };
-                match f.track_id {
-                    None => {
-                        if st.pending.len() < MAX_PENDING {
-                            st.pending.push(o);
-                        }
-                    }
-                    Some(id) => {
-                        if f.newly_confirmed {
-                            backfill.extend(st.pending.drain(..).map(|p| Observation { track_id: id, ..p }));
-                        }
-                        observations.push(o);
-                    }
-                }
-            }
+            let (mut observations, backfill) = observations(&item, &chosen, &mut faces);
             observations.sort_by_key(|o| o.track_id);
             faces.retain(|_, st| ts.saturating_sub(st.last_seen_ms) <= FORGET_MS);
 
@@ -215,4 +185,48 @@ impl ClassifyStage {
         order.sort_unstable();
         order
     }
+}
+
+/// The observations of `item`'s confirmed faces (sorted by the caller), and the backfill of faces confirmed on this
+/// frame: the observations they made while tentative, under their new track id. A tentative face's observation is
+/// kept in its [`FaceState::pending`] (at most [`MAX_PENDING`]); a face never classified yet has none.
+/// `chosen` are the indices into `item.faces` classified on this frame.
+fn observations(
+    item: &InFlight,
+    chosen: &[usize],
+    faces: &mut HashMap<u64, FaceState>,
+) -> (Vec<Observation>, Vec<Observation>) {
+    let ts = item.timestamp_ms;
+    let mut observations = Vec::new();
+    let mut backfill = Vec::new();
+    for (i, f) in item.faces.iter().enumerate() {
+        let st = faces.get_mut(&f.key).expect("state made for every face of the frame");
+        let Some((raw, smoothed, at)) = st.latest else { continue };
+        let o = Observation {
+            frame_index: item.index,
+            timestamp_ms: ts,
+            track_id: f.track_id.unwrap_or(0),
+            bbox: f.bbox,
+            score: f.score,
+            raw,
+            smoothed,
+            landmarks: f.landmarks,
+            predicted: f.predicted,
+            classified: at == ts && chosen.contains(&i),
+        };
+        match f.track_id {
+            None => {
+                if st.pending.len() < MAX_PENDING {
+                    st.pending.push(o);
+                }
+            }
+            Some(id) => {
+                if f.newly_confirmed {
+                    backfill.extend(st.pending.drain(..).map(|p| Observation { track_id: id, ..p }));
+                }
+                observations.push(o);
+            }
+        }
+    }
+    (observations, backfill)
 }

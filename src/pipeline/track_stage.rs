@@ -63,124 +63,150 @@ impl TrackStage {
     pub fn run(
         self,
         stop: &AtomicBool,
+        next: impl FnMut() -> Option<InFlight>,
+        out: impl FnMut(InFlight) -> bool,
+    ) -> anyhow::Result<()> {
+        let tracker = Tracker::new(self.track.clone(), self.detect.high_score());
+        match self.schedule {
+            DetectSchedule::EveryNth(n) => self.run_every_nth(n, tracker, stop, next, out),
+            DetectSchedule::AsOftenAsPossible => self.run_as_often_as_possible(tracker, stop, next, out),
+        }
+    }
+
+    /// Number of detections at or above the detector's high score (what a frame's `detections` counts).
+    fn count_high(&self, dets: &[Detection]) -> usize {
+        let high = self.detect.high_score();
+        dets.iter().filter(|d| d.score >= high).count()
+    }
+
+    /// [`DetectSchedule::EveryNth`]: frames detected side by side by the [`DetectorPool`], tracked in frame order.
+    fn run_every_nth(
+        &self,
+        n: u32,
+        mut tracker: Tracker,
+        stop: &AtomicBool,
         mut next: impl FnMut() -> Option<InFlight>,
         mut out: impl FnMut(InFlight) -> bool,
     ) -> anyhow::Result<()> {
-        let high = self.detect.high_score();
-        let mut tracker = Tracker::new(self.track.clone(), high);
-        let count_high = |dets: &[Detection]| dets.iter().filter(|d| d.score >= high).count();
-        match self.schedule {
-            DetectSchedule::EveryNth(n) => {
-                let n = n.max(1) as u64;
-                let pool = DetectorPool::start(&self.detect, &self.models_dir)?;
-                // Frames in frame order, each with the worker detecting it (None: predicted).
-                let mut queue: VecDeque<(InFlight, Option<usize>)> = VecDeque::new();
-                let mut last_count = 0;
-                let mut next_worker = 0;
-                let mut input_done = false;
-                let result = loop {
-                    // Keep every worker busy: read ahead until each has a frame in hand, but never hold more than
-                    // `read_ahead` frames (with a sparse schedule, a second detection may be many frames away).
-                    let in_flight =
-                        |q: &VecDeque<(InFlight, Option<usize>)>| q.iter().filter(|(_, w)| w.is_some()).count();
-                    while !input_done
-                        && in_flight(&queue) < pool.workers()
-                        && queue.len() < self.read_ahead.max(pool.workers())
-                    {
-                        match next() {
-                            Some(item) if !stop.load(Ordering::SeqCst) => {
-                                let worker = (item.index % n == 0 || item.scene_start).then(|| {
-                                    let w = next_worker;
-                                    next_worker = (next_worker + 1) % pool.workers();
-                                    pool.submit(w, &item);
-                                    w
-                                });
-                                queue.push_back((item, worker));
-                            }
-                            _ => input_done = true,
-                        }
+        let n = n.max(1) as u64;
+        let pool = DetectorPool::start(&self.detect, &self.models_dir)?;
+        // Frames in frame order, each with the worker detecting it (None: predicted).
+        let mut queue: VecDeque<(InFlight, Option<usize>)> = VecDeque::new();
+        let mut last_count = 0;
+        let mut next_worker = 0;
+        let mut input_done = false;
+        let result = loop {
+            // Keep every worker busy: read ahead until each has a frame in hand, but never hold more than
+            // `read_ahead` frames (with a sparse schedule, a second detection may be many frames away).
+            let in_flight = |q: &VecDeque<(InFlight, Option<usize>)>| q.iter().filter(|(_, w)| w.is_some()).count();
+            while !input_done && in_flight(&queue) < pool.workers() && queue.len() < self.read_ahead.max(pool.workers())
+            {
+                match next() {
+                    Some(item) if !stop.load(Ordering::SeqCst) => {
+                        let worker = (item.index % n == 0 || item.scene_start).then(|| {
+                            let w = next_worker;
+                            next_worker = (next_worker + 1) % pool.workers();
+                            pool.submit(w, &item);
+                            w
+                        });
+                        queue.push_back((item, worker));
                     }
-                    let Some((mut item, worker)) = queue.pop_front() else { break Ok(()) };
-                    if item.scene_start {
-                        tracker.reset();
-                    }
-                    match worker {
-                        Some(w) => match pool.receive(w) {
-                            Ok(dets) => {
-                                last_count = count_high(&dets);
-                                item.faces = tracker.update(&dets, item.timestamp_ms);
-                            }
-                            Err(e) => break Err(e),
-                        },
-                        None => item.faces = tracker.predict(item.timestamp_ms),
-                    }
-                    item.detections = last_count;
-                    if !out(item) {
-                        break Ok(());
-                    }
-                };
-                result.and(pool.join())
-            }
-            DetectSchedule::AsOftenAsPossible => {
-                let jobs: Arc<LatestSlot<DetectJob>> = Arc::new(LatestSlot::new());
-                let (done_tx, done_rx) = std_mpsc::channel::<DetectDone>();
-                let worker = {
-                    let jobs = jobs.clone();
-                    let (cfg, dir) = (self.detect.clone(), self.models_dir.clone());
-                    std::thread::Builder::new().name("detect".into()).spawn(move || -> anyhow::Result<()> {
-                        lower_priority();
-                        let mut detector = detect::build(&cfg, &dir)?;
-                        while let Some(job) = jobs.take() {
-                            let r = detector.detect(&job.image, &job.gray);
-                            let failed = r.is_err();
-                            if done_tx.send((job.timestamp_ms, r)).is_err() || failed {
-                                break;
-                            }
-                        }
-                        Ok(())
-                    })?
-                };
-                let mut last_count = 0;
-                let mut result = Ok(());
-                // Start of the current scene: detections of frames before it belong to another scene.
-                let mut scene_ms = 0;
-                while let Some(mut item) = next() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    if item.scene_start {
-                        tracker.reset();
-                        scene_ms = item.timestamp_ms;
-                    }
-                    jobs.put(DetectJob {
-                        timestamp_ms: item.timestamp_ms,
-                        image: item.image.clone(),
-                        gray: item.gray.clone(),
-                    });
-                    while let Ok((ts, dets)) = done_rx.try_recv() {
-                        match dets {
-                            Ok(dets) if ts >= scene_ms => {
-                                last_count = count_high(&dets);
-                                tracker.update(&dets, ts);
-                            }
-                            Ok(_) => {}
-                            Err(e) => result = Err(e),
-                        }
-                    }
-                    if result.is_err() {
-                        break;
-                    }
-                    item.faces = tracker.predict(item.timestamp_ms);
-                    item.detections = last_count;
-                    if !out(item) {
-                        break;
-                    }
+                    _ => input_done = true,
                 }
-                jobs.close();
-                let joined = worker.join().map_err(|_| anyhow::anyhow!("the detector thread crashed"))?;
-                result.and(joined)
+            }
+            let Some((mut item, worker)) = queue.pop_front() else { break Ok(()) };
+            if item.scene_start {
+                tracker.reset();
+            }
+            match worker {
+                Some(w) => match pool.receive(w) {
+                    Ok(dets) => {
+                        last_count = self.count_high(&dets);
+                        item.faces = tracker.update(&dets, item.timestamp_ms);
+                    }
+                    Err(e) => break Err(e),
+                },
+                None => item.faces = tracker.predict(item.timestamp_ms),
+            }
+            item.detections = last_count;
+            if !out(item) {
+                break Ok(());
+            }
+        };
+        result.and(pool.join())
+    }
+
+    /// [`DetectSchedule::AsOftenAsPossible`]: a detector thread of its own on the newest frame; every frame tracked
+    /// with predicted boxes, updated by each detection as it finishes.
+    fn run_as_often_as_possible(
+        &self,
+        mut tracker: Tracker,
+        stop: &AtomicBool,
+        mut next: impl FnMut() -> Option<InFlight>,
+        mut out: impl FnMut(InFlight) -> bool,
+    ) -> anyhow::Result<()> {
+        let jobs: Arc<LatestSlot<DetectJob>> = Arc::new(LatestSlot::new());
+        let (worker, done_rx) = self.spawn_live_detector(jobs.clone())?;
+        let mut last_count = 0;
+        let mut result = Ok(());
+        // Start of the current scene: detections of frames before it belong to another scene.
+        let mut scene_ms = 0;
+        while let Some(mut item) = next() {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            if item.scene_start {
+                tracker.reset();
+                scene_ms = item.timestamp_ms;
+            }
+            jobs.put(DetectJob { timestamp_ms: item.timestamp_ms, image: item.image.clone(), gray: item.gray.clone() });
+            while let Ok((ts, dets)) = done_rx.try_recv() {
+                match dets {
+                    Ok(dets) if ts >= scene_ms => {
+                        last_count = self.count_high(&dets);
+                        tracker.update(&dets, ts);
+                    }
+                    Ok(_) => {}
+                    Err(e) => result = Err(e),
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+            item.faces = tracker.predict(item.timestamp_ms);
+            item.detections = last_count;
+            if !out(item) {
+                break;
             }
         }
+        jobs.close();
+        let joined = worker.join().map_err(|_| anyhow::anyhow!("the detector thread crashed"))?;
+        result.and(joined)
+    }
+
+    /// Starts the live detector thread (at [`DETECTOR_NICE`]): it detects the newest job in `jobs` until the slot
+    /// is closed and sends each result back, stopping after the first failure.
+    ///
+    /// Errors: the thread cannot be started (a detector that cannot be built ends the thread with that error).
+    fn spawn_live_detector(
+        &self,
+        jobs: Arc<LatestSlot<DetectJob>>,
+    ) -> anyhow::Result<(std::thread::JoinHandle<anyhow::Result<()>>, std_mpsc::Receiver<DetectDone>)> {
+        let (done_tx, done_rx) = std_mpsc::channel::<DetectDone>();
+        let (cfg, dir) = (self.detect.clone(), self.models_dir.clone());
+        let worker = std::thread::Builder::new().name("detect".into()).spawn(move || -> anyhow::Result<()> {
+            lower_priority();
+            let mut detector = detect::build(&cfg, &dir)?;
+            while let Some(job) = jobs.take() {
+                let r = detector.detect(&job.image, &job.gray);
+                let failed = r.is_err();
+                if done_tx.send((job.timestamp_ms, r)).is_err() || failed {
+                    break;
+                }
+            }
+            Ok(())
+        })?;
+        Ok((worker, done_rx))
     }
 }
 
