@@ -322,10 +322,11 @@ fn h264_the_decoder_cannot_read_is_named_by_profile_and_chroma_format() {
 fn a_killed_recorder_is_interrupted_whoever_has_its_pid_and_is_recounted() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
+    // Paced at the clip's 24 FPS (20 s in all), so the kill below lands mid-recording however fast the machine.
     let mut child = Command::new(bin())
         .arg("--store")
         .arg(&store)
-        .args(["analyze", recording("WolfgangLanger_Pexels.mp4").to_str().unwrap()])
+        .args(["analyze", recording("WolfgangLanger_Pexels.mp4").to_str().unwrap(), "--realtime"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -341,6 +342,7 @@ fn a_killed_recorder_is_interrupted_whoever_has_its_pid_and_is_recounted() {
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(1300));
+    assert!(child.try_wait().unwrap().is_none(), "analyze ended before it could be killed");
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -563,10 +565,11 @@ fn a_full_disk_fails_the_session_with_one_line_and_loses_nothing_stored() {
     }
     let _unmount = Unmount(mnt.clone());
     let store = mnt.join("store");
+    // Paced (20 s in all): the disk fills while it still records, however fast the machine analyzes.
     let child = Command::new(bin())
         .arg("--store")
         .arg(&store)
-        .args(["analyze", recording("WolfgangLanger_Pexels.mp4").to_str().unwrap()])
+        .args(["analyze", recording("WolfgangLanger_Pexels.mp4").to_str().unwrap(), "--realtime"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
