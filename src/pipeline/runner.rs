@@ -103,12 +103,69 @@ impl RunningPipeline {
     }
 }
 
-/// How frames travel from capture to the tracking stage.
-enum Handoff {
+/// The capture end of the handoff between capture and tracking.
+enum HandoffTx {
     /// Bounded queue: the producer waits (files at full speed).
-    Queue(mpsc::Sender<InFlight>, mpsc::Receiver<InFlight>),
+    Queue(mpsc::Sender<InFlight>),
     /// Newest-wins slot: the producer never waits (live sources).
     Latest(Arc<LatestSlot<InFlight>>),
+}
+
+impl HandoffTx {
+    /// Hands a frame on; false when the tracking stage has gone.
+    fn send(&self, item: InFlight) -> bool {
+        match self {
+            HandoffTx::Queue(tx) => tx.blocking_send(item).is_ok(),
+            HandoffTx::Latest(slot) => {
+                slot.put(item);
+                true
+            }
+        }
+    }
+
+    /// Ends the stream (a queue ends when its sender is dropped).
+    fn close(&self) {
+        if let HandoffTx::Latest(slot) = self {
+            slot.close();
+        }
+    }
+}
+
+/// The tracking end of the handoff.
+enum HandoffRx {
+    Queue(mpsc::Receiver<InFlight>),
+    Latest(Arc<LatestSlot<InFlight>>),
+}
+
+impl HandoffRx {
+    /// The next frame; `None` once capture has ended.
+    fn recv(&mut self) -> Option<InFlight> {
+        match self {
+            HandoffRx::Queue(rx) => rx.blocking_recv(),
+            HandoffRx::Latest(slot) => slot.take(),
+        }
+    }
+}
+
+/// The handoff for a live source (a newest-wins slot, also returned for the drop count) or a file (a queue of
+/// `cap` frames).
+fn handoff(live: bool, cap: usize) -> (HandoffTx, HandoffRx, Option<Arc<LatestSlot<InFlight>>>) {
+    if live {
+        let slot = Arc::new(LatestSlot::new());
+        (HandoffTx::Latest(slot.clone()), HandoffRx::Latest(slot.clone()), Some(slot))
+    } else {
+        let (tx, rx) = mpsc::channel(cap);
+        (HandoffTx::Queue(tx), HandoffRx::Queue(rx), None)
+    }
+}
+
+/// When detection runs: `--detect-every N` if given, else every frame of a file and as often as possible live.
+fn schedule(detect_every: Option<u32>, live: bool) -> DetectSchedule {
+    match (detect_every, live) {
+        (Some(n), _) => DetectSchedule::EveryNth(n.max(1)),
+        (None, false) => DetectSchedule::EveryNth(1),
+        (None, true) => DetectSchedule::AsOftenAsPossible,
+    }
 }
 
 /// Opens `input`, loads the models, and starts the stages on the current tokio runtime.
@@ -131,11 +188,6 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     }
     let live = info.is_live() || opts.realtime;
     let fps = info.fps.unwrap_or(30.0);
-    let schedule = match (opts.detect_every, live) {
-        (Some(n), _) => DetectSchedule::EveryNth(n.max(1)),
-        (None, false) => DetectSchedule::EveryNth(1),
-        (None, true) => DetectSchedule::AsOftenAsPossible,
-    };
     let budget = if live {
         ClassifyBudget::Live { min_rate_hz: opts.min_classify_hz, fps, share: LIVE_CLASSIFY_SHARE }
     } else {
@@ -145,83 +197,71 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     let stop = Arc::new(AtomicBool::new(false));
     let frames_in = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
-
-    let handoff = if live {
-        Handoff::Latest(Arc::new(LatestSlot::new()))
-    } else {
-        let (tx, rx) = mpsc::channel(cap);
-        Handoff::Queue(tx, rx)
-    };
-    let (cap_tx, mut cap_rx, slot) = match handoff {
-        Handoff::Queue(tx, rx) => (Some(tx), Some(rx), None),
-        Handoff::Latest(slot) => (None, None, Some(slot)),
-    };
+    let (frames_tx, frames_rx, slot) = handoff(live, cap);
     // Live: one frame between tracking and classification, so that a slow classifier makes the capture slot drop
     // frames (counted) rather than queue them (latency).
-    let (tracked_tx, mut tracked_rx) = mpsc::channel::<InFlight>(if live { 1 } else { cap });
+    let (tracked_tx, tracked_rx) = mpsc::channel::<InFlight>(if live { 1 } else { cap });
     let (res_tx, results) = mpsc::channel::<FrameResult>(cap.max(16));
-    let mut tasks = Vec::new();
 
-    // Stage 1: capture.
-    {
-        let (stop, frames_in, slot, input) = (stop.clone(), frames_in.clone(), slot.clone(), input.clone());
-        let copts = CaptureOptions { pace: opts.realtime && !info.is_live(), looped: opts.looped, fps };
-        tasks.push(tokio::task::spawn_blocking(move || {
-            let out = |item: InFlight| -> bool {
-                match (&cap_tx, &slot) {
-                    (Some(tx), _) => tx.blocking_send(item).is_ok(),
-                    (_, Some(slot)) => {
-                        slot.put(item);
-                        true
-                    }
-                    _ => false,
-                }
-            };
-            let r = capture_stage::run(source, &input, copts, &stop, &frames_in, out);
-            if let Some(slot) = &slot {
-                slot.close();
-            }
-            r
-        }));
-    }
-
-    // Stage 2: detect + track.
-    {
-        let (stop, slot) = (stop.clone(), slot.clone());
-        let stage = TrackStage {
-            detect: opts.detect.clone(),
-            models_dir: opts.models_dir.clone(),
-            track: track_cfg,
-            schedule,
-            read_ahead: if live { 1 } else { READ_AHEAD },
-        };
-        tasks.push(tokio::task::spawn_blocking(move || {
-            let next = || match (&mut cap_rx, &slot) {
-                (Some(rx), _) => rx.blocking_recv(),
-                (_, Some(slot)) => slot.take(),
-                _ => None,
-            };
-            stage.run(&stop, next, |item| tracked_tx.blocking_send(item).is_ok())
-        }));
-    }
-
-    // Stage 3: classify + smooth, statistics, results.
-    {
-        let stop = stop.clone();
-        let stage = ClassifyStage {
-            classifier,
-            budget,
-            half_life_s: opts.smoothing_half_life_s,
-            keep_images: opts.keep_images,
-            stats_window_s: opts.stats_window_s,
-            start,
-            frames_in: frames_in.clone(),
-            slot: slot.clone(),
-        };
-        tasks.push(tokio::task::spawn_blocking(move || {
-            stage.run(&stop, || tracked_rx.blocking_recv(), |r| res_tx.blocking_send(r).is_ok())
-        }));
-    }
-
+    let copts = CaptureOptions { pace: opts.realtime && !info.is_live(), looped: opts.looped, fps };
+    let capture = spawn_capture(source, input.clone(), copts, stop.clone(), frames_in.clone(), frames_tx);
+    let track = TrackStage {
+        detect: opts.detect.clone(),
+        models_dir: opts.models_dir.clone(),
+        track: track_cfg,
+        schedule: schedule(opts.detect_every, live),
+        read_ahead: if live { 1 } else { READ_AHEAD },
+    };
+    let track = spawn_track(track, stop.clone(), frames_rx, tracked_tx);
+    let classify = ClassifyStage {
+        classifier,
+        budget,
+        half_life_s: opts.smoothing_half_life_s,
+        keep_images: opts.keep_images,
+        stats_window_s: opts.stats_window_s,
+        start,
+        frames_in,
+        slot,
+    };
+    let classify = spawn_classify(classify, stop.clone(), tracked_rx, res_tx);
+    let tasks = vec![capture, track, classify];
     Ok(RunningPipeline { info, results, model_description, stop, tasks })
+}
+
+/// Stage 1 on the blocking pool: capture (decode, gray) into `out`, which is closed at the end.
+fn spawn_capture(
+    source: Box<dyn capture::FrameSource>,
+    input: Input,
+    opts: CaptureOptions,
+    stop: Arc<AtomicBool>,
+    frames_in: Arc<AtomicU64>,
+    out: HandoffTx,
+) -> JoinHandle<anyhow::Result<()>> {
+    tokio::task::spawn_blocking(move || {
+        let r = capture_stage::run(source, &input, opts, &stop, &frames_in, |item| out.send(item));
+        out.close();
+        r
+    })
+}
+
+/// Stage 2 on the blocking pool: detect + track the frames of `frames` into `tracked`.
+fn spawn_track(
+    stage: TrackStage,
+    stop: Arc<AtomicBool>,
+    mut frames: HandoffRx,
+    tracked: mpsc::Sender<InFlight>,
+) -> JoinHandle<anyhow::Result<()>> {
+    tokio::task::spawn_blocking(move || stage.run(&stop, || frames.recv(), |item| tracked.blocking_send(item).is_ok()))
+}
+
+/// Stage 3 on the blocking pool: classify + smooth the tracked frames, statistics, one result per frame.
+fn spawn_classify(
+    stage: ClassifyStage,
+    stop: Arc<AtomicBool>,
+    mut tracked: mpsc::Receiver<InFlight>,
+    results: mpsc::Sender<FrameResult>,
+) -> JoinHandle<anyhow::Result<()>> {
+    tokio::task::spawn_blocking(move || {
+        stage.run(&stop, || tracked.blocking_recv(), |r| results.blocking_send(r).is_ok())
+    })
 }
