@@ -177,9 +177,10 @@ mod tests {
         // Frames 30..39 missing (the tracker lost the face for 333 ms): the interval across the hole is left out.
         let t = track((0..30).chain(40..70), |i| i % 3 == 0);
         assert_eq!(t.classify_hz(), Some(10.0));
-        assert_eq!(t.intervals, 18); // 9 on each side of the hole
-                                     // A dropped frame is not a hole: frame 33 dropped, its face classified on frame 34 instead; the 133 ms
-                                     // interval across the drop counts (23 intervals from frame 0 to 69).
+        // 9 intervals on each side of the hole.
+        assert_eq!(t.intervals, 18);
+        // A dropped frame is not a hole: frame 33 dropped, its face classified on frame 34 instead; the 133 ms
+        // interval across the drop counts (23 intervals from frame 0 to 69).
         let t = track((0..33).chain(34..70), |i| (i % 3 == 0 && i != 33) || i == 34);
         assert_eq!(t.intervals, 23);
         assert_eq!(t.classify_hz(), Some(10.0));

@@ -3,10 +3,10 @@
 //!
 //! Which faces are classified on a frame ([`ClassifyBudget`]):
 //! - files: every face on every frame;
-//! - live sources: every face whose latest classification is older than the rate floor allows
-//!   ([`ClassifyBudget::Live::min_rate_hz`], 10 per second by default) must be classified; the others are, stalest
-//!   first, while the measured cost of a face fits the frame's time budget. A face not classified on a frame still
-//!   gets an observation (its box), marked `classified: false`, repeating its latest probabilities.
+//! - live sources: every face whose latest classification would be older than the rate floor allows by the next
+//!   frame ([`ClassifyBudget::Live::min_rate_hz`], 10 per second by default) must be classified; the others are,
+//!   stalest first, while the measured cost of a face fits the frame's time budget. A face not classified on a
+//!   frame still gets an observation (its box), marked `classified: false`, repeating its latest probabilities.
 //!
 //! A new face is classified from its first (tentative) frame; when the tracker confirms it, those first
 //! observations are emitted under its new id in [`FrameResult::backfill`], so no face loses its first frames.
