@@ -22,7 +22,7 @@ use emotrace::detect::{self, DetectConfig};
 
 fn first_frame(path: &Path) -> Option<image::RgbImage> {
     let mut src = capture::open(&Input::Path(path.to_path_buf())).ok()?;
-    src.next_frame().ok()?.map(|f| f.image)
+    src.next_frame().ok()?.map(|f| f.image.into_rgb())
 }
 
 fn bench(c: &mut Criterion) {

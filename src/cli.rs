@@ -50,9 +50,17 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "FACTOR")]
     pub detect_scale: Option<f32>,
     /// Detect faces on every N-th frame only and predict the boxes in between (py-feat's skip_frames) [default:
-    /// every frame for files, as often as the detector keeps up for cameras and --realtime]
+    /// the lecture schedule, every [detect] interval_s of video, faster while tracks are uncertain]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub detect_every: Option<u32>,
+    /// Accuracy first: detect every frame of a file and classify every face on every frame (several times slower
+    /// than the default lecture schedule); live sources detect as often as the detector keeps up
+    #[arg(long)]
+    pub every_frame: bool,
+    /// Classify each face this many times per second of video (files; live sources: at least) [default:
+    /// [classify] min_rate_hz, 10]
+    #[arg(long, value_name = "HZ", value_parser = parse_hz)]
+    pub classify_hz: Option<f64>,
     /// Pace a file at its own frame rate, as a camera would deliver it (frames may then be dropped)
     #[arg(long)]
     pub realtime: bool,
@@ -63,6 +71,16 @@ pub struct PipelineArgs {
     /// without it, each image of a folder is its own scene
     #[arg(long, value_name = "FPS")]
     pub frame_rate: Option<f64>,
+}
+
+/// A classification rate: a number of times per second, greater than 0 and at most 1000.
+fn parse_hz(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if v.is_finite() && v > 0.0 && v <= 1000.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s} is out of range (greater than 0, at most 1000 per second)"))
+    }
 }
 
 /// The subcommands.
@@ -132,7 +150,7 @@ pub struct LiveArgs {
 pub struct AnalyzeArgs {
     /// Video files (MP4/MOV, H.264), images, or folders; a folder is one input (its images, or its frames with
     /// --frame-rate) when it holds images only, else each video in it, sorted by name, is an input of its own
-    #[arg(required = true, num_args = 1.., value_name = "INPUT")]
+    #[arg(required_unless_present = "resume", num_args = 1.., value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
@@ -144,8 +162,19 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub json: bool,
     /// Do not store the sessions
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     pub no_record: bool,
+    /// Write the HTML report of each input's session when it is done (one input: FILE; several: FILE's name with
+    /// the session id added, e.g. lecture-20261206-101500.html)
+    #[arg(long, value_name = "FILE.html", conflicts_with = "no_record")]
+    pub report: Option<PathBuf>,
+    /// Continue an interrupted session (killed, or stopped by a signal) from its last stored frame, in the same
+    /// session; its input is read again from its stored path unless INPUT is given
+    #[arg(long, value_name = "SESSION")]
+    pub resume: Option<String>,
+    /// Start a new session even when INPUT's latest session was interrupted (by default it is resumed)
+    #[arg(long, conflicts_with = "resume")]
+    pub fresh: bool,
 }
 
 /// `emotrace sessions`.

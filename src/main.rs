@@ -22,6 +22,7 @@ fn main() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     emotrace::nn::keep_freed_memory();
+    emotrace::nn::keep_candle_on_our_threads();
     let cli = Cli::parse();
     let code = match commands::run(cli) {
         Ok(Outcome::Done) => 0,

@@ -114,9 +114,9 @@ fn no_face_clip_gives_no_detection_in_any_frame() {
     let mut d = detect::build(&cfg, &models()).unwrap();
     let mut frames = 0;
     while let Some(f) = src.next_frame().unwrap() {
-        let gray = emotrace::detect::gray::to_gray(&f.image);
+        let gray = f.image.gray();
         let found: Vec<_> =
-            d.detect(&f.image, &gray).unwrap().into_iter().filter(|d| d.score >= cfg.high_score()).collect();
+            d.detect(f.image.rgb(), &gray).unwrap().into_iter().filter(|d| d.score >= cfg.high_score()).collect();
         assert!(found.is_empty(), "frame {}: {found:?}", f.index);
         frames += 1;
     }

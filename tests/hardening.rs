@@ -480,7 +480,7 @@ fn the_display_matrix_turns_frames_upright() {
     let first = |path: &Path| {
         let mut s = VideoSource::open(path).unwrap();
         let info = (s.info().width, s.info().height);
-        (info, s.next_frame().unwrap().unwrap().image)
+        (info, s.next_frame().unwrap().unwrap().image.into_rgb())
     };
     let ((w, h), upright) = first(&recording("single_face.mp4"));
     let dir = tempfile::tempdir().unwrap();
@@ -528,6 +528,8 @@ fn the_live_header_shows_the_clock_markers_use() {
         width: 640,
         height: 360,
         detections: 0,
+        detected: true,
+        faces: 0,
         latency_ms: 10.0,
         observations: Vec::new(),
         stats: PipelineStats { elapsed_s: 14.0, ..Default::default() },

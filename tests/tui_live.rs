@@ -17,6 +17,8 @@ fn empty_frame(i: u64) -> FrameResult {
         width: 640,
         height: 360,
         detections: 0,
+        detected: true,
+        faces: 0,
         latency_ms: 20.0,
         observations: vec![],
         backfill: Vec::new(),

@@ -54,6 +54,8 @@ fn frame(i: u64, ids: &[u32]) -> FrameResult {
         width: 640,
         height: 360,
         detections: ids.len(),
+        detected: true,
+        faces: ids.len(),
         latency_ms: 36.5,
         observations,
         backfill: Vec::new(),

@@ -13,6 +13,8 @@ use crate::pipeline::{FrameResult, Observation};
 pub struct SummaryBuilder {
     frames: u64,
     frames_with_faces: u64,
+    detected_frames: u64,
+    frames_with_detections: u64,
     tracks: BTreeSet<u32>,
     dominant_counts: [u64; NUM_EMOTIONS],
     prob_sums: [f64; NUM_EMOTIONS],
@@ -24,8 +26,12 @@ pub struct SummaryBuilder {
 pub struct Summary {
     /// Frames processed.
     pub frames: u64,
-    /// Frames with at least one detected face.
+    /// Frames with at least one face observed, detected or tracked (a face not yet confirmed included).
     pub frames_with_faces: u64,
+    /// Frames the face detector ran on (the schedule's; every frame with `--every-frame`).
+    pub detected_frames: u64,
+    /// Of those, frames in which the detector found at least one face (at or above its threshold).
+    pub frames_with_detections: u64,
     /// Distinct confirmed tracks.
     pub tracks: u64,
     /// Observations (face x frame).
@@ -46,7 +52,9 @@ impl SummaryBuilder {
     /// Adds one processed frame.
     pub fn add_frame(&mut self, r: &FrameResult) {
         self.frames += 1;
-        self.frames_with_faces += (r.detections > 0) as u64;
+        self.frames_with_faces += (r.faces > 0) as u64;
+        self.detected_frames += r.detected as u64;
+        self.frames_with_detections += (r.detected && r.detections > 0) as u64;
         for o in r.backfill.iter().chain(&r.observations) {
             self.add_observation(o);
         }
@@ -82,6 +90,8 @@ impl SummaryBuilder {
         Summary {
             frames: self.frames,
             frames_with_faces: self.frames_with_faces,
+            detected_frames: self.detected_frames,
+            frames_with_detections: self.frames_with_detections,
             tracks: self.tracks.len() as u64,
             observations: self.observations,
             emotion_share,

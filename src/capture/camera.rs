@@ -271,7 +271,7 @@ impl FrameSource for CameraSource {
         let image = image::RgbImage::from_raw(width, height, decoded.into_raw())
             .ok_or_else(|| CaptureError::Camera(format!("{}: bad frame size", self.info.name)))?;
         let timestamp_ms = captured_at.saturating_duration_since(self.opened_at).as_millis() as u64;
-        Ok(Some(Frame { index, timestamp_ms, captured_at, image, scene_start: false }))
+        Ok(Some(Frame { index, timestamp_ms, captured_at, image: image.into(), scene_start: false }))
     }
 }
 

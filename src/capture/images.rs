@@ -197,7 +197,7 @@ impl FrameSource for ImageSource {
             index,
             timestamp_ms: (index as f64 * self.step_ms).round() as u64,
             captured_at: Instant::now(),
-            image,
+            image: image.into(),
             scene_start: self.scenes,
         }))
     }

@@ -1,19 +1,21 @@
 //! Capture: where frames come from.
 //!
 //! A [`FrameSource`] yields [`Frame`]s (RGB8, pixels of the source) with a timestamp in milliseconds since the
-//! start of the source. Implementations: [`video`] (H.264 in MP4/MOV, decoded by `openh264` after demuxing with
+//! start of the source; its pixels are a [`Picture`] (RGB8, or a video's YUV with RGB made on demand). Implementations: [`video`] (H.264 in MP4/MOV, decoded by `openh264` after demuxing with
 //! `re_mp4`), [`images`] (a JPEG/PNG file or a folder of them), and `camera` (nokhwa, cargo feature `camera`).
 
 #[cfg(feature = "camera")]
 pub mod camera;
 pub mod images;
+pub mod picture;
 pub mod video;
+
+pub use picture::{Picture, Yuv420};
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 /// One decoded frame.
-#[derive(Clone)]
 pub struct Frame {
     /// 0-based index of the frame in its source.
     pub index: u64,
@@ -22,8 +24,9 @@ pub struct Frame {
     pub timestamp_ms: u64,
     /// When the frame left the source (for capture-to-screen latency).
     pub captured_at: Instant,
-    /// Pixels, RGB8, `width x height` of the source.
-    pub image: image::RgbImage,
+    /// Pixels, `width x height` of the source: RGB8 (images, cameras, rotated video) or YUV 4:2:0 (video), with
+    /// RGB and gray made from it on demand.
+    pub image: Picture,
     /// A new, unrelated scene starts here (each photo of a folder): tracks and smoothing restart, so faces are
     /// never carried over from the previous frame.
     pub scene_start: bool,
@@ -93,6 +96,17 @@ pub trait FrameSource: Send {
     fn info(&self) -> &SourceInfo;
     /// The next frame, `Ok(None)` at the end, or an error naming the input and the reason.
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError>;
+
+    /// Moves the source so that frame `index` (0-based) comes soon: the next frame yielded is frame `index` or an
+    /// earlier one (a video restarts at the key frame before it), never a later one. Frames keep their own
+    /// indices and times, so the caller skips those before `index`. The default does nothing (the caller reads
+    /// and skips the frames before it).
+    ///
+    /// Errors: the source cannot be restarted there (a message naming the input).
+    fn seek(&mut self, index: u64) -> Result<(), CaptureError> {
+        let _ = index;
+        Ok(())
+    }
 }
 
 /// Which input to open.

@@ -20,6 +20,7 @@ use openh264::formats::YUVSource;
 use openh264::OpenH264API;
 use re_mp4::{Avc1Box, Mp4, StblBox, StsdBoxContent, Track, TrakBox};
 
+use super::picture::{Picture, Yuv420};
 use super::{CaptureError, Frame, FrameSource, SourceInfo, SourceKind};
 use crate::fmt::one_line;
 
@@ -39,9 +40,30 @@ struct SampleRef {
     size: u32,
 }
 
-/// A [`FrameSource`] over an H.264 MP4/MOV file. Yields every presented frame, in presentation order, as RGB8
-/// at the coded (cropped) size of the stream, turned upright by the track's display matrix (a phone clip stored
-/// sideways with a 90-degree matrix comes out portrait).
+/// The samples (decode order) decoding may start at when seeking: sync samples (key frames) that every earlier
+/// sample is presented before and every later one after (a closed group of pictures), so that the decoder's
+/// outputs from there are pictures `s, s + 1, ...` in presentation order. Sample 0 is always one.
+fn seek_points(samples: &[re_mp4::Sample], cts: &[i64]) -> Vec<usize> {
+    let n = cts.len().min(samples.len());
+    let mut min_after = vec![i64::MAX; n + 1];
+    for i in (0..n).rev() {
+        min_after[i] = min_after[i + 1].min(cts[i]);
+    }
+    let mut points = vec![0];
+    let mut max_before = i64::MIN;
+    for i in 0..n {
+        if i > 0 && samples[i].is_sync && max_before < min_after[i] {
+            points.push(i);
+        }
+        max_before = max_before.max(cts[i]);
+    }
+    points
+}
+
+/// A [`FrameSource`] over an H.264 MP4/MOV file. Yields every presented frame, in presentation order, at the
+/// coded (cropped) size of the stream: as the decoder's YUV 4:2:0 planes (RGB made only when asked for, see
+/// [`Picture`]), or as RGB8 turned upright when the track's display matrix rotates it (a phone clip stored sideways
+/// with a 90-degree matrix comes out portrait).
 pub struct VideoSource {
     info: SourceInfo,
     /// Clockwise rotation applied to every frame for display: 0, 90, 180 or 270 degrees.
@@ -70,6 +92,10 @@ pub struct VideoSource {
     /// Reused buffers: raw sample bytes, and the same in Annex-B form for the decoder.
     sample_buf: Vec<u8>,
     annexb_buf: Vec<u8>,
+    /// Where decoding may start when seeking ([`seek_points`]).
+    seek_points: Vec<usize>,
+    /// The stream's parameter sets (SPS, PPS) in Annex-B form, fed to a decoder started for a seek.
+    params: Vec<u8>,
 }
 
 fn unsupported(shown: &str, reason: impl Into<String>) -> CaptureError {
@@ -553,10 +579,7 @@ fn display_geometry(trak: &TrakBox, avc1: &Avc1Box, shown: &str) -> Result<(u16,
 /// that it can reorder B-frames into presentation order. An SPS using a feature the decoder lacks is
 /// [`CaptureError::Unsupported`]; a decoder that fails to start or rejects the parameter sets
 /// [`CaptureError::Corrupt`].
-fn start_decoder(avc1: &Avc1Box, shown: &str) -> Result<Decoder, CaptureError> {
-    let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
-    let mut decoder = Decoder::with_api_config(OpenH264API::from_source(), config)
-        .map_err(|e| corrupt(shown, format!("cannot start the H.264 decoder: {}", decoder_msg(e))))?;
+fn start_decoder(avc1: &Avc1Box, shown: &str) -> Result<(Decoder, Vec<u8>), CaptureError> {
     let mut params = Vec::new();
     for sps in &avc1.avcc.sequence_parameter_sets {
         check_sps(&sps.bytes).map_err(|reason| unsupported(shown, reason))?;
@@ -565,8 +588,18 @@ fn start_decoder(avc1: &Avc1Box, shown: &str) -> Result<Decoder, CaptureError> {
         params.extend_from_slice(&[0, 0, 0, 1]);
         params.extend_from_slice(&nal.bytes);
     }
+    Ok((new_decoder(&params, shown)?, params))
+}
+
+/// A decoder fed the Annex-B parameter sets `params` (SPS, PPS).
+///
+/// Errors: [`CaptureError::Corrupt`] when the decoder fails to start or rejects the parameter sets.
+fn new_decoder(params: &[u8], shown: &str) -> Result<Decoder, CaptureError> {
+    let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
+    let mut decoder = Decoder::with_api_config(OpenH264API::from_source(), config)
+        .map_err(|e| corrupt(shown, format!("cannot start the H.264 decoder: {}", decoder_msg(e))))?;
     if !params.is_empty() {
-        decoder.decode(&params).map_err(|e| corrupt(shown, format!("bad H.264 parameter sets: {}", decoder_msg(e))))?;
+        decoder.decode(params).map_err(|e| corrupt(shown, format!("bad H.264 parameter sets: {}", decoder_msg(e))))?;
     }
     Ok(decoder)
 }
@@ -600,7 +633,8 @@ impl VideoSource {
         }
         let fps = nominal_fps(&trak.mdia.minf.stbl, track.timescale);
         let (rotation, width, height) = display_geometry(trak, avc1, &shown)?;
-        let decoder = start_decoder(avc1, &shown)?;
+        let (decoder, params) = start_decoder(avc1, &shown)?;
+        let seek_points = seek_points(&track.samples, &raw_composition_times(&trak.mdia.minf.stbl, track));
 
         let mut source = Self {
             info: SourceInfo {
@@ -625,6 +659,8 @@ impl VideoSource {
             pending: VecDeque::new(),
             sample_buf: Vec::new(),
             annexb_buf: Vec::new(),
+            seek_points,
+            params,
         };
         // Decode up to the first presented frame now, so a file whose video cannot be decoded fails here.
         source.fill()?;
@@ -647,7 +683,7 @@ impl VideoSource {
                 })?;
                 let mut images = Vec::with_capacity(frames.len());
                 for yuv in &frames {
-                    images.push(yuv_to_rgb(yuv, &shown)?);
+                    images.push(copy_yuv(yuv, &shown)?);
                 }
                 drop(frames);
                 for image in images {
@@ -696,7 +732,7 @@ impl VideoSource {
         }
         let shown = &self.shown;
         let image = match self.decoder.decode(&self.annexb_buf) {
-            Ok(Some(yuv)) => Some(yuv_to_rgb(&yuv, shown)?),
+            Ok(Some(yuv)) => Some(copy_yuv(&yuv, shown)?),
             Ok(None) => None,
             Err(e) => {
                 return Err(corrupt(
@@ -712,7 +748,7 @@ impl VideoSource {
     }
 
     /// Records one decoder output picture, queueing it if the edit list presents it.
-    fn push_output(&mut self, image: image::RgbImage) -> Result<(), CaptureError> {
+    fn push_output(&mut self, yuv: Yuv420) -> Result<(), CaptureError> {
         let k = self.outputs;
         self.outputs += 1;
         let Some(&pts) = self.output_pts_ms.get(k) else {
@@ -725,10 +761,15 @@ impl VideoSource {
             return Ok(());
         };
         let image = match self.rotation {
-            90 => image::imageops::rotate90(&image),
-            180 => image::imageops::rotate180(&image),
-            270 => image::imageops::rotate270(&image),
-            _ => image,
+            0 => Picture::from_yuv(yuv),
+            r => {
+                let rgb = yuv.to_rgb().map_err(|e| corrupt(&self.shown, e))?;
+                Picture::from_rgb(match r {
+                    90 => image::imageops::rotate90(&rgb),
+                    180 => image::imageops::rotate180(&rgb),
+                    _ => image::imageops::rotate270(&rgb),
+                })
+            }
         };
         if self.next_index == 0 {
             // The first presented frame fixes the size (the header's may differ from the cropped picture).
@@ -753,11 +794,11 @@ impl VideoSource {
     }
 }
 
-/// Converts a decoded I420 picture to RGB8 (BT.601 limited range, SIMD in `openh264`).
-fn yuv_to_rgb(yuv: &openh264::decoder::DecodedYUV<'_>, shown: &str) -> Result<image::RgbImage, CaptureError> {
+/// Copies a decoded I420 picture out of the decoder's buffers (the decoder reuses them for the next picture).
+fn copy_yuv(yuv: &openh264::decoder::DecodedYUV<'_>, shown: &str) -> Result<Yuv420, CaptureError> {
     let (w, h) = yuv.dimensions();
     let (sy, su, sv) = yuv.strides();
-    // Guard the conversion's own assertions: sane size, and planes large enough for the strides.
+    // Guard against a bad picture: sane size, and planes large enough for the strides.
     if w == 0
         || h == 0
         || w > MAX_SIDE_PX as usize
@@ -768,10 +809,8 @@ fn yuv_to_rgb(yuv: &openh264::decoder::DecodedYUV<'_>, shown: &str) -> Result<im
     {
         return Err(corrupt(shown, format!("the H.264 decoder returned a bad picture ({w}x{h})")));
     }
-    let mut rgb = vec![0u8; w * h * 3];
-    yuv.write_rgb8(&mut rgb);
-    image::RgbImage::from_raw(w as u32, h as u32, rgb)
-        .ok_or_else(|| corrupt(shown, "the H.264 decoder returned a bad picture"))
+    Yuv420::from_strided(w as u32, h as u32, (yuv.y(), yuv.u(), yuv.v()), (sy, su, sv))
+        .map_err(|e| corrupt(shown, format!("the H.264 decoder returned a bad picture: {e}")))
 }
 
 impl FrameSource for VideoSource {
@@ -786,6 +825,35 @@ impl FrameSource for VideoSource {
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
         self.fill()?;
         Ok(self.pending.pop_front())
+    }
+
+    /// Restarts decoding at the last key frame that starts a closed group of pictures at or before frame `index`
+    /// (presentation order), so that the next frames yielded are that key frame's and the ones after it, with
+    /// their own indices and times; frame `index` follows within a group of pictures. Frames already yielded may
+    /// be yielded again.
+    ///
+    /// Errors: [`CaptureError::Corrupt`] when the decoder cannot be restarted or the key frame cannot be decoded.
+    fn seek(&mut self, index: u64) -> Result<(), CaptureError> {
+        // The decoder output that is presented as frame `index` (outputs the edit list leaves out are skipped).
+        let mut presented = 0u64;
+        let mut target = self.output_pts_ms.len();
+        for (k, pts) in self.output_pts_ms.iter().enumerate() {
+            if pts.is_some() {
+                if presented == index {
+                    target = k;
+                    break;
+                }
+                presented += 1;
+            }
+        }
+        let start = self.seek_points.iter().copied().take_while(|&s| s <= target).last().unwrap_or(0);
+        self.decoder = new_decoder(&self.params, &self.shown)?;
+        self.next_sample = start;
+        self.outputs = start;
+        self.next_index = self.output_pts_ms[..start.min(self.output_pts_ms.len())].iter().flatten().count() as u64;
+        self.flushed = false;
+        self.pending.clear();
+        self.fill()
     }
 }
 

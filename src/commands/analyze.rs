@@ -21,7 +21,7 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::record::{file_input, start_pipeline, Recorder};
+use super::record::{file_input, pipeline_options, Recorder};
 use super::runtime::{runtime, Signals};
 use super::Outcome;
 use crate::cli::{AnalyzeArgs, PipelineArgs};
@@ -29,7 +29,8 @@ use emotrace::analytics::coverage::{Coverage, CoverageBuilder};
 use emotrace::analytics::summary::{Summary, SummaryBuilder};
 use emotrace::capture::{media_kind, MediaKind, SourceInfo};
 use emotrace::config::Config;
-use emotrace::pipeline::PipelineStats;
+use emotrace::pipeline::{self, PipelineStats, Schedule};
+use emotrace::store::{ResumePoint, SessionStatus, SessionWriter, Store};
 use emotrace::text::terminal_safe;
 
 /// What `analyze --json` prints.
@@ -45,10 +46,16 @@ pub struct AnalyzeReport {
     pub source: SourceInfo,
     /// Emotion model description.
     pub model: String,
-    /// Frames processed.
+    /// The detection and classification plan that ran (`name`: lecture, every_frame or every_nth).
+    pub schedule: Schedule,
+    /// Frames processed (this run's; a resumed session's earlier frames are in its record).
     pub frames: u64,
-    /// Frames in which the detector found at least one face (confirmed as a track or not yet).
+    /// Frames with at least one face observed, detected or tracked (a face not yet confirmed included).
     pub frames_with_faces: u64,
+    /// Frames the face detector ran on.
+    pub detected_frames: u64,
+    /// Of those, frames in which it found at least one face.
+    pub frames_with_detections: u64,
     /// Distinct confirmed tracks.
     pub tracks: u64,
     /// Observations: one per face per frame for every face confirmed as a track (the frames before its
@@ -118,7 +125,12 @@ fn media_files(dir: &Path) -> Option<Vec<PathBuf>> {
 /// Errors: with one input, its error (it cannot be opened or decoded, a model is missing, the store cannot be
 /// written); with several, one line naming those that failed (each one's error is in its own report).
 pub fn run(cfg: &Config, store: Option<&Path>, args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
-    let inputs = expand_inputs(&args.inputs);
+    let inputs = match (&args.resume, args.inputs.len()) {
+        (Some(query), 0) => vec![resumed_input(cfg, store, query)?],
+        (Some(_), 1) => args.inputs.clone(),
+        (Some(_), _) => anyhow::bail!("--resume continues one session: give at most one INPUT"),
+        (None, _) => expand_inputs(&args.inputs),
+    };
     let total = inputs.len();
     let show = std::io::stderr().is_terminal();
     let bar = progress_bar(&inputs, &args.pipeline, show);
@@ -186,6 +198,16 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &AnalyzeArgs) -> anyhow::Re
     })
 }
 
+/// The input of the session `query` names, as stored in its record (`--resume SESSION` without INPUT).
+///
+/// Errors: the store cannot be opened; no session or several match.
+fn resumed_input(cfg: &Config, store: Option<&Path>, query: &str) -> anyhow::Result<PathBuf> {
+    let store = Store::open_existing(&cfg.store_dir(store)?)?;
+    let id = store.resolve_session(query)?;
+    let record = store.list_sessions()?.into_iter().find(|r| r.id == id);
+    record.map(|r| PathBuf::from(r.source)).ok_or_else(|| anyhow::anyhow!("session '{id}' not found"))
+}
+
 /// The progress bar across all inputs, in frames: the inputs' frame counts added up (each input opened once to
 /// read its header; on a terminal only), or a spinner when a count is unknown or the inputs loop.
 fn progress_bar(inputs: &[PathBuf], args: &PipelineArgs, show: bool) -> ProgressBar {
@@ -206,8 +228,10 @@ fn progress_bar(inputs: &[PathBuf], args: &PipelineArgs, show: bool) -> Progress
     };
     bar.set_draw_target(ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames, {per_sec}, ETA {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(250));
     bar
@@ -237,12 +261,31 @@ impl Job {
             return Err(fail(&e, None));
         }
         let (cfg, args) = (&self.cfg, &self.args.pipeline);
-        let mut running = start_pipeline(cfg, &file_input(input, args), args, false).map_err(|e| fail(&e, None))?;
-        let mut recorder =
-            Recorder::start(cfg, self.store.as_deref(), &running, !self.args.no_record).map_err(|e| fail(&e, None))?;
+        let resume = self.session_to_resume(input).map_err(|e| fail(&e, None))?;
+        let mut opts = pipeline_options(cfg, args, false);
+        if let Some((_, point)) = &resume {
+            opts.start_frame = point.next_frame;
+            opts.first_track_id = point.next_track_id;
+        }
+        let mut running = match pipeline::start(&file_input(input, args), opts) {
+            Ok(r) => r,
+            Err(e) => {
+                let id = resume.map(|(w, _)| finish_unresumed(w));
+                return Err(fail(&e, id));
+            }
+        };
+        let mut recorder = match resume {
+            Some((writer, point)) => {
+                let id = writer.id().to_string();
+                Recorder::resumed(writer, &running, point).map_err(|e| fail(&e, Some(id)))?
+            }
+            None => Recorder::start(cfg, self.store.as_deref(), &running, !self.args.no_record)
+                .map_err(|e| fail(&e, None))?,
+        };
         self.signals.watch(running.stop_flag());
         let info = running.info.clone();
         let model = running.model_description.clone();
+        let schedule = running.schedule;
 
         let mut summary = SummaryBuilder::new();
         let mut coverage = CoverageBuilder::new();
@@ -277,6 +320,9 @@ impl Job {
         let record = recorder.finish(&outcome, was_interrupted).map_err(|e| fail(&e, session_id.clone()))?;
         outcome.map_err(|e| fail(&e, session_id.clone()))?;
 
+        if let (Some(out), Some(id)) = (&self.args.report, &session_id) {
+            self.write_report(out, id).map_err(|e| fail(&e, session_id.clone()))?;
+        }
         let elapsed_s = last_stats.elapsed_s;
         let s: Summary = summary.build();
         Ok(AnalyzeReport {
@@ -285,8 +331,11 @@ impl Job {
             input: input.display().to_string(),
             source: info,
             model,
+            schedule,
             frames: s.frames,
             frames_with_faces: s.frames_with_faces,
+            detected_frames: s.detected_frames,
+            frames_with_detections: s.frames_with_detections,
             tracks: s.tracks,
             observations: s.observations,
             fps: if elapsed_s > 0.0 { s.frames as f64 / elapsed_s } else { 0.0 },
@@ -297,6 +346,69 @@ impl Job {
             mean_probability: s.mean_probability,
         })
     }
+}
+
+impl Job {
+    /// The interrupted session to continue for `input`, reopened: the one `--resume` names, else (unless
+    /// `--fresh`) the newest session of the same video file (same canonical path) if it ended interrupted.
+    /// Nothing when not recording.
+    ///
+    /// Errors: the store cannot be opened; `--resume` names no session, or one that cannot be resumed.
+    fn session_to_resume(&self, input: &Path) -> anyhow::Result<Option<(SessionWriter, ResumePoint)>> {
+        if self.args.no_record {
+            return Ok(None);
+        }
+        let store = || Store::open(&self.cfg.store_dir(self.store.as_deref())?).map_err(anyhow::Error::from);
+        if let Some(query) = &self.args.resume {
+            let store = store()?;
+            let id = store.resolve_session(query)?;
+            return Ok(Some(store.resume_session(&id)?));
+        }
+        if self.args.fresh || media_kind(input) != Some(MediaKind::Video) {
+            return Ok(None);
+        }
+        let Ok(path) = input.canonicalize() else { return Ok(None) };
+        let store = store()?;
+        let newest = store
+            .list_sessions()?
+            .into_iter()
+            .filter(|r| Path::new(&r.source).canonicalize().is_ok_and(|p| p == path))
+            .max_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+        match newest {
+            Some(r) if r.status == SessionStatus::Interrupted && r.frames > 0 => match store.resume_session(&r.id) {
+                Ok(found) => Ok(Some(found)),
+                Err(e) => {
+                    self.bar.suspend(|| eprintln!("emotrace: not resuming session {}: {e}; starting a new one", r.id));
+                    Ok(None)
+                }
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// Writes the report of session `id` to `out` (several inputs: `out`'s name with `-ID` added).
+    ///
+    /// Errors: as [`super::report::write_report`].
+    fn write_report(&self, out: &Path, id: &str) -> anyhow::Result<()> {
+        let path = if self.single {
+            out.to_path_buf()
+        } else {
+            let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+            let ext = out.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_else(|| "html".into());
+            out.with_file_name(format!("{stem}-{id}.{ext}"))
+        };
+        let store = Store::open_existing(&self.cfg.store_dir(self.store.as_deref())?)?;
+        let note = super::report::write_report(&store, id, &path)?;
+        self.bar.suspend(|| eprintln!("{}", terminal_safe(&note)));
+        Ok(())
+    }
+}
+
+/// Puts a session reopened for resuming back as it was (interrupted) when the run cannot start; its id.
+fn finish_unresumed(writer: SessionWriter) -> String {
+    let id = writer.id().to_string();
+    let _ = writer.finish(SessionStatus::Interrupted, None);
+    id
 }
 
 /// Prints one input's result of several: its report, or its failure (JSON Lines, or text with a blank line
@@ -334,13 +446,20 @@ fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
         println!("session   {} ({})", id, r.status);
     }
     println!("model     {}", r.model);
+    println!("schedule  {}", r.schedule.describe());
     println!(
-        "frames    {} processed, {} with a face detected ({:.1}%), {} track(s), {} observations (confirmed faces)",
+        "frames    {} processed, {} with a face ({:.1}%), {} track(s), {} observations (confirmed faces)",
         r.frames,
         r.frames_with_faces,
         pct(r.frames_with_faces, r.frames),
         r.tracks,
         r.observations
+    );
+    println!(
+        "detector  ran on {} frames ({:.1}%), found a face on {}",
+        r.detected_frames,
+        pct(r.detected_frames, r.frames),
+        r.frames_with_detections
     );
     println!(
         "speed     {:.1} FPS over {:.2} s; latency p50 {:.1} ms, p95 {:.1} ms",

@@ -26,6 +26,10 @@ pub fn pipeline_options(cfg: &Config, args: &PipelineArgs, keep_images: bool) ->
         opts.model = m;
     }
     opts.detect_every = args.detect_every;
+    opts.every_frame = args.every_frame;
+    if let Some(hz) = args.classify_hz {
+        opts.min_classify_hz = hz;
+    }
     opts.realtime = args.realtime;
     opts.looped = args.looped;
     opts.keep_images = keep_images;
@@ -56,7 +60,37 @@ impl Recorder {
             source_kind: running.info.kind,
             models: running.model_description.clone(),
             config: serde_json::to_value(cfg)?,
+            schedule: Some(running.schedule),
         })?;
+        Ok(Recorder { writer: Some(writer) })
+    }
+
+    /// Records into an interrupted session reopened by [`Store::resume_session`], for `running` started at
+    /// `point`. Prints one line on stderr saying so.
+    ///
+    /// Errors: the run's schedule differs from the session's (the session is put back as interrupted).
+    pub fn resumed(
+        writer: SessionWriter,
+        running: &RunningPipeline,
+        point: emotrace::store::ResumePoint,
+    ) -> anyhow::Result<Recorder> {
+        let record = writer.record().clone();
+        if let Some(s) = record.schedule.filter(|s| *s != running.schedule) {
+            let id = writer.id().to_string();
+            running.stop();
+            let _ = writer.finish(SessionStatus::Interrupted, None);
+            anyhow::bail!(
+                "session {id} ran the schedule {}; resume it with the same options (this run: {})",
+                s.describe(),
+                running.schedule.describe()
+            );
+        }
+        eprintln!(
+            "emotrace: resuming interrupted session {} at frame {} ({} of video; --fresh starts a new session)",
+            record.id,
+            point.next_frame,
+            emotrace::fmt::clock(point.last_ms)
+        );
         Ok(Recorder { writer: Some(writer) })
     }
 

@@ -25,21 +25,29 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ReportArgs) -> anyhow::Res
     let root = cfg.store_dir(store)?;
     let store = Store::open_existing(&root)?;
     let id = store.resolve_session(&args.session)?;
+    let note = write_report(&store, &id, out)?;
+    if out != Path::new("-") {
+        eprintln!("{}", emotrace::text::terminal_safe(&note));
+    }
+    Ok(Outcome::Done)
+}
+
+/// Writes the report of session `id` to `out` (as [`write_output`] does) and returns the line saying so.
+///
+/// Errors: the session cannot be opened (being recorded, damaged), a plot cannot be drawn, the file cannot be
+/// written.
+pub fn write_report(store: &Store, id: &str, out: &Path) -> anyhow::Result<String> {
     let data = {
-        let reader = store.open_session(&id)?;
+        let reader = store.open_session(id)?;
         ReportData::load(&reader).with_context(|| format!("session '{id}'"))?
     };
     let page = report::render(&data).with_context(|| format!("session '{id}'"))?;
     write_output(out, |w| w.write_all(page.as_bytes()).map_err(anyhow::Error::from))?;
-    let note = format!(
+    Ok(format!(
         "wrote the report of session {id} ({}, faces: {}, markers and notes: {}) to {}",
         emotrace::fmt::clock(data.record.duration_ms),
         data.faces.len(),
         data.annotations.len(),
         out.display()
-    );
-    if out != Path::new("-") {
-        eprintln!("{}", emotrace::text::terminal_safe(&note));
-    }
-    Ok(Outcome::Done)
+    ))
 }

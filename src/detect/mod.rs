@@ -101,6 +101,12 @@ pub struct DetectConfig {
     /// a time on the newest frame, YuNet's large layers split over this many threads at a lower priority, so it
     /// takes only what decoding and classification leave.
     pub threads: usize,
+    /// Seconds of video between full-frame detections while the tracks are steady (the lecture schedule,
+    /// [`crate::pipeline::schedule`]); the tracker predicts the boxes in between.
+    pub interval_s: f64,
+    /// Seconds of video between detections while the tracks are uncertain (a new face, faces missed, boxes
+    /// drifting or moving fast).
+    pub fast_interval_s: f64,
     /// YuNet's decoding.
     pub yunet: yunet::YuNetConfig,
     /// SeetaFace's cascade.
@@ -114,6 +120,8 @@ impl Default for DetectConfig {
             min_face_px: 20.0,
             scale: 0.0,
             threads: 0,
+            interval_s: 0.25,
+            fast_interval_s: 0.1,
             yunet: yunet::YuNetConfig::default(),
             seeta: seeta::SeetaConfig::default(),
         }
@@ -151,6 +159,17 @@ impl DetectConfig {
             self.scale.is_finite() && (0.0..=2.0).contains(&self.scale),
             "detect.scale must be 0 (derive it from min_face_px) or in (0, 2], got {}",
             self.scale
+        );
+        anyhow::ensure!(
+            self.interval_s.is_finite() && self.interval_s > 0.0 && self.interval_s <= 10.0,
+            "detect.interval_s must be greater than 0, at most 10 (seconds), got {}",
+            self.interval_s
+        );
+        anyhow::ensure!(
+            self.fast_interval_s.is_finite() && self.fast_interval_s > 0.0 && self.fast_interval_s <= self.interval_s,
+            "detect.fast_interval_s must be greater than 0, at most detect.interval_s ({}), got {}",
+            self.interval_s,
+            self.fast_interval_s
         );
         self.yunet.validate()?;
         self.seeta.validate()

@@ -1,4 +1,4 @@
-//! Stage 1: frames from the source, with their gray version, handed to the tracking stage.
+//! Stage 1: frames from the source, with their gray version (a video's luma plane), handed to the tracking stage.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -8,7 +8,6 @@ use anyhow::Context;
 
 use super::InFlight;
 use crate::capture::{self, Input};
-use crate::detect::gray::to_gray;
 
 /// How the capture stage paces and repeats its input.
 #[derive(Clone, Copy, Debug)]
@@ -19,6 +18,9 @@ pub struct CaptureOptions {
     pub looped: bool,
     /// Nominal frame rate, for the gap between the last frame and the first of the next loop.
     pub fps: f64,
+    /// Frames before this index are skipped (a resumed session): the source seeks to the key frame before it
+    /// ([`capture::FrameSource::seek`]) and the frames decoded before it are not handed on or counted.
+    pub start_frame: u64,
 }
 
 /// Reads frames until the end (or `stop`), converting each to gray and handing it on with `out` (which returns
@@ -39,6 +41,9 @@ pub fn run(
     let still_loop = opts.looped && source.info().frame_count == Some(1);
     let (mut index_offset, mut ts_offset) = (0u64, 0u64);
     let (mut last_index, mut last_ts) = (0u64, 0u64);
+    if opts.start_frame > 0 {
+        source.seek(opts.start_frame)?;
+    }
     while !stop.load(Ordering::SeqCst) {
         let Some(mut frame) = source.next_frame()? else {
             if !opts.looped || frames_in.load(Ordering::SeqCst) == 0 {
@@ -49,6 +54,9 @@ pub fn run(
             source = capture::open(input).context("reopening the input to loop it")?;
             continue;
         };
+        if frame.index < opts.start_frame && index_offset == 0 {
+            continue;
+        }
         frame.index += index_offset;
         frame.timestamp_ms += ts_offset;
         (last_index, last_ts) = (frame.index, frame.timestamp_ms);
@@ -60,7 +68,7 @@ pub fn run(
             }
             frame.captured_at = Instant::now();
         }
-        let gray = Arc::new(to_gray(&frame.image));
+        let gray = Arc::new(frame.image.gray());
         frames_in.fetch_add(1, Ordering::SeqCst);
         let item = InFlight {
             index: frame.index,
@@ -70,6 +78,7 @@ pub fn run(
             gray,
             faces: Vec::new(),
             detections: 0,
+            detected: false,
             scene_start: frame.scene_start && !still_loop,
         };
         if !out(item) {

@@ -2,7 +2,10 @@
 //! statistics, and the [`FrameResult`] of each frame.
 //!
 //! Which faces are classified on a frame ([`ClassifyBudget`]):
-//! - files: every face on every frame;
+//! - files, lecture schedule: each face at a fixed rate of video time (10 per second by default): a face whose
+//!   latest classification would be older than the period by the next frame, and enough of the stalest others to
+//!   spread the faces evenly over the frames. It depends on the frames only, so a run is the same on any machine;
+//! - files with `--every-frame`: every face on every frame;
 //! - live sources: every face whose latest classification would be older than the rate floor allows by the next
 //!   frame ([`ClassifyBudget::Live::min_rate_hz`], 10 per second by default) must be classified; the others are,
 //!   stalest first, while the measured cost of a face fits the frame's time budget. A face not classified on a
@@ -26,8 +29,15 @@ use crate::classify::{Classifier, Probs};
 /// How many faces a frame may classify.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ClassifyBudget {
-    /// Every face on every frame (files: accuracy first).
+    /// Every face on every frame (files with `--every-frame`: accuracy first).
     All,
+    /// Each face `hz` times per second of video (files: the lecture schedule).
+    Rate {
+        /// Classifications per second of video per face.
+        hz: f64,
+        /// Nominal frame rate of the source, frames per second.
+        fps: f64,
+    },
     /// Live: each face at least `min_rate_hz` times per second; more while their CPU cost fits `share` of the
     /// frame interval (`1000 / fps` ms) of one core.
     Live {
@@ -136,18 +146,21 @@ impl ClassifyStage {
             let dropped = self.slot.as_ref().map_or(0, |s| s.dropped());
             let now = Instant::now();
             let latency_ms = now.duration_since(item.captured_at).as_secs_f64() * 1000.0;
-            let st = stats.record(now, self.frames_in.load(Ordering::SeqCst), dropped, latency_ms, item.detections > 0);
+            let st =
+                stats.record(now, self.frames_in.load(Ordering::SeqCst), dropped, latency_ms, !item.faces.is_empty());
             let result = FrameResult {
                 frame_index: item.index,
                 timestamp_ms: ts,
                 width: item.image.width(),
                 height: item.image.height(),
                 detections: item.detections,
+                detected: item.detected,
+                faces: item.faces.len(),
                 latency_ms,
                 observations,
                 backfill,
                 stats: st,
-                image: self.keep_images.then(|| item.image.clone()),
+                image: self.keep_images.then(|| Arc::new(item.image.rgb().clone())),
             };
             if !out(result) {
                 break;
@@ -158,8 +171,10 @@ impl ClassifyStage {
 
     /// Indices into `item.faces` of the faces to classify on this frame (see the module docs).
     fn choose(&self, item: &InFlight, faces: &HashMap<u64, FaceState>, ms_per_face: f64) -> Vec<usize> {
-        let ClassifyBudget::Live { min_rate_hz, fps, share } = self.budget else {
-            return (0..item.faces.len()).collect();
+        let (rate_hz, fps, share) = match self.budget {
+            ClassifyBudget::All => return (0..item.faces.len()).collect(),
+            ClassifyBudget::Rate { hz, fps } => (hz, fps, None),
+            ClassifyBudget::Live { min_rate_hz, fps, share } => (min_rate_hz, fps, Some(share)),
         };
         let frame_ms = 1000.0 / fps.max(1.0);
         let n = item.faces.len();
@@ -169,18 +184,19 @@ impl ClassifyStage {
                 None => f64::INFINITY,
             }
         };
-        // Stalest first (never classified first of all). Taking the floor's average share on every frame spreads
-        // the faces evenly over frames instead of classifying them all at once every 100 ms; faces that are due
-        // anyway (jitter) are added.
+        // Stalest first (never classified first of all; ties by key, so the order depends on the frames only).
+        // Taking the rate's average share on every frame spreads the faces evenly over frames instead of
+        // classifying them all at once every 100 ms; faces that are due anyway (jitter) are added.
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| age(b).total_cmp(&age(a)));
-        let per_frame = (n as f64 * min_rate_hz.max(0.1) / fps.max(1.0)).ceil() as usize;
+        order.sort_by(|&a, &b| age(b).total_cmp(&age(a)).then(item.faces[a].key.cmp(&item.faces[b].key)));
+        let per_frame = (n as f64 * rate_hz.max(0.1) / fps.max(1.0)).ceil() as usize;
         // Due now: a face whose age would pass the period on the next frame (half a frame of margin, since frame
         // times are whole milliseconds: at 30 FPS a face last classified 3 frames ago may be 99 ms old, and waiting
         // one more frame would make its interval 133 ms).
-        let due_ms = 1000.0 / min_rate_hz.max(0.1) - frame_ms / 2.0;
+        let due_ms = 1000.0 / rate_hz.max(0.1) - frame_ms / 2.0;
         let overdue = order.iter().filter(|&&i| age(i) >= due_ms).count();
-        let affordable = ((frame_ms * share) / ms_per_face.max(0.01)).floor() as usize;
+        // Live: more while the measured cost fits the frame's share of one core.
+        let affordable = share.map_or(0, |share| ((frame_ms * share) / ms_per_face.max(0.01)).floor() as usize);
         order.truncate(per_frame.max(overdue).max(affordable));
         order.sort_unstable();
         order

@@ -91,8 +91,13 @@ pub struct FrameResult {
     pub width: u32,
     /// Frame height in pixels.
     pub height: u32,
-    /// Faces the detector found in this frame (confirmed or not yet).
+    /// Faces (at or above the detector's threshold) found by the latest detection: this frame's, or the last one
+    /// before it when no detection ran on this frame.
     pub detections: usize,
+    /// A full-frame detection ran on this frame (files; live sources: a detection finished and was applied here).
+    pub detected: bool,
+    /// Faces observed in this frame, detected or tracked, tentative ones included.
+    pub faces: usize,
     /// Capture-to-result latency of this frame, milliseconds.
     pub latency_ms: f64,
     /// Confirmed tracks seen in this frame, ordered by track id.

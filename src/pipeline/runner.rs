@@ -7,11 +7,14 @@
 //!        live: LatestSlot, newest frame wins (drops counted); detection on its own thread, as often as it can
 //! ```
 //!
-//! A file source read at full speed waits for the slowest stage (back-pressure: nothing is dropped), detects on
-//! every frame (or every `n`-th, [`DetectSchedule::EveryNth`]) and classifies every face. A live source (camera,
-//! or a file paced with `realtime`) never waits: when the stages are busy, the newest frame replaces the one
-//! waiting and the replaced one is counted in [`super::PipelineStats::frames_dropped`]; detection runs as often as it
-//! keeps up, the tracker predicts boxes in between, and each face is classified at least 10 times per second.
+//! A file source read at full speed waits for the slowest stage (back-pressure: nothing is dropped) and follows its
+//! [`Schedule`] in video time: by default detection every quarter second of video (faster while tracks are
+//! uncertain) and each face classified 10 times per second of video, so that the session does not depend on the
+//! machine's speed; `--every-frame` detects every frame and classifies every face on it. A live source (camera, or
+//! a file paced with `realtime`) never waits: when the stages are busy, the newest frame replaces the one waiting
+//! and the replaced one is counted in [`super::PipelineStats::frames_dropped`]; detection runs on its own thread
+//! on the same interval schedule (as often as it keeps up with `--every-frame`), the tracker predicts boxes in
+//! between, and each face is classified at least 10 times per second.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -24,7 +27,8 @@ use tokio::task::JoinHandle;
 use super::capture_stage::{self, CaptureOptions};
 use super::classify_stage::{ClassifyBudget, ClassifyStage};
 use super::latest::LatestSlot;
-use super::track_stage::{DetectSchedule, TrackStage, READ_AHEAD};
+use super::schedule::{ClassifySchedule, Schedule};
+use super::track_stage::{TrackStage, READ_AHEAD};
 use super::{FrameResult, InFlight};
 use crate::capture::{self, Input, SourceInfo};
 use crate::classify::{Classifier, ModelKind};
@@ -38,16 +42,23 @@ pub struct PipelineOptions {
     pub models_dir: PathBuf,
     /// Face detector choice and tuning.
     pub detect: DetectConfig,
-    /// Detect on every `n`-th frame of a file (1 = every frame); `None`: every frame for files, as often as
-    /// the detector keeps up for live sources.
+    /// Detect on every `n`-th frame (1 = every frame) instead of the interval schedule (`--detect-every N`).
     pub detect_every: Option<u32>,
+    /// Accuracy first (`--every-frame`): files detect every frame and classify every face on every frame; live
+    /// sources detect as often as the detector keeps up.
+    pub every_frame: bool,
+    /// Index of the first frame to process (a resumed session; 0 otherwise): the source is read from the key
+    /// frame before it and the frames before it are decoded but not processed.
+    pub start_frame: u64,
+    /// Id of the first track confirmed (1; a resumed session continues after its last track).
+    pub first_track_id: u32,
     /// Tracker tuning.
     pub track: TrackerConfig,
     /// Emotion model.
     pub model: ModelKind,
     /// Half-life of per-track smoothing, seconds.
     pub smoothing_half_life_s: f64,
-    /// Live sources: each face is classified at least this many times per second.
+    /// Each face is classified this many times per second of video (files), at least this many (live sources).
     pub min_classify_hz: f64,
     /// Capacity in frames of the channels between stages (file sources at full speed).
     pub channel_capacity: usize,
@@ -72,6 +83,8 @@ pub struct RunningPipeline {
     pub results: mpsc::Receiver<FrameResult>,
     /// Human-readable description of the models in use (detector and emotion classifier).
     pub model_description: String,
+    /// The detection and classification plan in force.
+    pub schedule: Schedule,
     stop: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<anyhow::Result<()>>>,
 }
@@ -159,15 +172,6 @@ fn handoff(live: bool, cap: usize) -> (HandoffTx, HandoffRx, Option<Arc<LatestSl
     }
 }
 
-/// When detection runs: `--detect-every N` if given, else every frame of a file and as often as possible live.
-fn schedule(detect_every: Option<u32>, live: bool) -> DetectSchedule {
-    match (detect_every, live) {
-        (Some(n), _) => DetectSchedule::EveryNth(n.max(1)),
-        (None, false) => DetectSchedule::EveryNth(1),
-        (None, true) => DetectSchedule::AsOftenAsPossible,
-    }
-}
-
 /// Opens `input`, loads the models, and starts the stages on the current tokio runtime.
 ///
 /// Errors (before anything runs, so no session needs to be created): the input cannot be opened (missing file,
@@ -183,15 +187,23 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
 
     let mut track_cfg = opts.track.clone();
     let photos = matches!(input, Input::Path(_)) && info.kind == capture::SourceKind::ImageFolder;
-    if info.frame_count == Some(1) || photos {
+    let stills = info.frame_count == Some(1) || photos;
+    if stills {
         track_cfg.min_hits = 1; // a still image (one photo, each photo of a folder) has no second frame
     }
     let live = info.is_live() || opts.realtime;
     let fps = info.fps.unwrap_or(30.0);
-    let budget = if live {
-        ClassifyBudget::Live { min_rate_hz: opts.min_classify_hz, fps, share: LIVE_CLASSIFY_SHARE }
-    } else {
-        ClassifyBudget::All
+    // Still images are each their own scene: every one is detected and classified, whatever the schedule.
+    let intervals = (opts.detect.interval_s, opts.detect.fast_interval_s);
+    let schedule = Schedule::plan(opts.every_frame || stills, opts.detect_every, intervals, opts.min_classify_hz, live);
+    track_cfg.coast_s = schedule.coast_s(track_cfg.coast_s);
+    track_cfg.max_age_s = track_cfg.max_age_s.max(track_cfg.coast_s);
+    let budget = match schedule.classify {
+        ClassifySchedule::AtLeast { min_hz } => {
+            ClassifyBudget::Live { min_rate_hz: min_hz, fps, share: LIVE_CLASSIFY_SHARE }
+        }
+        ClassifySchedule::Rate { hz } => ClassifyBudget::Rate { hz, fps },
+        ClassifySchedule::EveryFrame => ClassifyBudget::All,
     };
     let cap = opts.channel_capacity.max(1);
     let stop = Arc::new(AtomicBool::new(false));
@@ -203,13 +215,21 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     let (tracked_tx, tracked_rx) = mpsc::channel::<InFlight>(if live { 1 } else { cap });
     let (res_tx, results) = mpsc::channel::<FrameResult>(cap.max(16));
 
-    let copts = CaptureOptions { pace: opts.realtime && !info.is_live(), looped: opts.looped, fps };
+    let copts = CaptureOptions {
+        pace: opts.realtime && !info.is_live(),
+        looped: opts.looped,
+        fps,
+        start_frame: opts.start_frame,
+    };
     let capture = spawn_capture(source, input.clone(), copts, stop.clone(), frames_in.clone(), frames_tx);
     let track = TrackStage {
         detect: opts.detect.clone(),
         models_dir: opts.models_dir.clone(),
         track: track_cfg,
-        schedule: schedule(opts.detect_every, live),
+        first_track_id: opts.first_track_id,
+        schedule: schedule.detect,
+        live,
+        frame_ms: 1000.0 / fps.max(1.0),
         read_ahead: if live { 1 } else { READ_AHEAD },
     };
     let track = spawn_track(track, stop.clone(), frames_rx, tracked_tx);
@@ -225,7 +245,7 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     };
     let classify = spawn_classify(classify, stop.clone(), tracked_rx, res_tx);
     let tasks = vec![capture, track, classify];
-    Ok(RunningPipeline { info, results, model_description, stop, tasks })
+    Ok(RunningPipeline { info, results, model_description, schedule, stop, tasks })
 }
 
 /// Stage 1 on the blocking pool: capture (decode, gray) into `out`, which is closed at the end.

@@ -1,34 +1,28 @@
 //! Stage 2: face detection on a schedule, and tracking on every frame.
 //!
-//! Two schedules ([`DetectSchedule`]):
-//! - **every `n`-th frame** (files; `n = 1` by default: accuracy first). Several frames are detected at once, one
-//!   per detector worker (a thread with a single-threaded detector of its own; [`DetectConfig::threads`]
-//!   workers), and their detections update the tracker in frame order; the frames in between get the tracks'
-//!   boxes predicted by their motion models. Frame-level parallelism beat splitting one detection's layers over
-//!   the 2 cores: 115 vs 94 FPS on `WolfgangLanger_Pexels.mp4` with one worker against one two-thread detector,
-//!   and more with two workers (README, Measured).
-//! - **as often as the detector keeps up** (live sources). A detector thread of its own takes the newest frame
-//!   this stage has seen, while this stage goes on tracking every frame with predicted boxes; each finished
-//!   detection updates the tracks (at the time of the frame it ran on) before the next frame is predicted. A new
-//!   face thus appears within one detection period plus one detection time.
+//! Two ways of running the detector ([`DetectSchedule`], chosen by [`super::schedule::Schedule::plan`]):
+//! - **in this stage, on the frames the schedule picks** (files): every `n`-th frame, or on an interval of video
+//!   time that shortens while the tracks are uncertain ([`super::schedule::detection_due`]). Several frames are
+//!   detected at once, one per detector worker (a thread with a single-threaded detector of its own;
+//!   [`DetectConfig::threads`] workers), and their detections update the tracker in frame order; the frames in
+//!   between get the tracks' boxes predicted by their motion models. Frame-level parallelism beat splitting one
+//!   detection's layers over the 2 cores: 115 vs 94 FPS on `WolfgangLanger_Pexels.mp4` with one worker against one
+//!   two-thread detector, and more with two workers (README, Measured).
+//! - **on a detector thread of its own** (live sources): it takes the newest frame handed to it, while this stage
+//!   goes on tracking every frame with predicted boxes; each finished detection updates the tracks (at the time of
+//!   the frame it ran on) before the next frame is predicted. Frames are handed to it on the interval schedule, or
+//!   every frame with `--every-frame` (as often as it keeps up). A new face thus appears within one detection
+//!   period plus one detection time.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
 
 use super::latest::LatestSlot;
+use super::schedule::{detection_due, DetectSchedule};
 use super::InFlight;
 use crate::detect::{self, DetectConfig, Detection};
 use crate::track::{Tracker, TrackerConfig};
-
-/// When full-frame detection runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DetectSchedule {
-    /// On frames whose index is a multiple of `n` (1 = every frame), in this stage (py-feat's `skip_frames`).
-    EveryNth(u32),
-    /// On the newest frame whenever the detector is free, on a thread of its own (live sources).
-    AsOftenAsPossible,
-}
 
 /// What the stage needs besides its input and output.
 pub struct TrackStage {
@@ -36,11 +30,17 @@ pub struct TrackStage {
     pub detect: DetectConfig,
     /// The models folder.
     pub models_dir: std::path::PathBuf,
-    /// Tracker settings (`min_hits` already adjusted for single images).
+    /// Tracker settings (`min_hits` already adjusted for single images, `coast_s` for the schedule).
     pub track: TrackerConfig,
+    /// Id of the first track confirmed (1; a resumed session continues after its last track).
+    pub first_track_id: u32,
     /// When detection runs.
     pub schedule: DetectSchedule,
-    /// With [`DetectSchedule::EveryNth`], most frames held while their detections are under way (at least one
+    /// Whether detection runs on a thread of its own on the newest frame (live sources) rather than in this stage.
+    pub live: bool,
+    /// Nominal frame interval of the source, ms (half of it is the interval schedule's margin).
+    pub frame_ms: f64,
+    /// Files: most frames held while their detections are under way (at least one
     /// per detector worker): [`READ_AHEAD`] for files read at full speed; 1 for live sources, where every frame
     /// held adds a frame interval of latency (8 held frames kept a live `--detect-every` run 250 ms behind).
     pub read_ahead: usize,
@@ -49,7 +49,7 @@ pub struct TrackStage {
 /// A frame handed to the asynchronous detector.
 struct DetectJob {
     timestamp_ms: u64,
-    image: Arc<image::RgbImage>,
+    image: Arc<crate::capture::Picture>,
     gray: Arc<image::GrayImage>,
 }
 
@@ -66,11 +66,26 @@ impl TrackStage {
         next: impl FnMut() -> Option<InFlight>,
         out: impl FnMut(InFlight) -> bool,
     ) -> anyhow::Result<()> {
-        let tracker = Tracker::new(self.track.clone(), self.detect.high_score());
-        match self.schedule {
-            DetectSchedule::EveryNth(n) => self.run_every_nth(n, tracker, stop, next, out),
-            DetectSchedule::AsOftenAsPossible => self.run_as_often_as_possible(tracker, stop, next, out),
+        let tracker = Tracker::starting_at(self.track.clone(), self.detect.high_score(), self.first_track_id);
+        if self.live {
+            self.run_live(tracker, stop, next, out)
+        } else {
+            self.run_scheduled(tracker, stop, next, out)
         }
+    }
+
+    /// Whether `item` is detected, under the schedule: every frame that starts a scene, and the frames the
+    /// schedule picks (`last_ms`: the time of the last frame picked in this scene). Always true for
+    /// [`DetectSchedule::AsOftenAsPossible`].
+    fn due(&self, item: &InFlight, last_ms: Option<u64>, tracker: &Tracker) -> bool {
+        item.scene_start
+            || match self.schedule {
+                DetectSchedule::EveryNth { n } => item.index % u64::from(n.max(1)) == 0,
+                DetectSchedule::Interval { every_ms, fast_every_ms } => {
+                    detection_due(item.timestamp_ms, last_ms, every_ms, fast_every_ms, self.frame_ms, &tracker.health())
+                }
+                DetectSchedule::AsOftenAsPossible => true,
+            }
     }
 
     /// Number of detections at or above the detector's high score (what a frame's `detections` counts).
@@ -79,17 +94,18 @@ impl TrackStage {
         dets.iter().filter(|d| d.score >= high).count()
     }
 
-    /// [`DetectSchedule::EveryNth`]: frames detected side by side by the [`DetectorPool`], tracked in frame order.
-    fn run_every_nth(
+    /// Files: the frames the schedule picks detected side by side by the [`DetectorPool`], every frame tracked in
+    /// frame order. The schedule reads the tracker as of the frames tracked so far (at most `read_ahead` frames
+    /// behind), which depends on the frames only, not on timing: a file gives the same session on every run.
+    fn run_scheduled(
         &self,
-        n: u32,
         mut tracker: Tracker,
         stop: &AtomicBool,
         mut next: impl FnMut() -> Option<InFlight>,
         mut out: impl FnMut(InFlight) -> bool,
     ) -> anyhow::Result<()> {
-        let n = n.max(1) as u64;
         let pool = DetectorPool::start(&self.detect, &self.models_dir)?;
+        let mut last_detect_ms = None;
         // Frames in frame order, each with the worker detecting it (None: predicted).
         let mut queue: VecDeque<(InFlight, Option<usize>)> = VecDeque::new();
         let mut last_count = 0;
@@ -103,7 +119,9 @@ impl TrackStage {
             {
                 match next() {
                     Some(item) if !stop.load(Ordering::SeqCst) => {
-                        let worker = (item.index % n == 0 || item.scene_start).then(|| {
+                        let due = self.due(&item, last_detect_ms, &tracker);
+                        let worker = due.then(|| {
+                            last_detect_ms = Some(item.timestamp_ms);
                             let w = next_worker;
                             next_worker = (next_worker + 1) % pool.workers();
                             pool.submit(w, &item);
@@ -123,6 +141,7 @@ impl TrackStage {
                     Ok(dets) => {
                         last_count = self.count_high(&dets);
                         item.faces = tracker.update(&dets, item.timestamp_ms);
+                        item.detected = true;
                     }
                     Err(e) => break Err(e),
                 },
@@ -136,9 +155,9 @@ impl TrackStage {
         result.and(pool.join())
     }
 
-    /// [`DetectSchedule::AsOftenAsPossible`]: a detector thread of its own on the newest frame; every frame tracked
-    /// with predicted boxes, updated by each detection as it finishes.
-    fn run_as_often_as_possible(
+    /// Live sources: a detector thread of its own on the newest frame handed to it (the frames the schedule picks);
+    /// every frame tracked with predicted boxes, updated by each detection as it finishes.
+    fn run_live(
         &self,
         mut tracker: Tracker,
         stop: &AtomicBool,
@@ -151,6 +170,7 @@ impl TrackStage {
         let mut result = Ok(());
         // Start of the current scene: detections of frames before it belong to another scene.
         let mut scene_ms = 0;
+        let mut last_detect_ms = None;
         while let Some(mut item) = next() {
             if stop.load(Ordering::SeqCst) {
                 break;
@@ -158,13 +178,22 @@ impl TrackStage {
             if item.scene_start {
                 tracker.reset();
                 scene_ms = item.timestamp_ms;
+                last_detect_ms = None;
             }
-            jobs.put(DetectJob { timestamp_ms: item.timestamp_ms, image: item.image.clone(), gray: item.gray.clone() });
+            if self.due(&item, last_detect_ms, &tracker) {
+                last_detect_ms = Some(item.timestamp_ms);
+                jobs.put(DetectJob {
+                    timestamp_ms: item.timestamp_ms,
+                    image: item.image.clone(),
+                    gray: item.gray.clone(),
+                });
+            }
             while let Ok((ts, dets)) = done_rx.try_recv() {
                 match dets {
                     Ok(dets) if ts >= scene_ms => {
                         last_count = self.count_high(&dets);
                         tracker.update(&dets, ts);
+                        item.detected = true;
                     }
                     Ok(_) => {}
                     Err(e) => result = Err(e),
@@ -198,7 +227,7 @@ impl TrackStage {
             lower_priority();
             let mut detector = detect::build(&cfg, &dir)?;
             while let Some(job) = jobs.take() {
-                let r = detector.detect(&job.image, &job.gray);
+                let r = detector.detect(job.image.rgb(), &job.gray);
                 let failed = r.is_err();
                 if done_tx.send((job.timestamp_ms, r)).is_err() || failed {
                     break;
@@ -247,7 +276,7 @@ impl DetectorPool {
                     }
                 };
                 while let Ok(job) = job_rx.recv() {
-                    if done_tx.send(detector.detect(&job.image, &job.gray)).is_err() {
+                    if done_tx.send(detector.detect(job.image.rgb(), &job.gray)).is_err() {
                         break;
                     }
                 }

@@ -327,6 +327,7 @@ pub(crate) mod tests {
                 source_kind: SourceKind::Video,
                 models: "seeta + fer/human".into(),
                 config: serde_json::json!({"detect": {"scale": 0.5}}),
+                schedule: None,
             })
             .unwrap();
         for f in 0..200u64 {
@@ -374,6 +375,8 @@ pub(crate) mod tests {
                 width: 640,
                 height: 360,
                 detections: observations.len(),
+                detected: true,
+                faces: observations.len(),
                 latency_ms: 18.0,
                 observations,
                 backfill: Vec::new(),

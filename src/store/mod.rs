@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{Result, StoreError};
 pub use record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
-pub use session::{NewSession, SessionReader, SessionWriter};
+pub use session::{NewSession, ResumePoint, SessionReader, SessionWriter};
 
 /// Version of a session database's encodings, written in each session and checked on open. 2 added landmarks
 /// and the detected/predicted flag to each observation; sessions of version 1 are still read
@@ -237,6 +237,33 @@ impl Store {
         Ok(dir)
     }
 
+    /// Reopens an interrupted session (its recorder killed or stopped by a signal) to continue recording it
+    /// where it stopped: the writer, and where to go on from ([`ResumePoint`]).
+    ///
+    /// Errors: as [`Store::open_session`]; [`StoreError::Refused`] when the session did not end interrupted
+    /// (completed, failed, damaged) or was written by another schema version.
+    pub fn resume_session(&self, id: &str) -> Result<(SessionWriter, ResumePoint)> {
+        let dir = self.existing_session_dir(id)?;
+        let reader = SessionReader::open(&dir, id)?;
+        let record = reader.record().clone();
+        if record.status != SessionStatus::Interrupted {
+            return Err(StoreError::refused(format!(
+                "session {id} is {}: only an interrupted session can be resumed",
+                record.status.name()
+            )));
+        }
+        if reader.schema_version() != SCHEMA_VERSION {
+            return Err(StoreError::refused(format!(
+                "session {id} was recorded with store schema {}: only schema {SCHEMA_VERSION} sessions can be resumed",
+                reader.schema_version()
+            )));
+        }
+        let point = reader.resume_point()?;
+        drop(reader);
+        let writer = SessionWriter::reopen(&dir, record)?;
+        Ok((writer, point))
+    }
+
     /// Deletes a session and everything stored for it.
     ///
     /// Errors: no such session ([`StoreError::NotFound`]); it is being recorded ([`StoreError::BeingRecorded`])
@@ -265,6 +292,7 @@ mod tests {
             source_kind: SourceKind::Video,
             models: "test".into(),
             config: serde_json::json!({}),
+            schedule: None,
         }
     }
 
@@ -276,6 +304,8 @@ mod tests {
             width: 640,
             height: 360,
             detections: tracks.len(),
+            detected: true,
+            faces: tracks.len(),
             latency_ms: 12.5,
             observations: tracks
                 .iter()

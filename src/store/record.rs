@@ -64,8 +64,19 @@ pub struct SessionRecord {
     pub pid: u32,
     /// Frames processed and stored.
     pub frames: u64,
-    /// Frames with at least one detected face.
+    /// Frames with at least one face observed, detected or tracked (a face not yet confirmed included; before
+    /// schedules were recorded: frames whose latest detection found a face).
     pub frames_with_faces: u64,
+    /// Frames the face detector ran on (0 in sessions recorded before it was kept).
+    #[serde(default)]
+    pub detected_frames: u64,
+    /// Of those, frames in which the detector found at least one face.
+    #[serde(default)]
+    pub frames_with_detections: u64,
+    /// The detection and classification plan the run followed (`None` in sessions recorded before it was kept:
+    /// files were then detected and classified on every frame).
+    #[serde(default)]
+    pub schedule: Option<crate::pipeline::Schedule>,
     /// Observations (face x frame) stored.
     pub observations: u64,
     /// Confirmed tracks.
@@ -144,6 +155,9 @@ impl SessionRecord {
             pid: 0,
             frames: 0,
             frames_with_faces: 0,
+            detected_frames: 0,
+            frames_with_detections: 0,
+            schedule: None,
             observations: 0,
             tracks: 0,
             merged_tracks: 0,

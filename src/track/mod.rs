@@ -132,6 +132,23 @@ impl Track {
     }
 }
 
+/// How sure the tracker is of its boxes, as of its last detection: what an adaptive detection schedule reads
+/// ([`crate::pipeline::schedule`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TrackHealth {
+    /// Tracks not yet confirmed (a face seen once: the next detection confirms or drops it).
+    pub tentative: usize,
+    /// Confirmed tracks matched at the last detection.
+    pub matched: usize,
+    /// Confirmed tracks missed at the last detection but still alive (shown with predicted boxes or kept).
+    pub coasting: usize,
+    /// Lowest IoU, in `[0, 1]`, between a matched track's predicted box and its detection at the last detection
+    /// (1 when nothing was matched): how far the motion model had drifted.
+    pub worst_match_iou: f32,
+    /// Fastest confirmed track, box sides per second (centre speed over the box's height).
+    pub fastest_sides_per_s: f32,
+}
+
 /// Assigns stable ids to faces across frames. Feed detections in timestamp order.
 #[derive(Debug)]
 pub struct Tracker {
@@ -140,6 +157,8 @@ pub struct Tracker {
     tracks: Vec<Track>,
     next_id: u32,
     next_key: u64,
+    /// Lowest IoU of a stage-1 match at the last update.
+    worst_match_iou: f32,
 }
 
 /// IoU is scaled to integers for the assignment solver (which needs an exact `Ord` weight).
@@ -150,7 +169,31 @@ impl Tracker {
     /// only extend existing ones (stage 2). `min_hits` below 1 is treated as 1.
     pub fn new(mut cfg: TrackerConfig, high_score: f32) -> Self {
         cfg.min_hits = cfg.min_hits.max(1);
-        Self { cfg, high_score, tracks: Vec::new(), next_id: 1, next_key: 1 }
+        Self { cfg, high_score, tracks: Vec::new(), next_id: 1, next_key: 1, worst_match_iou: 1.0 }
+    }
+
+    /// A tracker whose first confirmed track gets id `first_id` (a resumed session continues its numbering).
+    pub fn starting_at(cfg: TrackerConfig, high_score: f32, first_id: u32) -> Self {
+        Self { next_id: first_id.max(1), ..Self::new(cfg, high_score) }
+    }
+
+    /// How sure the tracker is of its boxes, as of the last [`Tracker::update`].
+    pub fn health(&self) -> TrackHealth {
+        let last = self.tracks.iter().map(|t| t.last_seen_ms).max().unwrap_or(0);
+        let mut h = TrackHealth { worst_match_iou: self.worst_match_iou, ..TrackHealth::default() };
+        for t in &self.tracks {
+            match (t.id != 0, t.last_seen_ms == last) {
+                (false, _) => h.tentative += 1,
+                (true, true) => h.matched += 1,
+                (true, false) => h.coasting += 1,
+            }
+            if t.id != 0 {
+                let (vx, vy) = t.filter.velocity();
+                let sides = vx.hypot(vy) / t.last_box.h.max(1.0);
+                h.fastest_sides_per_s = h.fastest_sides_per_s.max(sides);
+            }
+        }
+        h
     }
 
     /// Number of confirmed tracks created so far.
@@ -177,6 +220,11 @@ impl Tracker {
         // Stage 2 only for tracks that already were a face (tentative ones must be confirmed by high scores).
         let unmatched_confirmed: Vec<usize> = unmatched.iter().copied().filter(|&t| self.tracks[t].id != 0).collect();
         let second = assign(&predicted, &unmatched_confirmed, detections, &low, self.cfg.low_iou_threshold);
+        self.worst_match_iou = first
+            .iter()
+            .filter(|&&(ti, _)| self.tracks[ti].id != 0)
+            .map(|&(ti, di)| predicted[ti].iou(&detections[di].bbox))
+            .fold(1.0, f32::min);
 
         let mut out = Vec::new();
         let mut det_used = vec![false; detections.len()];

@@ -158,6 +158,8 @@ impl Plan {
             width: 1280,
             height: 1080,
             detections: observations.len(),
+            detected: true,
+            faces: observations.len(),
             latency_ms: 20.0 + (i % 10) as f64,
             backfill: Vec::new(),
             stats: PipelineStats {
@@ -194,6 +196,7 @@ pub fn build_session(store: &Store, minutes: u32, faces: u32, fps: u32) -> Strin
             source_kind: SourceKind::Video,
             models: "synthetic".into(),
             config: serde_json::json!({ "synthetic": { "minutes": minutes, "faces": faces, "fps": fps } }),
+            schedule: None,
         })
         .expect("create the synthetic session");
     let mut markers = plan.markers().into_iter().peekable();

@@ -249,6 +249,7 @@ pub(crate) mod tests {
                 source_kind: SourceKind::Video,
                 models: "test".into(),
                 config: serde_json::json!({"k": 1}),
+                schedule: None,
             })
             .unwrap();
         for f in 0..5u64 {
@@ -285,6 +286,8 @@ pub(crate) mod tests {
                 width: 640,
                 height: 360,
                 detections: tracks.len(),
+                detected: true,
+                faces: tracks.len(),
                 latency_ms: 10.0,
                 observations,
                 backfill: Vec::new(),

@@ -61,6 +61,19 @@ pub struct NewSession {
     pub models: String,
     /// Configuration in force (stored as given).
     pub config: serde_json::Value,
+    /// The detection and classification plan of the run.
+    pub schedule: Option<crate::pipeline::Schedule>,
+}
+
+/// Where an interrupted session goes on from ([`crate::store::Store::resume_session`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResumePoint {
+    /// Index (in the source) of the first frame not stored: the run continues from here.
+    pub next_frame: u64,
+    /// Timestamp of the last stored frame, ms since session start (0 when none was stored).
+    pub last_ms: u64,
+    /// Id for the next confirmed track: one more than the highest stored.
+    pub next_track_id: u32,
 }
 
 /// Whether sled refused a database because another process holds its lock.

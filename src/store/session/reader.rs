@@ -118,6 +118,35 @@ impl SessionReader {
         in_session(&self.dir, read)
     }
 
+    /// The store schema version the session's database was written with.
+    pub fn schema_version(&self) -> u32 {
+        self.version
+    }
+
+    /// Where a recording of this session would go on from: the frame after the last stored one, and the track id
+    /// after the highest stored.
+    ///
+    /// Errors: the database cannot be read.
+    pub fn resume_point(&self) -> Result<super::ResumePoint> {
+        self.guard(|| {
+            let last = match self.db.open_tree(trees::FRAMES)?.last()? {
+                Some((_, v)) => Some(postcard::from_bytes::<FrameRecord>(&v)?),
+                None => None,
+            };
+            let mut max_id = 0u32;
+            for k in self.db.open_tree(trees::TRACKS)?.iter().keys() {
+                if let Ok(b) = <[u8; 4]>::try_from(k?.as_ref()) {
+                    max_id = max_id.max(u32::from_be_bytes(b));
+                }
+            }
+            Ok(super::ResumePoint {
+                next_frame: last.as_ref().map_or(0, |f| f.frame_index + 1),
+                last_ms: last.map_or(0, |f| f.timestamp_ms),
+                next_track_id: max_id + 1,
+            })
+        })
+    }
+
     /// Whether the session was read from a copy because its store cannot be written (edits are refused).
     pub fn read_only(&self) -> bool {
         self.copy.is_some()

@@ -63,7 +63,8 @@ impl SessionReader {
         for v in self.db.open_tree(trees::FRAMES)?.iter().values() {
             let f: FrameRecord = postcard::from_bytes(&v?)?;
             frames += 1;
-            with_faces += (f.detections > 0) as u64;
+            // A face observed (a confirmed one, or the latest detection found one: a face not yet confirmed).
+            with_faces += (f.faces > 0 || f.detections > 0) as u64;
             last_ms = last_ms.max(f.timestamp_ms);
         }
         let mut tracks: BTreeMap<u32, TrackRecord> =

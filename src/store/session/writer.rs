@@ -87,6 +87,7 @@ impl SessionWriter {
             source_kind: Some(new.source_kind),
             models: new.models,
             config: new.config,
+            schedule: new.schedule,
             pid: std::process::id(),
             ..SessionRecord::new(id, started_at, SessionStatus::Running)
         };
@@ -106,6 +107,47 @@ impl SessionWriter {
         w.save_record()?;
         w.db.flush()?;
         make_private(dir)?;
+        Ok(w)
+    }
+
+    /// Reopens the interrupted session in `dir` (its record `record`, already repaired by a reader) to append to
+    /// it: status "running" again under this process, its tracks and counts carried on.
+    pub(in crate::store) fn reopen(dir: &Path, record: SessionRecord) -> Result<SessionWriter> {
+        in_session(dir, || Self::reopen_in(dir, record))
+    }
+
+    fn reopen_in(dir: &Path, record: SessionRecord) -> anyhow::Result<SessionWriter> {
+        let lock = take_recorder_lock(dir)?;
+        let _ = std::fs::write(dir.join(RESERVE_FILE), vec![0u8; RESERVE_BYTES]);
+        let db = open_db(dir)?;
+        let tracks_tree = db.open_tree(trees::TRACKS)?;
+        let mut tracks = BTreeMap::new();
+        for v in tracks_tree.iter().values() {
+            let t: TrackRecord = serde_json::from_slice(&v?)?;
+            tracks.insert(t.id, t);
+        }
+        let record = SessionRecord {
+            status: SessionStatus::Running,
+            error: None,
+            ended_at: None,
+            pid: std::process::id(),
+            ..record
+        };
+        let mut w = SessionWriter {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            observations: db.open_tree(trees::OBSERVATIONS)?,
+            frames: db.open_tree(trees::FRAMES)?,
+            tracks_tree,
+            timeline: db.open_tree(trees::TIMELINE)?,
+            second: None,
+            db,
+            record,
+            tracks,
+            last_sidecar: Instant::now(),
+        };
+        w.save_record()?;
+        w.db.flush()?;
         Ok(w)
     }
 
@@ -179,7 +221,9 @@ impl SessionWriter {
         }
         let r = &mut self.record;
         r.frames += 1;
-        r.frames_with_faces += (result.detections > 0) as u64;
+        r.frames_with_faces += (result.faces > 0) as u64;
+        r.detected_frames += result.detected as u64;
+        r.frames_with_detections += (result.detected && result.detections > 0) as u64;
         r.observations += (result.observations.len() + result.backfill.len()) as u64;
         r.tracks = self.tracks.len() as u32;
         r.duration_ms = result.timestamp_ms;
