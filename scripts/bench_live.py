@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Live-mode figures of issue 8, measured on the real binary: the classroom clip (1080p and 720p) played in real
+"""Live-mode figures of issues 8 and 18, measured on the real binary: the classroom clip (1080p and 720p) played in real
 time, and `recordings/multi_face.jpg` looped at 30 FPS. Prints one line per run and a summary table.
 
 Usage: python3 scripts/bench_live.py [--runs N] [--binary target/release/emotrace] [--loop-seconds S]
@@ -8,6 +8,8 @@ the figures are real-time rates, so any other load shows up as dropped frames.
 """
 import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -15,12 +17,19 @@ import time
 
 
 def analyze(binary, args, timeout=None):
+    """One paced run; its report with `cpu_share` added: the process's CPU time (user + system) over its wall time
+    and the machine's cores (1.0: every core busy all along)."""
     cmd = [binary, "analyze", *args, "--realtime", "--no-record", "--json"]
+    before, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True).stdout
     except subprocess.CalledProcessError as e:
         sys.exit(f"{' '.join(cmd)} failed: {e.stderr.strip()}")
-    return json.loads(out.strip().splitlines()[-1])
+    wall, after = time.monotonic() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    r = json.loads(out.strip().splitlines()[-1])
+    r["cpu_share"] = cpu / wall / (os.cpu_count() or 1)
+    return r
 
 
 def looped(binary, image, seconds):
@@ -49,6 +58,7 @@ def figures(r):
         "latency_p50_ms": p["latency_p50_ms"],
         "latency_p95_ms": p["latency_p95_ms"],
         "predicted_share": c["predicted_share"],
+        "cpu_share": r.get("cpu_share", float("nan")),
     }
 
 

@@ -156,23 +156,9 @@ fn detecting_frames_in_parallel_changes_no_result() {
     assert_eq!(one["tracks"], 1, "{one}");
 }
 
-/// The classroom clip made by `scripts/make_classroom_clip.sh` (ffmpeg), or `None` with a line saying why.
-fn classroom_clip(name: &str) -> Option<std::path::PathBuf> {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make_classroom_clip.sh");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/media");
-    let out = std::process::Command::new("bash").arg(&script).arg(&dir).output().expect("run bash");
-    if !out.status.success() {
-        let why = String::from_utf8_lossy(&out.stderr);
-        assert!(std::env::var_os("EMOTRACE_REQUIRE_CLIP").is_none(), "classroom clip: {why}");
-        eprintln!("skipped: classroom clip not made: {}", why.trim());
-        return None;
-    }
-    Some(dir.join(name))
-}
-
 #[test]
 fn every_face_of_a_29_person_classroom_at_720p_keeps_one_track() {
-    let Some(clip) = classroom_clip("classroom_720p.mp4") else { return };
+    let Some(clip) = common::classroom_clip("classroom_720p.mp4") else { return };
     let store = tempfile::tempdir().unwrap();
     let out = common::run(
         store.path(),

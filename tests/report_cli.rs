@@ -127,7 +127,7 @@ fn every_face_has_a_plot_and_the_figures_match_the_session_record() {
     assert!(!page.contains(NAME));
     let frames = analysed["frames"].as_u64().unwrap();
     let with_faces = analysed["frames_with_faces"].as_u64().unwrap();
-    assert!(page.contains(&format!("<dd>{frames} processed, {with_faces} with a face</dd>")), "frames");
+    assert!(page.contains(&format!("<dd>{frames} processed, {with_faces} with a face observed</dd>")), "frames");
     assert!(page.contains(&format!("<dd>{} face-frames</dd>", analysed["observations"])), "observations");
     assert!(page.contains(&format!("<dd>{}</dd>", session_id())));
     assert!(page.contains("<dd>completed</dd>"));

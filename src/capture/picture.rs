@@ -179,9 +179,10 @@ mod tests {
         let yuv = Yuv420 {
             width: 4,
             height: 2,
-            y: vec![40, 80, 120, 160, 200, 60, 90, 230],
-            u: vec![90, 160],
-            v: vec![170, 100],
+            // Colours inside the RGB cube (no channel clipped, where gray from luma is exact up to rounding).
+            y: vec![60, 80, 120, 160, 200, 70, 90, 180],
+            u: vec![112, 140],
+            v: vec![140, 118],
         };
         let via_rgb = to_gray(&yuv.to_rgb().unwrap());
         for (a, b) in yuv.to_gray().as_raw().iter().zip(via_rgb.as_raw()) {

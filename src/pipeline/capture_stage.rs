@@ -44,6 +44,7 @@ pub fn run(
     if opts.start_frame > 0 {
         source.seek(opts.start_frame)?;
     }
+    let mut pace_origin = None;
     while !stop.load(Ordering::SeqCst) {
         let Some(mut frame) = source.next_frame()? else {
             if !opts.looped || frames_in.load(Ordering::SeqCst) == 0 {
@@ -61,7 +62,9 @@ pub fn run(
         frame.timestamp_ms += ts_offset;
         (last_index, last_ts) = (frame.index, frame.timestamp_ms);
         if opts.pace {
-            let due = t0 + Duration::from_millis(frame.timestamp_ms);
+            // Paced from the first frame handed on (a resumed run starts part-way into the file).
+            let origin = *pace_origin.get_or_insert(frame.timestamp_ms);
+            let due = t0 + Duration::from_millis(frame.timestamp_ms.saturating_sub(origin));
             let now = Instant::now();
             if due > now {
                 std::thread::sleep(due - now);

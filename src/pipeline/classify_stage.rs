@@ -2,9 +2,10 @@
 //! statistics, and the [`FrameResult`] of each frame.
 //!
 //! Which faces are classified on a frame ([`ClassifyBudget`]):
-//! - files, lecture schedule: each face at a fixed rate of video time (10 per second by default): a face whose
-//!   latest classification would be older than the period by the next frame, and enough of the stalest others to
-//!   spread the faces evenly over the frames. It depends on the frames only, so a run is the same on any machine;
+//! - files, lecture schedule: each face at a fixed rate of video time (10 per second by default): on the frame
+//!   nearest each of its due times `t0, t0 + 1/hz, t0 + 2/hz, ...` (from its first classification; restarted
+//!   after a gap), so its mean rate is the rate whatever the frame rate (at 24 FPS, 10 per second alternates 2 and
+//!   3 frames apart). It depends on the frames only, so a run is the same on any machine;
 //! - files with `--every-frame`: every face on every frame;
 //! - live sources: every face whose latest classification would be older than the rate floor allows by the next
 //!   frame ([`ClassifyBudget::Live::min_rate_hz`], 10 per second by default) must be classified; the others are,
@@ -31,7 +32,7 @@ use crate::classify::{Classifier, Probs};
 pub enum ClassifyBudget {
     /// Every face on every frame (files with `--every-frame`: accuracy first).
     All,
-    /// Each face `hz` times per second of video (files: the lecture schedule).
+    /// Each face `hz` times per second of video, on the frame nearest each due time (files: the lecture schedule).
     Rate {
         /// Classifications per second of video per face.
         hz: f64,
@@ -62,6 +63,8 @@ struct FaceState {
     latest: Option<(Probs, Probs, u64)>,
     /// Observations made while the face was tentative (track id 0), until it is confirmed.
     pending: Vec<Observation>,
+    /// [`ClassifyBudget::Rate`]: when the face is next due, ms of video.
+    next_due_ms: Option<u64>,
     last_seen_ms: u64,
 }
 
@@ -114,6 +117,7 @@ impl ClassifyStage {
                         smoother: Smoother::new(self.half_life_s),
                         latest: None,
                         pending: Vec::new(),
+                        next_due_ms: None,
                         last_seen_ms: ts,
                     })
                     .last_seen_ms = ts;
@@ -138,6 +142,9 @@ impl ClassifyStage {
                 let st = faces.get_mut(&item.faces[i].key).expect("state made above");
                 let smoothed = st.smoother.update(&raw, ts);
                 st.latest = Some((raw, smoothed, ts));
+                if let ClassifyBudget::Rate { hz, .. } = self.budget {
+                    st.next_due_ms = Some(next_due(st.next_due_ms, ts, hz));
+                }
             }
             let (mut observations, backfill) = observations(&item, &chosen, &mut faces);
             observations.sort_by_key(|o| o.track_id);
@@ -171,10 +178,20 @@ impl ClassifyStage {
 
     /// Indices into `item.faces` of the faces to classify on this frame (see the module docs).
     fn choose(&self, item: &InFlight, faces: &HashMap<u64, FaceState>, ms_per_face: f64) -> Vec<usize> {
-        let (rate_hz, fps, share) = match self.budget {
+        let (min_rate_hz, fps, share) = match self.budget {
             ClassifyBudget::All => return (0..item.faces.len()).collect(),
-            ClassifyBudget::Rate { hz, fps } => (hz, fps, None),
-            ClassifyBudget::Live { min_rate_hz, fps, share } => (min_rate_hz, fps, Some(share)),
+            ClassifyBudget::Rate { fps, .. } => {
+                // Due: never classified, or the frame nearest its due time (within half a frame of it).
+                let half_frame = 500.0 / fps.max(1.0);
+                let due = |f: &crate::track::TrackedFace| {
+                    faces
+                        .get(&f.key)
+                        .and_then(|s| s.next_due_ms)
+                        .is_none_or(|at| item.timestamp_ms as f64 + half_frame >= at as f64)
+                };
+                return (0..item.faces.len()).filter(|&i| due(&item.faces[i])).collect();
+            }
+            ClassifyBudget::Live { min_rate_hz, fps, share } => (min_rate_hz, fps, share),
         };
         let frame_ms = 1000.0 / fps.max(1.0);
         let n = item.faces.len();
@@ -184,22 +201,32 @@ impl ClassifyStage {
                 None => f64::INFINITY,
             }
         };
-        // Stalest first (never classified first of all; ties by key, so the order depends on the frames only).
-        // Taking the rate's average share on every frame spreads the faces evenly over frames instead of
-        // classifying them all at once every 100 ms; faces that are due anyway (jitter) are added.
+        // Stalest first (never classified first of all). Taking the floor's average share on every frame spreads
+        // the faces evenly over frames instead of classifying them all at once every 100 ms; faces that are due
+        // anyway (jitter) are added.
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| age(b).total_cmp(&age(a)).then(item.faces[a].key.cmp(&item.faces[b].key)));
-        let per_frame = (n as f64 * rate_hz.max(0.1) / fps.max(1.0)).ceil() as usize;
+        order.sort_by(|&a, &b| age(b).total_cmp(&age(a)));
+        let per_frame = (n as f64 * min_rate_hz.max(0.1) / fps.max(1.0)).ceil() as usize;
         // Due now: a face whose age would pass the period on the next frame (half a frame of margin, since frame
         // times are whole milliseconds: at 30 FPS a face last classified 3 frames ago may be 99 ms old, and waiting
         // one more frame would make its interval 133 ms).
-        let due_ms = 1000.0 / rate_hz.max(0.1) - frame_ms / 2.0;
+        let due_ms = 1000.0 / min_rate_hz.max(0.1) - frame_ms / 2.0;
         let overdue = order.iter().filter(|&&i| age(i) >= due_ms).count();
-        // Live: more while the measured cost fits the frame's share of one core.
-        let affordable = share.map_or(0, |share| ((frame_ms * share) / ms_per_face.max(0.01)).floor() as usize);
+        let affordable = ((frame_ms * share) / ms_per_face.max(0.01)).floor() as usize;
         order.truncate(per_frame.max(overdue).max(affordable));
         order.sort_unstable();
         order
+    }
+}
+
+/// [`ClassifyBudget::Rate`]: a face classified at `ts` (ms of video) that was due at `due` is next due one period
+/// (`1000 / hz` ms) after that due time, so that its mean rate is `hz`; a face classified for the first time, or
+/// after a gap of more than a period (out of view), one period after `ts`.
+fn next_due(due: Option<u64>, ts: u64, hz: f64) -> u64 {
+    let period = (1000.0 / hz.max(0.001)).round().max(1.0) as u64;
+    match due {
+        Some(d) if ts < d + period => d + period,
+        _ => ts + period,
     }
 }
 
@@ -245,4 +272,34 @@ fn observations(
         }
     }
     (observations, backfill)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The frames (at `fps`) a face present all along is classified on at `hz`, over one second.
+    fn classified(fps: f64, hz: f64) -> Vec<u64> {
+        let mut due = None;
+        let mut out = Vec::new();
+        for i in 0..(fps as u64) {
+            let ts = (i as f64 * 1000.0 / fps).round() as u64;
+            if due.is_none_or(|d| ts as f64 + 500.0 / fps >= d as f64) {
+                due = Some(next_due(due, ts, hz));
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_face_is_classified_at_the_rate_of_video_time_whatever_the_frame_rate() {
+        // 30 FPS: every 3rd frame; 24 FPS: 2 and 3 frames apart in turn (100 ms on average); 25 FPS: every 2.5.
+        assert_eq!(classified(30.0, 10.0), vec![0, 3, 6, 9, 12, 15, 18, 21, 24, 27]);
+        assert_eq!(classified(24.0, 10.0), vec![0, 2, 5, 7, 10, 12, 14, 17, 19, 22]);
+        assert_eq!(classified(25.0, 10.0).len(), 10);
+        assert_eq!(classified(60.0, 5.0).len(), 5);
+        // After a gap (out of view for a second), the count restarts from the frame it is back on.
+        assert_eq!(next_due(Some(1000), 2500, 10.0), 2600);
+    }
 }

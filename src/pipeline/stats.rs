@@ -26,7 +26,7 @@ pub struct PipelineStats {
     pub frames_processed: u64,
     /// Frames dropped because processing fell behind a live source (newest frame wins).
     pub frames_dropped: u64,
-    /// Processed frames with at least one detected face.
+    /// Processed frames with at least one face observed (detected or tracked).
     pub frames_with_faces: u64,
 }
 

@@ -115,7 +115,16 @@ fn session_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     let kind = r.source_kind.map_or("unknown".to_string(), |k| format!("{k:?}").to_lowercase());
     meta_row(h, "source", &format!("{} ({kind})", esc(&r.source)))?;
     meta_row(h, "models", &esc(&r.models))?;
-    meta_row(h, "frames", &format!("{} processed, {} with a face", r.frames, r.frames_with_faces))?;
+    let schedule = r.schedule.map_or_else(
+        || "not recorded (sessions before it was kept: files were detected and classified on every frame)".into(),
+        |s| s.describe(),
+    );
+    meta_row(h, "schedule", &esc(&schedule))?;
+    meta_row(h, "frames", &format!("{} processed, {} with a face observed", r.frames, r.frames_with_faces))?;
+    if r.detected_frames > 0 {
+        let hits = format!("ran on {} frames, found a face on {}", r.detected_frames, r.frames_with_detections);
+        meta_row(h, "detector", &hits)?;
+    }
     let merged = if r.merged_tracks > 0 { format!(", {} merged into others", r.merged_tracks) } else { String::new() };
     meta_row(h, "faces", &format!("{} (tracks: {}{merged})", r.faces(), r.tracks))?;
     meta_row(h, "observations", &format!("{} face-frames", r.observations))?;
@@ -140,10 +149,16 @@ fn pipeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     figure(h, "processed FPS", &format!("{:.1}", s.processed_fps), &format!("{mean_fps:.1} mean over the run"))?;
     figure(
         h,
-        "detection rate",
+        "frames with a face",
         &pct(s.detection_rate()),
-        &format!("{} of {} frames with a face", s.frames_with_faces, s.frames_processed),
+        &format!("{} of {} frames (detected or tracked)", s.frames_with_faces, s.frames_processed),
     )?;
+    let r = &data.record;
+    if r.detected_frames > 0 {
+        let ran = r.detected_frames as f64 / r.frames.max(1) as f64;
+        let detail = format!("{} frames, a face found on {}", r.detected_frames, r.frames_with_detections);
+        figure(h, "detector ran on", &pct(ran), &detail)?;
+    }
     let drop_share = if s.frames_in > 0 { s.frames_dropped as f64 / s.frames_in as f64 } else { 0.0 };
     figure(h, "dropped frames", &s.frames_dropped.to_string(), &format!("{} of frames read", pct(drop_share)))?;
     figure(h, "latency p50", &format!("{:.0} ms", s.latency_p50_ms), "capture to result")?;
@@ -473,6 +488,6 @@ mod tests {
         assert!(page.contains("merged: Face 3"));
         assert!(page.contains("joke &quot;2&quot;"));
         assert!(page.contains("<div class=\"v\">9.5</div>"), "processed FPS");
-        assert!(page.contains("<dd>200 processed, 200 with a face</dd>"));
+        assert!(page.contains("<dd>200 processed, 200 with a face observed</dd>"));
     }
 }

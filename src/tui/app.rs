@@ -643,6 +643,8 @@ mod tests {
             width: 640,
             height: 360,
             detections: ids.len(),
+            detected: true,
+            faces: ids.len(),
             latency_ms: 30.0,
             observations: ids
                 .iter()

@@ -96,3 +96,17 @@ pub fn wait_for_session(store: &Path, what: &str, ready: impl Fn(&serde_json::Va
         assert!(std::time::Instant::now() < deadline, "{what}");
     }
 }
+
+/// The classroom clip made by `scripts/make_classroom_clip.sh` (ffmpeg), or `None` with a line saying why.
+pub fn classroom_clip(name: &str) -> Option<std::path::PathBuf> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make_classroom_clip.sh");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/media");
+    let out = std::process::Command::new("bash").arg(&script).arg(&dir).output().expect("run bash");
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        assert!(std::env::var_os("EMOTRACE_REQUIRE_CLIP").is_none(), "classroom clip: {why}");
+        eprintln!("skipped: classroom clip not made: {}", why.trim());
+        return None;
+    }
+    Some(dir.join(name))
+}
