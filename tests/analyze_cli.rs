@@ -110,7 +110,9 @@ fn a_new_face_keeps_its_first_frame_and_every_observation_says_how_its_box_was_f
     let r = analyze(store.path(), &common::recording("WolfgangLanger_Pexels.mp4"));
     // min_hits = 2 confirms the face on its second frame; its first frame is stored too (backfill).
     assert_eq!(r["observations"], r["frames_with_faces"], "{r}");
-    assert_eq!(r["coverage"]["predicted_share"], 0.0, "every frame detected by default: {r}");
+    // The lecture schedule detects about 4 frames a second of this 24 FPS clip; the others are predicted.
+    let predicted = r["coverage"]["predicted_share"].as_f64().unwrap();
+    assert!((0.6..0.95).contains(&predicted), "{r}");
     let id = r["session"].as_str().unwrap();
     let out = common::run(store.path(), &["export", id, "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

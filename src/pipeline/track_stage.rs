@@ -22,7 +22,7 @@ use super::latest::LatestSlot;
 use super::schedule::{detection_due, DetectSchedule};
 use super::InFlight;
 use crate::detect::{self, DetectConfig, Detection};
-use crate::track::{Tracker, TrackerConfig};
+use crate::track::{TrackHealth, Tracker, TrackerConfig};
 
 /// What the stage needs besides its input and output.
 pub struct TrackStage {
@@ -75,14 +75,15 @@ impl TrackStage {
     }
 
     /// Whether `item` is detected, under the schedule: every frame that starts a scene, and the frames the
-    /// schedule picks (`last_ms`: the time of the last frame picked in this scene). Always true for
+    /// schedule picks (`last_ms`: the time of the last frame picked in this scene; `health`: the tracker's, as the
+    /// schedule reads it). Always true for
     /// [`DetectSchedule::AsOftenAsPossible`].
-    fn due(&self, item: &InFlight, last_ms: Option<u64>, tracker: &Tracker) -> bool {
+    fn due(&self, item: &InFlight, last_ms: Option<u64>, health: &TrackHealth) -> bool {
         item.scene_start
             || match self.schedule {
                 DetectSchedule::EveryNth { n } => item.index % u64::from(n.max(1)) == 0,
                 DetectSchedule::Interval { every_ms, fast_every_ms } => {
-                    detection_due(item.timestamp_ms, last_ms, every_ms, fast_every_ms, self.frame_ms, &tracker.health())
+                    detection_due(item.timestamp_ms, last_ms, every_ms, fast_every_ms, self.frame_ms, health)
                 }
                 DetectSchedule::AsOftenAsPossible => true,
             }
@@ -95,8 +96,9 @@ impl TrackStage {
     }
 
     /// Files: the frames the schedule picks detected side by side by the [`DetectorPool`], every frame tracked in
-    /// frame order. The schedule reads the tracker as of the frames tracked so far (at most `read_ahead` frames
-    /// behind), which depends on the frames only, not on timing: a file gives the same session on every run.
+    /// frame order. Whether frame `i` is detected is decided on the tracker as it stood after frame
+    /// `i - `[`SCHEDULE_LAG`] (the frames before it are tracked first), which depends on the frames only, not on
+    /// timing or the number of detector workers: a file gives the same session on every run and machine.
     fn run_scheduled(
         &self,
         mut tracker: Tracker,
@@ -105,13 +107,37 @@ impl TrackStage {
         mut out: impl FnMut(InFlight) -> bool,
     ) -> anyhow::Result<()> {
         let pool = DetectorPool::start(&self.detect, &self.models_dir)?;
+        let reads_tracker = matches!(self.schedule, DetectSchedule::Interval { .. });
         let mut last_detect_ms = None;
         // Frames in frame order, each with the worker detecting it (None: predicted).
         let mut queue: VecDeque<(InFlight, Option<usize>)> = VecDeque::new();
         let mut last_count = 0;
         let mut next_worker = 0;
         let mut input_done = false;
-        let result = loop {
+        // The tracker's health after each tracked frame, from frame i - SCHEDULE_LAG on (what frame i is decided on).
+        let mut history: VecDeque<(u64, TrackHealth)> = VecDeque::new();
+        // Tracks the oldest queued frame and hands it on; false when the next stage has gone.
+        let mut track_front = |queue: &mut VecDeque<(InFlight, Option<usize>)>,
+                               tracker: &mut Tracker,
+                               history: &mut VecDeque<(u64, TrackHealth)>| {
+            let Some((mut item, worker)) = queue.pop_front() else { return Ok(None) };
+            if item.scene_start {
+                tracker.reset();
+            }
+            match worker {
+                Some(w) => {
+                    let dets = pool.receive(w)?;
+                    last_count = self.count_high(&dets);
+                    item.faces = tracker.update(&dets, item.timestamp_ms);
+                    item.detected = true;
+                }
+                None => item.faces = tracker.predict(item.timestamp_ms),
+            }
+            item.detections = last_count;
+            history.push_back((item.index, tracker.health()));
+            anyhow::Ok(Some(out(item)))
+        };
+        let result = 'run: loop {
             // Keep every worker busy: read ahead until each has a frame in hand, but never hold more than
             // `read_ahead` frames (with a sparse schedule, a second detection may be many frames away).
             let in_flight = |q: &VecDeque<(InFlight, Option<usize>)>| q.iter().filter(|(_, w)| w.is_some()).count();
@@ -119,7 +145,25 @@ impl TrackStage {
             {
                 match next() {
                     Some(item) if !stop.load(Ordering::SeqCst) => {
-                        let due = self.due(&item, last_detect_ms, &tracker);
+                        // The schedule reads the tracker after frame i - SCHEDULE_LAG: track up to there first.
+                        while reads_tracker && queue.front().is_some_and(|(f, _)| f.index + SCHEDULE_LAG <= item.index)
+                        {
+                            match track_front(&mut queue, &mut tracker, &mut history) {
+                                Ok(Some(true)) => {}
+                                Ok(_) => break 'run Ok(()),
+                                Err(e) => break 'run Err(e),
+                            }
+                        }
+                        // The health after frame i - SCHEDULE_LAG exactly (however far tracking has got).
+                        let decided_on = item.index.checked_sub(SCHEDULE_LAG);
+                        while history.len() > 1 && decided_on.is_some_and(|d| history[1].0 <= d) {
+                            history.pop_front();
+                        }
+                        let health = match (decided_on, history.front()) {
+                            (Some(d), Some((i, h))) if *i <= d => *h,
+                            _ => Tracker::new(self.track.clone(), self.detect.high_score()).health(),
+                        };
+                        let due = self.due(&item, last_detect_ms, &health);
                         let worker = due.then(|| {
                             last_detect_ms = Some(item.timestamp_ms);
                             let w = next_worker;
@@ -132,26 +176,13 @@ impl TrackStage {
                     _ => input_done = true,
                 }
             }
-            let Some((mut item, worker)) = queue.pop_front() else { break Ok(()) };
-            if item.scene_start {
-                tracker.reset();
-            }
-            match worker {
-                Some(w) => match pool.receive(w) {
-                    Ok(dets) => {
-                        last_count = self.count_high(&dets);
-                        item.faces = tracker.update(&dets, item.timestamp_ms);
-                        item.detected = true;
-                    }
-                    Err(e) => break Err(e),
-                },
-                None => item.faces = tracker.predict(item.timestamp_ms),
-            }
-            item.detections = last_count;
-            if !out(item) {
-                break Ok(());
+            match track_front(&mut queue, &mut tracker, &mut history) {
+                Ok(Some(true)) => {}
+                Ok(_) => break Ok(()),
+                Err(e) => break Err(e),
             }
         };
+        drop(track_front);
         result.and(pool.join())
     }
 
@@ -180,7 +211,7 @@ impl TrackStage {
                 scene_ms = item.timestamp_ms;
                 last_detect_ms = None;
             }
-            if self.due(&item, last_detect_ms, &tracker) {
+            if self.due(&item, last_detect_ms, &tracker.health()) {
                 last_detect_ms = Some(item.timestamp_ms);
                 jobs.put(DetectJob {
                     timestamp_ms: item.timestamp_ms,
@@ -238,6 +269,12 @@ impl TrackStage {
         Ok((worker, done_rx))
     }
 }
+
+/// Frames between the tracker state the interval schedule reads and the frame it decides on (files): the frames
+/// before `i - SCHEDULE_LAG` are tracked before frame `i` is scheduled. 3 frames (100 ms at 30 FPS) keep a new
+/// face's confirming detection within the fast interval of its first, and one detection in flight while the next
+/// frames are read.
+pub const SCHEDULE_LAG: u64 = 3;
 
 /// Most frames the file schedule holds while their detections are under way (each frame holds its RGB and gray
 /// images: 8 MB at 1080p).
