@@ -14,10 +14,10 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use emotrace::capture::gray::to_gray;
 use emotrace::capture::{self, Input};
 use emotrace::classify::preprocess::face_input;
 use emotrace::classify::{Classifier, ModelKind};
-use emotrace::detect::gray::to_gray;
 use emotrace::detect::{self, DetectConfig};
 
 fn first_frame(path: &Path) -> Option<image::RgbImage> {

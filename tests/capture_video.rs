@@ -249,3 +249,32 @@ fn frames_match_ffmpeg() {
         assert_eq!(n, reference.len(), "{name}: frame count vs ffmpeg");
     }
 }
+
+/// Seeking (a resumed analysis): decoding restarts at a key frame at or before the frame asked for, the frames keep
+/// their own indices and times, and the frame asked for is decoded exactly as a read from the start decodes it.
+#[test]
+fn seeking_restarts_at_a_key_frame_with_the_same_pixels_and_indices() {
+    for (name, target) in [("WolfgangLanger_Pexels.mp4", 300u64), ("no_face.mp4", 50), ("single_face.mp4", 70)] {
+        let mut whole = VideoSource::open(&media(name)).unwrap();
+        let mut reference = None;
+        while let Some(f) = whole.next_frame().unwrap() {
+            if f.index == target {
+                reference = Some((f.timestamp_ms, f.image.gray()));
+                break;
+            }
+        }
+        let (ts, gray) = reference.expect("the clip has the frame");
+        let mut s = VideoSource::open(&media(name)).unwrap();
+        s.seek(target).unwrap();
+        let first = s.next_frame().unwrap().unwrap();
+        assert!(first.index <= target, "{name}: seek to {target} gave frame {} first", first.index);
+        let mut f = first;
+        while f.index < target {
+            let next = s.next_frame().unwrap().unwrap();
+            assert_eq!(next.index, f.index + 1, "{name}: frames follow each other");
+            f = next;
+        }
+        assert_eq!(f.timestamp_ms, ts, "{name}: frame {target} keeps its time");
+        assert!(f.image.gray() == gray, "{name}: frame {target} decodes the same after a seek");
+    }
+}

@@ -24,7 +24,7 @@ fn rgb(name: &str) -> Option<image::RgbImage> {
 fn detect_default(img: &image::RgbImage) -> Vec<Detection> {
     let cfg = DetectConfig::default();
     let mut d = detect::build(&cfg, &models()).unwrap();
-    let gray = emotrace::detect::gray::to_gray(img);
+    let gray = emotrace::capture::gray::to_gray(img);
     d.detect(img, &gray).unwrap().into_iter().filter(|d| d.score >= cfg.high_score()).collect()
 }
 

@@ -102,7 +102,9 @@ fn a_talk_to_the_camera_mostly_faces_the_front() {
     let facing = d.room.facing_total();
     let share = facing.share().unwrap();
     eprintln!("WolfgangLanger: facing {}/{} = {share:.3}, usual faces {}", facing.facing, facing.judged, d.usual_faces);
-    assert!(facing.judged > 400, "{facing:?}");
+    // Facing is judged on detected boxes (a predicted box's landmarks are the last detection's, moved): the lecture
+    // schedule detects about 4 frames a second of this 20 s clip.
+    assert!(facing.judged >= 70, "{facing:?}");
     assert!(share > 0.9, "{facing:?}");
     assert_eq!(d.usual_faces, 1.0);
     let (f, p) = d.room_series();

@@ -160,7 +160,7 @@ mod tests {
         let img = image::open(root.join("../shared/media").join(name)).unwrap().to_rgb8();
         let cfg = DetectConfig { scale, ..DetectConfig::default() };
         let mut d = detect::build(&cfg, &root.join("models")).unwrap();
-        let gray = detect::gray::to_gray(&img);
+        let gray = crate::capture::gray::to_gray(&img);
         let mut v: Vec<Detection> =
             d.detect(&img, &gray).unwrap().into_iter().filter(|d| d.score >= cfg.high_score()).collect();
         v.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));

@@ -6,6 +6,7 @@
 
 #[cfg(feature = "camera")]
 pub mod camera;
+pub mod gray;
 pub mod images;
 pub mod picture;
 pub mod video;

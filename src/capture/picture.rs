@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use crate::detect::gray::to_gray;
+use super::gray::to_gray;
 
 /// Planar YUV 4:2:0, 8 bits, BT.601 limited range (what H.264 decoders give): `y` is `width x height`, `u` and
 /// `v` are `ceil(width/2) x ceil(height/2)`, all tightly packed (stride = width of the plane).

@@ -13,7 +13,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub mod bbox;
-pub mod gray;
 pub mod seeta;
 pub mod yunet;
 

@@ -412,4 +412,22 @@ mod tests {
         assert!(p[0].predicted);
         assert!((p[0].bbox.x - 285.0).abs() < 5.0, "x {}", p[0].bbox.x);
     }
+
+    #[test]
+    fn health_says_what_the_last_detection_left_uncertain() {
+        let mut t = Tracker::new(TrackerConfig::default(), 0.6);
+        t.update(&[det(0.0, 0.0), det(300.0, 0.0)], 0);
+        let h = t.health();
+        assert_eq!((h.tentative, h.matched, h.coasting), (2, 0, 0));
+        t.update(&[det(0.0, 0.0), det(300.0, 0.0)], 100);
+        let h = t.health();
+        assert_eq!((h.tentative, h.matched, h.coasting), (0, 2, 0));
+        assert!(h.worst_match_iou > 0.99, "{h:?}");
+        // One face missed, the other found 40 px off its prediction (IoU about 0.43).
+        t.update(&[det(40.0, 0.0)], 200);
+        let h = t.health();
+        assert_eq!((h.matched, h.coasting), (1, 1), "{h:?}");
+        assert!(h.worst_match_iou < 0.5, "{h:?}");
+        assert!(h.fastest_sides_per_s > 0.0, "{h:?}");
+    }
 }
