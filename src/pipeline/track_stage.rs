@@ -81,7 +81,7 @@ impl TrackStage {
     fn due(&self, item: &InFlight, last_ms: Option<u64>, health: &TrackHealth) -> bool {
         item.scene_start
             || match self.schedule {
-                DetectSchedule::EveryNth { n } => item.index % u64::from(n.max(1)) == 0,
+                DetectSchedule::EveryNth { n } => item.index.is_multiple_of(u64::from(n.max(1))),
                 DetectSchedule::Interval { every_ms, fast_every_ms } => {
                     detection_due(item.timestamp_ms, last_ms, every_ms, fast_every_ms, self.frame_ms, health)
                 }
@@ -182,7 +182,6 @@ impl TrackStage {
                 Err(e) => break Err(e),
             }
         };
-        drop(track_front);
         result.and(pool.join())
     }
 
