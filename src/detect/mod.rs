@@ -119,7 +119,7 @@ impl Default for DetectConfig {
             min_face_px: 20.0,
             scale: 0.0,
             threads: 0,
-            interval_s: 0.25,
+            interval_s: 0.2,
             fast_interval_s: 0.1,
             yunet: yunet::YuNetConfig::default(),
             seeta: seeta::SeetaConfig::default(),

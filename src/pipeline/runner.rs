@@ -8,7 +8,7 @@
 //! ```
 //!
 //! A file source read at full speed waits for the slowest stage (back-pressure: nothing is dropped) and follows its
-//! [`Schedule`] in video time: by default detection every quarter second of video (faster while tracks are
+//! [`Schedule`] in video time: by default detection every 0.2 s of video (faster while tracks are
 //! uncertain) and each face classified 10 times per second of video, so that the session does not depend on the
 //! machine's speed; `--every-frame` detects every frame and classifies every face on it. A live source (camera, or
 //! a file paced with `realtime`) never waits: when the stages are busy, the newest frame replaces the one waiting
