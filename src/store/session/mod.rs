@@ -136,8 +136,13 @@ fn in_session<T>(dir: &Path, f: impl FnOnce() -> anyhow::Result<T>) -> Result<T>
     f().map_err(|e| db_error(dir, e))
 }
 
+/// Bytes of page cache sled may keep per open session database. sled's default is 1 GiB, and a recorder's cache
+/// grew with the session (about 90 MB after 8,000 frames of a 29-face lecture), so a long analysis' memory was not
+/// flat; reads and writes here are sequential and do not need more.
+const DB_CACHE_BYTES: u64 = 32 << 20;
+
 fn open_db_at(path: &Path) -> sled::Result<sled::Db> {
-    sled::Config::new().path(path).flush_every_ms(Some(500)).open()
+    sled::Config::new().path(path).flush_every_ms(Some(500)).cache_capacity(DB_CACHE_BYTES).open()
 }
 
 fn open_db(dir: &Path) -> Result<sled::Db> {
