@@ -365,10 +365,12 @@ fn a_killed_recorder_is_interrupted_whoever_has_its_pid_and_is_recounted() {
     assert_eq!(s["observations"].as_u64(), Some(exported), "{s}");
     let with_face: std::collections::BTreeSet<u64> =
         v["observations"].as_array().unwrap().iter().map(|o| o["frame_index"].as_u64().unwrap()).collect();
-    // Every stored frame but the first few has the face: the detector runs on its own thread, so the frames before
-    // its first result comes back (about 100 ms) have none.
+    // The frames are counted as stored: every frame up to the last one with the face (the first few have none: the
+    // detector runs on its own thread, and under load its first result comes back late), and at most the frame or
+    // two written after it before the kill.
     let frames = s["frames"].as_u64().unwrap();
-    assert!(frames >= with_face.len() as u64 && frames <= with_face.len() as u64 + 5, "{s}");
+    let last = with_face.iter().max().copied().expect("the face was stored");
+    assert!(frames >= with_face.len() as u64 && frames >= last + 1 && frames <= last + 3, "{s}");
     assert_eq!(s["status"], "interrupted");
 }
 
