@@ -240,11 +240,14 @@ fn row_with<'a>(screen: &'a str, needle: &str) -> &'a str {
 }
 
 /// A 640x360 picture: a horizontal gray gradient.
-fn picture() -> Arc<image::RgbImage> {
-    Arc::new(image::RgbImage::from_fn(640, 360, |x, y| {
-        let v = (x * 255 / 639) as u8;
-        image::Rgb([v, v.saturating_sub((y % 2) as u8), v])
-    }))
+fn picture() -> Arc<emotrace::capture::Picture> {
+    Arc::new(
+        image::RgbImage::from_fn(640, 360, |x, y| {
+            let v = (x * 255 / 639) as u8;
+            image::Rgb([v, v.saturating_sub((y % 2) as u8), v])
+        })
+        .into(),
+    )
 }
 
 #[test]

@@ -170,7 +170,7 @@ impl ClassifyStage {
                 observations,
                 backfill,
                 stats: st,
-                image: self.keep_images.then(|| Arc::new(item.image.rgb().clone())),
+                image: self.keep_images.then(|| item.image.clone()),
             };
             if !out(result) {
                 break;

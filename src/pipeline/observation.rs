@@ -107,6 +107,6 @@ pub struct FrameResult {
     pub backfill: Vec<Observation>,
     /// Pipeline statistics as of this frame.
     pub stats: PipelineStats,
-    /// The frame's pixels (RGB8), only when a preview was asked for; never stored.
-    pub image: Option<Arc<image::RgbImage>>,
+    /// The frame's pixels (RGB made when the preview draws it), only when a preview was asked for; never stored.
+    pub image: Option<Arc<crate::capture::Picture>>,
 }

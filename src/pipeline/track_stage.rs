@@ -161,7 +161,7 @@ impl TrackStage {
                         }
                         let health = match (decided_on, history.front()) {
                             (Some(d), Some((i, h))) if *i <= d => *h,
-                            _ => Tracker::new(self.track.clone(), self.detect.high_score()).health(),
+                            _ => TrackHealth::default(),
                         };
                         let due = self.due(&item, last_detect_ms, &health);
                         let worker = due.then(|| {

@@ -133,8 +133,8 @@ impl Track {
 }
 
 /// How sure the tracker is of its boxes, as of its last detection: what an adaptive detection schedule reads
-/// ([`crate::pipeline::schedule`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// ([`crate::pipeline::schedule`]). The default is an empty tracker's: no track, nothing drifted.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TrackHealth {
     /// Tracks not yet confirmed (a face seen once: the next detection confirms or drops it).
     pub tentative: usize,
@@ -147,6 +147,12 @@ pub struct TrackHealth {
     pub worst_match_iou: f32,
     /// Fastest confirmed track, box sides per second (centre speed over the box's height).
     pub fastest_sides_per_s: f32,
+}
+
+impl Default for TrackHealth {
+    fn default() -> Self {
+        TrackHealth { tentative: 0, matched: 0, coasting: 0, worst_match_iou: 1.0, fastest_sides_per_s: 0.0 }
+    }
 }
 
 /// Assigns stable ids to faces across frames. Feed detections in timestamp order.

@@ -135,7 +135,7 @@ fn pct(p: f32) -> u64 {
 }
 
 /// Everything the engine has told the screen; copied whole when the display is paused.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     /// Faces on screen, by track id.
     pub tracks: BTreeMap<u32, TrackView>,
@@ -146,7 +146,7 @@ pub struct Snapshot {
     /// Frames received by the screen.
     pub frames_received: u64,
     /// The newest frame's picture, when the engine sent one (for the preview).
-    pub image: Option<Arc<image::RgbImage>>,
+    pub image: Option<Arc<crate::capture::Picture>>,
     /// Per frame with faces within `class_window_s` of the newest: its source time (ms) and how many faces had
     /// each dominant emotion (FER2013 order); oldest first.
     pub class_frames: VecDeque<(u64, [u32; NUM_EMOTIONS])>,

@@ -79,11 +79,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    let Some(img) = &snap.image else {
+    let Some(picture) = &snap.image else {
         let text = if snap.last_frame.is_none() { "waiting for a frame" } else { "no picture from the engine" };
         message(f, inner, Line::styled(theme.truncate(text, inner.width as usize), theme.dim()));
         return;
     };
+    // RGB is made here, for the frames the screen draws (a few a second), not for every frame the engine sends.
+    let img = picture.rgb();
     if img.width() == 0 || img.height() == 0 {
         return;
     }
