@@ -6,7 +6,8 @@ value ranges and seeds (the BatchNorm statistics' ranges calibrated on the image
 logits PyTorch + timm compute for 16 public-test images. The Rust test rebuilds
 the same safetensors checkpoint, loads it through candle-transformers and compares.
 
-Run from ``training/``: ``python -m fertrain.reference`` (``--check`` compares with the committed file instead).
+Run from ``training/``: ``python -m fertrain.reference`` (``--check`` replays the committed file's networks in timm,
+:func:`replay`, and compares their logits with the committed ones instead).
 """
 
 from __future__ import annotations
@@ -165,6 +166,38 @@ def build(data_dir: str) -> dict:
     return doc
 
 
+def load_spec(model: FerNet, spec: list) -> None:
+    """Fills ``model.net`` from a committed tensor list ``[[name, shape, lo, span, seed], ...]`` (:func:`fill`'s
+    output) with :func:`generate`, without recalibrating anything: the same weights the Rust test builds.
+
+    Raises ``ValueError`` when the list does not name exactly the network's float tensors with their shapes."""
+    sd = model.net.state_dict()
+    floats = {n: t for n, t in sd.items() if t.is_floating_point()}
+    if [e[0] for e in spec] != list(floats) or any(list(floats[e[0]].shape) != e[1] for e in spec):
+        raise ValueError("the committed tensor list does not match the network's tensors")
+    with torch.no_grad():
+        for name, shape, lo, span, seed in spec:
+            floats[name].copy_(torch.from_numpy(generate(tuple(shape), lo, span, seed)))
+
+
+@torch.no_grad()
+def replay(doc: dict, data_dir: str) -> dict:
+    """The logits PyTorch + timm compute today for a committed document's images and tensor lists: ``doc`` with
+    ``logits``, ``logits_tta_hflip`` and ``input_sums`` recomputed. Unlike :func:`build` nothing is calibrated, so
+    the result does not depend on how this CPU rounds the calibration's activations (the committed ranges are
+    kept as they are; :func:`build` on a CPU with other SIMD kernels can round a range to a neighbouring f32)."""
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    split = load_split(data_dir, "public-test")
+    x = to_input(torch.from_numpy(split.images[doc["images"]].copy()))
+    out = {**doc, "input_sums": f32(x.sum(dim=(1, 2, 3)).numpy()), "models": []}
+    for m in doc["models"]:
+        model = FerNet(m["arch"], m["input_size"]).eval()
+        load_spec(model, m["tensors"])
+        out["models"].append({**m, "logits": [f32(r) for r in predict_logits(model, x, False).numpy()],
+                              "logits_tta_hflip": [f32(r) for r in predict_logits(model, x, True).numpy()]})
+    return out
+
+
 def compare(a: dict, b: dict) -> float:
     """Largest absolute difference between two documents' logits (``inf`` if their set-ups differ)."""
     if a["images"] != b["images"] or len(a["models"]) != len(b["models"]):
@@ -182,14 +215,16 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m fertrain.reference", description=__doc__.splitlines()[0])
     p.add_argument("--data", default=DEFAULT_DATA)
     p.add_argument("--out", default=OUT)
-    p.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
+    p.add_argument("--check", action="store_true",
+                   help="replay --out's networks in timm and compare their logits instead of writing it")
     a = p.parse_args(argv)
-    doc = build(a.data)
     if a.check:
         with open(a.out) as f:
-            diff = compare(json.load(f), doc)
+            committed = json.load(f)
+        diff = compare(committed, replay(committed, a.data))
         print(f"max abs logit difference to {a.out}: {diff:.3g}")
         return 0 if diff <= 1e-4 else 1
+    doc = build(a.data)
     with open(a.out, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")

@@ -94,6 +94,20 @@ def test_a_tiny_run_trains_evaluates_and_exports(data_dir, tmp_path):
 
 
 def test_committed_rust_reference_matches_timm(data_dir):
+    # Replayed, not rebuilt: rebuilding recalibrates the BatchNorm ranges on this CPU's activations, and a CPU
+    # with other SIMD kernels (AVX2 against AVX-512) rounds some range to a neighbouring f32 (CI, 2026-12-06).
     with open(reference.OUT) as f:
         committed = json.load(f)
-    assert reference.compare(committed, reference.build(data_dir)) <= 1e-5
+    replayed = reference.replay(committed, data_dir)
+    assert np.allclose(replayed["input_sums"], committed["input_sums"], rtol=1e-5, atol=1e-3)
+    # The Rust test's tolerance (tests/classify_ours.rs): f32 convolutions on another CPU round differently
+    # (9.5e-6 on an AVX2 EPYC against the AVX-512 machine that wrote the file).
+    assert reference.compare(committed, replayed) <= 1e-4
+
+
+def test_the_reference_replay_refuses_a_tensor_list_for_another_network(data_dir):
+    with open(reference.OUT) as f:
+        committed = json.load(f)
+    committed["models"][0]["tensors"] = committed["models"][0]["tensors"][1:]
+    with pytest.raises(ValueError):
+        reference.replay(committed, data_dir)
