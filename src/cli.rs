@@ -103,6 +103,9 @@ pub enum Command {
     /// Compare stored sessions (e.g. one lecture over several weeks) on one self-contained HTML page: emotion
     /// shares, valence and facing the front over lecture time, segments sharing a marker label
     Compare(CompareArgs),
+    /// What a video file, image or RTSP stream is (container, codec, profile, size, frame rate, duration, frame
+    /// count) and which decoder emotrace reads it with; creates no session
+    Probe(ProbeArgs),
     /// List cameras and the formats they offer
     Devices,
     /// Accuracy of the emotion models on a FER2013-layout split
@@ -247,6 +250,16 @@ pub struct CompareArgs {
     /// The HTML file to write [default: stdout]
     #[arg(long, value_name = "FILE.html")]
     pub out: Option<PathBuf>,
+}
+
+/// `emotrace probe`.
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    /// Video file, image, or rtsp://[user[:password]@]host[:port]/path
+    pub input: PathBuf,
+    /// Print one JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `emotrace eval`.

@@ -185,6 +185,7 @@ impl CameraSource {
             height: granted.height(),
             fps: Some(f64::from(granted.frame_rate())),
             frame_count: None,
+            decoder: Some("camera (nokhwa)".into()),
         };
         Ok(Self { info, shared, opened_at, thread: Some(thread) })
     }

@@ -168,6 +168,7 @@ impl ImageSource {
             height: first.height(),
             fps: if kind == SourceKind::ImageFolder { Some(fps.unwrap_or(1000.0 / PHOTO_MS as f64)) } else { None },
             frame_count: Some(paths.len() as u64),
+            decoder: Some("image".into()),
         };
         let step_ms = fps.map_or(PHOTO_MS as f64, |f| 1000.0 / f);
         Ok(Self { info, paths, next: 0, step_ms, scenes: fps.is_none(), first: Some(first) })

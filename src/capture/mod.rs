@@ -1,14 +1,17 @@
 //! Capture: where frames come from.
 //!
 //! A [`FrameSource`] yields [`Frame`]s (RGB8, pixels of the source) with a timestamp in milliseconds since the
-//! start of the source; its pixels are a [`Picture`] (RGB8, or a video's YUV with RGB made on demand). Implementations: [`video`] (H.264 in MP4/MOV, decoded by `openh264` after demuxing with
-//! `re_mp4`), [`images`] (a JPEG/PNG file or a folder of them), and `camera` (nokhwa, cargo feature `camera`).
+//! start of the source; its pixels are a [`Picture`] (RGB8, or a video's YUV with RGB made on demand).
+//! Implementations: [`video`] (H.264 in MP4/MOV, decoded by `openh264` after demuxing with `re_mp4`), [`ffmpeg`]
+//! (any other video file, through an `ffmpeg` child process when ffmpeg is installed), [`images`] (a JPEG/PNG file or a folder of them), and `camera` (nokhwa, cargo feature `camera`).
 
 #[cfg(feature = "camera")]
 pub mod camera;
+pub mod ffmpeg;
 pub mod gray;
 pub mod images;
 pub mod picture;
+pub mod probe;
 pub mod video;
 
 pub use picture::{Picture, Yuv420};
@@ -65,6 +68,9 @@ pub struct SourceInfo {
     pub fps: Option<f64>,
     /// Number of frames, when known in advance (files).
     pub frame_count: Option<u64>,
+    /// The decoder that reads it: `"openh264 (built in)"`, `"ffmpeg 5.1.9 (hevc)"`, `"image"`, `"camera"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoder: Option<String>,
 }
 
 impl SourceInfo {
@@ -89,6 +95,10 @@ pub enum CaptureError {
     /// No camera, or the camera could not be opened.
     #[error("{0}")]
     Camera(String),
+    /// A video whose codec the built-in decoder does not read (it reads H.264 only); [`open`] hands such a file to
+    /// ffmpeg.
+    #[error("{path}: video codec {codec} is not built in (only H.264 is)")]
+    Codec { path: String, codec: String },
 }
 
 /// A producer of frames. `next_frame` returns `Ok(None)` at the end of a file source.
@@ -187,10 +197,15 @@ pub fn list_devices() -> Result<Vec<DeviceInfo>, CaptureError> {
     }
 }
 
+/// Extensions of the video files that go to ffmpeg ([`ffmpeg`]) rather than the built-in MP4/MOV reader.
+pub const FFMPEG_EXTENSIONS: &[&str] =
+    &["webm", "mkv", "avi", "ts", "mts", "m2ts", "mpg", "mpeg", "flv", "wmv", "ogv", "3gp", "hevc", "h265", "ivf"];
+
 /// What a file holds, judged by its extension (case-blind): the kinds [`open`] reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MediaKind {
-    /// `.mp4`, `.mov`, `.m4v`: H.264 video.
+    /// `.mp4`, `.mov`, `.m4v` (built-in H.264 decoder; other codecs through ffmpeg), or one of
+    /// [`FFMPEG_EXTENSIONS`] (through ffmpeg).
     Video,
     /// `.jpg`, `.jpeg`, `.png`: a still image.
     Image,
@@ -202,6 +217,7 @@ pub fn media_kind(path: &std::path::Path) -> Option<MediaKind> {
     match ext.as_str() {
         "mp4" | "mov" | "m4v" => Some(MediaKind::Video),
         "jpg" | "jpeg" | "png" => Some(MediaKind::Image),
+        e if FFMPEG_EXTENSIONS.contains(&e) => Some(MediaKind::Video),
         _ => None,
     }
 }
@@ -230,11 +246,23 @@ pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
             let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
             match media_kind(path) {
                 Some(MediaKind::Image) => Ok(Box::new(images::ImageSource::open_file(path)?)),
-                Some(MediaKind::Video) => Ok(Box::new(video::VideoSource::open(path)?)),
+                Some(MediaKind::Video) if FFMPEG_EXTENSIONS.contains(&ext.as_str()) => {
+                    Ok(Box::new(ffmpeg::FfmpegSource::open(path, &format!("a .{ext} file"))?))
+                }
+                Some(MediaKind::Video) => match video::VideoSource::open(path) {
+                    Ok(source) => Ok(Box::new(source)),
+                    // HEVC from a phone, VP9 or AV1 in MP4: ffmpeg decodes what the built-in decoder does not.
+                    Err(CaptureError::Codec { codec, .. }) => {
+                        Ok(Box::new(ffmpeg::FfmpegSource::open(path, &format!("video codec {codec}"))?))
+                    }
+                    Err(e) => Err(e),
+                },
                 None => Err(CaptureError::Unsupported {
                     path: shown,
                     reason: format!(
-                        "unknown file type '.{ext}' (expected .mp4, .mov, .m4v, .jpg, .jpeg, .png or a folder of images)"
+                        "unknown file type '.{ext}' (expected .mp4, .mov, .m4v, .jpg, .jpeg, .png, a folder of images, \
+                         or with ffmpeg installed .{})",
+                        FFMPEG_EXTENSIONS.join(", .")
                     ),
                 }),
             }

@@ -96,6 +96,8 @@ pub struct VideoSource {
     seek_points: Vec<usize>,
     /// The stream's parameter sets (SPS, PPS) in Annex-B form, fed to a decoder started for a seek.
     params: Vec<u8>,
+    /// The H.264 profile (`High`, `Main`, ...), from the `avcC` box.
+    profile: String,
 }
 
 fn unsupported(shown: &str, reason: impl Into<String>) -> CaptureError {
@@ -442,9 +444,7 @@ fn video_trak<'a>(mp4: &'a Mp4, shown: &str) -> Result<&'a TrakBox, CaptureError
 fn avc1_entry<'a>(trak: &'a TrakBox, shown: &str) -> Result<&'a Avc1Box, CaptureError> {
     match &trak.mdia.minf.stbl.stsd.contents {
         StsdBoxContent::Avc1(avc1) => Ok(avc1),
-        other => {
-            Err(unsupported(shown, format!("video codec {} is not supported; only H.264 (avc1) is", codec_name(other))))
-        }
+        other => Err(CaptureError::Codec { path: shown.to_string(), codec: codec_name(other) }),
     }
 }
 
@@ -635,6 +635,7 @@ impl VideoSource {
         let (rotation, width, height) = display_geometry(trak, avc1, &shown)?;
         let (decoder, params) = start_decoder(avc1, &shown)?;
         let seek_points = seek_points(&track.samples, &raw_composition_times(&trak.mdia.minf.stbl, track));
+        let profile = profile_name(u32::from(avc1.avcc.avc_profile_indication));
 
         let mut source = Self {
             info: SourceInfo {
@@ -644,6 +645,7 @@ impl VideoSource {
                 height,
                 fps,
                 frame_count: Some(frame_count),
+                decoder: Some("openh264 (built in)".into()),
             },
             rotation,
             shown,
@@ -661,6 +663,7 @@ impl VideoSource {
             annexb_buf: Vec::new(),
             seek_points,
             params,
+            profile,
         };
         // Decode up to the first presented frame now, so a file whose video cannot be decoded fails here.
         source.fill()?;
@@ -668,6 +671,17 @@ impl VideoSource {
             return Err(corrupt(&source.shown, "no frame could be decoded"));
         }
         Ok(source)
+    }
+
+    /// The stream's H.264 profile (`High`, `Main`, `Constrained Baseline`, ...).
+    pub fn profile(&self) -> &str {
+        &self.profile
+    }
+
+    /// Presentation time of the end of the last frame, ms (its start plus one nominal frame duration).
+    pub fn duration_ms(&self) -> u64 {
+        let last = self.output_pts_ms.iter().flatten().max().copied().unwrap_or(0);
+        last + self.info.fps.map_or(0, |f| crate::fmt::secs_to_ms(1.0 / f))
     }
 
     /// Feeds samples to the decoder until at least one frame is pending or the stream has ended.

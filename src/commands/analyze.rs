@@ -442,6 +442,9 @@ fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
     }
     let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
     println!("input     {}", terminal_safe(&r.input));
+    if let Some(decoder) = &r.source.decoder {
+        println!("decoder   {}", terminal_safe(decoder));
+    }
     if let Some(id) = &r.session {
         println!("session   {} ({})", id, r.status);
     }

@@ -10,6 +10,7 @@ pub mod eval;
 pub mod export;
 pub mod live;
 pub mod output;
+pub mod probe;
 pub mod record;
 pub mod report;
 pub mod review;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Review(args) => review::run(&cfg()?, store, args),
         Command::Report(args) => report::run(&cfg()?, store, args),
         Command::Compare(args) => compare::run(&cfg()?, store, args),
+        Command::Probe(args) => probe::run(args),
         Command::Devices => {
             cfg()?;
             devices::run()

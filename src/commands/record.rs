@@ -58,6 +58,7 @@ impl Recorder {
         let writer = store.create_session(NewSession {
             source: running.info.name.clone(),
             source_kind: running.info.kind,
+            decoder: running.info.decoder.clone(),
             models: running.model_description.clone(),
             config: serde_json::to_value(cfg)?,
             schedule: Some(running.schedule),

@@ -114,6 +114,9 @@ fn session_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     meta_row(h, "duration", &clock(r.duration_ms))?;
     let kind = r.source_kind.map_or("unknown".to_string(), |k| format!("{k:?}").to_lowercase());
     meta_row(h, "source", &format!("{} ({kind})", esc(&r.source)))?;
+    if let Some(decoder) = &r.decoder {
+        meta_row(h, "decoder", &esc(decoder))?;
+    }
     meta_row(h, "models", &esc(&r.models))?;
     let schedule = r.schedule.map_or_else(
         || "not recorded (sessions before it was kept: files were detected and classified on every frame)".into(),

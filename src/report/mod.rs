@@ -325,6 +325,7 @@ pub(crate) mod tests {
             .create_session(NewSession {
                 source: "recordings/<class>.mp4".into(),
                 source_kind: SourceKind::Video,
+                decoder: None,
                 models: "seeta + fer/human".into(),
                 config: serde_json::json!({"detect": {"scale": 0.5}}),
                 schedule: None,

@@ -290,6 +290,7 @@ mod tests {
         NewSession {
             source: "recordings/x.mp4".into(),
             source_kind: SourceKind::Video,
+            decoder: None,
             models: "test".into(),
             config: serde_json::json!({}),
             schedule: None,

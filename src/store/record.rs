@@ -52,6 +52,10 @@ pub struct SessionRecord {
     pub source: String,
     /// Kind of source.
     pub source_kind: Option<SourceKind>,
+    /// The decoder that read the source (`openh264 (built in)`, `ffmpeg 5.1.9 (hevc)`, ...); `None` in sessions
+    /// recorded before it was kept.
+    #[serde(default)]
+    pub decoder: Option<String>,
     /// Models used (detector and emotion classifier).
     pub models: String,
     /// The full configuration in force, as JSON.
@@ -148,6 +152,7 @@ impl SessionRecord {
             ended_at: None,
             source: String::new(),
             source_kind: None,
+            decoder: None,
             models: String::new(),
             config: serde_json::Value::Null,
             status,

@@ -194,6 +194,7 @@ pub fn build_session(store: &Store, minutes: u32, faces: u32, fps: u32) -> Strin
         .create_session(NewSession {
             source: format!("synthetic: {minutes} min, {faces} faces, {fps} FPS"),
             source_kind: SourceKind::Video,
+            decoder: None,
             models: "synthetic".into(),
             config: serde_json::json!({ "synthetic": { "minutes": minutes, "faces": faces, "fps": fps } }),
             schedule: None,

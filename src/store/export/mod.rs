@@ -247,6 +247,7 @@ pub(crate) mod tests {
             .create_session(NewSession {
                 source: "recordings/x.mp4".into(),
                 source_kind: SourceKind::Video,
+                decoder: None,
                 models: "test".into(),
                 config: serde_json::json!({"k": 1}),
                 schedule: None,

@@ -57,6 +57,8 @@ pub struct NewSession {
     pub source: String,
     /// Kind of source.
     pub source_kind: SourceKind,
+    /// The decoder reading the source ([`crate::capture::SourceInfo::decoder`]).
+    pub decoder: Option<String>,
     /// Models in use.
     pub models: String,
     /// Configuration in force (stored as given).

@@ -85,6 +85,7 @@ impl SessionWriter {
             schema_version: SCHEMA_VERSION,
             source: new.source,
             source_kind: Some(new.source_kind),
+            decoder: new.decoder,
             models: new.models,
             config: new.config,
             schedule: new.schedule,
