@@ -36,6 +36,9 @@ pub struct GlobalArgs {
 /// Pipeline options shared by `live` and `analyze`.
 #[derive(Debug, Args, Clone)]
 pub struct PipelineArgs {
+    /// How an rtsp:// input's video travels: tcp (interleaved on the RTSP connection; the default) or udp
+    #[arg(long, value_enum, value_name = "TRANSPORT")]
+    pub rtsp_transport: Option<emotrace::capture::rtsp::RtspTransport>,
     /// Emotion model [default: [classify] model in the config, "ensemble"]
     #[arg(long, value_enum)]
     pub model: Option<ModelKind>,

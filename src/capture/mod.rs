@@ -12,6 +12,7 @@ pub mod gray;
 pub mod images;
 pub mod picture;
 pub mod probe;
+pub mod rtsp;
 pub mod video;
 
 pub use picture::{Picture, Yuv420};
@@ -51,6 +52,8 @@ pub enum SourceKind {
     ImageFolder,
     /// A live camera.
     Camera,
+    /// A network stream (RTSP): live, reconnected when lost.
+    Stream,
 }
 
 /// Static facts about a source, known once it is open.
@@ -76,7 +79,7 @@ pub struct SourceInfo {
 impl SourceInfo {
     /// A live source (camera) produces frames whether or not we keep up; a file waits for us.
     pub fn is_live(&self) -> bool {
-        self.kind == SourceKind::Camera
+        matches!(self.kind, SourceKind::Camera | SourceKind::Stream)
     }
 }
 
@@ -118,6 +121,19 @@ pub trait FrameSource: Send {
         let _ = index;
         Ok(())
     }
+
+    /// A network source's connection state (reconnecting, gaps so far), shared with the screen and the recorder;
+    /// `None` for sources that cannot be lost (files, cameras).
+    fn link(&self) -> Option<std::sync::Arc<std::sync::Mutex<rtsp::LinkState>>> {
+        None
+    }
+
+    /// Gives the source the pipeline's stop flag: a source that may wait long for its next frame (a stream
+    /// being reconnected) returns `Ok(None)` from [`FrameSource::next_frame`] soon after it is set. The default
+    /// ignores it (files and cameras deliver frames promptly).
+    fn watch_stop(&mut self, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        let _ = stop;
+    }
 }
 
 /// Which input to open.
@@ -129,6 +145,9 @@ pub enum Input {
     Sequence(PathBuf, f64),
     /// A camera by index (as `emotrace devices` lists them) or by (part of its) name.
     Camera(CameraSpec),
+    /// An RTSP stream: `rtsp://[user[:password]@]host[:port]/path` (an [`Input::Path`] holding such a URL is
+    /// read the same way, over TCP).
+    Rtsp(String, rtsp::RtspTransport),
 }
 
 /// Camera selection and requested format.
@@ -227,6 +246,10 @@ pub fn media_kind(path: &std::path::Path) -> Option<MediaKind> {
 /// Errors: [`CaptureError`] naming the input and the reason (missing file, unsupported codec, no camera ...).
 pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
     match input {
+        Input::Path(path) if path.to_str().is_some_and(rtsp::is_rtsp) => {
+            Ok(Box::new(rtsp::RtspSource::open(path.to_str().unwrap_or_default(), rtsp::RtspTransport::Tcp)?))
+        }
+        Input::Rtsp(url, transport) => Ok(Box::new(rtsp::RtspSource::open(url, *transport)?)),
         Input::Path(path) => {
             let shown = path.display().to_string();
             let meta = std::fs::metadata(path)

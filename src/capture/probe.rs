@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use super::ffmpeg::{probe_file, Programs};
-use super::{CaptureError, Input, SourceKind};
+use super::{CaptureError, FrameSource, Input, SourceKind};
 
 /// What [`probe`] found. Sizes in pixels, times in milliseconds.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -41,6 +41,28 @@ pub struct ProbeReport {
 ///
 /// Errors: the source cannot be opened or decoded (the same [`CaptureError`] `analyze` would give).
 pub fn probe(input: &Input) -> Result<ProbeReport, CaptureError> {
+    let stream = match input {
+        Input::Rtsp(url, transport) => Some((url.as_str(), *transport)),
+        Input::Path(p) => p.to_str().filter(|s| super::rtsp::is_rtsp(s)).map(|s| (s, Default::default())),
+        _ => None,
+    };
+    if let Some((url, transport)) = stream {
+        let source = super::rtsp::RtspSource::open(url, transport)?;
+        let info = source.info();
+        return Ok(ProbeReport {
+            input: info.name.clone(),
+            kind: info.kind,
+            container: Some("rtsp".into()),
+            codec: Some("h264".into()),
+            profile: source.profile().map(str::to_string),
+            width: info.width,
+            height: info.height,
+            fps: info.fps,
+            duration_ms: None,
+            frame_count: None,
+            decoder: info.decoder.clone().unwrap_or_default(),
+        });
+    }
     let source = super::open(input)?;
     let info = source.info().clone();
     drop(source);

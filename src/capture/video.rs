@@ -159,6 +159,12 @@ impl BitReader {
     }
 }
 
+/// The H.264 profile named by an RFC 6381 codec string (`avc1.64001E`: profile_idc 0x64 = High).
+pub(crate) fn profile_of_rfc6381(codec: &str) -> Option<String> {
+    let hex = codec.strip_prefix("avc1.")?.get(..2)?;
+    u32::from_str_radix(hex, 16).ok().map(profile_name)
+}
+
 /// The name of an H.264 profile (`profile_idc`).
 fn profile_name(profile_idc: u32) -> String {
     match profile_idc {

@@ -21,12 +21,13 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::record::{file_input, pipeline_options, Recorder};
+use super::record::{file_input, input_name, pipeline_options, Recorder};
 use super::runtime::{runtime, Signals};
 use super::Outcome;
 use crate::cli::{AnalyzeArgs, PipelineArgs};
 use emotrace::analytics::coverage::{Coverage, CoverageBuilder};
 use emotrace::analytics::summary::{Summary, SummaryBuilder};
+use emotrace::capture::rtsp::SourceGap;
 use emotrace::capture::{media_kind, MediaKind, SourceInfo};
 use emotrace::config::Config;
 use emotrace::pipeline::{self, PipelineStats, Schedule};
@@ -68,6 +69,8 @@ pub struct AnalyzeReport {
     pub elapsed_s: f64,
     /// Final pipeline figures (FPS, latency p50/p95 in ms over the last window, drops).
     pub pipeline: PipelineStats,
+    /// Times a network source was lost and came back (ms since session start); empty for files.
+    pub source_gaps: Vec<SourceGap>,
     /// Faces per frame, classifications per second per face, share of predicted boxes.
     pub coverage: Coverage,
     /// Share of observations per dominant (smoothed) emotion, `[0, 1]`.
@@ -219,7 +222,16 @@ fn progress_bar(inputs: &[PathBuf], args: &PipelineArgs, show: bool) -> Progress
     } else {
         inputs
             .iter()
-            .map(|p| emotrace::capture::open(&file_input(p, args)).ok().and_then(|s| s.info().frame_count))
+            .map(|p| {
+                // A stream has no count (and is not opened twice).
+                let stream = p.to_str().is_some_and(emotrace::capture::rtsp::is_rtsp);
+                let open = || emotrace::capture::open(&file_input(p, args)).ok();
+                if stream {
+                    None
+                } else {
+                    open().and_then(|s| s.info().frame_count)
+                }
+            })
             .try_fold(0u64, |sum, n| n.map(|n| sum + n))
     };
     let bar = match counts {
@@ -252,12 +264,12 @@ impl Job {
     /// Analyses one input: its pipeline, its session, its report. Not started after a signal.
     async fn analyze(&self, input: &Path) -> InputResult {
         let fail = |error: &anyhow::Error, session: Option<String>| AnalyzeFailure {
-            input: input.display().to_string(),
+            input: input_name(input),
             error: format!("{error:#}").split_whitespace().collect::<Vec<_>>().join(" "),
             session,
         };
         if self.signals.interrupted() {
-            let e = anyhow::anyhow!("{}: not analysed: stopped by a signal", input.display());
+            let e = anyhow::anyhow!("{}: not analysed: stopped by a signal", input_name(input));
             return Err(fail(&e, None));
         }
         let (cfg, args) = (&self.cfg, &self.args.pipeline);
@@ -284,6 +296,7 @@ impl Job {
         };
         self.signals.watch(running.stop_flag());
         let info = running.info.clone();
+        let link = running.link.clone();
         let model = running.model_description.clone();
         let schedule = running.schedule;
 
@@ -328,7 +341,7 @@ impl Job {
         Ok(AnalyzeReport {
             session: session_id,
             status: record.map(|r| r.status.name().to_string()).unwrap_or_else(|| "not recorded".into()),
-            input: input.display().to_string(),
+            input: input_name(input),
             source: info,
             model,
             schedule,
@@ -341,6 +354,7 @@ impl Job {
             fps: if elapsed_s > 0.0 { s.frames as f64 / elapsed_s } else { 0.0 },
             elapsed_s,
             pipeline: last_stats,
+            source_gaps: link.map(|l| l.lock().unwrap_or_else(|p| p.into_inner()).gaps.clone()).unwrap_or_default(),
             coverage: coverage.build(),
             emotion_share: s.emotion_share,
             mean_probability: s.mean_probability,
@@ -447,6 +461,9 @@ fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
     }
     if let Some(id) = &r.session {
         println!("session   {} ({})", id, r.status);
+    }
+    if !r.source_gaps.is_empty() {
+        println!("source    {}", emotrace::fmt::gaps_summary(&r.source_gaps));
     }
     println!("model     {}", r.model);
     println!("schedule  {}", r.schedule.describe());

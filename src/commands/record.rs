@@ -3,9 +3,10 @@
 //! it are in [`super::runtime`].
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use crate::cli::PipelineArgs;
-use emotrace::capture::Input;
+use emotrace::capture::{rtsp, Input};
 use emotrace::config::Config;
 use emotrace::pipeline::{self, FrameResult, PipelineOptions, RunningPipeline};
 use emotrace::store::{NewSession, SessionRecord, SessionStatus, SessionWriter, Store};
@@ -39,6 +40,8 @@ pub fn pipeline_options(cfg: &Config, args: &PipelineArgs, keep_images: bool) ->
 /// An open store and the session being written, or nothing with `--no-record`.
 pub struct Recorder {
     writer: Option<SessionWriter>,
+    /// A network source's connection state, whose gaps go into the session record.
+    link: Option<Arc<Mutex<rtsp::LinkState>>>,
 }
 
 impl Recorder {
@@ -52,7 +55,7 @@ impl Recorder {
         record: bool,
     ) -> anyhow::Result<Recorder> {
         if !record {
-            return Ok(Recorder { writer: None });
+            return Ok(Recorder { writer: None, link: None });
         }
         let store = Store::open(&cfg.store_dir(store_flag)?)?;
         let writer = store.create_session(NewSession {
@@ -63,7 +66,7 @@ impl Recorder {
             config: serde_json::to_value(cfg)?,
             schedule: Some(running.schedule),
         })?;
-        Ok(Recorder { writer: Some(writer) })
+        Ok(Recorder { writer: Some(writer), link: running.link.clone() })
     }
 
     /// Records into an interrupted session reopened by [`Store::resume_session`], for `running` started at
@@ -92,7 +95,7 @@ impl Recorder {
             point.next_frame,
             emotrace::fmt::clock(point.last_ms)
         );
-        Ok(Recorder { writer: Some(writer) })
+        Ok(Recorder { writer: Some(writer), link: running.link.clone() })
     }
 
     /// The session id, when recording.
@@ -110,7 +113,12 @@ impl Recorder {
     /// Errors: the store cannot be written.
     pub fn write(&mut self, r: &FrameResult) -> anyhow::Result<()> {
         match &mut self.writer {
-            Some(w) => Ok(w.write(r)?),
+            Some(w) => {
+                if let Some(link) = &self.link {
+                    w.set_source_gaps(&link.lock().unwrap_or_else(|p| p.into_inner()).gaps);
+                }
+                Ok(w.write(r)?)
+            }
             None => Ok(()),
         }
     }
@@ -120,7 +128,10 @@ impl Recorder {
     ///
     /// Errors: the store cannot be written.
     pub fn finish(self, outcome: &anyhow::Result<()>, interrupted: bool) -> anyhow::Result<Option<SessionRecord>> {
-        let Some(w) = self.writer else { return Ok(None) };
+        let Some(mut w) = self.writer else { return Ok(None) };
+        if let Some(link) = &self.link {
+            w.set_source_gaps(&link.lock().unwrap_or_else(|p| p.into_inner()).gaps);
+        }
         let (status, error) = match outcome {
             Err(e) => (SessionStatus::Failed, Some(format!("{e:#}"))),
             Ok(()) if interrupted => (SessionStatus::Interrupted, None),
@@ -130,13 +141,21 @@ impl Recorder {
     }
 }
 
-/// The input for a file or folder INPUT: a folder with `--frame-rate` is a frame sequence, anything else is
+/// The input for INPUT: an `rtsp://` URL is a network stream (over `--rtsp-transport`); a folder with `--frame-rate` is a frame sequence, anything else is
 /// read by its kind (video, image, folder of photos).
 pub fn file_input(path: &Path, args: &PipelineArgs) -> Input {
+    if let Some(url) = path.to_str().filter(|p| rtsp::is_rtsp(p)) {
+        return Input::Rtsp(url.to_string(), args.rtsp_transport.unwrap_or_default());
+    }
     match args.frame_rate {
         Some(fps) if path.is_dir() => Input::Sequence(path.to_path_buf(), fps),
         _ => Input::Path(path.to_path_buf()),
     }
+}
+
+/// How an input is shown (outputs, messages): the path, or an RTSP URL with its password masked.
+pub fn input_name(path: &Path) -> String {
+    rtsp::mask(&path.display().to_string())
 }
 
 /// Starts the pipeline on `input` with the options from `cfg` and `args`.

@@ -85,6 +85,8 @@ pub struct RunningPipeline {
     pub model_description: String,
     /// The detection and classification plan in force.
     pub schedule: Schedule,
+    /// A network source's connection state (reconnecting, gaps so far); `None` for files and cameras.
+    pub link: Option<Arc<std::sync::Mutex<capture::rtsp::LinkState>>>,
     stop: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<anyhow::Result<()>>>,
 }
@@ -177,8 +179,9 @@ fn handoff(live: bool, cap: usize) -> (HandoffTx, HandoffRx, Option<Arc<LatestSl
 /// Errors (before anything runs, so no session needs to be created): the input cannot be opened (missing file,
 /// unsupported codec, no camera), or a model file is missing or invalid.
 pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipeline> {
-    let source = capture::open(input)?;
+    let mut source = capture::open(input)?;
     let info = source.info().clone();
+    let link = source.link();
     let classifier = Classifier::load(&opts.models_dir, opts.model)?;
     // Validate the detector here; the stage builds its own on its thread (rustface detectors are not Send).
     detect::build(&opts.detect, &opts.models_dir)?;
@@ -207,6 +210,7 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     };
     let cap = opts.channel_capacity.max(1);
     let stop = Arc::new(AtomicBool::new(false));
+    source.watch_stop(stop.clone());
     let frames_in = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let (frames_tx, frames_rx, slot) = handoff(live, cap);
@@ -245,7 +249,7 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     };
     let classify = spawn_classify(classify, stop.clone(), tracked_rx, res_tx);
     let tasks = vec![capture, track, classify];
-    Ok(RunningPipeline { info, results, model_description, schedule, stop, tasks })
+    Ok(RunningPipeline { info, results, model_description, schedule, link, stop, tasks })
 }
 
 /// Stage 1 on the blocking pool: capture (decode, gray) into `out`, which is closed at the end.

@@ -56,6 +56,9 @@ pub struct SessionRecord {
     /// recorded before it was kept.
     #[serde(default)]
     pub decoder: Option<String>,
+    /// Times a network source was lost and came back (ms since session start), oldest first; empty for files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_gaps: Vec<crate::capture::rtsp::SourceGap>,
     /// Models used (detector and emotion classifier).
     pub models: String,
     /// The full configuration in force, as JSON.
@@ -153,6 +156,7 @@ impl SessionRecord {
             source: String::new(),
             source_kind: None,
             decoder: None,
+            source_gaps: Vec::new(),
             models: String::new(),
             config: serde_json::Value::Null,
             status,

@@ -236,6 +236,14 @@ impl SessionWriter {
         Ok(())
     }
 
+    /// Sets the times the source was lost and back (a network stream's [`crate::capture::rtsp::LinkState`]); saved
+    /// with the record (within seconds, and at the end).
+    pub fn set_source_gaps(&mut self, gaps: &[crate::capture::rtsp::SourceGap]) {
+        if self.record.source_gaps != gaps {
+            self.record.source_gaps = gaps.to_vec();
+        }
+    }
+
     /// Adds a marker or note (`end_ms` for a range) and flushes it to disk at once.
     ///
     /// Errors: `end_ms` before `start_ms`; the database cannot be written.

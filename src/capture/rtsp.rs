@@ -1,0 +1,647 @@
+//! RTSP network cameras (`rtsp://[user[:password]@]host[:port]/path`): the `retina` client (pure Rust, tokio) on a
+//! thread of its own depacketizes H.264, which `openh264` decodes on the caller's thread.
+//!
+//! - Transport: RTP interleaved on the RTSP TCP connection by default ([`RtspTransport::Tcp`]), or UDP.
+//! - Credentials come from the URL or from `EMOTRACE_RTSP_USER` / `EMOTRACE_RTSP_PASSWORD`. They are taken out of
+//!   the URL before anything else sees it: the source's name, every message and everything stored show the URL
+//!   as `rtsp://user:***@host/...` ([`mask`]).
+//! - A stream that cannot be opened fails at [`RtspSource::open`], within [`CONNECT_TIMEOUT`], with one line for
+//!   a refused connection, a timeout, 401 (credentials), 404 (no such stream) and a codec other than H.264.
+//! - A stream that was playing and is lost (connection closed or reset, no data for [`STALL_TIMEOUT`]) is
+//!   reconnected with back-off (1 s doubling to 30 s) until it plays again or the source is dropped; the time it
+//!   was lost and back is kept as a [`SourceGap`] in the source's [`LinkState`]. A stream the server ends (RTCP
+//!   BYE, as at the end of a served file) ends the source.
+//!
+//! Frame timestamps are milliseconds since the source was opened: within one connection from the RTP clock
+//! (relative to the connection's first frame), each later connection starting at the wall-clock time its first
+//! frame arrived, so a gap in the stream is a gap in time.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use openh264::decoder::{Decoder, DecoderConfig, Flush};
+use openh264::formats::YUVSource;
+use openh264::OpenH264API;
+use retina::client::{Credentials, PlayOptions, Session, SessionOptions, SetupOptions, Transport};
+use retina::codec::{CodecItem, FrameFormat, ParametersRef};
+use url::Url;
+
+use super::picture::{Picture, Yuv420};
+use super::{CaptureError, Frame, FrameSource, SourceInfo, SourceKind};
+use crate::fmt::one_line;
+
+/// Environment variable with the RTSP user name (used when the URL has none).
+pub const USER_ENV: &str = "EMOTRACE_RTSP_USER";
+/// Environment variable with the RTSP password (used when the URL has none).
+pub const PASSWORD_ENV: &str = "EMOTRACE_RTSP_PASSWORD";
+/// How long opening a stream (connect, DESCRIBE, SETUP, PLAY, first picture) may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A playing stream with no data for this long is taken as lost and reconnected.
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// First wait before reconnecting; it doubles after each failed attempt up to [`MAX_BACKOFF`].
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// Longest wait between reconnection attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Encoded frames buffered between the network thread and the decoder.
+const QUEUE_FRAMES: usize = 64;
+
+/// How RTP packets travel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RtspTransport {
+    /// Interleaved on the RTSP TCP connection (works through NAT and firewalls; the default).
+    #[default]
+    Tcp,
+    /// RTP/RTCP over UDP (lower latency on a LAN; lost packets are lost frames).
+    Udp,
+}
+
+/// Whether `input` names an RTSP stream (`rtsp://` or `rtsps://`, any case).
+pub fn is_rtsp(input: &str) -> bool {
+    let lower = input.get(..8).unwrap_or(input).to_ascii_lowercase();
+    lower.starts_with("rtsp://") || lower.starts_with("rtsps://")
+}
+
+/// `input` with any password replaced by `***` (`rtsp://user:***@host/path`); other text unchanged. Use it for
+/// every display of a source name that may be an RTSP URL.
+pub fn mask(input: &str) -> String {
+    if !is_rtsp(input) {
+        return input.to_string();
+    }
+    match Url::parse(input) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        Ok(url) => url.to_string(),
+        // Unparsable: hide everything between the scheme and the last '@' before the path.
+        Err(_) => {
+            let (scheme, rest) = input.split_once("://").unwrap_or(("rtsp", input));
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+                None => input.to_string(),
+            }
+        }
+    }
+}
+
+/// A parsed stream address: the URL without credentials, the credentials, and the name to show.
+#[derive(Clone)]
+pub struct StreamUrl {
+    /// The URL without user name and password (what is sent).
+    url: Url,
+    /// From the URL, else from the environment.
+    creds: Option<Credentials>,
+    /// The URL as shown ([`mask`]).
+    shown: String,
+    /// The password, to scrub from any message that might echo it.
+    secret: Option<String>,
+}
+
+impl std::fmt::Debug for StreamUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl StreamUrl {
+    /// Parses `text`, taking credentials from it or from [`USER_ENV`] / [`PASSWORD_ENV`].
+    ///
+    /// Errors: [`CaptureError::Unreadable`] for a URL that does not parse or has no host.
+    pub fn parse(text: &str) -> Result<StreamUrl, CaptureError> {
+        let shown = mask(text);
+        let bad = |reason: String| CaptureError::Unreadable { path: shown.clone(), reason };
+        let mut url = Url::parse(text).map_err(|e| bad(format!("not a valid RTSP URL: {e}")))?;
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("the RTSP URL has no host".into()));
+        }
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let user = Some(decode(url.username())).filter(|u| !u.is_empty());
+        let password = url.password().map(decode);
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let (user, password) = match user {
+            Some(u) => (Some(u), password),
+            None => (env(USER_ENV), env(PASSWORD_ENV)),
+        };
+        let creds = user.map(|username| Credentials { username, password: password.clone().unwrap_or_default() });
+        Ok(StreamUrl { url, creds, shown, secret: password.filter(|p| !p.is_empty()) })
+    }
+
+    /// The URL as shown (password masked).
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// `text` with the password (if any) replaced by `***`.
+    fn scrub(&self, text: &str) -> String {
+        match &self.secret {
+            Some(p) => text.replace(p.as_str(), "***"),
+            None => text.to_string(),
+        }
+    }
+}
+
+/// A time the stream was lost and came back, ms since the source was opened (the session's clock).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceGap {
+    /// When the stream was lost (the last frame before it), ms since session start.
+    pub lost_ms: u64,
+    /// When frames came again, ms since session start; `None` while it is still lost.
+    pub back_ms: Option<u64>,
+    /// Why it was lost (one line, no credentials).
+    pub reason: String,
+}
+
+/// A live source's connection state, shared with the screen and the recorder.
+#[derive(Clone, Debug, Default)]
+pub struct LinkState {
+    /// While reconnecting: the attempt under way (1, 2, ...).
+    pub reconnecting: Option<u32>,
+    /// Every gap so far, oldest first.
+    pub gaps: Vec<SourceGap>,
+}
+
+/// What the network thread hands to the decoder.
+enum Event {
+    /// One access unit, Annex B with parameter sets before key frames; `ts_ms` on the source's clock.
+    Frame { data: Vec<u8>, ts_ms: u64, received: Instant },
+    /// The server ended the stream.
+    Ended,
+}
+
+/// What DESCRIBE told about the video stream.
+#[derive(Clone, Debug)]
+struct Facts {
+    width: u32,
+    height: u32,
+    fps: Option<f64>,
+    /// RFC 6381 codec string (`avc1.64001E`), when the parameters came with the SDP.
+    codec: Option<String>,
+}
+
+/// Turns a retina error into the one line a user acts on.
+fn explain(e: &retina::Error, url: &StreamUrl) -> String {
+    let text = url.scrub(&one_line(e));
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("401") || lower.contains("unauthorized") {
+        if url.creds.is_some() {
+            "wrong user name or password (401 Unauthorized)".into()
+        } else {
+            format!("the camera asks for a user name and password (401 Unauthorized): put them in the URL or in {USER_ENV} and {PASSWORD_ENV}")
+        }
+    } else if lower.contains("404") || lower.contains("not found") {
+        "no such stream on the server (404 Not Found): check the path".into()
+    } else if lower.contains("connection refused") {
+        "connection refused: is the camera on, and is the port right?".into()
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())
+    } else {
+        text
+    }
+}
+
+/// Connects, describes, sets up the first video stream and plays it. `Err` is the message for the user.
+async fn connect(url: &StreamUrl, transport: RtspTransport) -> Result<(retina::client::Demuxed, Facts), String> {
+    let options = SessionOptions::default()
+        .creds(url.creds.clone())
+        .user_agent(format!("emotrace {}", env!("CARGO_PKG_VERSION")));
+    let mut session = Session::describe(url.url.clone(), options).await.map_err(|e| explain(&e, url))?;
+    let Some(i) = session.streams().iter().position(|s| s.media() == "video") else {
+        return Err("the stream has no video".into());
+    };
+    let stream = &session.streams()[i];
+    if !stream.encoding_name().eq_ignore_ascii_case("h264") {
+        return Err(format!(
+            "the stream's video codec is {} and only H.264 is decoded over RTSP: set the camera's stream to H.264",
+            stream.encoding_name().to_uppercase()
+        ));
+    }
+    let mut facts = Facts { width: 0, height: 0, fps: stream.framerate().map(f64::from), codec: None };
+    if let Some(ParametersRef::Video(v)) = stream.parameters() {
+        (facts.width, facts.height) = v.pixel_dimensions();
+        facts.codec = Some(v.rfc6381_codec().to_string());
+    }
+    let transport = match transport {
+        RtspTransport::Tcp => Transport::Tcp(Default::default()),
+        RtspTransport::Udp => Transport::Udp(Default::default()),
+    };
+    session
+        .setup(i, SetupOptions::default().transport(transport).frame_format(FrameFormat::SIMPLE))
+        .await
+        .map_err(|e| explain(&e, url))?;
+    let playing = session.play(PlayOptions::default()).await.map_err(|e| explain(&e, url))?;
+    let demuxed = playing.demuxed().map_err(|e| explain(&e, url))?;
+    Ok((demuxed, facts))
+}
+
+/// How one connection's playing ended.
+enum End {
+    /// The server said goodbye (RTCP BYE) or closed after it.
+    Bye,
+    /// Lost: the reason.
+    Lost(String),
+    /// The source was dropped.
+    Stopped,
+}
+
+/// Everything the network thread needs.
+struct Link {
+    url: StreamUrl,
+    transport: RtspTransport,
+    stop: Arc<AtomicBool>,
+    state: Arc<Mutex<LinkState>>,
+    tx: SyncSender<Event>,
+    /// When the source was opened: the origin of the source's clock.
+    t0: Instant,
+    /// The last timestamp sent, ms (timestamps never go back).
+    last_ms: u64,
+}
+
+impl Link {
+    fn state(&self) -> std::sync::MutexGuard<'_, LinkState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Plays one connection until it ends; frames go to the decoder.
+    async fn play(&mut self, demuxed: &mut retina::client::Demuxed, first_connection: bool) -> End {
+        // The connection's clock: its first frame's RTP time is `base_ms` on the source's clock.
+        let mut origin: Option<(f64, u64)> = None;
+        let mut bye = false;
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return End::Stopped;
+            }
+            let item = match tokio::time::timeout(Duration::from_millis(250), demuxed.next()).await {
+                Err(_) => {
+                    // No data for a while: check the stall clock below.
+                    if self.t0.elapsed().as_millis() as u64 > self.last_ms + STALL_TIMEOUT.as_millis() as u64
+                        && origin.is_some()
+                    {
+                        return if bye {
+                            End::Bye
+                        } else {
+                            End::Lost(format!("no data for {} s", STALL_TIMEOUT.as_secs()))
+                        };
+                    }
+                    continue;
+                }
+                Ok(None) => return if bye { End::Bye } else { End::Lost("the server closed the connection".into()) },
+                Ok(Some(Err(e))) => {
+                    return if bye { End::Bye } else { End::Lost(explain(&e, &self.url)) };
+                }
+                Ok(Some(Ok(item))) => item,
+            };
+            match item {
+                CodecItem::VideoFrame(frame) => {
+                    let secs = frame.timestamp().elapsed_secs();
+                    let received = Instant::now();
+                    let (o_secs, base_ms) = *origin.get_or_insert_with(|| {
+                        let base = if first_connection { 0 } else { self.t0.elapsed().as_millis() as u64 };
+                        (secs, base)
+                    });
+                    let ms = base_ms + crate::fmt::secs_to_ms((secs - o_secs).max(0.0));
+                    let ms = ms.max(self.last_ms);
+                    self.last_ms = ms;
+                    if self.tx.send(Event::Frame { data: frame.into_data(), ts_ms: ms, received }).is_err() {
+                        return End::Stopped;
+                    }
+                }
+                CodecItem::Rtcp(rtcp) => {
+                    // RTCP BYE (payload type 203): the server ends the stream.
+                    if rtcp.pkts().any(|p| p.payload_type() == 203) {
+                        bye = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Plays the stream, reconnecting after each loss, until the server ends it or the source is dropped.
+    async fn run(mut self, mut demuxed: retina::client::Demuxed) {
+        let mut first = true;
+        loop {
+            let end = self.play(&mut demuxed, first).await;
+            first = false;
+            drop(demuxed);
+            match end {
+                End::Stopped => return,
+                End::Bye => {
+                    let _ = self.tx.send(Event::Ended);
+                    return;
+                }
+                End::Lost(reason) => {
+                    let lost_ms = self.last_ms;
+                    self.state().gaps.push(SourceGap { lost_ms, back_ms: None, reason });
+                    match self.reconnect().await {
+                        Some(d) => demuxed = d,
+                        None => return,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tries again with back-off until connected (`Some`) or stopped (`None`).
+    async fn reconnect(&mut self) -> Option<retina::client::Demuxed> {
+        let mut wait = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            self.state().reconnecting = Some(attempt);
+            let until = Instant::now() + wait;
+            while Instant::now() < until {
+                if self.stop.load(Ordering::SeqCst) {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            if let Ok(Ok((demuxed, _))) =
+                tokio::time::timeout(CONNECT_TIMEOUT, connect(&self.url, self.transport)).await
+            {
+                let mut state = self.state();
+                state.reconnecting = None;
+                let back = self.t0.elapsed().as_millis() as u64;
+                if let Some(gap) = state.gaps.last_mut() {
+                    gap.back_ms = Some(back.max(gap.lost_ms));
+                }
+                return Some(demuxed);
+            }
+            attempt += 1;
+            wait = (wait * 2).min(MAX_BACKOFF);
+        }
+    }
+}
+
+/// A [`FrameSource`] over an RTSP stream (H.264). Live: frames come at the camera's pace whether or not they are
+/// read; [`FrameSource::link`] tells whether it is reconnecting and the gaps so far.
+pub struct RtspSource {
+    info: SourceInfo,
+    url: StreamUrl,
+    rx: Receiver<Event>,
+    decoder: Decoder,
+    stop: Arc<AtomicBool>,
+    state: Arc<Mutex<LinkState>>,
+    thread: Option<JoinHandle<()>>,
+    next_index: u64,
+    /// The first frame, decoded at open.
+    pending: Option<Frame>,
+    /// Access units that could not be decoded (lost packets), since open.
+    undecodable: u64,
+    /// The H.264 profile, when the SDP carried the parameter sets.
+    profile: Option<String>,
+    /// The pipeline's stop flag ([`FrameSource::watch_stop`]).
+    stopped: Option<Arc<AtomicBool>>,
+}
+
+impl RtspSource {
+    /// Connects to `input` (an `rtsp://` URL) and decodes its first picture.
+    ///
+    /// [`SourceInfo`]: `name` the masked URL, kind [`SourceKind::Stream`], size of the decoded pictures in
+    /// pixels, `fps` from the SDP's `a=framerate` when given, `decoder` `"retina + openh264"`.
+    ///
+    /// Errors (one line naming the masked URL): [`CaptureError::Unreadable`] for a bad URL, a refused connection,
+    /// no answer within [`CONNECT_TIMEOUT`], wrong or missing credentials (401), no such stream (404), no picture
+    /// within the timeout; [`CaptureError::Unsupported`] for a codec other than H.264 (named).
+    pub fn open(input: &str, transport: RtspTransport) -> Result<RtspSource, CaptureError> {
+        let url = StreamUrl::parse(input)?;
+        let shown = url.shown().to_string();
+        let unreadable = |reason: String| CaptureError::Unreadable { path: shown.clone(), reason };
+        let stop = Arc::new(AtomicBool::new(false));
+        let state = Arc::new(Mutex::new(LinkState::default()));
+        let (tx, rx) = mpsc::sync_channel(QUEUE_FRAMES);
+        let (opened_tx, opened_rx) = mpsc::channel::<Result<Facts, String>>();
+        let t0 = Instant::now();
+        let link = Link { url: url.clone(), transport, stop: stop.clone(), state: state.clone(), tx, t0, last_ms: 0 };
+        let thread = std::thread::Builder::new()
+            .name("rtsp".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = opened_tx.send(Err(format!("cannot start the network runtime: {e}")));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    match tokio::time::timeout(CONNECT_TIMEOUT, connect(&link.url, link.transport)).await {
+                        Err(_) => {
+                            let _ = opened_tx.send(Err(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())));
+                        }
+                        Ok(Err(e)) => {
+                            let _ = opened_tx.send(Err(e));
+                        }
+                        Ok(Ok((demuxed, facts))) => {
+                            let _ = opened_tx.send(Ok(facts));
+                            link.run(demuxed).await;
+                        }
+                    }
+                });
+            })
+            .map_err(|e| unreadable(format!("cannot start the network thread: {e}")))?;
+        let facts = match opened_rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_secs(2)) {
+            Ok(Ok(facts)) => facts,
+            Ok(Err(reason)) => {
+                stop.store(true, Ordering::SeqCst);
+                let _ = thread.join();
+                return Err(if reason.contains("codec") {
+                    CaptureError::Unsupported { path: shown, reason }
+                } else {
+                    unreadable(reason)
+                });
+            }
+            Err(_) => {
+                stop.store(true, Ordering::SeqCst);
+                return Err(unreadable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())));
+            }
+        };
+        let api = OpenH264API::from_source();
+        let decoder = Decoder::with_api_config(api, DecoderConfig::new().flush_after_decode(Flush::NoFlush))
+            .map_err(|e| unreadable(format!("cannot start the H.264 decoder: {}", one_line(e))))?;
+        let profile = facts.codec.as_deref().and_then(super::video::profile_of_rfc6381);
+        let mut source = RtspSource {
+            info: SourceInfo {
+                name: shown.clone(),
+                kind: SourceKind::Stream,
+                width: facts.width,
+                height: facts.height,
+                fps: facts.fps.filter(|f| *f > 0.0 && f.is_finite()),
+                frame_count: None,
+                decoder: Some(match &profile {
+                    Some(p) => format!("retina + openh264 (H.264 {p})"),
+                    None => "retina + openh264 (H.264)".into(),
+                }),
+            },
+            url,
+            rx,
+            decoder,
+            stop,
+            state,
+            thread: Some(thread),
+            next_index: 0,
+            pending: None,
+            undecodable: 0,
+            profile,
+            stopped: None,
+        };
+        let deadline = Instant::now() + CONNECT_TIMEOUT;
+        match source.read(Some(deadline))? {
+            Some(first) => {
+                source.info.width = first.image.width();
+                source.info.height = first.image.height();
+                source.pending = Some(first);
+                Ok(source)
+            }
+            None => Err(unreadable("the stream ended before its first picture".into())),
+        }
+    }
+
+    /// The stream's H.264 profile (`High`, `Main`, ...), when the SDP carried the parameter sets.
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+
+    /// Access units skipped because they did not decode (lost packets, or before the first key frame).
+    pub fn undecodable(&self) -> u64 {
+        self.undecodable
+    }
+
+    /// The next decoded picture; `Ok(None)` when the server ended the stream. With a deadline, waiting past it is
+    /// an error (used for the first picture).
+    fn read(&mut self, deadline: Option<Instant>) -> Result<Option<Frame>, CaptureError> {
+        loop {
+            let event = match deadline {
+                Some(d) => match self.rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
+                    Ok(e) => e,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        return Err(CaptureError::Unreadable {
+                            path: self.url.shown().to_string(),
+                            reason: format!("no picture within {} s", CONNECT_TIMEOUT.as_secs()),
+                        })
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(None),
+                },
+                None => match self.rx.recv_timeout(Duration::from_millis(200)) {
+                    Ok(e) => e,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if self.stopped.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+                            return Ok(None);
+                        }
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(None),
+                },
+            };
+            let (data, ts_ms, received) = match event {
+                Event::Frame { data, ts_ms, received } => (data, ts_ms, received),
+                Event::Ended => return Ok(None),
+            };
+            // Pictures before the first key frame, and after lost packets until the next one, do not decode:
+            // they are skipped (a live stream goes on), not an error.
+            let yuv = match self.decoder.decode(&data) {
+                Ok(Some(yuv)) => yuv,
+                Ok(None) => continue,
+                Err(_) => {
+                    self.undecodable += 1;
+                    continue;
+                }
+            };
+            let (w, h) = yuv.dimensions();
+            let (sy, su, sv) = yuv.strides();
+            let Ok(yuv) = Yuv420::from_strided(w as u32, h as u32, (yuv.y(), yuv.u(), yuv.v()), (sy, su, sv)) else {
+                self.undecodable += 1;
+                continue;
+            };
+            if self.next_index > 0 && (yuv.width != self.info.width || yuv.height != self.info.height) {
+                return Err(CaptureError::Unsupported {
+                    path: self.url.shown().to_string(),
+                    reason: format!(
+                        "the picture size changed from {}x{} to {}x{}",
+                        self.info.width, self.info.height, yuv.width, yuv.height
+                    ),
+                });
+            }
+            let index = self.next_index;
+            self.next_index += 1;
+            return Ok(Some(Frame {
+                index,
+                timestamp_ms: ts_ms,
+                captured_at: received,
+                image: Picture::from_yuv(yuv),
+                scene_start: false,
+            }));
+        }
+    }
+}
+
+impl FrameSource for RtspSource {
+    fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    /// The next picture (waits for the camera; during a reconnection, until it is back); `Ok(None)` when the
+    /// server ended the stream.
+    ///
+    /// Errors: [`CaptureError::Unsupported`] when the picture size changes mid-stream.
+    fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
+        match self.pending.take() {
+            Some(frame) => Ok(Some(frame)),
+            None => self.read(None),
+        }
+    }
+
+    fn link(&self) -> Option<Arc<Mutex<LinkState>>> {
+        Some(self.state.clone())
+    }
+
+    fn watch_stop(&mut self, stop: Arc<AtomicBool>) {
+        self.stopped = Some(stop);
+    }
+}
+
+impl Drop for RtspSource {
+    /// Stops the network thread (it notices within a quarter of a second) and waits for it.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Unblock a send on a full queue.
+        while self.rx.try_recv().is_ok() {}
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(mask("rtsp://admin:s3cret@10.0.0.5:554/stream1"), "rtsp://admin:***@10.0.0.5:554/stream1");
+        assert_eq!(mask("rtsp://10.0.0.5/stream1"), "rtsp://10.0.0.5/stream1");
+        assert_eq!(mask("/videos/a.mp4"), "/videos/a.mp4");
+        assert!(!mask("rtsp://a:b c@[bad/x").contains("b c"));
+        assert!(is_rtsp("RTSP://host/x") && is_rtsp("rtsps://h/x") && !is_rtsp("rtmp://h/x"));
+    }
+
+    #[test]
+    fn credentials_leave_the_url() {
+        let u = StreamUrl::parse("rtsp://admin:p%40ss@127.0.0.1:8554/cam").unwrap();
+        assert_eq!(u.url.as_str(), "rtsp://127.0.0.1:8554/cam");
+        let c = u.creds.clone().unwrap();
+        assert_eq!((c.username.as_str(), c.password.as_str()), ("admin", "p@ss"));
+        assert_eq!(u.shown(), "rtsp://admin:***@127.0.0.1:8554/cam");
+        assert_eq!(u.scrub("bad p@ss here"), "bad *** here");
+    }
+}
