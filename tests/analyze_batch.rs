@@ -62,7 +62,14 @@ fn a_failing_input_is_reported_in_its_place_and_the_others_are_still_analysed() 
     let inputs = [recording("single_face.jpg"), hevc.clone(), missing.clone(), recording("single_face.mp4")];
     let mut args = vec!["analyze", "--json", "--jobs", "3"];
     args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
-    let out = run(&store, &args);
+    // Without ffmpeg the HEVC file cannot be read (with it, it can: tests/sources.rs).
+    let out = std::process::Command::new(common::bin())
+        .arg("--store")
+        .arg(&store)
+        .args(&args)
+        .env("EMOTRACE_FFMPEG", "/nonexistent/ffmpeg")
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");

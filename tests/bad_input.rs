@@ -9,7 +9,18 @@ use common::*;
 
 /// Runs analyze on `input` and checks the failure contract; returns stderr.
 fn fails_cleanly(store: &Path, input: &Path, reason_words: &[&str]) -> String {
-    let out = run(store, &["analyze", input.to_str().unwrap(), "--json"]);
+    fails_cleanly_with(store, input, reason_words, &[])
+}
+
+/// [`fails_cleanly`] with environment variables set for the run.
+fn fails_cleanly_with(store: &Path, input: &Path, reason_words: &[&str], env: &[(&str, &str)]) -> String {
+    let out = std::process::Command::new(common::bin())
+        .arg("--store")
+        .arg(store)
+        .args(["analyze", input.to_str().unwrap(), "--json"])
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success(), "analyze {} succeeded", input.display());
     assert_ne!(out.status.code(), Some(101), "exit code 101 means a panic: {stderr}");
@@ -61,11 +72,31 @@ fn a_truncated_mp4() {
 }
 
 #[test]
-fn an_hevc_mov() {
+fn an_hevc_mov_without_ffmpeg() {
+    // With ffmpeg it is read (tests/sources.rs); without, the error names the codec and says to install ffmpeg.
     let store = tempfile::tempdir().unwrap();
     let Some(mov) = shared_media("face_noface.mov") else { return };
-    let stderr = fails_cleanly(store.path(), &mov, &["hevc", "h.265", "codec"]);
-    assert!(stderr.to_lowercase().contains("h.264"), "should say what is supported: {stderr}");
+    let no_ffmpeg = [("EMOTRACE_FFMPEG", "/nonexistent/ffmpeg")];
+    let stderr = fails_cleanly_with(store.path(), &mov, &["hevc"], &no_ffmpeg);
+    assert!(stderr.contains("install ffmpeg"), "should say to install ffmpeg: {stderr}");
+}
+
+#[test]
+fn a_webm_without_ffmpeg() {
+    let store = tempfile::tempdir().unwrap();
+    let webm = store.path().join("class.webm");
+    std::fs::write(&webm, b"\x1a\x45\xdf\xa3 not really").unwrap();
+    let no_ffmpeg = [("EMOTRACE_FFMPEG", "/nonexistent/ffmpeg")];
+    let stderr = fails_cleanly_with(store.path(), &webm, &[".webm"], &no_ffmpeg);
+    assert!(stderr.contains("install ffmpeg"), "should say to install ffmpeg: {stderr}");
+}
+
+#[test]
+fn a_corrupt_webm_with_ffmpeg() {
+    let store = tempfile::tempdir().unwrap();
+    let webm = store.path().join("class.webm");
+    std::fs::write(&webm, b"\x1a\x45\xdf\xa3 not really").unwrap();
+    fails_cleanly(store.path(), &webm, &["ffmpeg", "invalid"]);
 }
 
 #[test]

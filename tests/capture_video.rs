@@ -181,10 +181,11 @@ fn truncation_after_open_is_an_error_not_an_end() {
 }
 
 #[test]
-fn hevc_mov_is_unsupported_with_a_clear_reason() {
+fn hevc_mov_is_not_built_in_and_its_codec_is_named() {
+    // The built-in decoder refuses it, naming the codec; `open` then hands it to ffmpeg (tests/sources.rs).
     let Some(path) = common::shared_media("face_noface.mov") else { return };
-    let err = open(&Input::Path(path.clone())).err().expect("must fail");
-    assert!(matches!(err, CaptureError::Unsupported { .. }), "{err:?}");
+    let err = emotrace::capture::video::VideoSource::open(&path).err().expect("must fail");
+    assert!(matches!(err, CaptureError::Codec { .. }), "{err:?}");
     assert_error_names(&err, &path, &["HEVC", "hvc1", "only H.264"]);
 }
 

@@ -403,6 +403,14 @@ pub struct RtspSource {
     profile: Option<String>,
     /// The pipeline's stop flag ([`FrameSource::watch_stop`]).
     stopped: Option<Arc<AtomicBool>>,
+    /// Times (ms, arrival) of the access units given to the decoder whose pictures have not come out yet.
+    times: Vec<(u64, Instant)>,
+    /// Pictures flushed from the decoder at the end of the stream, not yet handed out.
+    flushed: std::collections::VecDeque<Frame>,
+    /// The server ended the stream.
+    ended: bool,
+    /// The last frame's time, ms (frames never go back in time).
+    last_ms: u64,
 }
 
 impl RtspSource {
@@ -494,6 +502,10 @@ impl RtspSource {
             undecodable: 0,
             profile,
             stopped: None,
+            times: Vec::new(),
+            flushed: Default::default(),
+            ended: false,
+            last_ms: 0,
         };
         let deadline = Instant::now() + CONNECT_TIMEOUT;
         match source.read(Some(deadline))? {
@@ -521,6 +533,12 @@ impl RtspSource {
     /// an error (used for the first picture).
     fn read(&mut self, deadline: Option<Instant>) -> Result<Option<Frame>, CaptureError> {
         loop {
+            if let Some(frame) = self.flushed.pop_front() {
+                return Ok(Some(frame));
+            }
+            if self.ended {
+                return Ok(None);
+            }
             let event = match deadline {
                 Some(d) => match self.rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
                     Ok(e) => e,
@@ -543,46 +561,86 @@ impl RtspSource {
                     Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(None),
                 },
             };
-            let (data, ts_ms, received) = match event {
-                Event::Frame { data, ts_ms, received } => (data, ts_ms, received),
-                Event::Ended => return Ok(None),
-            };
-            // Pictures before the first key frame, and after lost packets until the next one, do not decode:
-            // they are skipped (a live stream goes on), not an error.
-            let yuv = match self.decoder.decode(&data) {
-                Ok(Some(yuv)) => yuv,
-                Ok(None) => continue,
-                Err(_) => {
-                    self.undecodable += 1;
-                    continue;
+            match event {
+                Event::Frame { data, ts_ms, received } => {
+                    self.times.push((ts_ms, received));
+                    // Pictures before the first key frame, and after lost packets until the next one, do not
+                    // decode: they are skipped (a live stream goes on), not an error.
+                    let yuv = match self.decoder.decode(&data) {
+                        Ok(Some(yuv)) => copy_picture(&yuv),
+                        Ok(None) => continue,
+                        Err(_) => {
+                            self.times.pop();
+                            self.undecodable += 1;
+                            continue;
+                        }
+                    };
+                    match yuv {
+                        Some(yuv) => return self.picture(yuv).map(Some),
+                        None => self.undecodable += 1,
+                    }
                 }
-            };
-            let (w, h) = yuv.dimensions();
-            let (sy, su, sv) = yuv.strides();
-            let Ok(yuv) = Yuv420::from_strided(w as u32, h as u32, (yuv.y(), yuv.u(), yuv.v()), (sy, su, sv)) else {
-                self.undecodable += 1;
-                continue;
-            };
-            if self.next_index > 0 && (yuv.width != self.info.width || yuv.height != self.info.height) {
-                return Err(CaptureError::Unsupported {
-                    path: self.url.shown().to_string(),
-                    reason: format!(
-                        "the picture size changed from {}x{} to {}x{}",
-                        self.info.width, self.info.height, yuv.width, yuv.height
-                    ),
-                });
+                Event::Ended => {
+                    self.ended = true;
+                    // The pictures the decoder still holds for reordering.
+                    let rest: Vec<Yuv420> = match self.decoder.flush_remaining() {
+                        Ok(pictures) => pictures.iter().filter_map(copy_picture).collect(),
+                        Err(_) => Vec::new(),
+                    };
+                    for yuv in rest {
+                        let frame = self.picture(yuv)?;
+                        self.flushed.push_back(frame);
+                    }
+                }
             }
-            let index = self.next_index;
-            self.next_index += 1;
-            return Ok(Some(Frame {
-                index,
-                timestamp_ms: ts_ms,
-                captured_at: received,
-                image: Picture::from_yuv(yuv),
-                scene_start: false,
-            }));
         }
     }
+
+    /// A decoded picture as the next frame. Pictures come out in presentation order, so each takes the
+    /// smallest time among the access units given to the decoder and not yet output (B-frames are sent after
+    /// the pictures they precede); times over a second older than the newest (access units that never became a
+    /// picture) are dropped first.
+    ///
+    /// Errors: the picture size changed mid-stream.
+    fn picture(&mut self, yuv: Yuv420) -> Result<Frame, CaptureError> {
+        if let Some(newest) = self.times.iter().map(|t| t.0).max() {
+            self.times.retain(|t| t.0 + 1000 >= newest);
+        }
+        let (ts_ms, received) = match self.times.iter().enumerate().min_by_key(|(_, t)| t.0) {
+            Some((i, _)) => self.times.swap_remove(i),
+            None => (self.last_ms, Instant::now()),
+        };
+        let ts_ms = ts_ms.max(self.last_ms);
+        self.last_ms = ts_ms;
+        if self.next_index > 0 && (yuv.width != self.info.width || yuv.height != self.info.height) {
+            return Err(CaptureError::Unsupported {
+                path: self.url.shown().to_string(),
+                reason: format!(
+                    "the picture size changed from {}x{} to {}x{}",
+                    self.info.width, self.info.height, yuv.width, yuv.height
+                ),
+            });
+        }
+        let index = self.next_index;
+        self.next_index += 1;
+        Ok(Frame {
+            index,
+            timestamp_ms: ts_ms,
+            captured_at: received,
+            image: Picture::from_yuv(yuv),
+            scene_start: false,
+        })
+    }
+}
+
+/// Copies a decoded picture out of the decoder's buffers; `None` for a picture with inconsistent planes.
+fn copy_picture(yuv: &openh264::decoder::DecodedYUV<'_>) -> Option<Yuv420> {
+    let (w, h) = yuv.dimensions();
+    let (sy, su, sv) = yuv.strides();
+    if w == 0 || h == 0 || w > 16_384 || h > 16_384 {
+        return None;
+    }
+    Yuv420::from_strided(w as u32, h as u32, (yuv.y(), yuv.u(), yuv.v()), (sy, su, sv)).ok()
 }
 
 impl FrameSource for RtspSource {

@@ -166,6 +166,8 @@ async fn forward_results(
     interrupted: &AtomicBool,
 ) -> Option<anyhow::Error> {
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    let source_link = running.link.clone();
+    let mut shown_link = (None, 0);
     loop {
         tokio::select! {
             r = running.results.recv() => {
@@ -181,6 +183,16 @@ async fn forward_results(
                 let _ = link.events.send(LiveEvent::Frame(r));
             }
             _ = tick.tick() => {}
+        }
+        if let Some(l) = &source_link {
+            let now = {
+                let state = l.lock().unwrap_or_else(|p| p.into_inner());
+                (state.reconnecting, state.gaps.len())
+            };
+            if now != shown_link {
+                shown_link = now;
+                let _ = link.events.send(LiveEvent::Link { reconnecting: now.0, gaps: now.1 });
+            }
         }
         link.serve(recorder);
         note_hangup(stop, interrupted);

@@ -279,6 +279,10 @@ pub struct App {
     pub frozen: Option<Snapshot>,
     /// How the source ended: `None` while running, `Some(Err(message))` on failure.
     pub finished: Option<Result<(), String>>,
+    /// A network source being reconnected: the attempt under way.
+    pub reconnecting: Option<u32>,
+    /// Times a network source was lost so far.
+    pub source_gaps: usize,
     /// Paging of the face panels, worked out before each draw ([`crate::tui::render::prepare`]).
     pub paging: PanelPaging,
     /// Emotion the sparklines follow.
@@ -330,6 +334,8 @@ impl App {
             selected: None,
             prompt: None,
             notice: None,
+            reconnecting: None,
+            source_gaps: 0,
             marker_labels: cfg.marker_labels.iter().take(9).cloned().collect(),
             class_window_ms: ms(cfg.class_window_s).max(1000),
             show_preview: cfg.preview,
@@ -343,6 +349,10 @@ impl App {
             LiveEvent::Frame(fr) => self.apply_frame(&fr),
             LiveEvent::Notice(level, text) => self.notify(level, text),
             LiveEvent::Finished(r) => self.finished = Some(r),
+            LiveEvent::Link { reconnecting, gaps } => {
+                self.reconnecting = reconnecting;
+                self.source_gaps = gaps;
+            }
         }
     }
 

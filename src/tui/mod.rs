@@ -69,6 +69,14 @@ pub enum LiveEvent {
     Notice(Level, String),
     /// The source ended (`Ok`) or failed; `Err` holds a one-line message.
     Finished(Result<(), String>),
+    /// A network source's connection changed: `Some(n)` while reconnection attempt `n` is under way, `None` once
+    /// it plays again; `gaps` is how many times it was lost so far.
+    Link {
+        /// The reconnection attempt under way, if any.
+        reconnecting: Option<u32>,
+        /// Times the stream was lost so far.
+        gaps: usize,
+    },
 }
 
 /// Requests from the screen to the engine; the engine stores them at once and answers with

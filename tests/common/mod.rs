@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod rtsp_server;
 pub mod synthetic;
 
 pub mod tmux;

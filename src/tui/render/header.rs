@@ -100,6 +100,16 @@ fn status_line(app: &App, theme: &Theme, w: usize) -> Line<'static> {
         status.push(Span::styled(" PAUSED (space resumes) ", theme.warn().add_modifier(Modifier::REVERSED)));
         status.push(Span::raw(" "));
     }
+    if let (Some(n), None) = (app.reconnecting, &app.finished) {
+        let text = format!(" stream lost: reconnecting (attempt {n}) ");
+        status.push(Span::styled(text, theme.warn().add_modifier(Modifier::REVERSED)));
+        status.push(Span::raw(" "));
+        return Line::from(status);
+    }
+    if app.source_gaps > 0 {
+        let times = if app.source_gaps == 1 { "once".to_string() } else { format!("{} times", app.source_gaps) };
+        status.push(Span::styled(format!("stream lost {times}{}", theme.dot()), theme.warn()));
+    }
     match &app.finished {
         None => match &app.view().last_frame {
             None => status.push(Span::styled("waiting for the first frame", theme.dim())),

@@ -51,6 +51,13 @@ pub fn summary_lines(app: &ReviewApp) -> Vec<String> {
     if s.changes.is_empty() {
         out.push("  none (too short)".into());
     }
+    if !app.record.source_gaps.is_empty() {
+        out.push("stream lost (no frames: a gap in the timeline, not an absence of faces)".into());
+        for g in &app.record.source_gaps {
+            let back = g.back_ms.map_or("not back".to_string(), clock_tenths);
+            out.push(format!("  {}-{}  {}", clock_tenths(g.lost_ms), back, g.reason));
+        }
+    }
     out
 }
 
