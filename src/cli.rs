@@ -124,7 +124,7 @@ pub enum Command {
 /// `emotrace live`.
 #[derive(Debug, Clone, Args)]
 pub struct LiveArgs {
-    /// Video file (MP4/MOV, H.264), image, or folder of images; omit to use a camera
+    /// Video file (MP4/MOV H.264 built in; other codecs and containers through ffmpeg), rtsp://[user[:password]@]host[:port]/path, image, or folder of images; omit to use a camera
     pub input: Option<PathBuf>,
     /// Camera index (as `emotrace devices` lists) or part of its name
     #[arg(long, value_name = "N|NAME", conflicts_with = "input")]
@@ -154,7 +154,8 @@ pub struct LiveArgs {
 /// `emotrace analyze`.
 #[derive(Debug, Clone, Args)]
 pub struct AnalyzeArgs {
-    /// Video files (MP4/MOV, H.264), images, or folders; a folder is one input (its images, or its frames with
+    /// Video files (MP4/MOV H.264 built in; HEVC, VP9, AV1, MKV/WebM, AVI, MPEG-TS... through ffmpeg), rtsp:// streams
+    /// (recorded like `live`, without the screen; Ctrl-C stops), images, or folders; a folder is one input (its images, or its frames with
     /// --frame-rate) when it holds images only, else each video in it, sorted by name, is an input of its own
     #[arg(required_unless_present = "resume", num_args = 1.., value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,

@@ -137,20 +137,3 @@ mod tests {
         assert_eq!(one_line("a\n  b\tc "), "a b c");
     }
 }
-
-/// A network source's gaps in one line: `lost 2 times, 7.5 s in all: at 0:06 for 4.1 s (the server closed the
-/// connection); ...` (a gap not yet over is "still lost").
-pub fn gaps_summary(gaps: &[crate::capture::rtsp::SourceGap]) -> String {
-    let total: u64 = gaps.iter().map(|g| g.back_ms.unwrap_or(g.lost_ms).saturating_sub(g.lost_ms)).sum();
-    let each: Vec<String> = gaps
-        .iter()
-        .map(|g| match g.back_ms {
-            Some(back) => {
-                format!("at {} for {} ({})", clock(g.lost_ms), seconds(back.saturating_sub(g.lost_ms)), g.reason)
-            }
-            None => format!("at {}, not back ({})", clock(g.lost_ms), g.reason),
-        })
-        .collect();
-    let times = if gaps.len() == 1 { "once".to_string() } else { format!("{} times", gaps.len()) };
-    format!("lost {times}, {} in all: {}", seconds(total), each.join("; "))
-}

@@ -183,8 +183,7 @@ fn last_error_line(stderr: &str, path: &str) -> String {
     stderr
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('[') || l.contains("rror"))
-        .last()
+        .rfind(|l| !l.is_empty() && !l.starts_with('[') || l.contains("rror"))
         .map(|l| l.replace(&format!("{path}: "), ""))
         .unwrap_or_else(|| "no reason given".into())
 }
@@ -234,7 +233,7 @@ pub fn probe_file(programs: &Programs, path: &Path, what: &str) -> Result<Probe,
         pix_fmt: s.pix_fmt,
         width,
         height,
-        rotation: if rotation % 90 == 0 { rotation } else { 0 },
+        rotation: if rotation.is_multiple_of(90) { rotation } else { 0 },
         fps,
         duration_ms,
         frame_count: s.nb_frames.and_then(|n| n.trim().parse().ok()).filter(|&n| n > 0),

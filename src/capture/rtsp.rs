@@ -164,6 +164,24 @@ pub struct SourceGap {
     pub reason: String,
 }
 
+/// A network source's gaps in one line: `lost 2 times, 7.5 s in all: at 0:06 for 4.1 s (the server closed the
+/// connection); ...` (a gap not yet over says "not back").
+pub fn gaps_summary(gaps: &[SourceGap]) -> String {
+    use crate::fmt::{clock, seconds};
+    let total: u64 = gaps.iter().map(|g| g.back_ms.unwrap_or(g.lost_ms).saturating_sub(g.lost_ms)).sum();
+    let each: Vec<String> = gaps
+        .iter()
+        .map(|g| match g.back_ms {
+            Some(back) => {
+                format!("at {} for {} ({})", clock(g.lost_ms), seconds(back.saturating_sub(g.lost_ms)), g.reason)
+            }
+            None => format!("at {}, not back ({})", clock(g.lost_ms), g.reason),
+        })
+        .collect();
+    let times = if gaps.len() == 1 { "once".to_string() } else { format!("{} times", gaps.len()) };
+    format!("lost {times}, {} in all: {}", seconds(total), each.join("; "))
+}
+
 /// A live source's connection state, shared with the screen and the recorder.
 #[derive(Clone, Debug, Default)]
 pub struct LinkState {
@@ -318,12 +336,8 @@ impl Link {
                         return End::Stopped;
                     }
                 }
-                CodecItem::Rtcp(rtcp) => {
-                    // RTCP BYE (payload type 203): the server ends the stream.
-                    if rtcp.pkts().any(|p| p.payload_type() == 203) {
-                        bye = true;
-                    }
-                }
+                // RTCP BYE (payload type 203): the server ends the stream.
+                CodecItem::Rtcp(rtcp) if rtcp.pkts().any(|p| p.payload_type() == 203) => bye = true,
                 _ => {}
             }
         }

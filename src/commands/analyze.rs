@@ -463,7 +463,7 @@ fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
         println!("session   {} ({})", id, r.status);
     }
     if !r.source_gaps.is_empty() {
-        println!("source    {}", emotrace::fmt::gaps_summary(&r.source_gaps));
+        println!("source    {}", emotrace::capture::rtsp::gaps_summary(&r.source_gaps));
     }
     println!("model     {}", r.model);
     println!("schedule  {}", r.schedule.describe());

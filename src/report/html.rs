@@ -118,7 +118,7 @@ fn session_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
         meta_row(h, "decoder", &esc(decoder))?;
     }
     if !r.source_gaps.is_empty() {
-        meta_row(h, "source gaps", &esc(&crate::fmt::gaps_summary(&r.source_gaps)))?;
+        meta_row(h, "source gaps", &esc(&crate::capture::rtsp::gaps_summary(&r.source_gaps)))?;
     }
     meta_row(h, "models", &esc(&r.models))?;
     let schedule = r.schedule.map_or_else(
