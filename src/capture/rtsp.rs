@@ -17,7 +17,7 @@
 //! frame arrived, so a gap in the stream is a gap in time.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -46,8 +46,6 @@ pub const STALL_TIMEOUT: Duration = Duration::from_secs(5);
 pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// Longest wait between reconnection attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
-/// Encoded frames buffered between the network thread and the decoder.
-const QUEUE_FRAMES: usize = 64;
 
 /// How RTP packets travel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
@@ -191,12 +189,136 @@ pub struct LinkState {
     pub gaps: Vec<SourceGap>,
 }
 
-/// What the network thread hands to the decoder.
-enum Event {
-    /// One access unit, Annex B with parameter sets before key frames; `ts_ms` on the source's clock.
-    Frame { data: Vec<u8>, ts_ms: u64, received: Instant },
-    /// The server ended the stream.
-    Ended,
+/// Decoded pictures kept for the reader: a live source hands on the newest, so an older one still unread when a
+/// third arrives is dropped (its index is skipped, which the pipeline counts as a dropped frame).
+const KEEP_PICTURES: usize = 2;
+
+/// What the network thread hands to the reader.
+#[derive(Default)]
+struct Output {
+    /// Decoded pictures not yet read, oldest first (at most [`KEEP_PICTURES`]).
+    frames: std::collections::VecDeque<Frame>,
+    /// The server ended the stream (after `frames`).
+    ended: bool,
+    /// The stream cannot go on (a size change), after `frames`.
+    error: Option<String>,
+    /// The network thread has finished (no more pictures will come).
+    closed: bool,
+}
+
+/// [`Output`] with its condition variable.
+#[derive(Default)]
+struct Handoff {
+    out: Mutex<Output>,
+    ready: std::sync::Condvar,
+}
+
+impl Handoff {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Output> {
+        self.out.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn push(&self, frame: Frame) {
+        let mut out = self.lock();
+        if out.frames.len() == KEEP_PICTURES {
+            out.frames.pop_front();
+        }
+        out.frames.push_back(frame);
+        self.ready.notify_all();
+    }
+
+    fn finish(&self, f: impl FnOnce(&mut Output)) {
+        let mut out = self.lock();
+        f(&mut out);
+        out.closed = true;
+        self.ready.notify_all();
+    }
+}
+
+/// The H.264 decoder and what pairs its pictures with their times (on the network thread).
+struct Decoding {
+    decoder: Decoder,
+    /// Times (ms, arrival) of the access units given to the decoder whose pictures have not come out yet.
+    times: Vec<(u64, Instant)>,
+    /// Index given to the next picture.
+    next_index: u64,
+    /// The last picture's time, ms (pictures never go back in time).
+    last_ms: u64,
+    /// Size of the pictures, fixed by the first.
+    size: Option<(u32, u32)>,
+    /// Access units that did not decode (lost packets, or before the first key frame).
+    undecodable: u64,
+}
+
+impl Decoding {
+    fn new() -> Result<Decoding, String> {
+        let api = OpenH264API::from_source();
+        let decoder = Decoder::with_api_config(api, DecoderConfig::new().flush_after_decode(Flush::NoFlush))
+            .map_err(|e| format!("cannot start the H.264 decoder: {}", one_line(e)))?;
+        Ok(Decoding { decoder, times: Vec::new(), next_index: 0, last_ms: 0, size: None, undecodable: 0 })
+    }
+
+    /// Decodes one access unit (Annex B); the picture it completes, if any. Access units that do not decode
+    /// (before the first key frame, after lost packets until the next one) are skipped: a live stream goes on.
+    ///
+    /// Errors: the picture size changed (one line).
+    fn decode(&mut self, data: &[u8], ts_ms: u64, received: Instant) -> Result<Option<Frame>, String> {
+        self.times.push((ts_ms, received));
+        let yuv = match self.decoder.decode(data) {
+            Ok(Some(yuv)) => copy_picture(&yuv),
+            Ok(None) => return Ok(None),
+            Err(_) => {
+                self.times.pop();
+                self.undecodable += 1;
+                return Ok(None);
+            }
+        };
+        match yuv {
+            Some(yuv) => self.picture(yuv).map(Some),
+            None => {
+                self.undecodable += 1;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The pictures the decoder still holds for reordering (end of stream).
+    fn flush(&mut self) -> Result<Vec<Frame>, String> {
+        let rest: Vec<Yuv420> = match self.decoder.flush_remaining() {
+            Ok(pictures) => pictures.iter().filter_map(copy_picture).collect(),
+            Err(_) => Vec::new(),
+        };
+        rest.into_iter().map(|yuv| self.picture(yuv)).collect()
+    }
+
+    /// A decoded picture as the next frame. Pictures come out in presentation order, so each takes the
+    /// smallest time among the access units given to the decoder and not yet output (B-frames are sent after
+    /// the pictures they precede); times over a second older than the newest (access units that never became a
+    /// picture) are dropped first.
+    fn picture(&mut self, yuv: Yuv420) -> Result<Frame, String> {
+        if let Some(newest) = self.times.iter().map(|t| t.0).max() {
+            self.times.retain(|t| t.0 + 1000 >= newest);
+        }
+        let (ts_ms, received) = match self.times.iter().enumerate().min_by_key(|(_, t)| t.0) {
+            Some((i, _)) => self.times.swap_remove(i),
+            None => (self.last_ms, Instant::now()),
+        };
+        let ts_ms = ts_ms.max(self.last_ms);
+        self.last_ms = ts_ms;
+        let (w, h) = *self.size.get_or_insert((yuv.width, yuv.height));
+        if (yuv.width, yuv.height) != (w, h) {
+            return Err(format!("the picture size changed from {w}x{h} to {}x{}", yuv.width, yuv.height));
+        }
+        let index = self.next_index;
+        self.next_index += 1;
+        Ok(Frame {
+            index,
+            timestamp_ms: ts_ms,
+            captured_at: received,
+            image: Picture::from_yuv(yuv),
+            scene_start: false,
+        })
+    }
 }
 
 /// What DESCRIBE told about the video stream.
@@ -272,6 +394,8 @@ enum End {
     Lost(String),
     /// The source was dropped.
     Stopped,
+    /// The stream cannot go on: the reason.
+    Failed(String),
 }
 
 /// Everything the network thread needs.
@@ -280,7 +404,8 @@ struct Link {
     transport: RtspTransport,
     stop: Arc<AtomicBool>,
     state: Arc<Mutex<LinkState>>,
-    tx: SyncSender<Event>,
+    handoff: Arc<Handoff>,
+    decoding: Decoding,
     /// When the source was opened: the origin of the source's clock.
     t0: Instant,
     /// The last timestamp sent, ms (timestamps never go back).
@@ -303,7 +428,12 @@ impl Link {
             }
             let item = match tokio::time::timeout(Duration::from_millis(250), demuxed.next()).await {
                 Err(_) => {
-                    // No data for a while: check the stall clock below.
+                    // After the server's goodbye, a quarter of a second without data is the end (servers often
+                    // keep the connection open after RTCP BYE).
+                    if bye {
+                        return End::Bye;
+                    }
+                    // No data for a while: lost?
                     if self.t0.elapsed().as_millis() as u64 > self.last_ms + STALL_TIMEOUT.as_millis() as u64
                         && origin.is_some()
                     {
@@ -332,8 +462,10 @@ impl Link {
                     let ms = base_ms + crate::fmt::secs_to_ms((secs - o_secs).max(0.0));
                     let ms = ms.max(self.last_ms);
                     self.last_ms = ms;
-                    if self.tx.send(Event::Frame { data: frame.into_data(), ts_ms: ms, received }).is_err() {
-                        return End::Stopped;
+                    match self.decoding.decode(frame.data(), ms, received) {
+                        Ok(Some(picture)) => self.handoff.push(picture),
+                        Ok(None) => {}
+                        Err(e) => return End::Failed(e),
                     }
                 }
                 // RTCP BYE (payload type 203): the server ends the stream.
@@ -352,8 +484,19 @@ impl Link {
             drop(demuxed);
             match end {
                 End::Stopped => return,
+                End::Failed(e) => {
+                    self.handoff.finish(|out| out.error = Some(e));
+                    return;
+                }
                 End::Bye => {
-                    let _ = self.tx.send(Event::Ended);
+                    let rest = self.decoding.flush();
+                    self.handoff.finish(|out| match rest {
+                        Ok(frames) => {
+                            out.frames.extend(frames);
+                            out.ended = true;
+                        }
+                        Err(e) => out.error = Some(e),
+                    });
                     return;
                 }
                 End::Lost(reason) => {
@@ -398,40 +541,28 @@ impl Link {
     }
 }
 
-/// A [`FrameSource`] over an RTSP stream (H.264). Live: frames come at the camera's pace whether or not they are
-/// read; [`FrameSource::link`] tells whether it is reconnecting and the gaps so far.
+/// A [`FrameSource`] over an RTSP stream (H.264). Live: the network thread receives and decodes every picture
+/// as it arrives and keeps the newest two for the reader, so a reader that falls behind skips pictures (their
+/// indices are missing, which the pipeline counts as dropped frames) instead of falling ever further behind the
+/// camera. [`FrameSource::link`] tells whether it is reconnecting and the gaps so far.
 pub struct RtspSource {
     info: SourceInfo,
     url: StreamUrl,
-    rx: Receiver<Event>,
-    decoder: Decoder,
+    handoff: Arc<Handoff>,
     stop: Arc<AtomicBool>,
     state: Arc<Mutex<LinkState>>,
     thread: Option<JoinHandle<()>>,
-    next_index: u64,
-    /// The first frame, decoded at open.
-    pending: Option<Frame>,
-    /// Access units that could not be decoded (lost packets), since open.
-    undecodable: u64,
     /// The H.264 profile, when the SDP carried the parameter sets.
     profile: Option<String>,
     /// The pipeline's stop flag ([`FrameSource::watch_stop`]).
     stopped: Option<Arc<AtomicBool>>,
-    /// Times (ms, arrival) of the access units given to the decoder whose pictures have not come out yet.
-    times: Vec<(u64, Instant)>,
-    /// Pictures flushed from the decoder at the end of the stream, not yet handed out.
-    flushed: std::collections::VecDeque<Frame>,
-    /// The server ended the stream.
-    ended: bool,
-    /// The last frame's time, ms (frames never go back in time).
-    last_ms: u64,
 }
 
 impl RtspSource {
     /// Connects to `input` (an `rtsp://` URL) and decodes its first picture.
     ///
     /// [`SourceInfo`]: `name` the masked URL, kind [`SourceKind::Stream`], size of the decoded pictures in
-    /// pixels, `fps` from the SDP's `a=framerate` when given, `decoder` `"retina + openh264"`.
+    /// pixels, `fps` from the SDP's `a=framerate` when given, `decoder` `"retina + openh264 (H.264 PROFILE)"`.
     ///
     /// Errors (one line naming the masked URL): [`CaptureError::Unreadable`] for a bad URL, a refused connection,
     /// no answer within [`CONNECT_TIMEOUT`], wrong or missing credentials (401), no such stream (404), no picture
@@ -442,34 +573,46 @@ impl RtspSource {
         let unreadable = |reason: String| CaptureError::Unreadable { path: shown.clone(), reason };
         let stop = Arc::new(AtomicBool::new(false));
         let state = Arc::new(Mutex::new(LinkState::default()));
-        let (tx, rx) = mpsc::sync_channel(QUEUE_FRAMES);
+        let handoff = Arc::new(Handoff::default());
+        let decoding = Decoding::new().map_err(unreadable)?;
         let (opened_tx, opened_rx) = mpsc::channel::<Result<Facts, String>>();
         let t0 = Instant::now();
-        let link = Link { url: url.clone(), transport, stop: stop.clone(), state: state.clone(), tx, t0, last_ms: 0 };
+        let link = Link {
+            url: url.clone(),
+            transport,
+            stop: stop.clone(),
+            state: state.clone(),
+            handoff: handoff.clone(),
+            decoding,
+            t0,
+            last_ms: 0,
+        };
         let thread = std::thread::Builder::new()
             .name("rtsp".into())
             .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    Ok(rt) => rt,
+                let handoff = link.handoff.clone();
+                match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt.block_on(async move {
+                        match tokio::time::timeout(CONNECT_TIMEOUT, connect(&link.url, link.transport)).await {
+                            Err(_) => {
+                                let _ =
+                                    opened_tx.send(Err(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())));
+                            }
+                            Ok(Err(e)) => {
+                                let _ = opened_tx.send(Err(e));
+                            }
+                            Ok(Ok((demuxed, facts))) => {
+                                let _ = opened_tx.send(Ok(facts));
+                                link.run(demuxed).await;
+                            }
+                        }
+                    }),
                     Err(e) => {
                         let _ = opened_tx.send(Err(format!("cannot start the network runtime: {e}")));
-                        return;
                     }
-                };
-                rt.block_on(async move {
-                    match tokio::time::timeout(CONNECT_TIMEOUT, connect(&link.url, link.transport)).await {
-                        Err(_) => {
-                            let _ = opened_tx.send(Err(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())));
-                        }
-                        Ok(Err(e)) => {
-                            let _ = opened_tx.send(Err(e));
-                        }
-                        Ok(Ok((demuxed, facts))) => {
-                            let _ = opened_tx.send(Ok(facts));
-                            link.run(demuxed).await;
-                        }
-                    }
-                });
+                }
+                // Whatever ended the thread, the reader must not wait for pictures that will not come.
+                handoff.finish(|_| {});
             })
             .map_err(|e| unreadable(format!("cannot start the network thread: {e}")))?;
         let facts = match opened_rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_secs(2)) {
@@ -488,9 +631,6 @@ impl RtspSource {
                 return Err(unreadable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())));
             }
         };
-        let api = OpenH264API::from_source();
-        let decoder = Decoder::with_api_config(api, DecoderConfig::new().flush_after_decode(Flush::NoFlush))
-            .map_err(|e| unreadable(format!("cannot start the H.264 decoder: {}", one_line(e))))?;
         let profile = facts.codec.as_deref().and_then(super::video::profile_of_rfc6381);
         let mut source = RtspSource {
             info: SourceInfo {
@@ -506,144 +646,41 @@ impl RtspSource {
                 }),
             },
             url,
-            rx,
-            decoder,
+            handoff,
             stop,
             state,
             thread: Some(thread),
-            next_index: 0,
-            pending: None,
-            undecodable: 0,
             profile,
             stopped: None,
-            times: Vec::new(),
-            flushed: Default::default(),
-            ended: false,
-            last_ms: 0,
         };
+        // The first picture fixes the size; it stays queued for the first read.
         let deadline = Instant::now() + CONNECT_TIMEOUT;
-        match source.read(Some(deadline))? {
-            Some(first) => {
-                source.info.width = first.image.width();
-                source.info.height = first.image.height();
-                source.pending = Some(first);
-                Ok(source)
+        let mut out = source.handoff.lock();
+        loop {
+            if let Some(first) = out.frames.front() {
+                let (w, h) = first.image.dimensions();
+                drop(out);
+                source.info.width = w;
+                source.info.height = h;
+                return Ok(source);
             }
-            None => Err(unreadable("the stream ended before its first picture".into())),
+            if out.closed {
+                let why = out.error.clone().unwrap_or_else(|| "the stream ended before its first picture".into());
+                drop(out);
+                return Err(unreadable(why));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                drop(out);
+                return Err(unreadable(format!("no picture within {} s", CONNECT_TIMEOUT.as_secs())));
+            }
+            out = source.handoff.ready.wait_timeout(out, left).map(|(g, _)| g).unwrap_or_else(|p| p.into_inner().0);
         }
     }
 
     /// The stream's H.264 profile (`High`, `Main`, ...), when the SDP carried the parameter sets.
     pub fn profile(&self) -> Option<&str> {
         self.profile.as_deref()
-    }
-
-    /// Access units skipped because they did not decode (lost packets, or before the first key frame).
-    pub fn undecodable(&self) -> u64 {
-        self.undecodable
-    }
-
-    /// The next decoded picture; `Ok(None)` when the server ended the stream. With a deadline, waiting past it is
-    /// an error (used for the first picture).
-    fn read(&mut self, deadline: Option<Instant>) -> Result<Option<Frame>, CaptureError> {
-        loop {
-            if let Some(frame) = self.flushed.pop_front() {
-                return Ok(Some(frame));
-            }
-            if self.ended {
-                return Ok(None);
-            }
-            let event = match deadline {
-                Some(d) => match self.rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
-                    Ok(e) => e,
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        return Err(CaptureError::Unreadable {
-                            path: self.url.shown().to_string(),
-                            reason: format!("no picture within {} s", CONNECT_TIMEOUT.as_secs()),
-                        })
-                    }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(None),
-                },
-                None => match self.rx.recv_timeout(Duration::from_millis(200)) {
-                    Ok(e) => e,
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        if self.stopped.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
-                            return Ok(None);
-                        }
-                        continue;
-                    }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(None),
-                },
-            };
-            match event {
-                Event::Frame { data, ts_ms, received } => {
-                    self.times.push((ts_ms, received));
-                    // Pictures before the first key frame, and after lost packets until the next one, do not
-                    // decode: they are skipped (a live stream goes on), not an error.
-                    let yuv = match self.decoder.decode(&data) {
-                        Ok(Some(yuv)) => copy_picture(&yuv),
-                        Ok(None) => continue,
-                        Err(_) => {
-                            self.times.pop();
-                            self.undecodable += 1;
-                            continue;
-                        }
-                    };
-                    match yuv {
-                        Some(yuv) => return self.picture(yuv).map(Some),
-                        None => self.undecodable += 1,
-                    }
-                }
-                Event::Ended => {
-                    self.ended = true;
-                    // The pictures the decoder still holds for reordering.
-                    let rest: Vec<Yuv420> = match self.decoder.flush_remaining() {
-                        Ok(pictures) => pictures.iter().filter_map(copy_picture).collect(),
-                        Err(_) => Vec::new(),
-                    };
-                    for yuv in rest {
-                        let frame = self.picture(yuv)?;
-                        self.flushed.push_back(frame);
-                    }
-                }
-            }
-        }
-    }
-
-    /// A decoded picture as the next frame. Pictures come out in presentation order, so each takes the
-    /// smallest time among the access units given to the decoder and not yet output (B-frames are sent after
-    /// the pictures they precede); times over a second older than the newest (access units that never became a
-    /// picture) are dropped first.
-    ///
-    /// Errors: the picture size changed mid-stream.
-    fn picture(&mut self, yuv: Yuv420) -> Result<Frame, CaptureError> {
-        if let Some(newest) = self.times.iter().map(|t| t.0).max() {
-            self.times.retain(|t| t.0 + 1000 >= newest);
-        }
-        let (ts_ms, received) = match self.times.iter().enumerate().min_by_key(|(_, t)| t.0) {
-            Some((i, _)) => self.times.swap_remove(i),
-            None => (self.last_ms, Instant::now()),
-        };
-        let ts_ms = ts_ms.max(self.last_ms);
-        self.last_ms = ts_ms;
-        if self.next_index > 0 && (yuv.width != self.info.width || yuv.height != self.info.height) {
-            return Err(CaptureError::Unsupported {
-                path: self.url.shown().to_string(),
-                reason: format!(
-                    "the picture size changed from {}x{} to {}x{}",
-                    self.info.width, self.info.height, yuv.width, yuv.height
-                ),
-            });
-        }
-        let index = self.next_index;
-        self.next_index += 1;
-        Ok(Frame {
-            index,
-            timestamp_ms: ts_ms,
-            captured_at: received,
-            image: Picture::from_yuv(yuv),
-            scene_start: false,
-        })
     }
 }
 
@@ -662,14 +699,28 @@ impl FrameSource for RtspSource {
         &self.info
     }
 
-    /// The next picture (waits for the camera; during a reconnection, until it is back); `Ok(None)` when the
-    /// server ended the stream.
+    /// The oldest picture kept (waits for the camera; during a reconnection, until it is back or the pipeline
+    /// stops); `Ok(None)` when the server ended the stream.
     ///
     /// Errors: [`CaptureError::Unsupported`] when the picture size changes mid-stream.
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
-        match self.pending.take() {
-            Some(frame) => Ok(Some(frame)),
-            None => self.read(None),
+        let mut out = self.handoff.lock();
+        loop {
+            if let Some(frame) = out.frames.pop_front() {
+                return Ok(Some(frame));
+            }
+            if let Some(reason) = out.error.take() {
+                return Err(CaptureError::Unsupported { path: self.url.shown().to_string(), reason });
+            }
+            if out.closed || out.ended || self.stopped.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+                return Ok(None);
+            }
+            out = self
+                .handoff
+                .ready
+                .wait_timeout(out, Duration::from_millis(200))
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
         }
     }
 
@@ -686,8 +737,6 @@ impl Drop for RtspSource {
     /// Stops the network thread (it notices within a quarter of a second) and waits for it.
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Unblock a send on a full queue.
-        while self.rx.try_recv().is_ok() {}
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

@@ -39,6 +39,7 @@ pub fn run(
     let frame_ms = 1000.0 / opts.fps.max(1.0);
     // One image played in a loop (a still scene as a camera would see it) is one scene, not a new one per loop.
     let still_loop = opts.looped && source.info().frame_count == Some(1);
+    let live = source.info().is_live();
     let (mut index_offset, mut ts_offset) = (0u64, 0u64);
     let (mut last_index, mut last_ts) = (0u64, 0u64);
     if opts.start_frame > 0 {
@@ -60,6 +61,12 @@ pub fn run(
         }
         frame.index += index_offset;
         frame.timestamp_ms += ts_offset;
+        // A live source that keeps only its newest pictures skips indices when this stage falls behind.
+        let skipped_before = match frames_in.load(Ordering::SeqCst) {
+            0 => 0,
+            _ if live => frame.index.saturating_sub(last_index + 1),
+            _ => 0,
+        };
         (last_index, last_ts) = (frame.index, frame.timestamp_ms);
         if opts.pace {
             // Paced from the first frame handed on (a resumed run starts part-way into the file).
@@ -72,7 +79,7 @@ pub fn run(
             frame.captured_at = Instant::now();
         }
         let gray = Arc::new(frame.image.gray());
-        frames_in.fetch_add(1, Ordering::SeqCst);
+        frames_in.fetch_add(1 + skipped_before, Ordering::SeqCst);
         let item = InFlight {
             index: frame.index,
             timestamp_ms: frame.timestamp_ms,
@@ -83,6 +90,7 @@ pub fn run(
             detections: 0,
             detected: false,
             scene_start: frame.scene_start && !still_loop,
+            skipped_before,
         };
         if !out(item) {
             break;

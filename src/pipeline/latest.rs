@@ -38,6 +38,13 @@ impl<T> LatestSlot<T> {
         self.ready.notify_one();
     }
 
+    /// Counts `n` items as dropped that never reached the slot (a live source skipped them).
+    pub fn add_dropped(&self, n: u64) {
+        if n > 0 {
+            self.state.lock().unwrap_or_else(|e| e.into_inner()).dropped += n;
+        }
+    }
+
     /// Marks the end of the stream; `take` returns `None` once the slot is empty.
     pub fn close(&self) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());

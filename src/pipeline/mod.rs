@@ -44,4 +44,7 @@ pub struct InFlight {
     /// A new, unrelated scene starts here (each photo of a folder; [`crate::capture::Frame::scene_start`]):
     /// tracks and smoothing restart.
     pub scene_start: bool,
+    /// Frames a live source skipped just before this one (its reader fell behind; indices are missing): counted
+    /// as dropped, as the frames the newest-wins hand-off replaces are.
+    pub skipped_before: u64,
 }

@@ -132,6 +132,7 @@ impl HandoffTx {
         match self {
             HandoffTx::Queue(tx) => tx.blocking_send(item).is_ok(),
             HandoffTx::Latest(slot) => {
+                slot.add_dropped(item.skipped_before);
                 slot.put(item);
                 true
             }
