@@ -88,6 +88,8 @@ def cycles(n, play_s):
         a = subprocess.Popen([BIN, "--store", store, "analyze", f"rtsp://127.0.0.1:{port}/w", "--json"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(5)
+        if a.poll() is not None:
+            sys.exit(f"analyze ended early: {a.stderr.read().strip()}")
         before = proc_facts(a.pid)
         t0 = time.monotonic()
         for i in range(n):
@@ -103,11 +105,17 @@ def cycles(n, play_s):
         server.wait()
         r = json.loads(out)
         sessions = json.loads(subprocess.run([BIN, "--store", store, "sessions", "--json"], capture_output=True,
-                                             text=True, check=True).stdout)
+                                             text=True, check=True).stdout)["sessions"]
+    if len(sessions) != 1:
+        for s in sessions:
+            print("  session", s["id"], s["status"], s["frames"], s["source"], s.get("error"))
     gaps = r["source_gaps"]
     lost = sum((g["back_ms"] or g["lost_ms"]) - g["lost_ms"] for g in gaps) / 1000
     print(f"{n} kill-and-restart cycles in {time.monotonic() - t0:.0f} s: {len(sessions)} session(s), "
           f"{len(gaps)} gaps ({lost:.1f} s lost), {r['frames']} frames, {r['tracks']} track(s), status {r['status']}")
+    if len(gaps) != n:
+        print("  gaps:", [(g["lost_ms"], g["back_ms"], g["reason"], g["failed_attempts"], g.get("last_failure"))
+                          for g in gaps])
     print(f"  before: RSS {before[0]:.0f} MB, {before[1]} threads, {before[2]} sockets; "
           f"after: RSS {after[0]:.0f} MB, {after[1]} threads, {after[2]} sockets")
 

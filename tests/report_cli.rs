@@ -191,3 +191,34 @@ fn an_unknown_session_or_an_unwritable_file_is_one_line_and_exit_code_1() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("cannot write"), "{stderr}");
 }
+
+#[test]
+fn the_configuration_stored_and_shown_is_the_one_that_ran_flags_included() {
+    // Issue 27: the flags used to patch the pipeline only, and the report said yunet for a seeta run.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let input = recording("single_face.jpg");
+    let flags = ["--detector", "seeta", "--model", "fer", "--min-face-px", "30", "--classify-hz", "5"];
+    let r = run_json(&store, &[&["analyze", input.to_str().unwrap(), "--json"][..], &flags].concat());
+    let id = r["session"].as_str().unwrap();
+    let record = Store::open_existing(&store).unwrap().open_session(id).unwrap().record().clone();
+    let cfg = &record.config;
+    assert_eq!(cfg["detect"]["backend"], "seeta", "{cfg}");
+    assert_eq!(cfg["classify"]["model"], "fer", "{cfg}");
+    assert_eq!(cfg["detect"]["min_face_px"], 30.0, "{cfg}");
+    assert_eq!(cfg["classify"]["min_rate_hz"], 5.0, "{cfg}");
+    assert!(record.models.contains("seeta") && record.models.contains("fer"), "{}", record.models);
+    let out = dir.path().join("r.html");
+    let o = common::run(&store, &["report", id, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(&out).unwrap();
+    let shown = page.split("Configuration in force").nth(1).unwrap().split("</pre>").next().unwrap();
+    let line = |key: &str| shown.lines().find(|l| l.contains(key)).unwrap_or_default().to_string();
+    assert!(line("backend").contains("seeta"), "{shown}");
+    assert!(line("\"model\"").contains("fer") || line("model&quot;").contains("fer"), "{shown}");
+    assert!(line("min_face_px").contains("30"), "{shown}");
+    // A flag out of its key's range is refused like a file's value, before anything is stored.
+    let bad = common::run(&store, &["analyze", input.to_str().unwrap(), "--min-face-px", "0"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("min_face_px"), "{}", String::from_utf8_lossy(&bad.stderr));
+}

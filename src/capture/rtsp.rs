@@ -160,6 +160,12 @@ pub struct SourceGap {
     pub back_ms: Option<u64>,
     /// Why it was lost (one line, no credentials).
     pub reason: String,
+    /// Reconnection attempts that failed before it came back (or so far).
+    #[serde(default)]
+    pub failed_attempts: u32,
+    /// Why the last failed attempt failed (one line, no credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<String>,
 }
 
 /// A network source's gaps in one line: `lost 2 times, 7.5 s in all: at 0:06 for 4.1 s (the server closed the
@@ -169,11 +175,19 @@ pub fn gaps_summary(gaps: &[SourceGap]) -> String {
     let total: u64 = gaps.iter().map(|g| g.back_ms.unwrap_or(g.lost_ms).saturating_sub(g.lost_ms)).sum();
     let each: Vec<String> = gaps
         .iter()
-        .map(|g| match g.back_ms {
-            Some(back) => {
-                format!("at {} for {} ({})", clock(g.lost_ms), seconds(back.saturating_sub(g.lost_ms)), g.reason)
+        .map(|g| {
+            let failed = match g.failed_attempts {
+                0 => String::new(),
+                1 => "; 1 reconnection attempt failed".into(),
+                n => format!("; {n} reconnection attempts failed"),
+            };
+            match g.back_ms {
+                Some(back) => {
+                    let lasted = seconds(back.saturating_sub(g.lost_ms));
+                    format!("at {} for {lasted} ({}{failed})", clock(g.lost_ms), g.reason)
+                }
+                None => format!("at {}, not back ({}{failed})", clock(g.lost_ms), g.reason),
             }
-            None => format!("at {}, not back ({})", clock(g.lost_ms), g.reason),
         })
         .collect();
     let times = if gaps.len() == 1 { "once".to_string() } else { format!("{} times", gaps.len()) };
@@ -501,7 +515,8 @@ impl Link {
                 }
                 End::Lost(reason) => {
                     let lost_ms = self.last_ms;
-                    self.state().gaps.push(SourceGap { lost_ms, back_ms: None, reason });
+                    let gap = SourceGap { lost_ms, back_ms: None, reason, failed_attempts: 0, last_failure: None };
+                    self.state().gaps.push(gap);
                     match self.reconnect().await {
                         Some(d) => demuxed = d,
                         None => return,
@@ -524,16 +539,22 @@ impl Link {
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            if let Ok(Ok((demuxed, _))) =
-                tokio::time::timeout(CONNECT_TIMEOUT, connect(&self.url, self.transport)).await
-            {
-                let mut state = self.state();
-                state.reconnecting = None;
-                let back = self.t0.elapsed().as_millis() as u64;
-                if let Some(gap) = state.gaps.last_mut() {
-                    gap.back_ms = Some(back.max(gap.lost_ms));
+            let failure = match tokio::time::timeout(CONNECT_TIMEOUT, connect(&self.url, self.transport)).await {
+                Ok(Ok((demuxed, _))) => {
+                    let mut state = self.state();
+                    state.reconnecting = None;
+                    let back = self.t0.elapsed().as_millis() as u64;
+                    if let Some(gap) = state.gaps.last_mut() {
+                        gap.back_ms = Some(back.max(gap.lost_ms));
+                    }
+                    return Some(demuxed);
                 }
-                return Some(demuxed);
+                Ok(Err(e)) => e,
+                Err(_) => format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+            };
+            if let Some(gap) = self.state().gaps.last_mut() {
+                gap.failed_attempts += 1;
+                gap.last_failure = Some(failure);
             }
             attempt += 1;
             wait = (wait * 2).min(MAX_BACKOFF);

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::record::{file_input, input_name, pipeline_options, Recorder};
+use super::record::{file_input, input_name, pipeline_options, resolved_config, Recorder};
 use super::runtime::{runtime, Signals};
 use super::Outcome;
 use crate::cli::{AnalyzeArgs, PipelineArgs};
@@ -128,6 +128,7 @@ fn media_files(dir: &Path) -> Option<Vec<PathBuf>> {
 /// Errors: with one input, its error (it cannot be opened or decoded, a model is missing, the store cannot be
 /// written); with several, one line naming those that failed (each one's error is in its own report).
 pub fn run(cfg: &Config, store: Option<&Path>, args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
+    let cfg = &resolved_config(cfg, &args.pipeline)?;
     let inputs = match (&args.resume, args.inputs.len()) {
         (Some(query), 0) => vec![resumed_input(cfg, store, query)?],
         (Some(_), 1) => args.inputs.clone(),

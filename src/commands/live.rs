@@ -51,6 +51,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &LiveArgs) -> anyhow::Resul
         std::io::stdout().is_terminal(),
         "live needs a terminal on stdout; for a headless run use `emotrace analyze INPUT`"
     );
+    let cfg = &super::record::resolved_config(cfg, &args.pipeline)?;
     let input = live_input(cfg, args);
     let tui_cfg = screen_config(cfg, args)?;
     runtime()?.block_on(run_session(cfg, store, args, &input, tui_cfg))

@@ -11,26 +11,39 @@ use emotrace::config::Config;
 use emotrace::pipeline::{self, FrameResult, PipelineOptions, RunningPipeline};
 use emotrace::store::{NewSession, SessionRecord, SessionStatus, SessionWriter, Store};
 
-/// Pipeline options from the configuration and the command-line overrides.
-pub fn pipeline_options(cfg: &Config, args: &PipelineArgs, keep_images: bool) -> PipelineOptions {
-    let mut opts = cfg.pipeline_options();
+/// The configuration that runs: `cfg` with the command-line overrides of its keys applied (`--detector`,
+/// `--min-face-px`, `--detect-scale`, `--model`, `--classify-hz`) and checked as a file's values are. This is what
+/// the pipeline is built from and what the session stores, so the report's "configuration in force" is the one
+/// that ran.
+///
+/// Errors: an override out of its key's range (one line naming the key, the value and the range).
+pub fn resolved_config(cfg: &Config, args: &PipelineArgs) -> anyhow::Result<Config> {
+    let mut cfg = cfg.clone();
     if let Some(b) = args.detector {
-        opts.detect.backend = b;
+        cfg.detect.backend = b;
     }
     if let Some(px) = args.min_face_px {
-        opts.detect.min_face_px = px;
+        cfg.detect.min_face_px = px;
     }
     if let Some(s) = args.detect_scale {
-        opts.detect.scale = s;
+        cfg.detect.scale = s;
     }
     if let Some(m) = args.model {
-        opts.model = m;
+        cfg.classify.model = m;
     }
+    if let Some(hz) = args.classify_hz {
+        cfg.classify.min_rate_hz = hz;
+    }
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// Pipeline options from a configuration resolved by [`resolved_config`] and the run-only flags (schedule, pace,
+/// loop, preview).
+pub fn pipeline_options(cfg: &Config, args: &PipelineArgs, keep_images: bool) -> PipelineOptions {
+    let mut opts = cfg.pipeline_options();
     opts.detect_every = args.detect_every;
     opts.every_frame = args.every_frame;
-    if let Some(hz) = args.classify_hz {
-        opts.min_classify_hz = hz;
-    }
     opts.realtime = args.realtime;
     opts.looped = args.looped;
     opts.keep_images = keep_images;
