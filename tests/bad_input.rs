@@ -12,8 +12,10 @@ fn fails_cleanly(store: &Path, input: &Path, reason_words: &[&str]) -> String {
     fails_cleanly_with(store, input, reason_words, &[])
 }
 
-/// [`fails_cleanly`] with environment variables set for the run.
-fn fails_cleanly_with(store: &Path, input: &Path, reason_words: &[&str], env: &[(&str, &str)]) -> String {
+/// [`fails_cleanly`] with environment variables set for the run. The store is `dir/store`, so that inputs made
+/// in `dir` are not inside it (a store folder holding other files is refused).
+fn fails_cleanly_with(dir: &Path, input: &Path, reason_words: &[&str], env: &[(&str, &str)]) -> String {
+    let store = &dir.join("store");
     let out = std::process::Command::new(common::bin())
         .arg("--store")
         .arg(store)

@@ -617,3 +617,40 @@ fn a_full_disk_fails_the_session_with_one_line_and_loses_nothing_stored() {
     let s = &sessions(&store)[0];
     assert_eq!((s["status"].as_str(), s["observations"].as_u64()), (Some("failed"), Some(exported)), "{s}");
 }
+
+/// Issue 25, item 1: `--store` on an existing folder that holds other files and no store (a typo such as
+/// `--store /tmp`) is refused in one line; nothing is written there and its mode is left as it was. An empty
+/// existing folder becomes a store without its mode changed (only folders emotrace creates are made private).
+#[test]
+fn a_store_flag_on_someone_elses_folder_is_refused_and_the_folder_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::fs::write(shared.join("x"), b"someone's file").unwrap();
+    let input = common::recording("single_face.jpg");
+    let out = common::run(&shared, &["analyze", input.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("other files") && stderr.contains("--store"), "{stderr}");
+    let mode = std::fs::metadata(&shared).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o1777, "the folder's mode was changed");
+    let names: Vec<_> = std::fs::read_dir(&shared).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("x")], "something was written beside the user's file");
+
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = common::run(&empty, &["analyze", input.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::metadata(&empty).unwrap().permissions().mode() & 0o7777, 0o755);
+    let sessions = std::fs::metadata(empty.join("sessions")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(sessions, 0o700, "the sessions emotrace creates are private");
+    // And the store, once made, opens again.
+    assert!(common::run(&empty, &["analyze", input.to_str().unwrap()]).status.success());
+    let created = dir.path().join("new/store");
+    assert!(common::run(&created, &["analyze", input.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::metadata(&created).unwrap().permissions().mode() & 0o777, 0o700);
+}

@@ -169,7 +169,8 @@ fn pipeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     figure(h, "dropped frames", &s.frames_dropped.to_string(), &format!("{} of frames read", pct(drop_share)))?;
     if !r.source_gaps.is_empty() {
         let lost: u64 = r.source_gaps.iter().map(|g| g.back_ms.unwrap_or(g.lost_ms).saturating_sub(g.lost_ms)).sum();
-        let times = if r.source_gaps.len() == 1 { "once".to_string() } else { format!("{} times", r.source_gaps.len()) };
+        let times =
+            if r.source_gaps.len() == 1 { "once".to_string() } else { format!("{} times", r.source_gaps.len()) };
         figure(h, "stream lost", &times, &format!("{} without frames (reconnected)", seconds(lost)))?;
     }
     figure(h, "latency p50", &format!("{:.0} ms", s.latency_p50_ms), "capture to result")?;

@@ -85,6 +85,35 @@ pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(cannot(path))
 }
 
+/// Whether an existing `root` may be used as a store: a folder holding a store, or nothing but what a store
+/// being created by another process at this moment holds (`VERSION`, its temporary file, `sessions/`).
+///
+/// Errors ([`StoreError::NotAStore`]): `root` is not a folder, or it holds other files (a typo such as
+/// `--store /tmp` must not write beside someone else's files or change their folder's mode).
+fn adoptable(root: &Path) -> Result<()> {
+    let not_a_store = |reason: String| StoreError::NotAStore { root: root.to_path_buf(), reason };
+    if !root.is_dir() {
+        return Err(not_a_store("not a folder, so not an emotrace store (check --store)".into()));
+    }
+    if root.join(VERSION_FILE).is_file() {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(root).map_err(|e| StoreError::io(format!("{}: cannot list", root.display()), e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours =
+            name == SESSIONS_DIR || name == VERSION_FILE || (name.starts_with(VERSION_FILE) && name.ends_with(".tmp"));
+        if !ours {
+            return Err(not_a_store(format!(
+                "a folder with other files in it (such as '{}') and no emotrace store: give --store a new or empty folder",
+                crate::text::terminal_safe(&name)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the text of a store's `VERSION` file against [`STORE_LAYOUT_VERSION`].
 fn check_layout(root: &Path, text: &str) -> Result<()> {
     let expected = format!("emotrace-store {STORE_LAYOUT_VERSION}");
@@ -102,8 +131,16 @@ impl Store {
     /// Errors: the folder cannot be created ([`StoreError::Io`]), or it holds a store of another layout version
     /// ([`StoreError::NotAStore`]).
     pub fn open(root: &Path) -> Result<Store> {
-        private_dir(root)?;
-        private_dir(&root.join(SESSIONS_DIR))?;
+        if root.exists() {
+            adoptable(root)?;
+        } else {
+            // Only a folder emotrace creates is made private; an existing one keeps the mode its owner gave it
+            // (the sessions inside are private whatever it is).
+            private_dir(root)?;
+        }
+        if !root.join(SESSIONS_DIR).is_dir() {
+            private_dir(&root.join(SESSIONS_DIR))?;
+        }
         let vfile = root.join(VERSION_FILE);
         let expected = format!("emotrace-store {STORE_LAYOUT_VERSION}");
         match std::fs::read_to_string(&vfile) {
