@@ -23,7 +23,18 @@ fn main() {
     }
     emotrace::nn::keep_freed_memory();
     emotrace::nn::keep_candle_on_our_threads();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help, --version and usage errors: clap's text, but a failed write (`--help > /dev/full`) is an error,
+        // not exit code 0.
+        Err(e) => {
+            if let Err(io) = e.print() {
+                eprintln!("emotrace: error: cannot write to standard output: {io}");
+                std::process::exit(1);
+            }
+            std::process::exit(e.exit_code());
+        }
+    };
     let code = match commands::run(cli) {
         Ok(Outcome::Done) => 0,
         Ok(Outcome::Interrupted) => 130,

@@ -654,3 +654,67 @@ fn a_store_flag_on_someone_elses_folder_is_refused_and_the_folder_left_alone() {
     assert!(common::run(&created, &["analyze", input.to_str().unwrap()]).status.success());
     assert_eq!(std::fs::metadata(&created).unwrap().permissions().mode() & 0o777, 0o700);
 }
+
+/// Runs `emotrace --store STORE ARGS` with stdout on `/dev/full`.
+fn to_dev_full(store: &Path, args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    Command::new(common::bin()).arg("--store").arg(store).args(args).stdout(full).output().unwrap()
+}
+
+/// Issue 25, item 2: a full stdout is one line on stderr and exit code 1, never a panic; `analyze` still
+/// analyses and stores every input.
+#[test]
+fn a_full_stdout_is_one_line_and_exit_1_and_loses_no_session() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let (jpg, mp4) = (common::recording("single_face.jpg"), common::recording("single_face.mp4"));
+    let out = to_dev_full(&store, &["analyze", "--json", jpg.to_str().unwrap(), mp4.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("standard output") && !stderr.contains("panicked"), "{stderr}");
+    let stored = sessions(&store);
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert!(stored.iter().all(|s| s["status"] == "completed"), "{stored:?}");
+    assert_eq!(stored.iter().map(|s| s["frames"].as_u64().unwrap()).sum::<u64>(), 73, "every frame stored");
+    for args in [&["sessions"][..], &["sessions", "--json"], &["config"], &["config", "--template"], &["--help"]] {
+        let out = to_dev_full(&store, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// Issue 25, item 8: a reader that goes away (`analyze a b c | head -n 1`) stops the
+/// printing, not the analysis: every input is analysed and stored, exit code 1 with one line, not a SIGPIPE death.
+#[test]
+fn a_closed_stdout_stops_the_printing_not_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let inputs = ["single_face.jpg", "single_face.mp4", "multi_face.jpg", "single_face.jpg"].map(common::recording);
+    let mut args = vec!["analyze".to_string(), "--jobs".into(), "2".into()];
+    args.extend(inputs.iter().map(|p| p.to_str().unwrap().to_string()));
+    let mut child = Command::new(common::bin())
+        .arg("--store")
+        .arg(&store)
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the first result (as `| true` does; `| head -n 1` after the first line is the
+    // same from the second on, but when the first line comes depends on the machine's speed).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("standard output"), "{stderr}");
+    let stored = sessions(&store);
+    assert_eq!(stored.len(), 4, "{stored:?}");
+    assert!(stored.iter().all(|s| s["status"] == "completed"), "{stored:?}");
+}

@@ -129,6 +129,12 @@ fn media_files(dir: &Path) -> Option<Vec<PathBuf>> {
 /// written); with several, one line naming those that failed (each one's error is in its own report).
 pub fn run(cfg: &Config, store: Option<&Path>, args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
     let cfg = &resolved_config(cfg, &args.pipeline)?;
+    // A closed stdout (`analyze a b c | head -n 1`) stops the printing, not the analysis: the write fails with
+    // EPIPE instead of the process being killed, and every input is still analysed and stored.
+    // SAFETY: changes this process's disposition of SIGPIPE only.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
     let inputs = match (&args.resume, args.inputs.len()) {
         (Some(query), 0) => vec![resumed_input(cfg, store, query)?],
         (Some(_), 1) => args.inputs.clone(),
@@ -167,6 +173,8 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &AnalyzeArgs) -> anyhow::Re
         let mut pending = BTreeMap::new();
         let mut next = 0;
         let mut failed: Vec<AnalyzeFailure> = Vec::new();
+        // The first failed write to stdout: printing stops, analysing and storing go on (issue 25, item 2).
+        let mut print_error: Option<std::io::Error> = None;
         while let Some((i, r)) = rx.recv().await {
             pending.insert(i, r);
             while let Some(r) = pending.remove(&next) {
@@ -175,10 +183,16 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &AnalyzeArgs) -> anyhow::Re
                 if total == 1 {
                     bar.finish_and_clear();
                     let report = r.map_err(|f| anyhow::anyhow!(f.error))?;
-                    print_report(&report, args.json)?;
+                    let text = report_text(&report, args.json)?;
+                    emit(&text).map_err(|e| unprinted(&e, 1))?;
                     continue;
                 }
-                bar.suspend(|| print_result(&r, args.json, next > 1))?;
+                if print_error.is_none() {
+                    let text = result_text(&r, args.json, next > 1)?;
+                    if let Err(e) = bar.suspend(|| emit(&text)) {
+                        print_error = Some(e);
+                    }
+                }
                 if let Err(f) = r {
                     failed.push(f);
                 }
@@ -188,6 +202,9 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &AnalyzeArgs) -> anyhow::Re
         bar.finish_and_clear();
         if signals.interrupted() {
             return Ok(Outcome::Interrupted);
+        }
+        if let Some(e) = print_error {
+            return Err(unprinted(&e, total));
         }
         if let Some(first) = failed.first() {
             let names: Vec<&str> = failed.iter().map(|f| f.input.as_str()).collect();
@@ -426,49 +443,60 @@ fn finish_unresumed(writer: SessionWriter) -> String {
     id
 }
 
-/// Prints one input's result of several: its report, or its failure (JSON Lines, or text with a blank line
+/// One input's result of several, as printed: its report, or its failure (JSON Lines, or text with a blank line
 /// between inputs when `gap`).
-fn print_result(r: &InputResult, json: bool, gap: bool) -> anyhow::Result<()> {
+fn result_text(r: &InputResult, json: bool, gap: bool) -> anyhow::Result<String> {
+    let mut out = String::new();
+    macro_rules! put {
+        ($($t:tt)*) => {{
+            use std::fmt::Write as _;
+            let _ = writeln!(out, $($t)*);
+        }};
+    }
     if gap && !json {
-        println!();
+        put!();
     }
     match r {
-        Ok(report) => print_report(report, json),
-        Err(f) if json => {
-            println!("{}", serde_json::to_string(f)?);
-            Ok(())
-        }
+        Ok(report) => out.push_str(&report_text(report, json)?),
+        Err(f) if json => put!("{}", serde_json::to_string(f)?),
         Err(f) => {
-            println!("input     {}", terminal_safe(&f.input));
+            put!("input     {}", terminal_safe(&f.input));
             if let Some(id) = &f.session {
-                println!("session   {} (failed)", terminal_safe(id));
+                put!("session   {} (failed)", terminal_safe(id));
             }
-            println!("error     {}", terminal_safe(&f.error));
-            Ok(())
+            put!("error     {}", terminal_safe(&f.error));
         }
     }
+    Ok(out)
 }
 
-/// Prints the report: JSON on stdout, or a short text summary.
-fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
+/// The report: one JSON line, or a short text summary.
+fn report_text(r: &AnalyzeReport, json: bool) -> anyhow::Result<String> {
+    let mut out = String::new();
+    macro_rules! put {
+        ($($t:tt)*) => {{
+            use std::fmt::Write as _;
+            let _ = writeln!(out, $($t)*);
+        }};
+    }
     if json {
-        println!("{}", serde_json::to_string(r)?);
-        return Ok(());
+        put!("{}", serde_json::to_string(r)?);
+        return Ok(out);
     }
     let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
-    println!("input     {}", terminal_safe(&r.input));
+    put!("input     {}", terminal_safe(&r.input));
     if let Some(decoder) = &r.source.decoder {
-        println!("decoder   {}", terminal_safe(decoder));
+        put!("decoder   {}", terminal_safe(decoder));
     }
     if let Some(id) = &r.session {
-        println!("session   {} ({})", id, r.status);
+        put!("session   {} ({})", id, r.status);
     }
     if !r.source_gaps.is_empty() {
-        println!("source    {}", emotrace::capture::rtsp::gaps_summary(&r.source_gaps));
+        put!("source    {}", emotrace::capture::rtsp::gaps_summary(&r.source_gaps));
     }
-    println!("model     {}", r.model);
-    println!("schedule  {}", r.schedule.describe());
-    println!(
+    put!("model     {}", r.model);
+    put!("schedule  {}", r.schedule.describe());
+    put!(
         "frames    {} processed, {} with a face ({:.1}%), {} track(s), {} observations (confirmed faces)",
         r.frames,
         r.frames_with_faces,
@@ -476,18 +504,21 @@ fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
         r.tracks,
         r.observations
     );
-    println!(
+    put!(
         "detector  ran on {} frames ({:.1}%), found a face on {}",
         r.detected_frames,
         pct(r.detected_frames, r.frames),
         r.frames_with_detections
     );
-    println!(
+    put!(
         "speed     {:.1} FPS over {:.2} s; latency p50 {:.1} ms, p95 {:.1} ms",
-        r.fps, r.elapsed_s, r.pipeline.latency_p50_ms, r.pipeline.latency_p95_ms
+        r.fps,
+        r.elapsed_s,
+        r.pipeline.latency_p50_ms,
+        r.pipeline.latency_p95_ms
     );
     let c = &r.coverage;
-    println!(
+    put!(
         "coverage  faces per frame {:.0} (95% of frames) to {:.0}; each face classified {:.1}/s at least; {:.0}% of \
          boxes predicted",
         c.faces_per_frame_p05,
@@ -499,7 +530,24 @@ fn print_report(r: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
         let mut shares: Vec<_> = r.emotion_share.iter().collect();
         shares.sort_by(|a, b| b.1.total_cmp(a.1));
         let line: Vec<String> = shares.iter().map(|(k, v)| format!("{k} {:.1}%", *v * 100.0)).collect();
-        println!("emotions  {}", line.join(", "));
+        put!("emotions  {}", line.join(", "));
     }
-    Ok(())
+    Ok(out)
+}
+
+/// The one-line error for results that could not be printed; every session was stored all the same.
+fn unprinted(e: &std::io::Error, inputs: usize) -> anyhow::Error {
+    let what = if inputs == 1 { "the result" } else { "the results" };
+    anyhow::anyhow!(
+        "cannot write {what} to standard output ({e}); every session is stored (`emotrace sessions` lists them)"
+    )
+}
+
+/// Writes `text` to stdout and flushes it. A closed or full stdout is an error (never a panic), so that the
+/// caller can stop printing and go on analysing and storing.
+fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
 }

@@ -7,12 +7,12 @@ use emotrace::config::{Config, DEFAULT_TOML};
 /// Runs `config`: with `template`, prints `config/default.toml` (every key, commented); otherwise the
 /// effective configuration as TOML.
 ///
-/// Errors: the configuration cannot be serialized.
+/// Errors: the configuration cannot be serialized, or stdout cannot be written (full, closed).
 pub fn run(cfg: &Config, args: &ConfigArgs) -> anyhow::Result<Outcome> {
     if args.template {
-        print!("{DEFAULT_TOML}");
+        super::output::print_stdout(DEFAULT_TOML)?;
     } else {
-        print!("{}", toml::to_string(cfg)?);
+        super::output::print_stdout(&toml::to_string(cfg)?)?;
     }
     Ok(Outcome::Done)
 }

@@ -118,6 +118,18 @@ fn write_atomic(
     result
 }
 
+/// Writes `text` to stdout and flushes it: a full or closed stdout is an error naming what failed (never the
+/// panic `print!` gives; issue 25).
+///
+/// Errors: the write or the flush failed.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))
+}
+
 /// True if `e` comes from writing to a closed pipe.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

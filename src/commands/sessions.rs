@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::output::print_stdout;
 use super::Outcome;
 use crate::cli::SessionsArgs;
 use emotrace::config::Config;
@@ -10,7 +11,7 @@ use emotrace::text::terminal_safe;
 
 /// Runs `sessions`.
 ///
-/// Errors: the store cannot be read or is of another schema version.
+/// Errors: the store cannot be read or is of another schema version; stdout cannot be written (full, closed).
 pub fn run(cfg: &Config, store: Option<&Path>, args: &SessionsArgs) -> anyhow::Result<Outcome> {
     let root = cfg.store_dir(store)?;
     // Listing changes nothing: a missing store is not created, a read-only one is read.
@@ -19,19 +20,23 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &SessionsArgs) -> anyhow::R
     sessions.reverse();
     if args.json {
         let v = serde_json::json!({ "store": root.display().to_string(), "sessions": sessions });
-        println!("{}", serde_json::to_string(&v)?);
+        print_stdout(&format!("{}\n", serde_json::to_string(&v)?))?;
         return Ok(Outcome::Done);
     }
     if sessions.is_empty() {
-        println!("no sessions in {}", terminal_safe(&root.display().to_string()));
+        print_stdout(&format!("no sessions in {}\n", terminal_safe(&root.display().to_string())))?;
         return Ok(Outcome::Done);
     }
-    println!(
+    let mut out = String::new();
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
         "{:<18} {:<19} {:>9} {:>7} {:>6} {:>6}  {:<11} source",
         "session", "started", "duration", "frames", "faces", "notes", "status"
     );
     for s in &sessions {
-        println!(
+        let _ = writeln!(
+            out,
             "{:<18} {:<19} {:>9} {:>7} {:>6} {:>6}  {:<11} {}",
             terminal_safe(&s.id),
             s.started_at.format("%Y-%m-%d %H:%M:%S"),
@@ -43,5 +48,6 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &SessionsArgs) -> anyhow::R
             terminal_safe(&s.source)
         );
     }
+    print_stdout(&out)?;
     Ok(Outcome::Done)
 }
