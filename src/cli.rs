@@ -72,7 +72,7 @@ pub struct PipelineArgs {
     pub looped: bool,
     /// Read a folder of numbered frames as one video at this frame rate (faces tracked across images);
     /// without it, each image of a folder is its own scene
-    #[arg(long, value_name = "FPS")]
+    #[arg(long, value_name = "FPS", value_parser = parse_frame_rate)]
     pub frame_rate: Option<f64>,
 }
 
@@ -83,6 +83,16 @@ fn parse_hz(s: &str) -> Result<f64, String> {
         Ok(v)
     } else {
         Err(format!("{s} is out of range (greater than 0, at most 1000 per second)"))
+    }
+}
+
+/// A folder's frame rate: frames per second, at least 0.01 (one frame a 100 s) and at most 1000.
+fn parse_frame_rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if v.is_finite() && (0.01..=1000.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{s} is out of range (0.01 to 1000 frames per second)"))
     }
 }
 

@@ -149,6 +149,9 @@ pub struct Config {
     pub tui: TuiConfig,
 }
 
+/// Largest configuration file read, bytes (the documented template is about 10 KB).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 impl Config {
     /// The pipeline options this configuration gives for a file read at full speed: models from
     /// [`Config::models_dir`], the `[detect]`, `[track]`, `[classify]` and `[pipeline]` tables; detection on every
@@ -193,7 +196,14 @@ impl Config {
                 .filter(|p| p.is_file()),
         };
         if let Some(p) = &user {
-            // Read it ourselves so that a syntax error names the file.
+            // Read it ourselves so that a syntax error names the file. A configuration is a few kilobytes: a huge
+            // file is refused before it is read (a 7 MB one of 500,000 tables took 1.4 GB to reject).
+            let size = std::fs::metadata(p).with_context(|| format!("{}: cannot read", p.display()))?.len();
+            anyhow::ensure!(
+                size <= MAX_CONFIG_BYTES,
+                "{}: {size} bytes is too large for a configuration file (at most {MAX_CONFIG_BYTES})",
+                p.display()
+            );
             let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
             if let Err(e) = text.parse::<toml::Table>() {
                 let at = e.span().map(|s| format!(" {}:", line_column(&text, s.start))).unwrap_or_default();
@@ -425,6 +435,10 @@ mod tests {
             ("[track]\nmax_age_s = nan\n", "track.max_age_s", "NaN"),
             ("[track]\niou_threshold = inf\n", "track.iou_threshold", "inf"),
             ("[tui]\nui_fps = 0\n", "tui.ui_fps", "0"),
+            // Issue 25, item 3: a thread count with no bound spawned 11,000 threads and ignored SIGTERM.
+            ("[detect]\nthreads = 100000\n", "detect.threads", "100000"),
+            ("[detect]\nthreads = 9223372036854775807\n", "detect.threads", "9223372036854775807"),
+            ("[detect.yunet]\ntop_k = 9223372036854775807\n", "detect.yunet.top_k", "9223372036854775807"),
         ] {
             std::fs::write(&file, text).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();
@@ -432,5 +446,14 @@ mod tests {
             assert!(err.ends_with(&format!("got {value}")) && !err.contains('\n'), "{err}");
         }
         Config::load(None).unwrap().validate().unwrap();
+    }
+
+    #[test]
+    fn a_configuration_file_over_a_megabyte_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("huge.toml");
+        std::fs::write(&file, "[tui]\n".repeat(300_000)).unwrap();
+        let err = Config::load(Some(&file)).unwrap_err().to_string();
+        assert!(err.contains("too large for a configuration file") && err.contains("huge.toml"), "{err}");
     }
 }

@@ -718,3 +718,17 @@ fn a_closed_stdout_stops_the_printing_not_the_batch() {
     assert_eq!(stored.len(), 4, "{stored:?}");
     assert!(stored.iter().all(|s| s["status"] == "completed"), "{stored:?}");
 }
+
+/// Issue 25, item 12: `--frame-rate 1e-9` (a session of 555,555 hours) is a usage error.
+#[test]
+fn a_frame_rate_out_of_range_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = common::recording("");
+    for bad in ["1e-9", "0", "-5", "inf", "2000"] {
+        let rate = format!("--frame-rate={bad}");
+        let out = common::run(&dir.path().join("store"), &["analyze", folder.to_str().unwrap(), &rate]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("frame rate") || stderr.contains("--frame-rate"), "{bad}: {stderr}");
+    }
+}

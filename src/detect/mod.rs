@@ -170,6 +170,11 @@ impl DetectConfig {
             self.interval_s,
             self.fast_interval_s
         );
+        anyhow::ensure!(
+            self.threads <= MAX_THREADS,
+            "detect.threads must be 0 (one per core) to {MAX_THREADS}, got {}",
+            self.threads
+        );
         self.yunet.validate()?;
         self.seeta.validate()
     }
@@ -183,6 +188,9 @@ impl DetectConfig {
         format!("{} ({what}), input scale {:.2}", self.backend.name(), self.input_scale())
     }
 }
+
+/// Most detection threads `[detect] threads` may ask for (each is a detector with its own buffers).
+pub const MAX_THREADS: usize = 64;
 
 /// Builds the configured detector from the models folder. Call it on the thread that will use the detector.
 ///

@@ -96,7 +96,11 @@ impl YuNetConfig {
             "detect.yunet.nms_iou must be in [0, 1], got {}",
             self.nms_iou
         );
-        anyhow::ensure!(self.top_k >= 1, "detect.yunet.top_k must be at least 1");
+        anyhow::ensure!(
+            (1..=100_000).contains(&self.top_k),
+            "detect.yunet.top_k must be 1 to 100000, got {}",
+            self.top_k
+        );
         Ok(())
     }
 }
