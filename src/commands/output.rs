@@ -95,27 +95,28 @@ fn write_stdout(body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyh
     }
 }
 
-/// Writes `target` through a temporary file beside it and a rename; errors name `shown`.
+/// Writes `target` through a temporary file beside it and a rename; errors name `shown`. The temporary file has
+/// a random name and is created exclusively (`tempfile`: O_EXCL, no symlink followed), so a link planted in the
+/// folder cannot redirect the output; it is removed when the write fails.
 fn write_atomic(
     shown: &Path,
     target: &Path,
     body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let name = target.file_name().with_context(|| format!("{}: not a file name", shown.display()))?;
-    let tmp = target.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let ctx = || format!("{}: cannot write", shown.display());
-    let result = (|| {
-        let f = std::fs::File::create(&tmp).with_context(ctx)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-        body(&mut w).with_context(ctx)?;
-        let f = w.into_inner().map_err(|e| e.into_error()).with_context(ctx)?;
-        f.sync_all().with_context(ctx)?;
-        std::fs::rename(&tmp, target).with_context(ctx)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(ctx)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
+    body(&mut w).with_context(ctx)?;
+    let tmp = w.into_inner().map_err(|e| e.into_error()).with_context(ctx)?;
+    tmp.as_file().sync_all().with_context(ctx)?;
+    tmp.persist(target).map_err(|e| e.error).with_context(ctx)?;
+    Ok(())
 }
 
 /// Writes `text` to stdout and flushes it: a full or closed stdout is an error naming what failed (never the
