@@ -40,9 +40,10 @@ fn a_stream_gives_the_files_tracks_and_class_shares() {
     assert_eq!(streamed["source"]["kind"], "stream");
     assert!(streamed["source"]["decoder"].as_str().unwrap().contains("retina"), "{streamed}");
     assert_eq!(streamed["tracks"], local["tracks"], "stream {streamed}\nfile {local}");
-    // Every frame of the file comes through (the first may wait for a key frame).
-    let frames = streamed["frames"].as_u64().unwrap();
-    assert!(frames + 3 >= local["frames"].as_u64().unwrap(), "{frames} frames of {}", local["frames"]);
+    // Every frame of the file comes through the stream (the first may wait for a key frame); a live source may
+    // drop some when this machine is busy, so frames read (processed or dropped) are counted, not processed.
+    let read = streamed["pipeline"]["frames_in"].as_u64().unwrap();
+    assert!(read + 3 >= local["frames"].as_u64().unwrap(), "{read} frames read of {}", local["frames"]);
     let a = observations(store.path(), local["session"].as_str().unwrap());
     let b = observations(store.path(), streamed["session"].as_str().unwrap());
     let r = agreement(&a, &b);
@@ -58,7 +59,7 @@ fn udp_transport_reads_the_stream() {
     let store = tempfile::tempdir().unwrap();
     let r = analyze(store.path(), &server.url("s", None), &["--rtsp-transport", "udp"]);
     assert_eq!(r["status"], "completed", "{r}");
-    assert!(r["frames"].as_u64().unwrap() >= 60, "{r}");
+    assert!(r["pipeline"]["frames_in"].as_u64().unwrap() >= 60, "frames read (processed or dropped): {r}");
     assert_eq!(r["tracks"], 1, "{r}");
 }
 
@@ -178,4 +179,23 @@ fn the_password_is_in_no_stored_or_printed_byte() {
     assert!(!printed.windows(needle.len()).any(|w| w == needle), "the password is in a stored or printed byte");
     // And it was used: the session is complete.
     assert_eq!(sessions(&store)[0]["status"], "completed");
+}
+
+#[test]
+fn a_port_that_answers_something_else_is_one_line() {
+    // A web server (or a proxy) where the camera was expected: it answers HTTP, not RTSP.
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        if let Ok((mut conn, _)) = listener.accept() {
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let store = tempfile::tempdir().unwrap();
+    let stderr = fails_in_one_line(store.path(), &format!("rtsp://127.0.0.1:{port}/cam"), &["does not answer in rtsp"]);
+    assert!(!stderr.contains("0000:"), "no hex dump: {stderr}");
+    server.join().unwrap();
 }

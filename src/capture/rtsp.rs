@@ -359,6 +359,9 @@ fn explain(e: &retina::Error, url: &StreamUrl) -> String {
         "no such stream on the server (404 Not Found): check the path".into()
     } else if lower.contains("connection refused") {
         "connection refused: is the camera on, and is the port right?".into()
+    } else if lower.contains("framing error") || lower.contains("invalid rtsp message") {
+        // Something else answers on that port (a web server, a proxy): retina's message carries a hex dump.
+        "the server at this address does not answer in RTSP: check the port (usually 554) and the scheme".into()
     } else if lower.contains("timed out") || lower.contains("timeout") {
         format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())
     } else {
