@@ -77,6 +77,16 @@ fn the_manual_page_is_roff_naming_every_subcommand_and_pages_can_be_written_per_
     }
     let analyze = std::fs::read_to_string(dir.path().join("emotrace-analyze.1")).unwrap();
     assert!(analyze.contains("\\-\\-jobs"), "the analyze page lacks --jobs");
+    // Issue 25, item 14: manual pages are readable by everyone (they were written 0600 under the private umask).
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("emotrace.1")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "emotrace.1 is {mode:o}");
+    // A file where the folder should be: one line naming it (it said "cannot create: File exists").
+    let file = dir.path().join("emotrace.1");
+    let out = Command::new(bin()).args(["man", "--dir"]).arg(&file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not a folder") && stderr.trim_end().lines().count() == 1, "{stderr}");
     // man(1) itself renders it, when man is installed.
     if let Ok(out) = Command::new("man").arg(dir.path().join("emotrace.1")).env("MANPAGER", "cat").output() {
         if out.status.success() {

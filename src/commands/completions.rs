@@ -39,8 +39,29 @@ pub fn man(args: &ManArgs) -> anyhow::Result<Outcome> {
             write_stdout(&out)
         }
         Some(dir) => {
+            use std::os::unix::fs::PermissionsExt;
+            anyhow::ensure!(
+                !dir.exists() || dir.is_dir(),
+                "{}: not a folder (give --dir the folder the manual pages go to)",
+                dir.display()
+            );
+            let created = !dir.exists();
             std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+            // Manual pages are documentation, not data: readable by everyone (0644, and 0755 for a folder made
+            // here), whatever the private umask everything else is written with.
+            if created {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+                    .with_context(|| format!("{}: cannot set the folder's mode", dir.display()))?;
+            }
             clap_mangen::generate_to(cmd, dir).with_context(|| format!("{}: cannot write the pages", dir.display()))?;
+            for entry in std::fs::read_dir(dir).with_context(|| format!("{}: cannot list", dir.display()))?.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with("emotrace") && name.ends_with(".1") {
+                    std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o644))
+                        .with_context(|| format!("{}: cannot set the page's mode", entry.path().display()))?;
+                }
+            }
             let note = format!("wrote the manual pages (emotrace.1, emotrace-SUBCOMMAND.1) to {}", dir.display());
             eprintln!("{}", emotrace::text::terminal_safe(&note));
             Ok(Outcome::Done)
