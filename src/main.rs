@@ -23,6 +23,11 @@ fn main() {
     }
     emotrace::nn::keep_freed_memory();
     emotrace::nn::keep_candle_on_our_threads();
+    // An empty EMOTRACE_STORE (`EMOTRACE_STORE= emotrace sessions`) means "not set": the default store, not clap's
+    // usage error about a --store that was never typed. Done before any thread starts.
+    if std::env::var_os("EMOTRACE_STORE").is_some_and(|v| v.is_empty()) {
+        std::env::remove_var("EMOTRACE_STORE");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // --help, --version and usage errors: clap's text, but a failed write (`--help > /dev/full`) is an error,

@@ -732,3 +732,19 @@ fn a_frame_rate_out_of_range_is_a_usage_error() {
         assert!(stderr.contains("frame rate") || stderr.contains("--frame-rate"), "{bad}: {stderr}");
     }
 }
+
+/// Issue 25, item 13: an empty `EMOTRACE_STORE` is the default store, not a usage error about `--store`.
+#[test]
+fn an_empty_store_variable_means_the_default_store() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(common::bin())
+        .arg("sessions")
+        .env("EMOTRACE_STORE", "")
+        .env("XDG_DATA_HOME", home.path())
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("no sessions in") && stdout.contains(&*home.path().to_string_lossy()), "{stdout}");
+}
