@@ -9,20 +9,14 @@
 use std::path::Path;
 
 use emotrace::analytics::agreement::{agreement, Agreement};
-use emotrace::pipeline::Observation;
-use emotrace::store::Store;
-
 mod common;
+
+use common::observations;
 
 /// Analyses `input` into `store` with `extra` flags and returns the report (one JSON object).
 fn analyze(store: &Path, input: &Path, extra: &[&str]) -> serde_json::Value {
     let args = [&["analyze", input.to_str().unwrap(), "--json"][..], extra].concat();
     common::run_json(store, &args)
-}
-
-/// Every stored observation of session `id`.
-fn observations(store: &Path, id: &str) -> Vec<Observation> {
-    Store::open_existing(store).unwrap().open_session(id).unwrap().observations().unwrap()
 }
 
 /// Runs the default schedule and `--every-frame` on `input` and compares their sessions.

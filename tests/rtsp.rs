@@ -7,7 +7,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use emotrace::analytics::agreement::agreement;
-use emotrace::pipeline::Observation;
 use emotrace::store::Store;
 
 mod common;
@@ -17,10 +16,6 @@ use common::*;
 
 /// A password no other byte of a session would hold by chance.
 const PASSWORD: &str = "Pw-7hq2Zx";
-
-fn observations(store: &Path, id: &str) -> Vec<Observation> {
-    Store::open_existing(store).unwrap().open_session(id).unwrap().observations().unwrap()
-}
 
 fn analyze(store: &Path, input: &str, extra: &[&str]) -> serde_json::Value {
     let args = [&["analyze", input, "--json"][..], extra].concat();

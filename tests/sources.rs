@@ -6,16 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use emotrace::analytics::agreement::agreement;
-use emotrace::pipeline::Observation;
 use emotrace::store::Store;
 
 mod common;
 
 use common::*;
-
-fn observations(store: &Path, id: &str) -> Vec<Observation> {
-    Store::open_existing(store).unwrap().open_session(id).unwrap().observations().unwrap()
-}
 
 /// The variants of Wolfgang (`scripts/make_variants.sh`, ffmpeg) in `target/media/variants`, or `None` with a
 /// line saying why (a failure with `EMOTRACE_REQUIRE_CLIP=1`, as CI sets: CI installs ffmpeg).

@@ -150,6 +150,18 @@ pub enum Input {
     Rtsp(String, rtsp::RtspTransport),
 }
 
+impl Input {
+    /// The RTSP URL and transport when this input is a network stream: an [`Input::Rtsp`], or an [`Input::Path`]
+    /// holding an `rtsp://` URL (read over TCP).
+    pub fn stream(&self) -> Option<(&str, rtsp::RtspTransport)> {
+        match self {
+            Input::Rtsp(url, transport) => Some((url, *transport)),
+            Input::Path(p) => p.to_str().filter(|s| rtsp::is_rtsp(s)).map(|s| (s, rtsp::RtspTransport::Tcp)),
+            _ => None,
+        }
+    }
+}
+
 /// Camera selection and requested format.
 #[derive(Clone, Debug, Default)]
 pub struct CameraSpec {
@@ -245,11 +257,10 @@ pub fn media_kind(path: &std::path::Path) -> Option<MediaKind> {
 ///
 /// Errors: [`CaptureError`] naming the input and the reason (missing file, unsupported codec, no camera ...).
 pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
+    if let Some((url, transport)) = input.stream() {
+        return Ok(Box::new(rtsp::RtspSource::open(url, transport)?));
+    }
     match input {
-        Input::Path(path) if path.to_str().is_some_and(rtsp::is_rtsp) => {
-            Ok(Box::new(rtsp::RtspSource::open(path.to_str().unwrap_or_default(), rtsp::RtspTransport::Tcp)?))
-        }
-        Input::Rtsp(url, transport) => Ok(Box::new(rtsp::RtspSource::open(url, *transport)?)),
         Input::Path(path) => {
             let shown = path.display().to_string();
             let meta = std::fs::metadata(path)
@@ -291,6 +302,8 @@ pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
             }
         }
         Input::Sequence(dir, fps) => Ok(Box::new(images::ImageSource::open_sequence(dir, *fps)?)),
+        // Taken by `stream()` above; opened the same way all the same.
+        Input::Rtsp(url, transport) => Ok(Box::new(rtsp::RtspSource::open(url, *transport)?)),
         #[cfg(feature = "camera")]
         Input::Camera(spec) => Ok(Box::new(camera::CameraSource::open(spec)?)),
         #[cfg(not(feature = "camera"))]

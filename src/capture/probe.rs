@@ -41,12 +41,7 @@ pub struct ProbeReport {
 ///
 /// Errors: the source cannot be opened or decoded (the same [`CaptureError`] `analyze` would give).
 pub fn probe(input: &Input) -> Result<ProbeReport, CaptureError> {
-    let stream = match input {
-        Input::Rtsp(url, transport) => Some((url.as_str(), *transport)),
-        Input::Path(p) => p.to_str().filter(|s| super::rtsp::is_rtsp(s)).map(|s| (s, Default::default())),
-        _ => None,
-    };
-    if let Some((url, transport)) = stream {
+    if let Some((url, transport)) = input.stream() {
         let source = super::rtsp::RtspSource::open(url, transport)?;
         let info = source.info();
         return Ok(ProbeReport {

@@ -23,9 +23,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use openh264::decoder::{Decoder, DecoderConfig, Flush};
-use openh264::formats::YUVSource;
-use openh264::OpenH264API;
+use openh264::decoder::Decoder;
 use retina::client::{Credentials, PlayOptions, Session, SessionOptions, SetupOptions, Transport};
 use retina::codec::{CodecItem, FrameFormat, ParametersRef};
 use url::Url;
@@ -168,11 +166,16 @@ pub struct SourceGap {
     pub last_failure: Option<String>,
 }
 
+/// Milliseconds without frames over all `gaps` (a gap not yet over counts as 0).
+pub fn lost_ms(gaps: &[SourceGap]) -> u64 {
+    gaps.iter().map(|g| g.back_ms.unwrap_or(g.lost_ms).saturating_sub(g.lost_ms)).sum()
+}
+
 /// A network source's gaps in one line: `lost 2 times, 7.5 s in all: at 0:06 for 4.1 s (the server closed the
 /// connection); ...` (a gap not yet over says "not back").
 pub fn gaps_summary(gaps: &[SourceGap]) -> String {
     use crate::fmt::{clock, seconds};
-    let total: u64 = gaps.iter().map(|g| g.back_ms.unwrap_or(g.lost_ms).saturating_sub(g.lost_ms)).sum();
+    let total = lost_ms(gaps);
     let each: Vec<String> = gaps
         .iter()
         .map(|g| {
@@ -212,11 +215,10 @@ const KEEP_PICTURES: usize = 2;
 struct Output {
     /// Decoded pictures not yet read, oldest first (at most [`KEEP_PICTURES`]).
     frames: std::collections::VecDeque<Frame>,
-    /// The server ended the stream (after `frames`).
-    ended: bool,
     /// The stream cannot go on (a size change), after `frames`.
     error: Option<String>,
-    /// The network thread has finished (no more pictures will come).
+    /// The network thread has finished (no more pictures will come): the server ended the stream, the stream
+    /// failed (`error`), or the source was dropped.
     closed: bool,
 }
 
@@ -252,6 +254,8 @@ impl Handoff {
 /// The H.264 decoder and what pairs its pictures with their times (on the network thread).
 struct Decoding {
     decoder: Decoder,
+    /// The stream as shown in messages.
+    shown: String,
     /// Times (ms, arrival) of the access units given to the decoder whose pictures have not come out yet.
     times: Vec<(u64, Instant)>,
     /// Index given to the next picture.
@@ -265,11 +269,20 @@ struct Decoding {
 }
 
 impl Decoding {
-    fn new() -> Result<Decoding, String> {
-        let api = OpenH264API::from_source();
-        let decoder = Decoder::with_api_config(api, DecoderConfig::new().flush_after_decode(Flush::NoFlush))
-            .map_err(|e| format!("cannot start the H.264 decoder: {}", one_line(e)))?;
-        Ok(Decoding { decoder, times: Vec::new(), next_index: 0, last_ms: 0, size: None, undecodable: 0 })
+    /// A decoder for the stream shown as `shown` (the parameter sets come inline, before each key frame).
+    ///
+    /// Errors: the decoder cannot start.
+    fn new(shown: &str) -> Result<Decoding, CaptureError> {
+        let decoder = super::video::new_decoder(&[], shown)?;
+        Ok(Decoding {
+            decoder,
+            shown: shown.to_string(),
+            times: Vec::new(),
+            next_index: 0,
+            last_ms: 0,
+            size: None,
+            undecodable: 0,
+        })
     }
 
     /// Decodes one access unit (Annex B); the picture it completes, if any. Access units that do not decode
@@ -279,7 +292,7 @@ impl Decoding {
     fn decode(&mut self, data: &[u8], ts_ms: u64, received: Instant) -> Result<Option<Frame>, String> {
         self.times.push((ts_ms, received));
         let yuv = match self.decoder.decode(data) {
-            Ok(Some(yuv)) => copy_picture(&yuv),
+            Ok(Some(yuv)) => super::video::copy_yuv(&yuv, &self.shown).ok(),
             Ok(None) => return Ok(None),
             Err(_) => {
                 self.times.pop();
@@ -299,7 +312,7 @@ impl Decoding {
     /// The pictures the decoder still holds for reordering (end of stream).
     fn flush(&mut self) -> Result<Vec<Frame>, String> {
         let rest: Vec<Yuv420> = match self.decoder.flush_remaining() {
-            Ok(pictures) => pictures.iter().filter_map(copy_picture).collect(),
+            Ok(pictures) => pictures.iter().filter_map(|p| super::video::copy_yuv(p, &self.shown).ok()).collect(),
             Err(_) => Vec::new(),
         };
         rest.into_iter().map(|yuv| self.picture(yuv)).collect()
@@ -507,11 +520,9 @@ impl Link {
                 }
                 End::Bye => {
                     let rest = self.decoding.flush();
+                    // The server's end: the last pictures, then `closed`.
                     self.handoff.finish(|out| match rest {
-                        Ok(frames) => {
-                            out.frames.extend(frames);
-                            out.ended = true;
-                        }
+                        Ok(frames) => out.frames.extend(frames),
                         Err(e) => out.error = Some(e),
                     });
                     return;
@@ -598,7 +609,7 @@ impl RtspSource {
         let stop = Arc::new(AtomicBool::new(false));
         let state = Arc::new(Mutex::new(LinkState::default()));
         let handoff = Arc::new(Handoff::default());
-        let decoding = Decoding::new().map_err(unreadable)?;
+        let decoding = Decoding::new(&shown)?;
         let (opened_tx, opened_rx) = mpsc::channel::<Result<Facts, String>>();
         let t0 = Instant::now();
         let link = Link {
@@ -708,16 +719,6 @@ impl RtspSource {
     }
 }
 
-/// Copies a decoded picture out of the decoder's buffers; `None` for a picture with inconsistent planes.
-fn copy_picture(yuv: &openh264::decoder::DecodedYUV<'_>) -> Option<Yuv420> {
-    let (w, h) = yuv.dimensions();
-    let (sy, su, sv) = yuv.strides();
-    if w == 0 || h == 0 || w > 16_384 || h > 16_384 {
-        return None;
-    }
-    Yuv420::from_strided(w as u32, h as u32, (yuv.y(), yuv.u(), yuv.v()), (sy, su, sv)).ok()
-}
-
 impl FrameSource for RtspSource {
     fn info(&self) -> &SourceInfo {
         &self.info
@@ -736,7 +737,7 @@ impl FrameSource for RtspSource {
             if let Some(reason) = out.error.take() {
                 return Err(CaptureError::Unsupported { path: self.url.shown().to_string(), reason });
             }
-            if out.closed || out.ended || self.stopped.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+            if out.closed || self.stopped.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
                 return Ok(None);
             }
             out = self

@@ -600,7 +600,7 @@ fn start_decoder(avc1: &Avc1Box, shown: &str) -> Result<(Decoder, Vec<u8>), Capt
 /// A decoder fed the Annex-B parameter sets `params` (SPS, PPS).
 ///
 /// Errors: [`CaptureError::Corrupt`] when the decoder fails to start or rejects the parameter sets.
-fn new_decoder(params: &[u8], shown: &str) -> Result<Decoder, CaptureError> {
+pub(super) fn new_decoder(params: &[u8], shown: &str) -> Result<Decoder, CaptureError> {
     let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
     let mut decoder = Decoder::with_api_config(OpenH264API::from_source(), config)
         .map_err(|e| corrupt(shown, format!("cannot start the H.264 decoder: {}", decoder_msg(e))))?;
@@ -815,7 +815,7 @@ impl VideoSource {
 }
 
 /// Copies a decoded I420 picture out of the decoder's buffers (the decoder reuses them for the next picture).
-fn copy_yuv(yuv: &openh264::decoder::DecodedYUV<'_>, shown: &str) -> Result<Yuv420, CaptureError> {
+pub(super) fn copy_yuv(yuv: &openh264::decoder::DecodedYUV<'_>, shown: &str) -> Result<Yuv420, CaptureError> {
     let (w, h) = yuv.dimensions();
     let (sy, su, sv) = yuv.strides();
     // Guard against a bad picture: sane size, and planes large enough for the strides.

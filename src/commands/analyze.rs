@@ -21,6 +21,7 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
+use super::output::stdout_text;
 use super::record::{file_input, input_name, pipeline_options, resolved_config, Recorder};
 use super::runtime::{runtime, Signals};
 use super::Outcome;
@@ -184,12 +185,12 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &AnalyzeArgs) -> anyhow::Re
                     bar.finish_and_clear();
                     let report = r.map_err(|f| anyhow::anyhow!(f.error))?;
                     let text = report_text(&report, args.json)?;
-                    emit(&text).map_err(|e| unprinted(&e, 1))?;
+                    stdout_text(&text).map_err(|e| unprinted(&e, 1))?;
                     continue;
                 }
                 if print_error.is_none() {
                     let text = result_text(&r, args.json, next > 1)?;
-                    if let Err(e) = bar.suspend(|| emit(&text)) {
+                    if let Err(e) = bar.suspend(|| stdout_text(&text)) {
                         print_error = Some(e);
                     }
                 }
@@ -242,12 +243,10 @@ fn progress_bar(inputs: &[PathBuf], args: &PipelineArgs, show: bool) -> Progress
             .iter()
             .map(|p| {
                 // A stream has no count (and is not opened twice).
-                let stream = p.to_str().is_some_and(emotrace::capture::rtsp::is_rtsp);
-                let open = || emotrace::capture::open(&file_input(p, args)).ok();
-                if stream {
-                    None
-                } else {
-                    open().and_then(|s| s.info().frame_count)
+                let input = file_input(p, args);
+                match input.stream() {
+                    Some(_) => None,
+                    None => emotrace::capture::open(&input).ok().and_then(|s| s.info().frame_count),
                 }
             })
             .try_fold(0u64, |sum, n| n.map(|n| sum + n))
@@ -541,13 +540,4 @@ fn unprinted(e: &std::io::Error, inputs: usize) -> anyhow::Error {
     anyhow::anyhow!(
         "cannot write {what} to standard output ({e}); every session is stored (`emotrace sessions` lists them)"
     )
-}
-
-/// Writes `text` to stdout and flushes it. A closed or full stdout is an error (never a panic), so that the
-/// caller can stop printing and go on analysing and storing.
-fn emit(text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()
 }

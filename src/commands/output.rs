@@ -124,11 +124,15 @@ fn write_atomic(
 ///
 /// Errors: the write or the flush failed.
 pub fn print_stdout(text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
+    stdout_text(text).map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))
+}
+
+/// Writes `text` to stdout and flushes it; the I/O error as it is, for callers that go on after it (`analyze`
+/// stops printing and keeps analysing).
+pub fn stdout_text(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|_| out.flush())
-        .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 /// True if `e` comes from writing to a closed pipe.

@@ -168,7 +168,7 @@ fn pipeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     let drop_share = if s.frames_in > 0 { s.frames_dropped as f64 / s.frames_in as f64 } else { 0.0 };
     figure(h, "dropped frames", &s.frames_dropped.to_string(), &format!("{} of frames read", pct(drop_share)))?;
     if !r.source_gaps.is_empty() {
-        let lost: u64 = r.source_gaps.iter().map(|g| g.back_ms.unwrap_or(g.lost_ms).saturating_sub(g.lost_ms)).sum();
+        let lost = crate::capture::rtsp::lost_ms(&r.source_gaps);
         let times =
             if r.source_gaps.len() == 1 { "once".to_string() } else { format!("{} times", r.source_gaps.len()) };
         figure(h, "stream lost", &times, &format!("{} without frames (reconnected)", seconds(lost)))?;

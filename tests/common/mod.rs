@@ -68,6 +68,11 @@ pub fn run_json(store: &Path, args: &[&str]) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// Every stored observation of session `id` in `store`.
+pub fn observations(store: &Path, id: &str) -> Vec<emotrace::pipeline::Observation> {
+    emotrace::store::Store::open_existing(store).unwrap().open_session(id).unwrap().observations().unwrap()
+}
+
 /// The stored sessions, as `sessions --json` lists them.
 pub fn sessions(store: &Path) -> Vec<serde_json::Value> {
     run_json(store, &["sessions", "--json"])["sessions"].as_array().cloned().unwrap_or_default()
