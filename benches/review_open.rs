@@ -20,7 +20,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use emotrace::analytics::review::summarize;
+use emotrace::analytics::segments::summarize;
 use emotrace::store::Store;
 use emotrace::tui::review::{render, ReviewApp};
 use emotrace::tui::Theme;
@@ -34,7 +34,7 @@ const COLUMNS: usize = 200;
 fn draw(app: &mut ReviewApp, theme: &Theme) {
     let mut t = Terminal::new(TestBackend::new(160, 48)).expect("test terminal");
     // As the event loop does: what the frame shows is read first, then drawn.
-    app.prepare(Size::new(160, 48));
+    render::prepare(app, Size::new(160, 48));
     t.draw(|f| render::draw(f, app, theme)).expect("draw");
     black_box(t.backend().buffer());
 }

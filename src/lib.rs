@@ -66,12 +66,12 @@ pub mod text;
 pub mod track;
 pub mod tui;
 
+pub use analytics::session_view::{CompareView, SessionOverview, SessionView};
 pub use capture::{CaptureError, Frame, FrameSource, Input, SourceInfo, SourceKind};
 pub use classify::{Classifier, Emotion, ModelKind, Probs, NUM_EMOTIONS};
 pub use config::Config;
 pub use detect::{BBox, DetectConfig, Detection, FaceDetector};
 pub use pipeline::{start, FrameResult, Observation, PipelineOptions, PipelineStats, RunningPipeline};
-pub use report::ReportData;
 pub use store::export::{ExportError, Format as ExportFormat, SessionExport};
 pub use store::{
     Annotation, AnnotationKind, NewSession, SessionReader, SessionRecord, SessionStatus, SessionWriter, Store,

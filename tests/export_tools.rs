@@ -183,7 +183,7 @@ fn duckdb_reads_the_parquet_dataset_as_one_table_with_the_sessions_class_shares(
     for report in &analysed().1 {
         let id = report["session"].as_str().unwrap();
         let timeline = st.open_session(id).unwrap().timeline().unwrap();
-        let class = emotrace::analytics::review::summarize(&timeline, &[], 0).class;
+        let class = emotrace::analytics::segments::summarize(&timeline, &[], 0).class;
         let shares = v["shares"][id].as_object().unwrap_or_else(|| panic!("{id} missing: {v}"));
         for (e, want) in emotrace::classify::Emotion::ALL.iter().zip(class.share()) {
             let got = shares.get(e.name()).and_then(|s| s.as_f64()).unwrap_or(0.0);

@@ -7,7 +7,7 @@ mod common;
 use std::time::Instant;
 
 use common::synthetic::{build_session, Plan, HAPPY, NEUTRAL, SURPRISE};
-use emotrace::analytics::review::summarize;
+use emotrace::analytics::segments::summarize;
 use emotrace::classify::Emotion;
 use emotrace::store::{AnnotationKind, SessionStatus, Store};
 

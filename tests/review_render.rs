@@ -26,7 +26,7 @@ fn open(store: &Path) -> ReviewApp {
 
 fn draw(app: &mut ReviewApp, theme: &Theme, w: u16, h: u16) -> Vec<String> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    app.prepare(Size::new(w, h));
+    render::prepare(app, Size::new(w, h));
     t.draw(|f| render::draw(f, app, theme)).unwrap();
     let buf = t.backend().buffer().clone();
     (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>()).collect()
@@ -53,7 +53,7 @@ fn the_review_screen_draws_a_real_session_and_its_zoom_levels_agree() {
 
     // Sub-second buckets (from the observations) add up to the stored seconds.
     let fine = app.buckets().unwrap().to_vec();
-    let seconds = app.timeline.seconds().to_vec();
+    let seconds = app.session.timeline.seconds().to_vec();
     assert!(seconds.len() >= 19, "{}", seconds.len());
     for (s, stored) in seconds.iter().enumerate() {
         let five = &fine[s * 5..(s * 5 + 5).min(fine.len())];
@@ -76,7 +76,7 @@ fn the_review_screen_draws_a_real_session_and_its_zoom_levels_agree() {
     // The cursor panel shows the face's values at the cursor; End moves to the last second.
     key(&mut app, KeyCode::End);
     let v = app.view();
-    assert_eq!(v.cursor_ms, (app.span_ms() - 1) / 1000 * 1000);
+    assert_eq!(v.cursor_ms, (app.session.covered_ms() - 1) / 1000 * 1000);
     let screen = draw(&mut app, &theme, 120, 40).join("\n");
     assert!(screen.contains(&format!("at {}", emotrace::fmt::clock_tenths(v.cursor_ms))), "{screen}");
     let last = &coarse.iter().rev().find(|b| b.frames > 0).unwrap();

@@ -10,13 +10,13 @@ use std::sync::{Mutex, OnceLock};
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use emotrace::analytics::valence::{of_agg, valence};
-use emotrace::report::ReportData;
 use emotrace::store::{AnnotationKind, Store};
 use emotrace::tui::review::app::Panel;
 use emotrace::tui::review::browser::{self, Browser, BrowserExit};
-use emotrace::tui::review::compare::{self, CompareExit, CompareView};
+use emotrace::tui::review::compare::{self, CompareExit, CompareScreen};
 use emotrace::tui::review::{render, ReviewApp};
 use emotrace::tui::Theme;
+use emotrace::SessionOverview;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Size;
 use ratatui::Terminal;
@@ -55,18 +55,18 @@ fn lock() -> std::sync::MutexGuard<'static, ()> {
     ONE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn data(name: &str) -> ReportData {
+fn data(name: &str) -> SessionOverview {
     let _one = lock();
     let s = Store::open(&store().0).unwrap();
     let reader = s.open_session(&id(name)).unwrap();
-    ReportData::load(&reader).unwrap()
+    SessionOverview::load(&reader).unwrap()
 }
 
 #[test]
 fn valence_is_positive_on_the_posed_happy_face_and_negative_on_the_angry_one() {
     let happy = data("0-f15-hao-ph.jpg");
     let angry = data("15-f13-anc-ph.jpg");
-    let (h, a) = (of_agg(&happy.summary.class).unwrap(), of_agg(&angry.summary.class).unwrap());
+    let (h, a) = (of_agg(&happy.session.summary.class).unwrap(), of_agg(&angry.session.summary.class).unwrap());
     eprintln!("valence: happy photo {h:+.3}, angry photo {a:+.3}");
     assert!(h > 0.5, "happy: {h}");
     assert!(a < -0.2, "angry: {a}");
@@ -158,7 +158,7 @@ fn review_shows_the_seat_map_and_a_valence_row_at_80x24_and_160x48() {
     app.key(press(KeyCode::Char('p')));
     assert_eq!(app.panel, Panel::Seats);
     for (w, h) in [(80, 24), (160, 48)] {
-        app.prepare(Size::new(w, h));
+        render::prepare(&mut app, Size::new(w, h));
         let lines = screen(w, h, |f| render::draw(f, &app, &theme));
         let text = lines.join("\n");
         assert!(lines.iter().any(|l| l.trim_start_matches('│').starts_with("valence")), "{w}x{h}:\n{text}");
@@ -187,7 +187,7 @@ fn review_shows_the_seat_map_and_a_valence_row_at_80x24_and_160x48() {
         app.key(press(KeyCode::Char(c)));
     }
     app.key(press(KeyCode::Enter));
-    app.prepare(Size::new(160, 48));
+    render::prepare(&mut app, Size::new(160, 48));
     let text = screen(160, 48, |f| render::draw(f, &app, &theme)).join("\n");
     assert!(text.contains("P07") && app.panel == Panel::Seats, "{text}");
 }
@@ -206,7 +206,7 @@ fn marked_sessions_open_side_by_side_in_review_at_80x24_and_160x48() {
     assert!(list.contains("●1") && list.contains("●3"), "{list}");
     let BrowserExit::Compare(marked) = browser.key(press(KeyCode::Char('C'))) else { panic!("no compare") };
     assert_eq!(marked, ids);
-    let mut view = CompareView::new(emotrace::report::compare::CompareData::load(browser.store(), &marked).unwrap());
+    let mut view = CompareScreen::new(emotrace::CompareView::load(browser.store(), &marked).unwrap());
     for (w, h) in [(80, 24), (160, 48)] {
         view.prepare(&theme, Size::new(w, h));
         let text = screen(w, h, |f| compare::draw(f, &view, &theme)).join("\n");

@@ -9,8 +9,9 @@ use anyhow::Context;
 use super::output::write_output;
 use super::Outcome;
 use crate::cli::CompareArgs;
+use emotrace::analytics::session_view::CompareView;
 use emotrace::config::Config;
-use emotrace::report::compare::{self, CompareData};
+use emotrace::report::compare;
 use emotrace::store::Store;
 
 /// Runs `compare`.
@@ -20,7 +21,7 @@ use emotrace::store::Store;
 pub fn run(cfg: &Config, store: Option<&Path>, args: &CompareArgs) -> anyhow::Result<Outcome> {
     let root = cfg.store_dir(store)?;
     let store = Store::open_existing(&root)?;
-    let data = CompareData::load(&store, &args.sessions)?;
+    let data = CompareView::load(&store, &args.sessions)?;
     let page = compare::page(&data)?;
     match args.out.as_deref() {
         Some(out) => {

@@ -13,7 +13,7 @@ use super::output::write_output;
 use super::Outcome;
 use crate::cli::ReportArgs;
 use emotrace::config::Config;
-use emotrace::report::{self, ReportData};
+use emotrace::report::{self, SessionOverview};
 use emotrace::store::Store;
 
 /// Runs `report`.
@@ -39,15 +39,15 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ReportArgs) -> anyhow::Res
 pub fn write_report(store: &Store, id: &str, out: &Path) -> anyhow::Result<String> {
     let data = {
         let reader = store.open_session(id)?;
-        ReportData::load(&reader).with_context(|| format!("session '{id}'"))?
+        SessionOverview::load(&reader).with_context(|| format!("session '{id}'"))?
     };
     let page = report::render(&data).with_context(|| format!("session '{id}'"))?;
     write_output(out, |w| w.write_all(page.as_bytes()).map_err(anyhow::Error::from))?;
     Ok(format!(
         "wrote the report of session {id} ({}, faces: {}, markers and notes: {}) to {}",
-        emotrace::fmt::clock(data.record.duration_ms),
-        data.faces.len(),
-        data.annotations.len(),
+        emotrace::fmt::clock(data.session.record.duration_ms),
+        data.session.faces.len(),
+        data.session.annotations.len(),
         out.display()
     ))
 }

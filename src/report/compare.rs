@@ -4,25 +4,21 @@
 //! Per session: the class emotion shares, valence and facing the front over the whole session; both over lecture
 //! time, absolute (time since start) and normalised to the session's length (0-100%), one line per session; and
 //! the segments opened by markers whose label several sessions share ("quiz" in week 1 and week 2), with their
-//! valence, facing the front and dominant emotion. Figures are the report's ([`ReportData`]): the same
-//! definitions, the same numbers.
+//! valence, facing the front and dominant emotion. It renders analytics' [`CompareView`], as review's compare
+//! screen does: the same definitions, the same numbers.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
-
-use anyhow::Context;
 
 use plotters::prelude::*;
 
+use super::emotion_rgb;
 use super::html::{page_end, trust_html};
 use super::plots::{self, err, svg, MUTED};
-use super::{emotion_rgb, ReportData};
-use crate::analytics::attention::{self, FacingCount};
+use crate::analytics::attention;
+use crate::analytics::session_view::{CompareView, SessionOverview};
 use crate::analytics::valence;
 use crate::classify::Emotion;
 use crate::fmt::clock;
-use crate::store::timeline::TrackAgg;
-use crate::store::Store;
 
 /// Session line colours, in the order sessions are given (repeats after eight).
 pub const SESSION_RGB: [(u8, u8, u8); 8] = [
@@ -35,58 +31,6 @@ pub const SESSION_RGB: [(u8, u8, u8); 8] = [
     (140, 86, 75),
     (127, 127, 127),
 ];
-
-/// One marker label's segments in one session, summed.
-#[derive(Clone, Debug, Default)]
-pub struct LabelFigures {
-    /// All faces over the segments opened by markers with this label.
-    pub class: TrackAgg,
-    /// Facing the front over them.
-    pub facing: FacingCount,
-    /// Their total length, ms.
-    pub length_ms: u64,
-}
-
-/// The figures of several sessions, in the order given.
-pub struct CompareData {
-    /// Each session's report data.
-    pub sessions: Vec<ReportData>,
-}
-
-impl CompareData {
-    /// Reads the sessions `ids` (ids or unique prefixes) of `store` for comparing, in the order given.
-    ///
-    /// Errors: no session or several match a query; a session is being recorded by another process or is damaged.
-    pub fn load(store: &Store, ids: &[String]) -> anyhow::Result<CompareData> {
-        let mut sessions = Vec::with_capacity(ids.len());
-        for q in ids {
-            let id = store.resolve_session(q)?;
-            let reader = store.open_session(&id)?;
-            sessions.push(ReportData::load(&reader).with_context(|| format!("session '{id}'"))?);
-        }
-        Ok(CompareData { sessions })
-    }
-
-    /// Marker labels opening segments in at least two sessions, sorted, each with its figures per session
-    /// (`None` where a session has no such marker). Labels compare trimmed and case-blind ("Quiz" = "quiz ").
-    pub fn shared_labels(&self) -> Vec<(String, Vec<Option<LabelFigures>>)> {
-        let mut by_label: BTreeMap<String, Vec<Option<LabelFigures>>> = BTreeMap::new();
-        for (i, d) in self.sessions.iter().enumerate() {
-            for seg in d.summary.segments.iter().skip(1) {
-                let key = seg.label.trim().to_lowercase();
-                if key.is_empty() {
-                    continue;
-                }
-                let row = by_label.entry(key).or_insert_with(|| vec![None; self.sessions.len()]);
-                let f = row[i].get_or_insert_with(LabelFigures::default);
-                f.class.merge(&seg.class);
-                f.facing.merge(&d.room.facing_between(seg.start_ms, seg.end_ms));
-                f.length_ms += seg.end_ms.saturating_sub(seg.start_ms);
-            }
-        }
-        by_label.into_iter().filter(|(_, v)| v.iter().filter(|f| f.is_some()).count() >= 2).collect()
-    }
-}
 
 fn rgb(i: usize) -> RGBColor {
     let (r, g, b) = SESSION_RGB[i % SESSION_RGB.len()];
@@ -103,8 +47,8 @@ fn esc(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A session's name on the page: its start date and time, and its id.
-fn session_name(d: &ReportData) -> String {
-    format!("{} ({})", d.record.started_at.format("%Y-%m-%d %H:%M"), d.record.id)
+fn session_name(d: &SessionOverview) -> String {
+    format!("{} ({})", d.session.record.started_at.format("%Y-%m-%d %H:%M"), d.session.record.id)
 }
 
 /// One line per session over an x axis of `x_max`: `(values, step)` per session, `None` = gap.
@@ -149,17 +93,17 @@ fn lines_plot(
 }
 
 /// Valence per bucket (see [`valence::of_agg`]) and its bucket width, seconds.
-fn valence_series(d: &ReportData) -> (Vec<Option<f64>>, f64) {
+fn valence_series(d: &SessionOverview) -> (Vec<Option<f64>>, f64) {
     (d.buckets.iter().map(|b| valence::of_agg(&b.class()).map(|v| v as f64)).collect(), d.bucket_ms as f64 / 1000.0)
 }
 
 /// Facing the front per bucket and its bucket width, seconds.
-fn facing_series(d: &ReportData) -> (Vec<Option<f64>>, f64) {
+fn facing_series(d: &SessionOverview) -> (Vec<Option<f64>>, f64) {
     (d.room_series().0, d.room_bucket_ms() as f64 / 1000.0)
 }
 
 /// The four plots: valence and facing, absolute and normalised.
-fn plots_html(h: &mut String, data: &CompareData) -> anyhow::Result<()> {
+fn plots_html(h: &mut String, data: &CompareView) -> anyhow::Result<()> {
     let longest_s = data.sessions.iter().map(|d| d.span_ms()).max().unwrap_or(1) as f64 / 1000.0;
     let minutes = longest_s > 180.0;
     let (unit, div) = if minutes { ("min", 60.0) } else { ("s", 1.0) };
@@ -205,13 +149,13 @@ fn plots_html(h: &mut String, data: &CompareData) -> anyhow::Result<()> {
 /// The whole compare page.
 ///
 /// Errors: a plot cannot be drawn.
-pub fn page(data: &CompareData) -> anyhow::Result<String> {
+pub fn page(data: &CompareView) -> anyhow::Result<String> {
     let mut h = String::with_capacity(256 * 1024);
     page_head(&mut h, data)?;
     overview_section(&mut h, data)?;
     over_time_section(&mut h, data)?;
     shared_markers_section(&mut h, data)?;
-    let mut models: Vec<&str> = data.sessions.iter().map(|d| d.record.models.as_str()).collect();
+    let mut models: Vec<&str> = data.sessions.iter().map(|d| d.session.record.models.as_str()).collect();
     models.dedup();
     write!(h, "<section id=\"trust\">\n<h2>How far to trust it</h2>\n{}</section>\n", trust_html(&models.join("; ")))?;
     h.push_str(&page_end());
@@ -219,7 +163,7 @@ pub fn page(data: &CompareData) -> anyhow::Result<String> {
 }
 
 /// The page's head, title and the lines that define valence and facing the front.
-fn page_head(h: &mut String, data: &CompareData) -> std::fmt::Result {
+fn page_head(h: &mut String, data: &CompareView) -> std::fmt::Result {
     write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -237,17 +181,17 @@ fn page_head(h: &mut String, data: &CompareData) -> std::fmt::Result {
 
 /// The sessions side by side (table `overview`): source, length, faces, valence, facing the front and the
 /// share of each emotion.
-fn overview_section(h: &mut String, data: &CompareData) -> std::fmt::Result {
+fn overview_section(h: &mut String, data: &CompareView) -> std::fmt::Result {
     h.push_str("<section id=\"sessions\">\n<h2>Sessions</h2>\n<div class=\"wrap\"><table id=\"overview\">\n<tr><th>session</th><th>source</th><th class=\"n\">length</th><th class=\"n\">faces</th><th class=\"n\">valence</th><th class=\"n\">facing the front</th>");
     for e in Emotion::ALL {
         write!(h, "<th class=\"n\">{}</th>", e.name())?;
     }
     h.push_str("</tr>\n");
     for (i, d) in data.sessions.iter().enumerate() {
-        let class = &d.summary.class;
-        let source: String = std::path::Path::new(&d.record.source)
+        let class = &d.session.summary.class;
+        let source: String = std::path::Path::new(&d.session.record.source)
             .file_name()
-            .map_or(d.record.source.clone(), |s| s.to_string_lossy().into_owned());
+            .map_or(d.session.record.source.clone(), |s| s.to_string_lossy().into_owned());
         write!(
             h,
             "<tr><td><span class=\"sw\" style=\"background:{}\"></span>{}</td><td>{}</td><td class=\"n\">{}</td>\
@@ -255,8 +199,8 @@ fn overview_section(h: &mut String, data: &CompareData) -> std::fmt::Result {
             css(i),
             esc(&session_name(d)),
             esc(&source),
-            clock(d.record.duration_ms),
-            d.faces.len(),
+            clock(d.session.record.duration_ms),
+            d.session.faces.len(),
             valence::fmt(valence::of_agg(class)),
             attention::fmt_share(d.room.facing_total().share())
         )?;
@@ -279,7 +223,7 @@ fn overview_section(h: &mut String, data: &CompareData) -> std::fmt::Result {
 /// The plots of valence and facing the front over the lecture, with the sessions' legend.
 ///
 /// Errors: a plot cannot be drawn.
-fn over_time_section(h: &mut String, data: &CompareData) -> anyhow::Result<()> {
+fn over_time_section(h: &mut String, data: &CompareView) -> anyhow::Result<()> {
     h.push_str("<section id=\"over-time\">\n<h2>Over the lecture</h2>\n<div class=\"legend\">");
     for (i, d) in data.sessions.iter().enumerate() {
         write!(h, "<span><span class=\"sw\" style=\"background:{}\"></span>{}</span>", css(i), esc(&session_name(d)))?;
@@ -291,7 +235,7 @@ fn over_time_section(h: &mut String, data: &CompareData) -> anyhow::Result<()> {
 }
 
 /// The segments opened by a marker label two or more sessions share (table `shared-markers`).
-fn shared_markers_section(h: &mut String, data: &CompareData) -> std::fmt::Result {
+fn shared_markers_section(h: &mut String, data: &CompareView) -> std::fmt::Result {
     h.push_str("<section id=\"markers\">\n<h2>Segments with the same marker</h2>\n<p class=\"note\">Segments opened by markers whose label two or more sessions share (case and surrounding spaces ignored), from the marker to the next one; several segments with one label in a session are taken together.</p>\n");
     let shared = data.shared_labels();
     if shared.is_empty() {
@@ -337,7 +281,7 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let ids = [sample(&store, "P07", "quiz"), sample(&store, "P07", "Quiz "), sample(&store, "P07", "break")];
         assert!(ids[0] != ids[1] && ids[1] != ids[2]);
-        let data = CompareData::load(&store, &ids).unwrap();
+        let data = CompareView::load(&store, &ids).unwrap();
         let shared = data.shared_labels();
         assert_eq!(shared.len(), 1, "'quiz' in two sessions; 'break' in one");
         let (label, row) = &shared[0];

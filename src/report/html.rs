@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use super::{axis_time, emotion_css, emotion_rgb, plots, ReportData};
+use super::{axis_time, emotion_css, emotion_rgb, plots, SessionOverview};
 use crate::analytics::{attention, valence};
 use crate::classify::Emotion;
 use crate::fmt::{clock, seconds, step};
@@ -72,8 +72,8 @@ fn legend() -> String {
 /// The whole page.
 ///
 /// Errors: a plot cannot be drawn.
-pub fn page(data: &ReportData) -> anyhow::Result<String> {
-    let r = &data.record;
+pub fn page(data: &SessionOverview) -> anyhow::Result<String> {
+    let r = &data.session.record;
     let mut h = String::with_capacity(256 * 1024);
     write!(
         h,
@@ -89,7 +89,7 @@ pub fn page(data: &ReportData) -> anyhow::Result<String> {
     seats_section(&mut h, data)?;
     faces_section(&mut h, data)?;
     summary_section(&mut h, data)?;
-    trust_section(&mut h, &data.record.models)?;
+    trust_section(&mut h, &data.session.record.models)?;
     h.push_str(&page_end());
     Ok(h)
 }
@@ -99,8 +99,8 @@ fn meta_row(h: &mut String, key: &str, value: &str) -> std::fmt::Result {
 }
 
 /// Session metadata: id, times, source, models, status, counts.
-fn session_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
-    let r = &data.record;
+fn session_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()> {
+    let r = &data.session.record;
     h.push_str("<section id=\"session\">\n<h2>Session</h2>\n<dl class=\"meta\">\n");
     meta_row(h, "id", &esc(&r.id))?;
     let mut status = r.status.name().to_string();
@@ -134,8 +134,8 @@ fn session_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
     let merged = if r.merged_tracks > 0 { format!(", {} merged into others", r.merged_tracks) } else { String::new() };
     meta_row(h, "faces", &format!("{} (tracks: {}{merged})", r.faces(), r.tracks))?;
     meta_row(h, "observations", &format!("{} face-frames", r.observations))?;
-    meta_row(h, "markers", &data.markers().count().to_string())?;
-    meta_row(h, "notes", &data.notes().count().to_string())?;
+    meta_row(h, "markers", &data.session.markers().count().to_string())?;
+    meta_row(h, "notes", &data.session.notes().count().to_string())?;
     h.push_str("</dl>\n");
     let config = serde_json::to_string_pretty(&r.config).unwrap_or_default();
     write!(h, "<details><summary>Configuration in force</summary><pre>{}</pre></details>\n</section>\n", esc(&config))?;
@@ -147,8 +147,8 @@ fn figure(h: &mut String, key: &str, value: &str, detail: &str) -> std::fmt::Res
 }
 
 /// Pipeline figures: FPS in and processed, detection rate, dropped frames, latency p50/p95.
-fn pipeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
-    let s = &data.record.stats;
+fn pipeline_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()> {
+    let s = &data.session.record.stats;
     h.push_str("<section id=\"pipeline\">\n<h2>Pipeline</h2>\n<div class=\"figures\">\n");
     let mean_fps = if s.elapsed_s > 0.0 { s.frames_processed as f64 / s.elapsed_s } else { 0.0 };
     figure(h, "input FPS", &format!("{:.1}", s.input_fps), &format!("{} frames read", s.frames_in))?;
@@ -159,7 +159,7 @@ fn pipeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
         &pct(s.detection_rate()),
         &format!("{} of {} frames (detected or tracked)", s.frames_with_faces, s.frames_processed),
     )?;
-    let r = &data.record;
+    let r = &data.session.record;
     if r.detected_frames > 0 {
         let ran = r.detected_frames as f64 / r.frames.max(1) as f64;
         let detail = format!("{} frames, a face found on {}", r.detected_frames, r.frames_with_detections);
@@ -186,7 +186,7 @@ fn pipeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
 }
 
 /// The class timeline with markers and notes, and faces in view under it.
-fn timeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
+fn timeline_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()> {
     write!(
         h,
         "<section id=\"timeline\">\n<h2>Class emotion timeline</h2>\n<p class=\"note\">Share of face-frames whose \
@@ -203,7 +203,7 @@ fn timeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
          strongest of sad, angry, fear and disgust (Noldus FaceReader's definition), from the mean smoothed \
          probabilities of all faces in each bucket; -1 to +1, 0 = neither. Whole session: <b>{}</b>.</p>\n\
          <figure id=\"valence\">\n{}\n</figure>\n",
-        valence::fmt(valence::of_agg(&data.summary.class)),
+        valence::fmt(valence::of_agg(&data.session.summary.class)),
         plots::valence_timeline(data)?
     )?;
     write!(
@@ -231,7 +231,7 @@ fn timeline_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
 }
 
 /// The seat map: each face's mean place in the camera's frame, with its name.
-fn seats_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
+fn seats_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()> {
     h.push_str(
         "<section id=\"seats\">\n<h2>Who sat where</h2>\n<p class=\"note\">Each face's mean box in the camera's \
          frame over the session, with its name or number, so faces can be named by where they sat (name them in \
@@ -239,7 +239,7 @@ fn seats_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
          anyone is stored.</p>\n",
     );
     let seats: Vec<(String, crate::analytics::room::Seat)> =
-        data.room.seats.iter().map(|s| (data.track_label(s.track_id), s.clone())).collect();
+        data.room.seats.iter().map(|s| (data.session.track_label(s.track_id), s.clone())).collect();
     if seats.is_empty() {
         h.push_str("<p>No face was tracked in this session.</p>\n</section>\n");
         return Ok(());
@@ -272,19 +272,19 @@ pub fn trust_html(models: &str) -> String {
 }
 
 /// One small plot per face.
-fn faces_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
+fn faces_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()> {
     write!(
         h,
         "<section id=\"faces\">\n<h2>Faces</h2>\n<p class=\"note\">Each face's mean smoothed probabilities per bucket \
          (stacked to 100%) on the session's time axis; blank where the face was not in view.</p>\n{}\n",
         legend()
     )?;
-    if data.faces.is_empty() {
+    if data.session.faces.is_empty() {
         h.push_str("<p>No face was tracked in this session.</p>\n");
     }
     h.push_str("<div class=\"grid\">\n");
-    for f in &data.faces {
-        let agg = data.summary.faces.iter().find(|(id, _)| *id == f.id).map(|(_, a)| *a).unwrap_or_default();
+    for f in &data.session.faces {
+        let agg = data.session.summary.faces.iter().find(|(id, _)| *id == f.id).map(|(_, a)| *a).unwrap_or_default();
         let facing = data.room.seat(f.id).map(|s| s.facing).unwrap_or_default();
         let mut caption = format!(
             "<b>{}</b> · mostly {} · valence {} · facing the front {} · in view {}–{} · {} face-frames",
@@ -297,7 +297,8 @@ fn faces_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
             f.observations
         );
         if !f.merged.is_empty() {
-            let merged: Vec<String> = f.merged.iter().map(|&id| esc(&data.track_label(id)).into_owned()).collect();
+            let merged: Vec<String> =
+                f.merged.iter().map(|&id| esc(&data.session.track_label(id)).into_owned()).collect();
             caption.push_str(&format!(" · merged: {}", merged.join(", ")));
         }
         write!(
@@ -337,7 +338,7 @@ fn share_row(h: &mut String, who: &str, agg: &TrackAgg, facing: Option<f32>) -> 
 }
 
 /// Time share per emotion (class and each face), segments between markers, the largest changes, annotations.
-fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
+fn summary_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()> {
     h.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<h3>Time share per emotion</h3>\n");
     shares_table(h, data)?;
     segments_table(h, data)?;
@@ -349,8 +350,8 @@ fn summary_section(h: &mut String, data: &ReportData) -> anyhow::Result<()> {
 
 /// The time share per emotion of the class and of each face, with dominant emotion, valence and facing the
 /// front (table `shares`).
-fn shares_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
-    let s = &data.summary;
+fn shares_table(h: &mut String, data: &SessionOverview) -> std::fmt::Result {
+    let s = &data.session.summary;
     h.push_str(
         "<p class=\"note\">Share of each face's face-frames (and of all faces together) whose dominant emotion is \
          each class.</p>\n<div class=\"wrap\"><table id=\"shares\">\n<tr><th>who</th><th class=\"n\">face-frames</th>",
@@ -362,7 +363,7 @@ fn shares_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
     share_row(h, "<b>class (all faces)</b>", &s.class, data.room.facing_total().share())?;
     for (id, agg) in &s.faces {
         let facing = data.room.seat(*id).and_then(|s| s.facing.share());
-        share_row(h, &esc(&data.track_label(*id)), agg, facing)?;
+        share_row(h, &esc(&data.session.track_label(*id)), agg, facing)?;
     }
     h.push_str("</table></div>\n");
     Ok(())
@@ -370,7 +371,7 @@ fn shares_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
 
 /// The segments between markers: when, how long, dominant emotion and its share, valence, facing the front
 /// (table `segments`).
-fn segments_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
+fn segments_table(h: &mut String, data: &SessionOverview) -> std::fmt::Result {
     let span = data.span_ms();
     h.push_str(
         "<h3>Segments between markers</h3>\n<div class=\"wrap\"><table id=\"segments\">\n<tr><th>#</th><th>opened \
@@ -378,7 +379,7 @@ fn segments_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
          <th class=\"n\">its share</th><th class=\"n\">valence</th><th class=\"n\">facing the front</th>\
          <th class=\"n\">face-frames</th></tr>\n",
     );
-    for (i, seg) in data.summary.segments.iter().enumerate() {
+    for (i, seg) in data.session.summary.segments.iter().enumerate() {
         let share = seg.dominant.map_or(0.0, |e| seg.class.share()[e as usize]);
         let (val, facing) = data.segment_figures(seg);
         writeln!(
@@ -404,8 +405,8 @@ fn segments_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
 
 /// The largest changes of one emotion between consecutive windows, for the class and each face (table
 /// `changes`).
-fn changes_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
-    let s = &data.summary;
+fn changes_table(h: &mut String, data: &SessionOverview) -> std::fmt::Result {
+    let s = &data.session.summary;
     let span = data.span_ms();
     write!(
         h,
@@ -419,7 +420,7 @@ fn changes_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
         h.push_str("<tr><td colspan=\"5\">none (too short, or no face)</td></tr>\n");
     }
     for c in &s.changes {
-        let who = c.track_id.map_or("<b>class</b>".to_string(), |id| esc(&data.track_label(id)).into_owned());
+        let who = c.track_id.map_or("<b>class</b>".to_string(), |id| esc(&data.session.track_label(id)).into_owned());
         writeln!(
             h,
             "<tr><td class=\"n\">{}</td><td>{who}</td><td>{}</td><td class=\"n\">{:+.0} pp</td><td>{} → {}</td></tr>",
@@ -435,19 +436,19 @@ fn changes_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
 }
 
 /// The markers and notes, by start time (table `annotations`).
-fn annotations_table(h: &mut String, data: &ReportData) -> std::fmt::Result {
+fn annotations_table(h: &mut String, data: &SessionOverview) -> std::fmt::Result {
     let span = data.span_ms();
     h.push_str(
         "<h3>Markers and notes</h3>\n<div class=\"wrap\"><table id=\"annotations\">\n<tr><th>kind</th>\
          <th class=\"n\">at</th><th class=\"n\">until</th><th>label</th><th>face</th></tr>\n",
     );
-    if data.annotations.is_empty() {
+    if data.session.annotations.is_empty() {
         h.push_str("<tr><td colspan=\"5\">none</td></tr>\n");
     }
-    for a in &data.annotations {
+    for a in &data.session.annotations {
         let kind = if a.kind == AnnotationKind::Marker { "marker" } else { "note" };
         let until = a.end_ms.map_or(String::new(), |e| axis_time(e, span));
-        let face = a.track_id.map_or(String::new(), |id| esc(&data.track_label(id)).into_owned());
+        let face = a.track_id.map_or(String::new(), |id| esc(&data.session.track_label(id)).into_owned());
         writeln!(
             h,
             "<tr><td>{kind}</td><td class=\"n\">{}</td><td class=\"n\">{until}</td><td>{}</td><td>{face}</td></tr>",

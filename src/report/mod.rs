@@ -1,10 +1,9 @@
 //! `emotrace report`: one stored session as a single self-contained HTML page (inline SVG plots, no scripts,
 //! fonts, style sheets or images from elsewhere), for reading offline or sending to someone.
 //!
-//! [`ReportData::load`] gathers what the page shows from a [`SessionReader`]: the session record and its pipeline
-//! figures, the faces (tracks not merged into another; merged tracks are folded into theirs by the timeline), the
-//! markers and notes, the emotions over time in buckets, and the [`summarize`]d session. [`plots`] draws the SVG
-//! plots with `plotters`, [`html`] lays out the page; [`render`] does both.
+//! The page renders a [`SessionOverview`] (analytics' one view of a session: record, faces, markers and notes,
+//! emotions over time in buckets, the summary and the room figures). [`plots`] draws the SVG plots with
+//! `plotters`, [`html`] lays out the page; [`render`] does both.
 //!
 //! Units throughout: times in ms since session start, shares and probabilities in `[0, 1]`.
 
@@ -12,30 +11,8 @@ pub mod compare;
 pub mod html;
 pub mod plots;
 
-use std::collections::BTreeMap;
-
-use crate::analytics::attention;
-use crate::analytics::review::{summarize, SessionSummary};
-use crate::analytics::room::Room;
+pub use crate::analytics::session_view::{SessionOverview, FINE_SPAN_MS};
 use crate::classify::Emotion;
-use crate::pipeline::Observation;
-use crate::store::timeline::{bucketize, Bucket, Timeline, TrackAgg, SECOND_MS};
-use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord, TrackRecord};
-
-/// The most buckets the timeline is drawn with (a few hundred points, whatever the session's length).
-pub const MAX_POINTS: usize = 300;
-
-/// Sessions up to this long (ms) are drawn with buckets shorter than a second, built from the observations.
-pub const FINE_SPAN_MS: u64 = 120_000;
-
-/// How many of the largest changes the summary lists.
-pub const TOP_CHANGES: usize = 8;
-
-/// Bucket widths the report chooses from, ms.
-const STEPS_MS: [u64; 20] = [
-    100, 200, 250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
-    1_800_000, 3_600_000, 7_200_000, 21_600_000, 86_400_000,
-];
 
 /// The colour of an emotion in the report, as `(r, g, b)`: the live screen's palette (red angry, green disgust,
 /// magenta fear, yellow happy, blue sad, cyan surprise, grey neutral) in tones that read well on white.
@@ -57,242 +34,10 @@ pub fn emotion_css(e: Emotion) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
-/// The bucket width for a session of `span_ms` with `frames` processed frames, ms: the smallest width from a
-/// fixed list (100 ms ... 1 day) that gives at most [`MAX_POINTS`] buckets and, on average, at least two frames
-/// per bucket. Widths under a second only for sessions up to [`FINE_SPAN_MS`]; otherwise whole seconds.
-pub fn bucket_ms(span_ms: u64, frames: u64) -> u64 {
-    let span = span_ms.max(1);
-    let min = if frames > 0 { (2 * span).div_ceil(frames) } else { 0 };
-    STEPS_MS
-        .iter()
-        .copied()
-        .find(|&w| w >= min && span.div_ceil(w) <= MAX_POINTS as u64 && (w >= SECOND_MS || span <= FINE_SPAN_MS))
-        .unwrap_or_else(|| span.div_ceil(MAX_POINTS as u64).div_ceil(SECOND_MS) * SECOND_MS)
-}
-
-/// A face with a plot of its own: a track not merged into another, with the tracks merged into it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Face {
-    /// Track id (what the timeline counts its observations as).
-    pub id: u32,
-    /// Its name, or "Face {id}".
-    pub label: String,
-    /// Ids of the tracks merged into it (the same person, who left and came back).
-    pub merged: Vec<u32>,
-    /// First observation of it or of a track merged into it, ms since session start.
-    pub first_ms: u64,
-    /// Last observation, ms since session start.
-    pub last_ms: u64,
-    /// Observations (face-frames), merged tracks included.
-    pub observations: u64,
-}
-
-/// Everything the report shows, read from one stored session.
-#[derive(Clone, Debug)]
-pub struct ReportData {
-    /// The session record: metadata, counts and pipeline figures.
-    pub record: SessionRecord,
-    /// Faces with a plot of their own, by track id.
-    pub faces: Vec<Face>,
-    /// Every track's label by id, merged tracks included (for annotations about a track).
-    pub labels: BTreeMap<u32, String>,
-    /// Markers and notes, by start time.
-    pub annotations: Vec<Annotation>,
-    /// Bucket width of [`Self::buckets`], ms.
-    pub bucket_ms: u64,
-    /// The emotions over time: bucket `i` covers `[i * bucket_ms, (i + 1) * bucket_ms)`, merged tracks folded in.
-    pub buckets: Vec<Bucket>,
-    /// Session summary: time shares, segments between markers, largest changes.
-    pub summary: SessionSummary,
-    /// Facing the front per second and the seat map.
-    pub room: Room,
-    /// Per second of session time: processed frames and face-frames (for presence).
-    pub seconds: Vec<(u32, u32)>,
-    /// The session's usual number of faces in view ([`attention::usual_faces`]).
-    pub usual_faces: f32,
-}
-
-/// The emotions over time: `(bucket width in ms, the buckets from 0, the observations when the buckets are
-/// finer than a second)`. The axis runs to the last frame: whole seconds for coarse buckets (the stored seconds),
-/// to the bucket after the last frame for fine ones, which are built from the observations.
-///
-/// Errors: a damaged record in the session database.
-fn emotion_buckets(
-    reader: &SessionReader,
-    record: &SessionRecord,
-    timeline: &Timeline,
-) -> anyhow::Result<(u64, Vec<Bucket>, Option<Vec<Observation>>)> {
-    let last_ms = record.duration_ms.max(timeline.span_ms().saturating_sub(SECOND_MS));
-    let bucket_ms = bucket_ms(last_ms + 1, record.frames);
-    if bucket_ms < SECOND_MS {
-        let n = (last_ms / bucket_ms + 1) as usize;
-        let (frames, observations) = reader.window(0, n as u64 * bucket_ms)?;
-        let buckets = bucketize(&frames, &observations, 0, bucket_ms, n, |id| timeline.resolve(id));
-        Ok((bucket_ms, buckets, Some(observations)))
-    } else {
-        let n = timeline.span_ms().max(last_ms + 1).div_ceil(bucket_ms).max(1) as usize;
-        Ok((bucket_ms, timeline.buckets(0, bucket_ms, n), None))
-    }
-}
-
-/// The session summarized between its markers, segments clipped to the axis' `span_ms`. A short session's
-/// segments are exact, from its observations `fine` (the summary's are in whole seconds).
-fn session_summary(
-    timeline: &Timeline,
-    annotations: &[Annotation],
-    span_ms: u64,
-    fine: Option<&[Observation]>,
-) -> SessionSummary {
-    let markers: Vec<(u64, String)> = annotations
-        .iter()
-        .filter(|a| a.kind == AnnotationKind::Marker)
-        .map(|a| (a.start_ms, a.label.clone()))
-        .collect();
-    let mut summary = summarize(timeline, &markers, TOP_CHANGES);
-    for seg in &mut summary.segments {
-        seg.end_ms = seg.end_ms.min(span_ms);
-        if let Some(observations) = fine {
-            let mut class = TrackAgg::default();
-            for o in observations.iter().filter(|o| (seg.start_ms..seg.end_ms).contains(&o.timestamp_ms)) {
-                class.add(&o.smoothed);
-            }
-            seg.class = class;
-            seg.dominant = seg.class.dominant_emotion();
-        }
-    }
-    summary
-}
-
-/// The faces with a plot of their own, by track id: every track not merged into another, with the tracks merged
-/// into it folded in, and any face the summary counts observations of without a stored track record.
-fn faces(tracks: &[TrackRecord], timeline: &Timeline, summary: &SessionSummary) -> Vec<Face> {
-    let mut faces: BTreeMap<u32, Face> = BTreeMap::new();
-    for t in tracks.iter().filter(|t| t.merged_into.is_none()) {
-        faces.insert(
-            t.id,
-            Face {
-                id: t.id,
-                label: t.label(),
-                merged: Vec::new(),
-                first_ms: t.first_ms,
-                last_ms: t.last_ms,
-                observations: t.observations,
-            },
-        );
-    }
-    for t in tracks.iter().filter(|t| t.merged_into.is_some()) {
-        if let Some(f) = faces.get_mut(&timeline.resolve(t.id)) {
-            f.merged.push(t.id);
-            f.first_ms = f.first_ms.min(t.first_ms);
-            f.last_ms = f.last_ms.max(t.last_ms);
-            f.observations += t.observations;
-        }
-    }
-    for (id, agg) in &summary.faces {
-        faces.entry(*id).or_insert_with(|| Face {
-            id: *id,
-            label: crate::fmt::face_label(*id),
-            merged: Vec::new(),
-            first_ms: 0,
-            last_ms: 0,
-            observations: agg.frames as u64,
-        });
-    }
-    faces.into_values().collect()
-}
-
-impl ReportData {
-    /// Reads what the report needs from an open session.
-    ///
-    /// Errors: a damaged record in the session database.
-    pub fn load(reader: &SessionReader) -> anyhow::Result<ReportData> {
-        let record = reader.record().clone();
-        let timeline = reader.timeline()?;
-        let tracks = reader.tracks()?;
-        let mut annotations = reader.annotations()?;
-        annotations.sort_by_key(|a| (a.start_ms, a.id));
-
-        let (bucket_ms, buckets, fine) = emotion_buckets(reader, &record, &timeline)?;
-        let span_ms = buckets.len() as u64 * bucket_ms;
-        let summary = session_summary(&timeline, &annotations, span_ms, fine.as_deref());
-
-        let room = Room::load(reader, &timeline)?;
-        let seconds: Vec<(u32, u32)> =
-            timeline.seconds().iter().map(|b| (b.frames, b.tracks.iter().map(|(_, a)| a.frames).sum())).collect();
-        let usual_faces =
-            attention::usual_faces(timeline.seconds().iter().filter(|b| b.frames > 0).map(|b| b.mean_faces()));
-
-        let labels: BTreeMap<u32, String> = tracks.iter().map(|t| (t.id, t.label())).collect();
-        Ok(ReportData {
-            record,
-            faces: faces(&tracks, &timeline, &summary),
-            labels,
-            annotations,
-            bucket_ms,
-            buckets,
-            summary,
-            room,
-            seconds,
-            usual_faces,
-        })
-    }
-
-    /// Bucket width of the facing-the-front and presence lines, ms: [`Self::bucket_ms`] in whole seconds (the
-    /// room's figures are kept per second).
-    pub fn room_bucket_ms(&self) -> u64 {
-        self.bucket_ms.div_ceil(SECOND_MS).max(1) * SECOND_MS
-    }
-
-    /// Facing the front (share of judged face-frames) and presence (faces in view / usual count) per bucket of
-    /// [`Self::room_bucket_ms`] over the time axis; `None` where unknown (nothing judged, no frame processed).
-    pub fn room_series(&self) -> (Vec<Option<f64>>, Vec<Option<f64>>) {
-        let b = self.room_bucket_ms();
-        let n = self.span_ms().div_ceil(b) as usize;
-        let k = (b / SECOND_MS) as usize;
-        let facing = self.room.facing_buckets(b, n).iter().map(|c| c.share().map(|v| v as f64)).collect();
-        let presence = (0..n)
-            .map(|i| {
-                let s = &self.seconds[(i * k).min(self.seconds.len())..((i + 1) * k).min(self.seconds.len())];
-                let (frames, faces) = s.iter().fold((0u32, 0u32), |(f, o), (a, b)| (f + a, o + b));
-                (frames > 0)
-                    .then_some(())
-                    .and_then(|_| attention::presence(faces as f32 / frames as f32, self.usual_faces))
-                    .map(|v| v as f64)
-            })
-            .collect();
-        (facing, presence)
-    }
-
-    /// Class valence and facing the front over `[start_ms, end_ms)` (whole seconds for facing).
-    pub fn segment_figures(&self, seg: &crate::analytics::review::Segment) -> (Option<f32>, Option<f32>) {
-        (crate::analytics::valence::of_agg(&seg.class), self.room.facing_between(seg.start_ms, seg.end_ms).share())
-    }
-
-    /// Length of the time axis, ms: the buckets end to end.
-    pub fn span_ms(&self) -> u64 {
-        self.buckets.len() as u64 * self.bucket_ms
-    }
-
-    /// The label of a track (merged or not): its name, or "Face {id}".
-    pub fn track_label(&self, id: u32) -> String {
-        self.labels.get(&id).cloned().unwrap_or_else(|| crate::fmt::face_label(id))
-    }
-
-    /// The markers, by start time.
-    pub fn markers(&self) -> impl Iterator<Item = &Annotation> {
-        self.annotations.iter().filter(|a| a.kind == AnnotationKind::Marker)
-    }
-
-    /// The notes, by start time.
-    pub fn notes(&self) -> impl Iterator<Item = &Annotation> {
-        self.annotations.iter().filter(|a| a.kind == AnnotationKind::Note)
-    }
-}
-
 /// The whole report of `data` as one HTML document.
 ///
 /// Errors: a plot cannot be drawn.
-pub fn render(data: &ReportData) -> anyhow::Result<String> {
+pub fn render(data: &SessionOverview) -> anyhow::Result<String> {
     html::page(data)
 }
 
@@ -309,7 +54,7 @@ pub(crate) mod tests {
     use crate::classify::NUM_EMOTIONS;
     use crate::detect::BBox;
     use crate::pipeline::{FrameResult, Observation, PipelineStats};
-    use crate::store::{NewSession, SessionStatus, Store};
+    use crate::store::{AnnotationKind, NewSession, SessionStatus, Store};
 
     fn probs(e: usize) -> [f32; NUM_EMOTIONS] {
         let mut p = [0.02; NUM_EMOTIONS];
@@ -395,56 +140,40 @@ pub(crate) mod tests {
     }
 
     /// [`sample`] in a temporary store, loaded for the report (the store is gone afterwards).
-    pub(crate) fn sample_data(name1: &str, label: &str) -> ReportData {
+    pub(crate) fn sample_data(name1: &str, label: &str) -> SessionOverview {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let id = sample(&store, name1, label);
         let reader = store.open_session(&id).unwrap();
-        ReportData::load(&reader).unwrap()
-    }
-
-    #[test]
-    fn bucket_widths_keep_a_few_hundred_points_and_whole_seconds_for_long_sessions() {
-        assert_eq!(bucket_ms(4_000, 100), 100);
-        assert_eq!(bucket_ms(4_000, 20), 500, "at least two frames per bucket");
-        assert_eq!(bucket_ms(20_000, 200), 200);
-        assert_eq!(bucket_ms(100_000, 3_000), 500);
-        assert_eq!(bucket_ms(121_000, 3_600), 1_000);
-        assert_eq!(bucket_ms(3_600_000, 108_000), 15_000);
-        assert_eq!(bucket_ms(0, 0), 100);
-        for span in [1, 999, 59_999, 120_001, 3_600_000, 86_400_000, 400 * 86_400_000] {
-            let w = bucket_ms(span, span / 33);
-            assert!(span.div_ceil(w) <= MAX_POINTS as u64, "{span}: {w}");
-            assert!(span <= FINE_SPAN_MS || w.is_multiple_of(SECOND_MS), "{span}: {w}");
-        }
+        SessionOverview::load(&reader).unwrap()
     }
 
     #[test]
     fn loading_folds_merged_tracks_into_their_face_and_buckets_the_whole_session() {
         let data = sample_data("P07", "joke");
-        assert_eq!(data.record.frames, 200);
+        assert_eq!(data.session.record.frames, 200);
         // 10 FPS: two frames per bucket.
         assert_eq!(data.bucket_ms, 200);
         assert_eq!(data.buckets.len(), 100);
         assert_eq!(data.span_ms(), 20_000);
         assert!(data.buckets.iter().all(|b| b.frames == 2));
         let faces: Vec<(u32, &str, &[u32])> =
-            data.faces.iter().map(|f| (f.id, f.label.as_str(), f.merged.as_slice())).collect();
+            data.session.faces.iter().map(|f| (f.id, f.label.as_str(), f.merged.as_slice())).collect();
         assert_eq!(faces, [(1, "P07", &[][..]), (2, "Face 2", &[3][..])]);
-        assert_eq!((data.faces[1].first_ms, data.faces[1].last_ms), (0, 19_900));
-        assert_eq!(data.faces[1].observations, 60 + 80);
-        assert_eq!(data.track_label(3), "Face 3");
+        assert_eq!((data.session.faces[1].first_ms, data.session.faces[1].last_ms), (0, 19_900));
+        assert_eq!(data.session.faces[1].observations, 60 + 80);
+        assert_eq!(data.session.track_label(3), "Face 3");
         // Track 3's observations count as face 2's.
         assert!(data.buckets[75].track(2).is_some() && data.buckets[75].track(3).is_none());
-        assert_eq!(data.markers().count(), 1);
-        assert_eq!(data.notes().next().unwrap().end_ms, Some(8_000));
-        assert_eq!(data.summary.segments.len(), 2);
-        assert_eq!(data.summary.segments[1].label, "joke");
-        assert_eq!(data.summary.segments[1].dominant, Some(Emotion::Happy));
+        assert_eq!(data.session.markers().count(), 1);
+        assert_eq!(data.session.notes().next().unwrap().end_ms, Some(8_000));
+        assert_eq!(data.session.summary.segments.len(), 2);
+        assert_eq!(data.session.summary.segments[1].label, "joke");
+        assert_eq!(data.session.summary.segments[1].dominant, Some(Emotion::Happy));
         // Segments do not overlap: together they hold every observation once.
-        assert_eq!(data.summary.segments.iter().map(|s| s.class.frames).sum::<u32>(), 200 + 60 + 80);
-        assert_eq!(data.summary.segments[0].class.frames, 100 + 60);
-        assert_eq!(data.summary.segments[1].end_ms, 20_000);
+        assert_eq!(data.session.summary.segments.iter().map(|s| s.class.frames).sum::<u32>(), 200 + 60 + 80);
+        assert_eq!(data.session.summary.segments[0].class.frames, 100 + 60);
+        assert_eq!(data.session.summary.segments[1].end_ms, 20_000);
         // Facing: face 1 (the only one with landmarks) faces the camera for 5 s of 20; presence against the
         // usual two faces.
         let facing = data.room.facing_total();
@@ -464,7 +193,7 @@ pub(crate) mod tests {
         assert_eq!(two.observations, 140);
         assert!((two.x - (60.0 * 60.0 + 80.0 * 70.0) / 140.0 / 640.0).abs() < 1e-5, "{two:?}");
         // Valence: sad face 2 alone in the first 6 s is -0.86 against face 1's neutral 0.
-        let seg0 = data.segment_figures(&data.summary.segments[0]);
+        let seg0 = data.segment_figures(&data.session.summary.segments[0]);
         assert!(seg0.0.unwrap() < 0.0 && seg0.1 == Some(0.5), "{seg0:?}");
     }
 

@@ -1,7 +1,7 @@
 //! The report's plots as SVG text, drawn with `plotters` (SVG backend; text is written as `<text>` elements, so
 //! no font is needed to make the file, and the browser's sans-serif shows it).
 //!
-//! All time axes run from 0 to [`ReportData::span_ms`] (shown in seconds, `m:ss` or `h:mm:ss`); the wide plots
+//! All time axes run from 0 to [`SessionOverview::span_ms`] (shown in seconds, `m:ss` or `h:mm:ss`); the wide plots
 //! share their left label width so their time axes line up one above the other.
 
 use std::ops::Range;
@@ -15,7 +15,8 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{axis_time, emotion_rgb, Face, ReportData};
+use super::{axis_time, emotion_rgb, SessionOverview};
+use crate::analytics::session_view::Face;
 use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
 use crate::store::timeline::Bucket;
@@ -156,11 +157,11 @@ fn text_px(s: &str) -> f64 {
 
 /// Lays out the labels of every marker and note in rows so that they do not overlap (as far as [`FLAG_ROWS`]
 /// allows); `left..right` is the plotting area in px, `span_s` the time axis.
-fn layout_flags(data: &ReportData, left: f64, right: f64, span_s: f64) -> Vec<Flag> {
+fn layout_flags(data: &SessionOverview, left: f64, right: f64, span_s: f64) -> Vec<Flag> {
     let px = |s: f64| left + (s / span_s.max(1e-9)) * (right - left);
     let mut row_end: Vec<f64> = Vec::new();
     let mut flags = Vec::new();
-    for a in &data.annotations {
+    for a in &data.session.annotations {
         let at_s = a.start_ms as f64 / 1000.0;
         let text = clip(&a.label, FLAG_CHARS);
         let text = if text.is_empty() { "·".to_string() } else { text };
@@ -243,8 +244,13 @@ pub(crate) fn draw_axes(
 }
 
 /// Shaded spans of the notes with a range, and lines for markers (`marker_px` wide) and instant notes.
-fn draw_annotations(chart: &mut Chart<'_, '_>, data: &ReportData, y: Range<f64>, marker_px: u32) -> anyhow::Result<()> {
-    for a in data.notes() {
+fn draw_annotations(
+    chart: &mut Chart<'_, '_>,
+    data: &SessionOverview,
+    y: Range<f64>,
+    marker_px: u32,
+) -> anyhow::Result<()> {
+    for a in data.session.notes() {
         if let Some(end) = a.end_ms {
             let (x0, x1) = (a.start_ms as f64 / 1000.0, end.max(a.start_ms) as f64 / 1000.0);
             chart.draw_series([Rectangle::new([(x0, y.start), (x1, y.end)], NOTE.mix(0.16).filled())]).map_err(err)?;
@@ -265,7 +271,7 @@ fn draw_annotations(chart: &mut Chart<'_, '_>, data: &ReportData, y: Range<f64>,
                 .map_err(err)?;
         }
     }
-    for a in data.markers() {
+    for a in data.session.markers() {
         let x = a.start_ms as f64 / 1000.0;
         chart
             .draw_series([PathElement::new(vec![(x, y.start), (x, y.end)], INK.stroke_width(marker_px))])
@@ -310,7 +316,7 @@ pub(crate) fn svg(
 /// dashed lines.
 ///
 /// Errors: the plot cannot be drawn.
-pub fn class_timeline(data: &ReportData) -> anyhow::Result<String> {
+pub fn class_timeline(data: &SessionOverview) -> anyhow::Result<String> {
     let span_ms = data.span_ms();
     let span_s = span_ms as f64 / 1000.0;
     let left = (4 + WIDE_Y_AREA) as f64;
@@ -366,7 +372,7 @@ pub fn class_timeline(data: &ReportData) -> anyhow::Result<String> {
 /// [`class_timeline`] (gaps where no frame was processed), with the markers and notes.
 ///
 /// Errors: the plot cannot be drawn.
-pub fn faces_in_view(data: &ReportData) -> anyhow::Result<String> {
+pub fn faces_in_view(data: &SessionOverview) -> anyhow::Result<String> {
     let span_ms = data.span_ms();
     let span_s = span_ms as f64 / 1000.0;
     let bucket_s = data.bucket_ms as f64 / 1000.0;
@@ -403,7 +409,7 @@ pub fn faces_in_view(data: &ReportData) -> anyhow::Result<String> {
 /// summing to 100%), blank where the face was not in view; markers as thin lines; the session's time axis.
 ///
 /// Errors: the plot cannot be drawn.
-pub fn face(data: &ReportData, face: &Face) -> anyhow::Result<String> {
+pub fn face(data: &SessionOverview, face: &Face) -> anyhow::Result<String> {
     let span_ms = data.span_ms();
     let span_s = span_ms as f64 / 1000.0;
     let values: Vec<Option<[f32; NUM_EMOTIONS]>> =
@@ -459,7 +465,7 @@ pub(crate) fn draw_runs<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
 /// no face was seen, markers and notes; the session's time axis.
 ///
 /// Errors: the plot cannot be drawn.
-pub fn valence_timeline(data: &ReportData) -> anyhow::Result<String> {
+pub fn valence_timeline(data: &SessionOverview) -> anyhow::Result<String> {
     let span_ms = data.span_ms();
     let span_s = span_ms as f64 / 1000.0;
     let values: Vec<Option<f64>> = data.buckets.iter().map(|b| valence::of_agg(&b.class()).map(|v| v as f64)).collect();
@@ -478,10 +484,10 @@ pub fn valence_timeline(data: &ReportData) -> anyhow::Result<String> {
 }
 
 /// Facing the front (share of judged face-frames, solid) and presence (faces in view against the session's usual
-/// count, dashed) per bucket of [`ReportData::room_bucket_ms`]; gaps where nothing could be judged.
+/// count, dashed) per bucket of [`SessionOverview::room_bucket_ms`]; gaps where nothing could be judged.
 ///
 /// Errors: the plot cannot be drawn.
-pub fn facing_timeline(data: &ReportData) -> anyhow::Result<String> {
+pub fn facing_timeline(data: &SessionOverview) -> anyhow::Result<String> {
     let span_ms = data.span_ms();
     let span_s = span_ms as f64 / 1000.0;
     let (facing, presence) = data.room_series();
@@ -581,7 +587,7 @@ mod tests {
         let mut reader = store.open_session(&id).unwrap();
         reader.annotate(AnnotationKind::Marker, 10_200, None, "close by", None).unwrap();
         reader.annotate(AnnotationKind::Marker, 19_900, None, "at the end", None).unwrap();
-        let data = ReportData::load(&reader).unwrap();
+        let data = SessionOverview::load(&reader).unwrap();
         let flags = layout_flags(&data, 68.0, 1080.0, 20.0);
         let by_text = |t: &str| flags.iter().find(|f| f.text == t).unwrap();
         assert_eq!(by_text("noisy corridor").row, 0);
@@ -605,7 +611,7 @@ mod tests {
         assert!(timeline.matches("<polygon").count() >= 4);
         let faces = faces_in_view(&data).unwrap();
         assert!(faces.contains("faces per frame") && faces.contains("<polyline"), "{faces}");
-        for f in &data.faces {
+        for f in &data.session.faces {
             let s = face(&data, f).unwrap();
             assert!(s.contains("<polygon"), "{}: {s}", f.label);
         }

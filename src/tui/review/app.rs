@@ -1,21 +1,19 @@
-//! The review screen's state: one stored session, the view on it, and the edits a reviewer makes. Pure logic
-//! over a [`SessionReader`]; drawing is in [`super::render`], which only reads what [`ReviewApp::prepare`] made
-//! ready.
+//! The review screen's state: one stored session ([`SessionView`]), the window on it, the cursor, the mode and
+//! the edits a reviewer makes. Pure logic over a [`SessionReader`]; layout and drawing are in [`super::render`]
+//! (`render::prepare` makes a frame's data ready through this state's methods, then `render::draw` only reads).
 
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use ratatui::layout::Size;
-
 use super::input::{action_for, ReviewAction};
-use super::render::{summary_lines, LABEL_W, MIN_SIZE};
+pub use super::view::Panel;
 use super::view::View;
-use crate::analytics::review::{summarize, SessionSummary};
 use crate::analytics::room::Room;
+use crate::analytics::session_view::SessionView;
 use crate::fmt::{clock_tenths, face_label};
-use crate::store::timeline::{bucketize, Bucket, Timeline, SECOND_MS};
-use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord, TrackRecord};
+use crate::store::timeline::Bucket;
+use crate::store::{AnnotationKind, SessionReader};
 use crate::tui::input::{map_prompt_key, PromptKey};
 use crate::tui::notice::{Level, Notice};
 
@@ -23,21 +21,6 @@ use crate::tui::notice::{Level, Notice};
 pub const NOTICE_FOR: Duration = Duration::from_secs(4);
 /// Longest text a prompt takes, characters.
 const PROMPT_MAX: usize = 120;
-/// Changes listed in the summary.
-const TOP_CHANGES: usize = 8;
-
-/// The lower panel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Panel {
-    /// Each face's values in the bucket under the cursor.
-    Cursor,
-    /// Time shares, segments between markers, largest changes.
-    Summary,
-    /// The markers and notes, to jump to, edit or delete.
-    Annotations,
-    /// The seat map: each face's mean place in the frame, to name faces by where they sat.
-    Seats,
-}
 
 /// What an open text prompt will do with its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,25 +79,17 @@ pub enum Exit {
 /// One stored session under review.
 pub struct ReviewApp {
     reader: SessionReader,
-    /// The session record.
-    pub record: SessionRecord,
-    /// All tracks, by id (merged ones included, with `merged_into` set).
-    pub tracks: Vec<TrackRecord>,
-    /// Markers and notes, by start time.
-    pub annotations: Vec<Annotation>,
-    /// Per-second totals, merges folded in.
-    pub timeline: Timeline,
-    /// Summaries for the summary panel.
-    pub summary: SessionSummary,
-    /// Visible window, zoom and cursor; `None` until the first [`Self::prepare`] tells the width.
+    /// The session as displayed: record, tracks, faces, annotations, per-second timeline and summary.
+    pub session: SessionView,
+    /// Visible window, zoom and cursor; `None` until the first [`Self::set_columns`] tells the width.
     pub view: Option<View>,
     /// Whether one line per face is drawn under the class timeline.
     pub show_faces: bool,
     /// The lower panel shown.
     pub panel: Panel,
-    /// Index of the selected face in [`Self::face_list`].
+    /// Index of the selected face in [`SessionView::face_list`].
     pub selected_face: usize,
-    /// Index of the selected annotation in [`Self::annotations`].
+    /// Index of the selected annotation in the session's annotations.
     pub selected_annotation: usize,
     /// First line of the summary panel shown.
     pub summary_scroll: u16,
@@ -136,12 +111,8 @@ impl ReviewApp {
     ///
     /// Errors: a damaged record in the session's database.
     pub fn open(reader: SessionReader) -> anyhow::Result<ReviewApp> {
-        let mut app = ReviewApp {
-            record: reader.record().clone(),
-            tracks: Vec::new(),
-            annotations: Vec::new(),
-            timeline: Timeline::default(),
-            summary: summarize(&Timeline::default(), &[], 0),
+        Ok(ReviewApp {
+            session: SessionView::load(&reader)?,
             reader,
             view: None,
             show_faces: true,
@@ -156,44 +127,26 @@ impl ReviewApp {
             buckets_for: None,
             room: None,
             room_error: None,
-        };
-        app.reload(true)?;
-        Ok(app)
+        })
     }
 
-    /// Re-reads what edits change (tracks, annotations) and recomputes the summary; the per-second timeline
-    /// (and the buckets on screen) only when `merges_changed`, as nothing else changes it.
+    /// Re-reads what an edit changed (see [`SessionView::reload`]); after a merge also the timeline, and the
+    /// buckets and seat map on screen are read again.
     fn reload(&mut self, merges_changed: bool) -> anyhow::Result<()> {
-        self.record = self.reader.record().clone();
-        self.tracks = self.reader.tracks()?;
-        self.annotations = self.reader.annotations()?;
-        self.annotations.sort_by_key(|a| (a.start_ms, a.id));
         if merges_changed {
-            self.timeline = self.reader.timeline()?;
             self.buckets_for = None;
             self.room = None;
             self.room_error = None;
         }
-        let markers: Vec<(u64, String)> = self
-            .annotations
-            .iter()
-            .filter(|a| a.kind == AnnotationKind::Marker)
-            .map(|a| (a.start_ms, a.label.clone()))
-            .collect();
-        self.summary = summarize(&self.timeline, &markers, TOP_CHANGES);
-        self.selected_annotation = self.selected_annotation.min(self.annotations.len().saturating_sub(1));
-        self.selected_face = self.selected_face.min(self.face_list().len().saturating_sub(1));
+        self.session.reload(&self.reader, merges_changed)?;
+        self.selected_annotation = self.selected_annotation.min(self.session.annotations.len().saturating_sub(1));
+        self.selected_face = self.selected_face.min(self.session.face_list().len().saturating_sub(1));
         Ok(())
-    }
-
-    /// Session length, ms: the last frame's time, at least what the timeline covers.
-    pub fn span_ms(&self) -> u64 {
-        (self.record.duration_ms + 1).max(self.timeline.span_ms()).max(1)
     }
 
     /// Sets the number of timeline columns (from the screen width); the first call fits the whole session.
     pub fn set_columns(&mut self, columns: usize) {
-        let span = self.span_ms();
+        let span = self.session.covered_ms();
         match &mut self.view {
             Some(v) if v.columns != columns => v.resize(columns),
             Some(_) => {}
@@ -201,44 +154,19 @@ impl ReviewApp {
         }
     }
 
-    /// The view (fitted to 80 columns if no [`Self::prepare`] has set the width yet).
+    /// The view (fitted to 80 columns if no [`Self::set_columns`] has set the width yet).
     pub fn view(&self) -> View {
-        self.view.unwrap_or_else(|| View::fit(self.span_ms(), 80))
+        self.view.unwrap_or_else(|| View::fit(self.session.covered_ms(), 80))
     }
 
-    /// Makes ready what the next frame of a `size` terminal shows, so that drawing reads no file and changes
-    /// nothing: the timeline columns (from the width), the visible buckets (read from the session's database
-    /// when zoomed in below a second, once per window), the seat map when its panel is up, and the summary's
-    /// scroll kept within its lines. The event loop calls it before each `terminal.draw`; a read that fails
-    /// is reported in the footer (buckets) or in the seat panel.
-    pub fn prepare(&mut self, size: Size) {
-        if size.width < MIN_SIZE.0 || size.height < MIN_SIZE.1 {
-            return;
-        }
-        self.set_columns(size.width.saturating_sub(LABEL_W + 2) as usize);
-        if let Err(e) = self.buckets() {
-            self.notify(Level::Error, format!("error: {e:#}"));
-        }
-        match self.panel {
-            Panel::Seats => {
-                self.room_error = self.room().err().map(|e| format!("error: {e:#}"));
-            }
-            Panel::Summary => {
-                let max = (summary_lines(self).len() as u16).saturating_sub(1);
-                self.summary_scroll = self.summary_scroll.min(max);
-            }
-            Panel::Cursor | Panel::Annotations => {}
-        }
-    }
-
-    /// The buckets [`Self::prepare`] made ready for the current view, or `None` when the view has moved since
+    /// The buckets made ready ([`Self::buckets`]) for the current view, or `None` when the view has moved since
     /// (or their read failed).
     pub fn prepared_buckets(&self) -> Option<&[Bucket]> {
         let v = self.view();
         (self.buckets_for == Some((v.start_ms, v.bucket_ms(), v.columns))).then_some(self.buckets.as_slice())
     }
 
-    /// The seat map [`Self::prepare`] loaded, or the error its read gave (`Ok(None)`: not loaded yet).
+    /// The seat map [`Self::prepare_room`] loaded, or the error its read gave (`Ok(None)`: not loaded yet).
     pub fn prepared_room(&self) -> Result<Option<&Room>, &str> {
         match (&self.room, &self.room_error) {
             (Some(r), _) => Ok(Some(r)),
@@ -247,21 +175,15 @@ impl ReviewApp {
         }
     }
 
-    /// The visible buckets, one per column: sums of stored seconds, or (zoomed in below a second) made from
-    /// the observations in the window, read once per window.
+    /// The visible buckets, one per column, by the session's bucket rule ([`SessionView::buckets`]), read once
+    /// per window.
     ///
     /// Errors: a damaged record in the session's database.
     pub fn buckets(&mut self) -> anyhow::Result<&[Bucket]> {
         let v = self.view();
         let key = (v.start_ms, v.bucket_ms(), v.columns);
         if self.buckets_for != Some(key) {
-            self.buckets = if v.bucket_ms().is_multiple_of(SECOND_MS) {
-                self.timeline.buckets(v.start_ms, v.bucket_ms(), v.columns)
-            } else {
-                let (frames, obs) = self.reader.window(v.start_ms, v.end_ms())?;
-                let timeline = &self.timeline;
-                bucketize(&frames, &obs, v.start_ms, v.bucket_ms(), v.columns, |id| timeline.resolve(id))
-            };
+            self.buckets = self.session.buckets(&self.reader, v.start_ms, v.bucket_ms(), v.columns)?.buckets;
             self.buckets_for = Some(key);
         }
         Ok(&self.buckets)
@@ -273,21 +195,14 @@ impl ReviewApp {
     /// Errors: a damaged record in the session's database.
     pub fn room(&mut self) -> anyhow::Result<&Room> {
         if self.room.is_none() {
-            self.room = Some(Room::load(&self.reader, &self.timeline)?);
+            self.room = Some(self.session.room(&self.reader)?);
         }
         Ok(self.room.as_ref().expect("loaded above"))
     }
 
-    /// The faces to list: unmerged tracks by id, then merged ones (shown as merged, for undoing).
-    pub fn face_list(&self) -> Vec<&TrackRecord> {
-        let mut v: Vec<&TrackRecord> = self.tracks.iter().filter(|t| t.merged_into.is_none()).collect();
-        v.extend(self.tracks.iter().filter(|t| t.merged_into.is_some()));
-        v
-    }
-
-    /// A track's label by id ("P07" or "Face 3").
-    pub fn track_label(&self, id: u32) -> String {
-        self.tracks.iter().find(|t| t.id == id).map(TrackRecord::label).unwrap_or_else(|| face_label(id))
+    /// Loads the seat map if it is not loaded, keeping the error of a failed read for the seat panel to show.
+    pub fn prepare_room(&mut self) {
+        self.room_error = self.room().err().map(|e| format!("error: {e:#}"));
     }
 
     /// Shows a message in the footer for [`NOTICE_FOR`].
@@ -385,7 +300,7 @@ impl ReviewApp {
                 self.report(&format!("note at {at}"), r, false);
             }
             PromptFor::EditAnnotation(id) => {
-                let Some(mut a) = self.annotations.iter().find(|a| a.id == id).cloned() else { return };
+                let Some(mut a) = self.session.annotations.iter().find(|a| a.id == id).cloned() else { return };
                 a.label = text.to_string();
                 let r = self.reader.update_annotation(&a);
                 self.report("annotation changed", r, false);
@@ -403,7 +318,7 @@ impl ReviewApp {
     }
 
     fn merge_key(&mut self, from: u32, k: KeyEvent) {
-        let targets: Vec<u32> = self.merge_targets(from);
+        let targets: Vec<u32> = self.session.merge_targets(from);
         match k.code {
             KeyCode::Down | KeyCode::Tab => {
                 self.selected_face = (self.selected_face + 1).min(targets.len().saturating_sub(1));
@@ -413,7 +328,8 @@ impl ReviewApp {
                 self.mode = Mode::Normal;
                 if let Some(&into) = targets.get(self.selected_face) {
                     let r = self.reader.merge_tracks(from, into);
-                    let what = format!("{} merged into {}", self.track_label(from), self.track_label(into));
+                    let what =
+                        format!("{} merged into {}", self.session.track_label(from), self.session.track_label(into));
                     self.report(&what, r, true);
                 }
                 self.selected_face = 0;
@@ -424,11 +340,6 @@ impl ReviewApp {
             }
             _ => {}
         }
-    }
-
-    /// The tracks `from` can be merged into: the other unmerged ones.
-    pub fn merge_targets(&self, from: u32) -> Vec<u32> {
-        self.tracks.iter().filter(|t| t.merged_into.is_none() && t.id != from).map(|t| t.id).collect()
     }
 
     fn normal_key(&mut self, k: KeyEvent) -> Exit {
@@ -461,7 +372,7 @@ impl ReviewApp {
             A::Start => v.set_cursor(0),
             A::End => v.set_cursor(u64::MAX),
             A::Zoom(finer) => v.zoom(finer),
-            A::Fit => v = View::fit(self.span_ms(), v.columns),
+            A::Fit => v = View::fit(self.session.covered_ms(), v.columns),
             A::JumpMarker(forward) => self.jump_marker(&mut v, forward),
             A::ToggleFaces => self.show_faces = !self.show_faces,
             A::CyclePanel => {
@@ -486,18 +397,18 @@ impl ReviewApp {
             }
             A::Note => self.open_note(&v),
             A::GoToAnnotation => {
-                if let Some(a) = self.annotations.get(self.selected_annotation) {
+                if let Some(a) = self.session.annotations.get(self.selected_annotation) {
                     v.set_cursor(a.start_ms);
                 }
             }
             A::EditAnnotation => {
-                if let Some(a) = self.annotations.get(self.selected_annotation) {
+                if let Some(a) = self.session.annotations.get(self.selected_annotation) {
                     self.mode = Mode::Prompt { purpose: PromptFor::EditAnnotation(a.id), text: a.label.clone() };
                 }
             }
             A::MoveAnnotation => self.move_annotation(v.cursor_ms),
             A::DeleteAnnotation => {
-                if let Some(a) = self.annotations.get(self.selected_annotation) {
+                if let Some(a) = self.session.annotations.get(self.selected_annotation) {
                     self.mode = Mode::Confirm(Confirm::DeleteAnnotation(a.id));
                 }
             }
@@ -514,7 +425,7 @@ impl ReviewApp {
             Some(s) => {
                 let e = v.cursor_ms + v.bucket_ms();
                 let (a, b) = if s <= v.cursor_ms { (s, e) } else { (v.cursor_ms, s + v.bucket_ms()) };
-                PromptFor::Note(a, Some(b.min(self.span_ms())))
+                PromptFor::Note(a, Some(b.min(self.session.covered_ms())))
             }
             None => PromptFor::Note(v.cursor_ms, None),
         };
@@ -523,7 +434,7 @@ impl ReviewApp {
 
     /// Moves the selected annotation (keeping its length) to `cursor_ms`.
     fn move_annotation(&mut self, cursor_ms: u64) {
-        if let Some(mut a) = self.annotations.get(self.selected_annotation).cloned() {
+        if let Some(mut a) = self.session.annotations.get(self.selected_annotation).cloned() {
             let len = a.end_ms.map(|e| e - a.start_ms);
             a.start_ms = cursor_ms;
             a.end_ms = len.map(|l| cursor_ms + l);
@@ -534,7 +445,7 @@ impl ReviewApp {
 
     /// Opens the prompt that names the selected face (showing the cursor panel unless the seat map is up).
     fn name_face(&mut self) {
-        if let Some(t) = self.face_list().get(self.selected_face) {
+        if let Some(t) = self.session.face_list().get(self.selected_face) {
             let purpose = PromptFor::NameTrack(t.id);
             self.mode = Mode::Prompt { purpose, text: t.name.clone().unwrap_or_default() };
             if self.panel != Panel::Seats {
@@ -545,12 +456,12 @@ impl ReviewApp {
 
     /// Undoes the selected face's merge, or starts choosing the face to merge it into.
     fn merge_face(&mut self) {
-        if let Some(t) = self.face_list().get(self.selected_face).map(|t| (*t).clone()) {
+        if let Some(t) = self.session.face_list().get(self.selected_face).map(|t| (*t).clone()) {
             self.panel = Panel::Cursor;
             if t.merged_into.is_some() {
                 let r = self.reader.unmerge_track(t.id);
                 self.report(&format!("{} is its own face again", t.label()), r, true);
-            } else if self.merge_targets(t.id).is_empty() {
+            } else if self.session.merge_targets(t.id).is_empty() {
                 self.notify(Level::Warning, "there is no other face to merge with");
             } else {
                 self.selected_face = 0;
@@ -562,11 +473,11 @@ impl ReviewApp {
     fn select(&mut self, d: i64) {
         match self.panel {
             Panel::Cursor | Panel::Seats => {
-                let n = self.face_list().len();
+                let n = self.session.face_list().len();
                 self.selected_face = (self.selected_face as i64 + d).clamp(0, n.saturating_sub(1) as i64) as usize;
             }
             Panel::Annotations => {
-                let n = self.annotations.len();
+                let n = self.session.annotations.len();
                 self.selected_annotation =
                     (self.selected_annotation as i64 + d).clamp(0, n.saturating_sub(1) as i64) as usize;
             }
@@ -577,14 +488,14 @@ impl ReviewApp {
     fn jump_marker(&mut self, v: &mut View, forward: bool) {
         let b = v.bucket_ms();
         let target = if forward {
-            self.annotations.iter().map(|a| a.start_ms).filter(|&t| t >= v.cursor_ms + b).min()
+            self.session.annotations.iter().map(|a| a.start_ms).filter(|&t| t >= v.cursor_ms + b).min()
         } else {
-            self.annotations.iter().map(|a| a.start_ms).filter(|&t| t < v.cursor_ms).max()
+            self.session.annotations.iter().map(|a| a.start_ms).filter(|&t| t < v.cursor_ms).max()
         };
         match target {
             Some(t) => {
                 v.set_cursor(t);
-                if let Some(i) = self.annotations.iter().position(|a| a.start_ms == t) {
+                if let Some(i) = self.session.annotations.iter().position(|a| a.start_ms == t) {
                     self.selected_annotation = i;
                 }
             }

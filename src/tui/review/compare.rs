@@ -1,5 +1,5 @@
-//! Review's compare view: the sessions marked in the browser side by side, as `emotrace compare` puts them on a
-//! page (see [`crate::report::compare`]): per session its length, faces, valence, facing the front and top
+//! Review's compare screen: the sessions marked in the browser side by side, as `emotrace compare` puts them on
+//! a page; both render analytics' [`CompareView`]. Per session its length, faces, valence, facing the front and top
 //! emotions; valence and facing the front over each session's length (normalised, one row per session); and the
 //! marker labels the sessions share.
 
@@ -11,24 +11,23 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use crate::analytics::attention;
+use crate::analytics::session_view::{CompareView, SessionOverview};
 use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
 use crate::fmt::clock;
-use crate::report::compare::CompareData;
-use crate::report::ReportData;
 use crate::tui::theme::Theme;
 
 use super::render::level_char;
 
-/// The compare view's state.
-pub struct CompareView {
+/// The compare screen's state.
+pub struct CompareScreen {
     /// The sessions, in the order they were marked.
-    pub data: CompareData,
+    pub data: CompareView,
     /// First line shown.
     pub scroll: u16,
 }
 
-/// What the compare view asks of its caller after a key.
+/// What the compare screen asks of its caller after a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompareExit {
     /// Stay.
@@ -37,10 +36,10 @@ pub enum CompareExit {
     Back,
 }
 
-impl CompareView {
-    /// A view of `data`.
-    pub fn new(data: CompareData) -> CompareView {
-        CompareView { data, scroll: 0 }
+impl CompareScreen {
+    /// A screen showing `data`.
+    pub fn new(data: CompareView) -> CompareScreen {
+        CompareScreen { data, scroll: 0 }
     }
 
     /// Takes one key press: j/k or arrows scroll, q/Esc go back.
@@ -57,8 +56,8 @@ impl CompareView {
 }
 
 /// Session `i`'s short name: `#1 11-22 10:05`.
-fn short(i: usize, d: &ReportData) -> String {
-    format!("#{} {}", i + 1, d.record.started_at.format("%m-%d %H:%M"))
+fn short(i: usize, d: &SessionOverview) -> String {
+    format!("#{} {}", i + 1, d.session.record.started_at.format("%m-%d %H:%M"))
 }
 
 /// `n` cells over the session's length (normalised): the mean of `values` (one per `step`) falling in each.
@@ -74,13 +73,13 @@ fn resample(values: &[Option<f64>], n: usize) -> Vec<Option<f64>> {
 }
 
 /// The view's lines for a width of `w` cells (also used by tests).
-pub fn lines(view: &CompareView, theme: &Theme, w: u16) -> Vec<Line<'static>> {
+pub fn lines(view: &CompareScreen, theme: &Theme, w: u16) -> Vec<Line<'static>> {
     let label_w = 16usize;
     let cells = (w as usize).saturating_sub(label_w + 2).max(10);
     let sessions = &view.data.sessions;
     let mut out = vec![Line::styled("sessions", theme.accent())];
     for (i, d) in sessions.iter().enumerate() {
-        let share = d.summary.class.share();
+        let share = d.session.summary.class.share();
         let mut order: Vec<usize> = (0..NUM_EMOTIONS).collect();
         order.sort_by(|&a, &b| share[b].total_cmp(&share[a]));
         let top: Vec<String> =
@@ -89,9 +88,9 @@ pub fn lines(view: &CompareView, theme: &Theme, w: u16) -> Vec<Line<'static>> {
             Span::styled(format!("{:<label_w$}", short(i, d)), theme.accent()),
             Span::raw(format!(
                 "{:>9}  {} face(s)  valence {}  facing {}  {}",
-                clock(d.record.duration_ms),
-                d.faces.len(),
-                valence::fmt(valence::of_agg(&d.summary.class)),
+                clock(d.session.record.duration_ms),
+                d.session.faces.len(),
+                valence::fmt(valence::of_agg(&d.session.summary.class)),
                 attention::fmt_share(d.room.facing_total().share()),
                 top.join("  ")
             )),
@@ -152,7 +151,7 @@ pub fn lines(view: &CompareView, theme: &Theme, w: u16) -> Vec<Line<'static>> {
 
 /// The compare view's frame in `area`: the bordered block and the scroll its lines allow (the view's scroll kept
 /// within them).
-fn frame<'a>(view: &CompareView, theme: &Theme, area: Rect) -> (Block<'a>, Vec<Line<'static>>, u16) {
+fn frame<'a>(view: &CompareScreen, theme: &Theme, area: Rect) -> (Block<'a>, Vec<Line<'static>>, u16) {
     let title = format!(" compare {} sessions (j/k scroll, q back) ", view.data.sessions.len());
     let block = Block::bordered().border_set(theme.border_set()).title(title).title_style(theme.accent());
     let inner: Rect = block.inner(area);
@@ -161,7 +160,7 @@ fn frame<'a>(view: &CompareView, theme: &Theme, area: Rect) -> (Block<'a>, Vec<L
     (block, lines, scroll)
 }
 
-impl CompareView {
+impl CompareScreen {
     /// Keeps the scroll within the lines a `size` terminal shows, before drawing, so that [`draw`] changes
     /// nothing. The event loop calls it before each `terminal.draw`.
     pub fn prepare(&mut self, theme: &Theme, size: Size) {
@@ -169,8 +168,8 @@ impl CompareView {
     }
 }
 
-/// Draws the compare view (at the scroll [`CompareView::prepare`] kept in range); it changes nothing.
-pub fn draw(f: &mut Frame, view: &CompareView, theme: &Theme) {
+/// Draws the compare view (at the scroll [`CompareScreen::prepare`] kept in range); it changes nothing.
+pub fn draw(f: &mut Frame, view: &CompareScreen, theme: &Theme) {
     let area = f.area();
     let (block, lines, scroll) = frame(view, theme, area);
     f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);

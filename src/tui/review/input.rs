@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::Panel;
+use super::view::Panel;
 
 /// What a key asks for in normal mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -43,7 +43,7 @@ const POLL: Duration = Duration::from_millis(200);
 enum Screen {
     Browser,
     Session(Box<ReviewApp>),
-    Compare(Box<compare::CompareView>),
+    Compare(Box<compare::CompareScreen>),
 }
 
 /// Owns the terminal until the user quits or `stop` becomes true: the sessions browser, or the session `open`
@@ -75,7 +75,7 @@ pub fn run(store: Store, open: Option<ReviewApp>, theme: &Theme, stop: Arc<Atomi
             // What the frame shows is read before drawing: drawing reads no file and changes nothing.
             let size = guard.terminal.size().context("cannot read the terminal size")?;
             match &mut screen {
-                Screen::Session(app) => app.prepare(size),
+                Screen::Session(app) => render::prepare(app, size),
                 Screen::Compare(view) => view.prepare(theme, size),
                 Screen::Browser => {}
             }
@@ -100,8 +100,8 @@ pub fn run(store: Store, open: Option<ReviewApp>, theme: &Theme, stop: Arc<Atomi
                         browser::BrowserExit::Stay => {}
                         browser::BrowserExit::Quit => break,
                         browser::BrowserExit::Compare(ids) => {
-                            match crate::report::compare::CompareData::load(browser.store(), &ids) {
-                                Ok(data) => screen = Screen::Compare(Box::new(compare::CompareView::new(data))),
+                            match crate::analytics::session_view::CompareView::load(browser.store(), &ids) {
+                                Ok(data) => screen = Screen::Compare(Box::new(compare::CompareScreen::new(data))),
                                 Err(e) => browser.notify(Level::Error, format!("error: {e:#}")),
                             }
                         }

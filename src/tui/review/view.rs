@@ -1,9 +1,22 @@
 //! What part of a session the review screen shows: a window of time split into equal buckets (one per screen
-//! column), the zoom level (bucket length) and the cursor.
+//! column), the zoom level (bucket length), the cursor, and which lower panel is up.
 
 /// Bucket lengths the zoom steps through, ms: from one 25-FPS frame to ten minutes per column.
 pub const ZOOM_LEVELS_MS: [u64; 15] =
     [40, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000];
+
+/// The lower panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    /// Each face's values in the bucket under the cursor.
+    Cursor,
+    /// Time shares, segments between markers, largest changes.
+    Summary,
+    /// The markers and notes, to jump to, edit or delete.
+    Annotations,
+    /// The seat map: each face's mean place in the frame, to name faces by where they sat.
+    Seats,
+}
 
 /// The visible window and the cursor. Times are ms since session start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

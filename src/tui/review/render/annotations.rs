@@ -19,7 +19,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
     let rows = inner.height.max(1) as usize;
     let first = app.selected_annotation.saturating_sub(rows - 1);
     let mut lines = Vec::new();
-    for (k, a) in app.annotations.iter().enumerate().skip(first).take(rows) {
+    for (k, a) in app.session.annotations.iter().enumerate().skip(first).take(rows) {
         let selected = k == app.selected_annotation;
         let when = match a.end_ms {
             Some(e) => format!("{}-{}", clock_tenths(a.start_ms), clock_tenths(e)),
@@ -29,7 +29,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
             AnnotationKind::Marker => "marker",
             AnnotationKind::Note => "note",
         };
-        let who = a.track_id.map(|id| format!("  [{}]", app.track_label(id))).unwrap_or_default();
+        let who = a.track_id.map(|id| format!("  [{}]", app.session.track_label(id))).unwrap_or_default();
         let style = if selected { theme.selected() } else { Style::default() };
         lines.push(Line::from(vec![
             Span::styled(format!("{}{when:<16} {kind:<7}", if selected { "> " } else { "  " }), style),

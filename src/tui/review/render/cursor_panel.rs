@@ -19,7 +19,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
         _ => None,
     };
     let title = match merging {
-        Some(from) => format!(" merge {} into which face? (Enter merges, Esc cancels) ", app.track_label(from)),
+        Some(from) => format!(" merge {} into which face? (Enter merges, Esc cancels) ", app.session.track_label(from)),
         None => format!(" at {} ({} bucket) ", clock_tenths(v.cursor_ms), step(v.bucket_ms())),
     };
     let block = panel_block(theme, title, app);
@@ -28,8 +28,8 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
     let bucket = app.prepared_buckets().and_then(|b| b.get(v.cursor_column()).cloned()).unwrap_or_default();
     let mut lines = Vec::new();
     let ids: Vec<u32> = match merging {
-        Some(from) => app.merge_targets(from),
-        None => app.face_list().iter().map(|t| t.id).collect(),
+        Some(from) => app.session.merge_targets(from),
+        None => app.session.face_list().iter().map(|t| t.id).collect(),
     };
     if merging.is_none() {
         let class = bucket.class();
@@ -42,7 +42,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
     let rows = (inner.height as usize).saturating_sub(lines.len()).max(1);
     let first = app.selected_face.saturating_sub(rows - 1);
     for (k, id) in ids.iter().enumerate().skip(first).take(rows) {
-        let t = app.tracks.iter().find(|t| t.id == *id).cloned();
+        let t = app.session.tracks.iter().find(|t| t.id == *id).cloned();
         let label = t.as_ref().map(|t| t.label()).unwrap_or_else(|| face_label(*id));
         let selected = k == app.selected_face;
         let pointer = if selected { "> " } else { "  " };
@@ -53,7 +53,10 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
         )];
         match t.as_ref().and_then(|t| t.merged_into) {
             Some(into) if merging.is_none() => {
-                spans.push(Span::styled(format!("merged into {} (J undoes)", app.track_label(into)), theme.dim()));
+                spans.push(Span::styled(
+                    format!("merged into {} (J undoes)", app.session.track_label(into)),
+                    theme.dim(),
+                ));
             }
             _ => match bucket.track(*id) {
                 Some(a) if a.frames > 0 => spans.extend(top_shares(theme, &a.mean(), "")),

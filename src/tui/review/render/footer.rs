@@ -27,7 +27,8 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
             ])
         }
         Mode::Confirm(Confirm::DeleteAnnotation(id)) => {
-            let label = app.annotations.iter().find(|a| a.id == *id).map(|a| a.label.clone()).unwrap_or_default();
+            let label =
+                app.session.annotations.iter().find(|a| a.id == *id).map(|a| a.label.clone()).unwrap_or_default();
             Line::styled(format!("delete annotation '{label}'? y deletes, any other key keeps it"), theme.warn())
         }
         _ => match &app.notice {

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) {
-    let r = &app.record;
+    let r = &app.session.record;
     let source = std::path::Path::new(&r.source).file_name().map_or(r.source.clone(), |s| s.to_string_lossy().into());
     let sep = theme.sep();
     let line1 = Line::from(vec![
@@ -25,14 +25,18 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
         Span::raw(theme.truncate(&source, 40)),
     ]);
     let faces = r.faces();
-    let markers = app.annotations.len();
+    let markers = app.session.annotations.len();
     let v = app.view();
     let mut spans = vec![
         Span::styled(format!("cursor {}", clock_tenths(v.cursor_ms)), theme.accent()),
         Span::styled(sep, theme.dim()),
         Span::raw(format!("{} per column", step(v.bucket_ms()))),
         Span::styled(sep, theme.dim()),
-        Span::raw(format!("view {}-{}", clock_tenths(v.start_ms), clock_tenths(v.end_ms().min(app.span_ms())))),
+        Span::raw(format!(
+            "view {}-{}",
+            clock_tenths(v.start_ms),
+            clock_tenths(v.end_ms().min(app.session.covered_ms()))
+        )),
         Span::styled(sep, theme.dim()),
         Span::raw(format!("{faces} face(s), {markers} annotation(s)")),
     ];

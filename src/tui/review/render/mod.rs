@@ -2,6 +2,10 @@
 //! time axis), one line per face, the lower panel (values at the cursor, summary, or annotations) and the
 //! footer (keys, prompt, notices).
 //!
+//! The same shape as the live screen's: [`prepare`] sizes the view to the terminal and makes this frame's data
+//! ready (through [`ReviewApp`]'s methods: buckets, seat map), then [`draw`] only reads. Layout facts (label
+//! width, smallest size, summary length) live here; the app keeps cursor, mode and edits.
+//!
 //! One module per part of the screen, as `tui::render` has for the live screen: `header`, `timeline` (with the
 //! face lines), the lower panels `cursor_panel`, `summary`, `seats` and `annotations`, `footer` and `help`.
 
@@ -16,9 +20,10 @@ mod timeline;
 
 use super::app::{Mode, Panel, ReviewApp};
 use crate::classify::NUM_EMOTIONS;
+use crate::tui::notice::Level;
 use crate::tui::render::message;
 use crate::tui::theme::Theme;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Size};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
@@ -37,7 +42,30 @@ pub const MIN_SIZE: (u16, u16) = (50, 20);
 /// Rows the lower panel keeps when face lines compete for room (borders included).
 const PANEL_MIN: u16 = 6;
 
-/// Draws the whole review screen from what [`ReviewApp::prepare`] made ready for this frame's size: it reads no
+/// Makes ready what the next frame of a `size` terminal shows, so that [`draw`] reads no file and changes
+/// nothing: the timeline columns (from the width), the visible buckets (read from the session's database when
+/// zoomed in below a second, once per window), the seat map when its panel is up, and the summary's scroll kept
+/// within its lines. The event loop calls it before each `terminal.draw`; a read that fails is reported in the
+/// footer (buckets) or in the seat panel.
+pub fn prepare(app: &mut ReviewApp, size: Size) {
+    if size.width < MIN_SIZE.0 || size.height < MIN_SIZE.1 {
+        return;
+    }
+    app.set_columns(size.width.saturating_sub(LABEL_W + 2) as usize);
+    if let Err(e) = app.buckets() {
+        app.notify(Level::Error, format!("error: {e:#}"));
+    }
+    match app.panel {
+        Panel::Seats => app.prepare_room(),
+        Panel::Summary => {
+            let max = (summary_lines(app).len() as u16).saturating_sub(1);
+            app.summary_scroll = app.summary_scroll.min(max);
+        }
+        Panel::Cursor | Panel::Annotations => {}
+    }
+}
+
+/// Draws the whole review screen from what [`prepare`] made ready for this frame's size: it reads no
 /// file and changes nothing.
 pub fn draw(f: &mut Frame, app: &ReviewApp, theme: &Theme) {
     let area = f.area();
@@ -49,7 +77,7 @@ pub fn draw(f: &mut Frame, app: &ReviewApp, theme: &Theme) {
     let timeline_rows = NUM_EMOTIONS as u16 + 4;
     // The seat map needs the room the per-face lines would take.
     let faces = if app.show_faces && app.panel != Panel::Seats {
-        app.face_list().iter().filter(|t| t.merged_into.is_none()).count()
+        app.session.face_list().iter().filter(|t| t.merged_into.is_none()).count()
     } else {
         0
     };

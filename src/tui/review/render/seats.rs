@@ -28,8 +28,8 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
         }
     };
     let faces: Vec<(u32, String)> =
-        app.face_list().iter().filter(|t| t.merged_into.is_none()).map(|t| (t.id, t.label())).collect();
-    let selected = app.face_list().get(app.selected_face).map(|t| t.id);
+        app.session.face_list().iter().filter(|t| t.merged_into.is_none()).map(|t| (t.id, t.label())).collect();
+    let selected = app.session.face_list().get(app.selected_face).map(|t| t.id);
     // The plan on the left (at most 2/3 of the width, the frame's aspect with cells twice as tall as wide), the
     // list on the right.
     let list_w = 34.min(inner.width / 3);

@@ -21,13 +21,13 @@ fn shares_text(share: &[f32; NUM_EMOTIONS]) -> String {
 
 /// The summary panel's lines (also used by tests).
 pub fn summary_lines(app: &ReviewApp) -> Vec<String> {
-    let s = &app.summary;
+    let s = &app.session.summary;
     let mut out = vec!["time share per emotion (share of face-frames whose dominant emotion it is)".to_string()];
     out.push(format!("  {:<12} {}", "class", shares_text(&s.class.share())));
     for (id, agg) in &s.faces {
         out.push(format!(
             "  {:<12} {}  ({} observations)",
-            app.track_label(*id),
+            app.session.track_label(*id),
             shares_text(&agg.share()),
             agg.frames
         ));
@@ -41,7 +41,7 @@ pub fn summary_lines(app: &ReviewApp) -> Vec<String> {
     }
     out.push(format!("largest changes (between {} windows)", step(s.change_window_ms)));
     for c in &s.changes {
-        let who = c.track_id.map_or("class".to_string(), |id| app.track_label(id));
+        let who = c.track_id.map_or("class".to_string(), |id| app.session.track_label(id));
         let dom = match (c.from, c.to) {
             (Some(a), Some(b)) if a != b => format!("  ({a} -> {b})"),
             _ => String::new(),
@@ -51,9 +51,9 @@ pub fn summary_lines(app: &ReviewApp) -> Vec<String> {
     if s.changes.is_empty() {
         out.push("  none (too short)".into());
     }
-    if !app.record.source_gaps.is_empty() {
+    if !app.session.record.source_gaps.is_empty() {
         out.push("stream lost (no frames: a gap in the timeline, not an absence of faces)".into());
-        for g in &app.record.source_gaps {
+        for g in &app.session.record.source_gaps {
             let back = g.back_ms.map_or("not back".to_string(), clock_tenths);
             out.push(format!("  {}-{}  {}", clock_tenths(g.lost_ms), back, g.reason));
         }

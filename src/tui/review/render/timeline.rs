@@ -156,7 +156,7 @@ fn valence_row<'a>(classes: &[TrackAgg], cols: Columns<'_>) -> Line<'a> {
 fn face_lines<'a>(app: &ReviewApp, buckets: &[Bucket], cols: Columns<'_>, face_rows: u16) -> Vec<Line<'a>> {
     let theme = cols.theme;
     let list: Vec<(u32, String)> =
-        app.face_list().iter().filter(|t| t.merged_into.is_none()).map(|t| (t.id, t.label())).collect();
+        app.session.face_list().iter().filter(|t| t.merged_into.is_none()).map(|t| (t.id, t.label())).collect();
     let first = app.selected_face.saturating_sub(face_rows.saturating_sub(1) as usize);
     let mut lines = Vec::new();
     for (k, (id, label)) in list.iter().enumerate().skip(first).take(face_rows as usize) {
@@ -183,7 +183,7 @@ fn marker_row<'a>(app: &ReviewApp, theme: &Theme, cursor: usize) -> Line<'a> {
     let mut cells: Vec<(String, Style)> = vec![(" ".into(), theme.dim()); v.columns];
     let (mark, note, range) = if theme.ascii { ("v", "o", "-") } else { ("▼", "◆", "─") };
     // Ranges first, then note symbols, then markers on top; labels after their symbol over blanks and ranges.
-    for a in &app.annotations {
+    for a in &app.session.annotations {
         if let Some(end) = a.end_ms {
             let from = v.column_of(a.start_ms.max(v.start_ms));
             let to = v.column_of(end.min(v.end_ms().saturating_sub(1)));
@@ -196,7 +196,7 @@ fn marker_row<'a>(app: &ReviewApp, theme: &Theme, cursor: usize) -> Line<'a> {
     }
     let mut labels: Vec<(usize, String)> = Vec::new();
     for kind in [AnnotationKind::Note, AnnotationKind::Marker] {
-        for a in app.annotations.iter().filter(|a| a.kind == kind) {
+        for a in app.session.annotations.iter().filter(|a| a.kind == kind) {
             if let Some(col) = v.column_of(a.start_ms) {
                 cells[col] = ((if kind == AnnotationKind::Marker { mark } else { note }).into(), theme.warn());
                 labels.push((col, a.label.clone()));

@@ -1,4 +1,4 @@
-//! Summaries of a stored session for review and reports: time share per emotion (class and per face), the
+//! Summaries of a stored session between its markers: time share per emotion (class and per face), the
 //! dominant emotion of each segment between markers, and the largest changes.
 //!
 //! All figures come from the per-second [`Timeline`], so they cost the same for a one-minute and a one-hour
