@@ -6,7 +6,8 @@
 //! STORE/
 //!   VERSION                      "emotrace-store <store layout version>"
 //!   sessions/<session id>/
-//!     session.json               the SessionRecord, rewritten atomically while recording (for listing)
+//!     session.json               the SessionRecord, rewritten atomically while recording (for listing);
+//!                                beside it the recorder's lock and the damaged mark (named in `layout.rs`)
 //!     db/                        sled: trees "meta", "observations", "frames", "tracks", "annotations",
 //!                                "timeline" (per-second totals; named in `trees.rs`, see [`session`])
 //! ```
@@ -20,6 +21,7 @@
 
 pub mod error;
 pub mod export;
+mod layout;
 pub mod record;
 pub mod session;
 pub mod timeline;
@@ -223,7 +225,7 @@ impl Store {
                 continue;
             }
             let id = entry.file_name().to_string_lossy().into_owned();
-            out.push(SessionRecord::load_or_damaged(&entry.path(), &id));
+            out.push(layout::load_or_damaged(&entry.path(), &id));
         }
         out.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
         Ok(out)
@@ -307,7 +309,7 @@ impl Store {
     /// or reviewed ([`StoreError::Locked`]) by another process; its folder cannot be removed ([`StoreError::Io`]).
     pub fn delete_session(&self, id: &str) -> Result<()> {
         let dir = self.existing_session_dir(id)?;
-        let record = SessionRecord::load_or_damaged(&dir, id);
+        let record = layout::load_or_damaged(&dir, id);
         if record.status == SessionStatus::Running {
             return Err(StoreError::BeingRecorded { id: id.to_string(), pid: record.pid, then: "stop it first" });
         }

@@ -1,7 +1,5 @@
 //! The records kept per session.
 
-use std::path::Path;
-
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -110,40 +108,6 @@ impl SessionRecord {
         self.tracks.saturating_sub(self.merged_tracks)
     }
 
-    /// Reads `dir/session.json` as written, without judging it.
-    ///
-    /// Errors: the file is missing or is not a session record (the message names the file).
-    pub fn load(dir: &Path) -> Result<SessionRecord, String> {
-        let path = dir.join(super::session::SESSION_JSON);
-        std::fs::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice::<SessionRecord>(&b).map_err(|e| e.to_string()))
-            .map_err(|e| format!("{}: {e}", path.display()))
-    }
-
-    /// Reads `dir/session.json` and says where the session stands. A missing or unreadable file, a session
-    /// whose database was found corrupt, or one written by a newer emotrace gives a record with status
-    /// [`SessionStatus::Damaged`] and the reason in `error`. A "running" session whose recorder is gone (its
-    /// liveness lock is free) is returned as [`SessionStatus::Interrupted`].
-    pub fn load_or_damaged(dir: &Path, id: &str) -> SessionRecord {
-        let mut r = match SessionRecord::load(dir) {
-            Ok(r) => r,
-            Err(e) => return SessionRecord::damaged(id, e),
-        };
-        if r.schema_version > super::SCHEMA_VERSION {
-            let e = super::StoreError::NewerSchema { dir: dir.to_path_buf(), version: r.schema_version };
-            return SessionRecord { status: SessionStatus::Damaged, error: Some(e.to_string()), ..r };
-        }
-        if let Ok(reason) = std::fs::read_to_string(dir.join(super::session::DAMAGED_MARK)) {
-            return SessionRecord { status: SessionStatus::Damaged, error: Some(reason.trim().to_string()), ..r };
-        }
-        if r.status == SessionStatus::Running && !recorder_alive(dir, r.pid) {
-            r.status = SessionStatus::Interrupted;
-            r.error.get_or_insert_with(|| "the recording process ended without finishing".into());
-        }
-        r
-    }
-
     /// A record of session `id` started at `started_at` with `status`, before anything is stored: schema
     /// [`super::SCHEMA_VERSION`], nothing known of its source, models or configuration, every count 0, no end,
     /// no error, process id 0. Callers fill in what they know with struct update syntax.
@@ -178,45 +142,13 @@ impl SessionRecord {
     }
 
     /// A record standing for a session that cannot be read (schema version 0), with `error` as the reason.
-    fn damaged(id: &str, error: String) -> SessionRecord {
+    pub(super) fn damaged(id: &str, error: String) -> SessionRecord {
         SessionRecord {
             schema_version: 0,
             error: Some(error),
             ..SessionRecord::new(id, DateTime::UNIX_EPOCH.into(), SessionStatus::Damaged)
         }
     }
-}
-
-/// Whether the session in `dir` is being recorded now: its recorder holds an exclusive advisory lock on
-/// `recorder.lock` for as long as it records, and the kernel drops the lock when the process ends however it
-/// ends, so a reused process id cannot keep a dead session "running". Sessions recorded before the lock existed
-/// fall back to asking whether process `pid` exists.
-pub(crate) fn recorder_alive(dir: &Path, pid: u32) -> bool {
-    use fs2::FileExt;
-    match std::fs::File::open(dir.join(super::session::RECORDER_LOCK)) {
-        Ok(f) => match FileExt::try_lock_shared(&f) {
-            Ok(()) => {
-                let _ = FileExt::unlock(&f);
-                false
-            }
-            Err(e) if e.raw_os_error() == fs2::lock_contended_error().raw_os_error() => true,
-            Err(_) => process_alive(pid),
-        },
-        Err(_) => process_alive(pid),
-    }
-}
-
-/// True if a process with this id exists (signal 0 probe).
-fn process_alive(pid: u32) -> bool {
-    if pid == 0 {
-        return false;
-    }
-    if pid == std::process::id() {
-        return true;
-    }
-    // SAFETY: kill with signal 0 only checks for existence and permission.
-    let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 /// A confirmed track of a session.

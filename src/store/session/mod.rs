@@ -27,6 +27,7 @@ mod writer;
 use std::path::Path;
 
 use super::error::{Result, StoreError};
+use super::layout::{self, DB_DIR, SESSION_JSON};
 use super::record::SessionRecord;
 use super::timeline::Bucket;
 use super::trees;
@@ -38,17 +39,6 @@ use crate::pipeline::Observation;
 
 pub use reader::SessionReader;
 pub use writer::SessionWriter;
-
-/// File name of the session record beside the database.
-pub const SESSION_JSON: &str = "session.json";
-/// File the recorder holds an exclusive advisory lock on while it records: a session is being recorded exactly
-/// while that lock is taken, whatever process now has the recorder's old id.
-pub const RECORDER_LOCK: &str = "recorder.lock";
-/// File written beside a database found corrupt; its text (one line) is the reason, and the session is listed
-/// as damaged from then on.
-pub const DAMAGED_MARK: &str = "DAMAGED";
-/// The sled database's folder inside the session folder.
-const DB_DIR: &str = "db";
 
 /// What a new session is made from.
 #[derive(Clone, Debug)]
@@ -122,7 +112,7 @@ pub(crate) fn db_error(dir: &Path, e: anyhow::Error) -> StoreError {
             "{}: damaged session database (corrupted data; the other sessions are not affected)",
             dir.join(DB_DIR).display()
         );
-        let _ = std::fs::write(dir.join(DAMAGED_MARK), format!("{reason}\n"));
+        layout::mark_damaged(dir, &reason);
         return StoreError::Damaged { reason };
     }
     if e.chain().any(|c| c.downcast_ref::<postcard::Error>().is_some()) {

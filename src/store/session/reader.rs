@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{db_error, decode_observation, in_session, is_locked, is_read_only, open_db, open_db_at};
-use super::{DAMAGED_MARK, DB_DIR};
 use crate::pipeline::Observation;
 use crate::store::error::{Result, StoreError};
+use crate::store::layout::{self, DB_DIR};
 use crate::store::private_dir;
 use crate::store::record::{Annotation, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
 use crate::store::timeline::{Bucket, Timeline, SECOND_MS};
@@ -77,18 +77,18 @@ pub struct SessionReader {
 
 impl SessionReader {
     pub(in crate::store) fn open(dir: &Path, id: &str) -> Result<SessionReader> {
-        let stored = SessionRecord::load(dir);
+        let stored = layout::load_record(dir);
         if let Ok(r) = &stored {
             if r.schema_version > SCHEMA_VERSION {
                 return Err(StoreError::NewerSchema { dir: dir.to_path_buf(), version: r.schema_version });
             }
-            if r.status == SessionStatus::Running && crate::store::record::recorder_alive(dir, r.pid) {
+            if r.status == SessionStatus::Running && layout::recorder_alive(dir, r.pid) {
                 let then = "it can be opened once it ends";
                 return Err(StoreError::BeingRecorded { id: id.to_string(), pid: r.pid, then });
             }
         }
-        if let Ok(reason) = std::fs::read_to_string(dir.join(DAMAGED_MARK)) {
-            return Err(StoreError::Damaged { reason: reason.trim().to_string() });
+        if let Some(reason) = layout::damaged_reason(dir) {
+            return Err(StoreError::Damaged { reason });
         }
         // Another reader (an export, a report) may hold the database for a moment: wait for it a little. A
         // session being recorded was refused above; one open in a review stays refused after the wait.
@@ -107,7 +107,7 @@ impl SessionReader {
             }
             Err(_) => (open_db(dir)?, None),
         };
-        let record = SessionRecord::load_or_damaged(dir, id);
+        let record = layout::load_or_damaged(dir, id);
         let mut reader = SessionReader { dir: dir.to_path_buf(), record, db, version: 0, copy };
         reader.check_and_recount(stored).map_err(|e| db_error(dir, e))?;
         Ok(reader)

@@ -7,9 +7,9 @@ use std::ops::ControlFlow;
 
 use anyhow::Context;
 
-use super::writer::RESERVE_FILE;
 use super::{store_bucket, u64_value, SessionReader};
 use crate::store::error::StoreError;
+use crate::store::layout::RESERVE_FILE;
 use crate::store::record::{FrameRecord, SessionRecord, SessionStatus, TrackRecord};
 use crate::store::timeline::{Bucket, SECOND_MS};
 use crate::store::trees;

@@ -8,39 +8,19 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset};
 
 use super::{db_error, edits, in_session, make_private, open_db, store_bucket, store_record, NewSession};
-use super::{RECORDER_LOCK, SESSION_JSON};
 use crate::pipeline::FrameResult;
-use crate::store::error::{Result, StoreError};
+use crate::store::error::Result;
+use crate::store::layout::{take_recorder_lock, RESERVE_FILE, SESSION_JSON};
 use crate::store::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
 use crate::store::timeline::{Bucket, SECOND_MS};
 use crate::store::trees::{self, obs_key};
 use crate::store::{private_dir, write_private_atomic, SCHEMA_VERSION};
 use crate::text::clean_label;
 
-/// Space the recorder keeps aside while it records and gives back when the disk fills up, so that the session
-/// can still be finalized as failed (the record and the last buffered writes need a little room).
-pub(super) const RESERVE_FILE: &str = "reserve";
+/// Bytes of the space the recorder keeps aside ([`RESERVE_FILE`]).
 const RESERVE_BYTES: usize = 256 << 10;
 /// How often a running session's `session.json` is refreshed.
 const SIDECAR_EVERY: Duration = Duration::from_secs(2);
-
-/// Takes the recorder's liveness lock in `dir` (see [`crate::store::record::recorder_alive`]).
-fn take_recorder_lock(dir: &Path) -> Result<std::fs::File> {
-    use fs2::FileExt;
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = dir.join(RECORDER_LOCK);
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| StoreError::io(format!("{}: cannot create", path.display()), e))?;
-    FileExt::try_lock_exclusive(&f).map_err(|e| {
-        StoreError::io(format!("{}: the session is being recorded by another process", dir.display()), e)
-    })?;
-    Ok(f)
-}
 
 /// Records one session while the pipeline runs. It holds the session's liveness lock (`recorder.lock`) until
 /// it is finished or dropped, and keeps a little disk space aside to finalize the session when the disk fills.
