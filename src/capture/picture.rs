@@ -109,6 +109,24 @@ impl Picture {
         Picture { width: yuv.width, height: yuv.height, yuv: Some(yuv), rgb: OnceLock::new() }
     }
 
+    /// A decoded picture turned upright for display by `rotation` degrees clockwise (0, 90, 180 or 270): kept as
+    /// YUV when 0, else converted to RGB8 and rotated (90 and 270 swap width and height).
+    ///
+    /// Errors: the YUV to RGB conversion fails ([`Yuv420::to_rgb`]; a message for the caller to wrap).
+    pub(crate) fn upright(yuv: Yuv420, rotation: u16) -> Result<Picture, String> {
+        Ok(match rotation {
+            0 => Picture::from_yuv(yuv),
+            r => {
+                let rgb = yuv.to_rgb()?;
+                Picture::from_rgb(match r {
+                    90 => image::imageops::rotate90(&rgb),
+                    180 => image::imageops::rotate180(&rgb),
+                    _ => image::imageops::rotate270(&rgb),
+                })
+            }
+        })
+    }
+
     /// Width in pixels.
     pub fn width(&self) -> u32 {
         self.width

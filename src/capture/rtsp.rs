@@ -273,7 +273,7 @@ impl Decoding {
     ///
     /// Errors: the decoder cannot start.
     fn new(shown: &str) -> Result<Decoding, CaptureError> {
-        let decoder = super::video::new_decoder(&[], shown)?;
+        let decoder = super::video::decode::new_decoder(&[], shown)?;
         Ok(Decoding {
             decoder,
             shown: shown.to_string(),
@@ -292,7 +292,7 @@ impl Decoding {
     fn decode(&mut self, data: &[u8], ts_ms: u64, received: Instant) -> Result<Option<Frame>, String> {
         self.times.push((ts_ms, received));
         let yuv = match self.decoder.decode(data) {
-            Ok(Some(yuv)) => super::video::copy_yuv(&yuv, &self.shown).ok(),
+            Ok(Some(yuv)) => super::video::decode::copy_yuv(&yuv, &self.shown).ok(),
             Ok(None) => return Ok(None),
             Err(_) => {
                 self.times.pop();
@@ -312,7 +312,9 @@ impl Decoding {
     /// The pictures the decoder still holds for reordering (end of stream).
     fn flush(&mut self) -> Result<Vec<Frame>, String> {
         let rest: Vec<Yuv420> = match self.decoder.flush_remaining() {
-            Ok(pictures) => pictures.iter().filter_map(|p| super::video::copy_yuv(p, &self.shown).ok()).collect(),
+            Ok(pictures) => {
+                pictures.iter().filter_map(|p| super::video::decode::copy_yuv(p, &self.shown).ok()).collect()
+            }
             Err(_) => Vec::new(),
         };
         rest.into_iter().map(|yuv| self.picture(yuv)).collect()
@@ -666,7 +668,7 @@ impl RtspSource {
                 return Err(unreadable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())));
             }
         };
-        let profile = facts.codec.as_deref().and_then(super::video::profile_of_rfc6381);
+        let profile = facts.codec.as_deref().and_then(super::video::h264::profile_of_rfc6381);
         let mut source = RtspSource {
             info: SourceInfo {
                 name: shown.clone(),
