@@ -81,15 +81,19 @@ pub struct TuiConfig {
     /// 80x24 with one face).
     pub ui_fps: u32,
     /// Span of each face's sparkline, seconds of source time. Default 60.
-    pub history_seconds: f64,
+    #[serde(alias = "history_seconds")]
+    pub history_s: f64,
     /// ASCII-only drawing: no Unicode box, block or braille characters. Default false.
     pub ascii: bool,
     /// Colours; false draws in monochrome. `NO_COLOR` in the environment also turns them off. Default true.
     pub color: bool,
-    /// A face not seen for this many seconds (source time) is greyed. Default 2.
-    pub stale_seconds: f64,
+    /// A face not seen for this many seconds (source time) is greyed. Default 2. (The older names `stale_seconds`,
+    /// `history_seconds` and `forget_seconds` are read as aliases of the three `_s` keys.)
+    #[serde(alias = "stale_seconds")]
+    pub stale_s: f64,
     /// A face not seen for this many seconds (source time) is removed from the screen. Default 10.
-    pub forget_seconds: f64,
+    #[serde(alias = "forget_seconds")]
+    pub forget_s: f64,
     /// Show the frame preview (half-block picture with the face boxes) at start; `v` toggles it. Default false.
     pub preview: bool,
     /// Labels of the quick markers sent by keys `1`..`9`, in order (at most 9 are used). Default
@@ -117,11 +121,14 @@ impl Default for TuiConfig {
 #[serde(remote = "TuiConfig", deny_unknown_fields)]
 struct TuiConfigAllKeys {
     ui_fps: u32,
-    history_seconds: f64,
+    #[serde(alias = "history_seconds")]
+    history_s: f64,
     ascii: bool,
     color: bool,
-    stale_seconds: f64,
-    forget_seconds: f64,
+    #[serde(alias = "stale_seconds")]
+    stale_s: f64,
+    #[serde(alias = "forget_seconds")]
+    forget_s: f64,
     preview: bool,
     marker_labels: Vec<String>,
     class_window_s: f64,
@@ -315,9 +322,9 @@ pub fn check_tui(c: &TuiConfig) -> anyhow::Result<()> {
     let seconds = |v: f64| v > 0.0 && v <= 86400.0;
     let in_seconds = "greater than 0, at most 86400 seconds";
     check(s, "ui_fps", c.ui_fps as f64, |v| (1.0..=120.0).contains(&v), "1 to 120 redraws per second")?;
-    check(s, "history_seconds", c.history_seconds, seconds, in_seconds)?;
-    check(s, "stale_seconds", c.stale_seconds, seconds, in_seconds)?;
-    check(s, "forget_seconds", c.forget_seconds, seconds, in_seconds)?;
+    check(s, "history_s", c.history_s, seconds, in_seconds)?;
+    check(s, "stale_s", c.stale_s, seconds, in_seconds)?;
+    check(s, "forget_s", c.forget_s, seconds, in_seconds)?;
     check(s, "class_window_s", c.class_window_s, seconds, in_seconds)?;
     check(s, "marker_labels", c.marker_labels.len() as f64, |v| v <= 9.0, "at most 9 labels (keys 1 to 9)")
 }
@@ -418,6 +425,11 @@ mod tests {
         // A partial [tui] table takes the rest from the same file.
         let partial: TuiConfig = toml::from_str("ui_fps = 9").unwrap();
         assert_eq!(TuiConfig { ui_fps: 9, ..TuiConfig::default() }, partial);
+        // The keys' older names (before they took `_s` like every other key) are still read.
+        let old: TuiConfig =
+            toml::from_str("history_seconds = 30.0\nstale_seconds = 3.0\nforget_seconds = 20.0").unwrap();
+        assert_eq!((old.history_s, old.stale_s, old.forget_s), (30.0, 3.0, 20.0));
+        assert!(toml::from_str::<TuiConfig>("stale_s = 1.0\nstale_seconds = 2.0").is_err(), "both names: refused");
     }
 
     #[test]

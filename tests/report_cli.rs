@@ -208,6 +208,9 @@ fn the_configuration_stored_and_shown_is_the_one_that_ran_flags_included() {
     assert_eq!(cfg["detect"]["min_face_px"], 30.0, "{cfg}");
     assert_eq!(cfg["classify"]["min_rate_hz"], 5.0, "{cfg}");
     assert!(record.models.contains("seeta") && record.models.contains("fer"), "{}", record.models);
+    // The detector is a field of the record, which exports read (not a parse of the models text).
+    assert_eq!(record.detector, Some(emotrace::detect::Backend::Seeta));
+    assert_eq!(emotrace::store::export::session_detector(&record), emotrace::detect::Backend::Seeta);
     let out = dir.path().join("r.html");
     let o = common::run(&store, &["report", id, "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

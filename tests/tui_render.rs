@@ -212,7 +212,7 @@ fn empty_and_tiny_screens_do_not_panic() {
 fn config_defaults_and_unknown_keys() {
     let c: TuiConfig = toml::from_str("ui_fps = 5").unwrap();
     assert_eq!(c.ui_fps, 5);
-    assert_eq!(c.history_seconds, 60.0);
+    assert_eq!(c.history_s, 60.0);
     assert!(!c.ascii);
     assert!(!c.preview);
     assert_eq!(c.class_window_s, 120.0);

@@ -76,6 +76,7 @@ impl Recorder {
             source_kind: running.info.kind,
             decoder: running.info.decoder.clone(),
             models: running.model_description.clone(),
+            detector: Some(cfg.detect.backend),
             config: serde_json::to_value(cfg)?,
             schedule: Some(running.schedule),
         })?;

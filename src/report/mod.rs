@@ -72,6 +72,7 @@ pub(crate) mod tests {
                 source_kind: SourceKind::Video,
                 decoder: None,
                 models: "seeta + fer/human".into(),
+                detector: None,
                 config: serde_json::json!({"detect": {"scale": 0.5}}),
                 schedule: None,
             })

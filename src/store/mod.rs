@@ -331,6 +331,7 @@ mod tests {
             source_kind: SourceKind::Video,
             decoder: None,
             models: "test".into(),
+            detector: None,
             config: serde_json::json!({}),
             schedule: None,
         }

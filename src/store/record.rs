@@ -59,6 +59,10 @@ pub struct SessionRecord {
     pub source_gaps: Vec<crate::capture::rtsp::SourceGap>,
     /// Models used (detector and emotion classifier).
     pub models: String,
+    /// The face detector that ran (`None` in sessions recorded before it was kept: then only [`Self::models`]
+    /// tells, see [`crate::store::export::session_detector`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detector: Option<crate::detect::Backend>,
     /// The full configuration in force, as JSON.
     pub config: serde_json::Value,
     /// Where the session stands.
@@ -122,6 +126,7 @@ impl SessionRecord {
             decoder: None,
             source_gaps: Vec::new(),
             models: String::new(),
+            detector: None,
             config: serde_json::Value::Null,
             status,
             error: None,

@@ -2,8 +2,8 @@
 //! rendered onto any backend.
 //!
 //! Time on this screen is source time: the `timestamp_ms` of the frames (milliseconds since session start).
-//! A face is "stale" (greyed) when the newest frame is more than `stale_seconds` past its last observation, and
-//! is removed after `forget_seconds`; a video read faster than real time therefore behaves like a live one.
+//! A face is "stale" (greyed) when the newest frame is more than `stale_s` past its last observation, and
+//! is removed after `forget_s`; a video read faster than real time therefore behaves like a live one.
 //!
 //! Keys reach the state through [`App::key`] (or [`App::handle`] for an already mapped [`Action`]); those that
 //! ask the engine for something return the [`LiveCommand`] to send. Track names are kept here too, so a panel
@@ -66,7 +66,7 @@ pub struct TrackView {
     pub bbox: BBox,
     /// Observations so far.
     pub observations: u64,
-    /// Recent smoothed probabilities with their source time (ms), oldest first, covering `history_seconds`.
+    /// Recent smoothed probabilities with their source time (ms), oldest first, covering `history_s`.
     pub history: VecDeque<(u64, Probs)>,
 }
 
@@ -315,13 +315,13 @@ impl App {
     /// An empty screen for `info` with the spans of `cfg`.
     pub fn new(info: LiveInfo, cfg: &TuiConfig) -> Self {
         let ms = |s: f64| (s.max(0.0) * 1000.0).round() as u64;
-        let stale_ms = ms(cfg.stale_seconds);
+        let stale_ms = ms(cfg.stale_s);
         let info_recording = info.recording;
         Self {
             info,
-            history_ms: ms(cfg.history_seconds).max(1000),
+            history_ms: ms(cfg.history_s).max(1000),
             stale_ms,
-            forget_ms: ms(cfg.forget_seconds).max(stale_ms),
+            forget_ms: ms(cfg.forget_s).max(stale_ms),
             live: Snapshot::default(),
             frozen: None,
             finished: None,
@@ -364,7 +364,7 @@ impl App {
     }
 
     /// Takes one processed frame: updates the faces in it, their history, the statistics, and drops faces not
-    /// seen for `forget_seconds`.
+    /// seen for `forget_s`.
     pub fn apply_frame(&mut self, fr: &FrameResult) {
         let s = &mut self.live;
         let now = fr.timestamp_ms;
@@ -622,7 +622,7 @@ impl App {
         self.frozen.is_some()
     }
 
-    /// Whether a face is greyed (not seen for `stale_seconds` as of the newest frame on display).
+    /// Whether a face is greyed (not seen for `stale_s` as of the newest frame on display).
     pub fn is_stale(&self, t: &TrackView) -> bool {
         t.unseen_ms(self.view().now_ms()) > self.stale_ms
     }
@@ -695,7 +695,7 @@ mod tests {
 
     #[test]
     fn history_is_bounded_and_series_is_right_aligned() {
-        let cfg = TuiConfig { history_seconds: 10.0, ..TuiConfig::default() };
+        let cfg = TuiConfig { history_s: 10.0, ..TuiConfig::default() };
         let mut app = App::new(LiveInfo::default(), &cfg);
         for t in (0..=30_000).step_by(100) {
             app.apply_frame(&frame(t, &[1]));

@@ -196,6 +196,7 @@ pub fn build_session(store: &Store, minutes: u32, faces: u32, fps: u32) -> Strin
             source_kind: SourceKind::Video,
             decoder: None,
             models: "synthetic".into(),
+            detector: None,
             config: serde_json::json!({ "synthetic": { "minutes": minutes, "faces": faces, "fps": fps } }),
             schedule: None,
         })

@@ -62,11 +62,15 @@ pub struct Options {
     pub bom: bool,
 }
 
-/// The detector of a stored session, which decides how [`face_score`] reads its scores: the one its `models`
-/// description names ("detector: yunet (..)", "detector: seeta (..)", or before YuNet "detector: SeetaFace .."),
-/// else the configuration's `detect.backend`, else SeetaFace, the only detector of sessions recorded before YuNet.
-/// The description comes first: it says what ran, command-line overrides included (`--detector`).
+/// The detector of a stored session, which decides how [`face_score`] reads its scores: the record's
+/// `detector` (what ran, `--detector` included). Sessions recorded before it was kept fall back to the one their
+/// `models` description names ("detector: yunet (..)", "detector: seeta (..)", or before YuNet "detector:
+/// SeetaFace .."; it said what ran), else the configuration's `detect.backend`, else SeetaFace, the only detector
+/// of sessions recorded before YuNet.
 pub fn session_detector(record: &SessionRecord) -> Backend {
+    if let Some(d) = record.detector {
+        return d;
+    }
     let models = record.models.to_ascii_lowercase();
     if models.contains("yunet") {
         return Backend::Yunet;
@@ -249,6 +253,7 @@ pub(crate) mod tests {
                 source_kind: SourceKind::Video,
                 decoder: None,
                 models: "test".into(),
+                detector: None,
                 config: serde_json::json!({"k": 1}),
                 schedule: None,
             })

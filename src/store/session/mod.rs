@@ -51,6 +51,8 @@ pub struct NewSession {
     pub decoder: Option<String>,
     /// Models in use.
     pub models: String,
+    /// The face detector that runs.
+    pub detector: Option<crate::detect::Backend>,
     /// Configuration in force (stored as given).
     pub config: serde_json::Value,
     /// The detection and classification plan of the run.

@@ -67,6 +67,7 @@ impl SessionWriter {
             source_kind: Some(new.source_kind),
             decoder: new.decoder,
             models: new.models,
+            detector: new.detector,
             config: new.config,
             schedule: new.schedule,
             pid: std::process::id(),

@@ -2,8 +2,8 @@
 //!
 //! A panel shows the face's name (given with `l`) or "Face {track_id}", the box size, the dominant smoothed emotion with its probability, the time
 //! in view, the 7 smoothed probabilities as labelled bars, and a sparkline of the followed emotion over the
-//! last `history_seconds` of source time (or, with `a`, one small sparkline per emotion, the most probable first,
-//! as many as the panel has rows for). Faces not seen for `stale_seconds` are greyed and marked "lost". The
+//! last `history_s` of source time (or, with `a`, one small sparkline per emotion, the most probable first,
+//! as many as the panel has rows for). Faces not seen for `stale_s` are greyed and marked "lost". The
 //! selected face has a thick (ASCII: `#`/`=`) highlighted border and a `>` before its label.
 
 use ratatui::layout::{Constraint, Layout, Rect};
