@@ -12,7 +12,7 @@
 //!
 //! `cargo bench --bench review_open`; `EMOTRACE_BENCH_MINUTES=10` for a shorter session.
 
-#[path = "../tests/common/synthetic.rs"]
+#[path = "../tests/it/common/synthetic.rs"]
 mod synthetic;
 
 use std::hint::black_box;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference face crops for tests/classify_crop.rs: the cropping code of PyPI ``fer`` 25.10.3
+"""Reference face crops for tests/it/classify_crop.rs: the cropping code of PyPI ``fer`` 25.10.3
 (``FER.detect_emotions``: ``pad``, ``tosquare``, ``__apply_offsets``, the slice of the padded frame and
 ``cv2.resize`` to 64x64), copied here line for line and run with OpenCV on a synthetic gray frame that the Rust
 test builds with the same formula (so JPEG decoders and RGB->gray weights play no part).

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference outputs of the ORIGINAL emotion models for tests/classify_reference.rs.
+"""Reference outputs of the ORIGINAL emotion models for tests/it/classify_reference.rs.
 
 * fer: Keras (TensorFlow backend) loads ``../shared/weights/fer/emotion_model.hdf5`` itself
   (``keras.models.load_model``) and predicts.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Python environment of the export tests (tests/export_tools.rs): py-feat 2.1.5 (whose `read_feat` and `Fex`
+# The Python environment of the export tests (tests/it/export_tools.rs): py-feat 2.1.5 (whose `read_feat` and `Fex`
 # load the fex export; its package imports torch, so the full package is installed), DuckDB (reads the Parquet
 # dataset) and jsonschema (validates the JSON export against docs/export.schema.json).
 # The same venv runs the training pipeline's tests (training/tests): training/requirements.txt pins torch, timm,

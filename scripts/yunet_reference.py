@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference detections of YuNet-n by onnxruntime, for `tests/detect_yunet.rs` (agreement with the candle port).
+"""Reference detections of YuNet-n by onnxruntime, for `tests/it/detect_yunet.rs` (agreement with the candle port).
 
 For each image, the network runs on the whole image at its own size (no resize, so both sides see the same
 pixels), padded with zeros at the bottom and right to multiples of 32, as BGR float 0..255; the outputs are

@@ -32,7 +32,7 @@
 //! ```
 //!
 //! Module map, in the order a frame travels. The engine is a one-way chain: each module uses only those above
-//! it (and the leaf helpers), none of them uses a front end; `tests/layering.rs` checks this from the source.
+//! it (and the leaf helpers), none of them uses a front end; `tests/it/layering.rs` checks this from the source.
 //!
 //! | module | stage |
 //! | --- | --- |

@@ -21,12 +21,12 @@ pub const HUMAN_MODEL_FILE: &str = "human_emotion.safetensors";
 /// Faces per forward pass inside [`Classifier::predict`]. The networks take any batch size, but one face at a
 /// time was fastest per face on the 2-core development machine (ensemble 2.7 ms/face in a run of 64 faces, vs 3.4
 /// with 4 per pass and 3.8 with 8): larger batches push the activations (the im2col buffer of one 64x64 face is
-/// already ~1 MB) out of the CPU caches. Measured with `tests/classify_latency.rs`.
+/// already ~1 MB) out of the CPU caches. Measured with `tests/it/classify_latency.rs`.
 pub const PREDICT_CHUNK: usize = 1;
 
 /// Default number of inference workers (CPU threads). Each worker is a rayon pool of one thread and takes a share
 /// of a call's faces: one thread per face was faster than two threads on one face for these small networks
-/// (ensemble ~3 ms vs ~6 ms on the 2-core development machine, `tests/classify_latency.rs`), so the threads split
+/// (ensemble ~3 ms vs ~6 ms on the 2-core development machine, `tests/it/classify_latency.rs`), so the threads split
 /// the faces, not the layers. A single face uses one worker, leaving the other core to detection and decoding;
 /// a classroom frame's faces use both (ensemble ~1.7 ms per face instead of ~3.3 in a run of 64 faces).
 pub const DEFAULT_THREADS: usize = 2;

@@ -5,7 +5,7 @@
 //! All activations are NCHW `f32` tensors on the CPU. Checkpoint kernels come in TensorFlow layouts (conv HWIO,
 //! depthwise `[H, W, C, 1]`) and are converted here at load time.
 //!
-//! Speed notes (2-core x86 CPU, candle 0.11, measured for this crate with `tests/classify_latency.rs`): candle's
+//! Speed notes (2-core x86 CPU, candle 0.11, measured for this crate with `tests/it/classify_latency.rs`): candle's
 //! grouped `conv2d` runs one convolution per group, which makes depthwise convolutions slow; [`Depthwise3x3`]
 //! is a direct loop of shifted multiply-adds instead. candle's dense CPU `conv2d` spent most of its time in a
 //! per-element im2col, and its matmul takes its thread count from `RAYON_NUM_THREADS` (two threads were slower

@@ -17,7 +17,7 @@ from torch import nn
 from .data import CLASSES, INPUT_SIZE
 
 #: Architectures whose timm tensor names candle-transformers 0.11 loads as they are
-#: (``models::repvgg::Config::a0`` and ``models::resnet::resnet18``), checked by ``tests/classify_ours.rs``.
+#: (``models::repvgg::Config::a0`` and ``models::resnet::resnet18``), checked by ``tests/it/classify_ours.rs``.
 SUPPORTED_ARCHS = ("repvgg_a0", "resnet18")
 
 

@@ -1,4 +1,4 @@
-"""Reference logits for the Rust agreement test ``tests/classify_ours.rs`` (``tests/data/ours_reference.json``).
+"""Reference logits for the Rust agreement test ``tests/it/classify_ours.rs`` (``tests/data/ours_reference.json``).
 
 No checkpoint is committed: every tensor of each reference network is filled from a counter-based generator that
 the Rust test reproduces bit for bit (:func:`splitmix_uniform`), so the JSON only lists tensor names, shapes,
@@ -140,7 +140,7 @@ def build(data_dir: str) -> dict:
     idx = pick_images(split.labels)
     x = to_input(torch.from_numpy(split.images[idx].copy()))
     doc = {
-        "about": "tests/classify_ours.rs: generated weights (fertrain.reference.splitmix_uniform), timm logits",
+        "about": "tests/it/classify_ours.rs: generated weights (fertrain.reference.splitmix_uniform), timm logits",
         "generator": "value = lo + span * u, u = (splitmix64(seed + (i + 1) * 0x9E3779B97F4A7C15) >> 40) / 2^24, f32",
         "format": FORMAT,
         "timm": timm.__version__,

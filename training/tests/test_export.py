@@ -100,7 +100,7 @@ def test_committed_rust_reference_matches_timm(data_dir):
         committed = json.load(f)
     replayed = reference.replay(committed, data_dir)
     assert np.allclose(replayed["input_sums"], committed["input_sums"], rtol=1e-5, atol=1e-3)
-    # The Rust test's tolerance (tests/classify_ours.rs): f32 convolutions on another CPU round differently
+    # The Rust test's tolerance (tests/it/classify_ours.rs): f32 convolutions on another CPU round differently
     # (9.5e-6 on an AVX2 EPYC against the AVX-512 machine that wrote the file).
     assert reference.compare(committed, replayed) <= 1e-4
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use emotrace::analytics::agreement::agreement;
 use emotrace::store::Store;
 
-mod common;
+use crate::common;
 
 use common::rtsp_server::RtspServer;
 use common::*;

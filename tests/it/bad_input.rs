@@ -1,7 +1,7 @@
 //! Bad input gets a one-line error naming the input and the reason, a non-zero exit code, no panic, and no
 //! session left looking complete.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -75,7 +75,7 @@ fn a_truncated_mp4() {
 
 #[test]
 fn an_hevc_mov_without_ffmpeg() {
-    // With ffmpeg it is read (tests/sources.rs); without, the error names the codec and says to install ffmpeg.
+    // With ffmpeg it is read (tests/it/sources.rs); without, the error names the codec and says to install ffmpeg.
     let store = tempfile::tempdir().unwrap();
     let Some(mov) = shared_media("face_noface.mov") else { return };
     let no_ffmpeg = [("EMOTRACE_FFMPEG", "/nonexistent/ffmpeg")];

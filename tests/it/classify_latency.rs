@@ -1,6 +1,6 @@
 //! Per-face latency of the emotion networks (release build). Ignored by default because timings depend on the
 //! machine's load; run with
-//! `cargo test --release --test classify_latency -- --ignored --nocapture`.
+//! `cargo test --release --test it classify_latency:: -- --ignored --nocapture`.
 //! Not ignored: splitting a call's faces among the classifier's workers leaves every result unchanged.
 
 use std::path::Path;
@@ -9,7 +9,7 @@ use std::time::Instant;
 use emotrace::classify::fer2013::Fer2013Split;
 use emotrace::classify::{from_gray, Classifier, ModelKind};
 
-mod common;
+use crate::common;
 
 #[test]
 #[ignore]

@@ -1,7 +1,7 @@
 //! `emotrace report` end to end: `analyze` a bundled recording into a private store with the real binary, add a
 //! marker, a note and a track name through the library, then write the HTML report with the binary and read it.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};

@@ -1,7 +1,7 @@
 //! `emotrace export` end to end: `analyze` a bundled recording into a private store with the real binary, then
 //! export it as CSV, JSON, py-feat's Fex CSV and Parquet and read the exports back.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

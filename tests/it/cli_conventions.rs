@@ -2,7 +2,7 @@
 //! configuration values printed as written, and broken configuration files reported in our words (the file, the
 //! line, the key, what is wrong).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,13 +3,13 @@
 //! clips: the same per-second class shares and face emotions, a record saying which schedule ran, the report
 //! written at the end, and an interrupted analysis continued in the same session.
 //!
-//! The agreement figures are printed (`cargo test --release --test analyze_schedule -- --nocapture`); the README
+//! The agreement figures are printed (`cargo test --release --test it analyze_schedule:: -- --nocapture`); the README
 //! quotes them.
 
 use std::path::Path;
 
+use crate::common;
 use emotrace::analytics::agreement::{agreement, Agreement};
-mod common;
 
 use common::observations;
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use emotrace::analytics::agreement::agreement;
 use emotrace::store::Store;
 
-mod common;
+use crate::common;
 
 use common::*;
 

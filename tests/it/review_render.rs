@@ -1,7 +1,7 @@
 //! The review screen drawn off-screen (ratatui's `TestBackend`) on a session analysed from a bundled
 //! recording: the timeline rows, the zoom levels agreeing with each other, the cursor values and the summary.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -6,7 +6,7 @@
 //! names the interpreter). Without it these tests are skipped with a note, unless `EMOTRACE_REQUIRE_PY` is set, as
 //! CI sets it: then a missing venv fails them.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

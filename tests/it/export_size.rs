@@ -1,15 +1,15 @@
 //! Size of the exports of a long session: the synthetic hour with 30 faces at 30 FPS (3.24 million observations,
-//! `tests/common/synthetic.rs`) written to a store, exported by the binary as CSV and as Parquet, both files
+//! `tests/it/common/synthetic.rs`) written to a store, exported by the binary as CSV and as Parquet, both files
 //! measured and their rows counted. Ignored by default (it writes about 1 GB and takes minutes); the README's
 //! figures come from
 //!
 //! ```sh
-//! cargo test --release --test export_size -- --ignored --nocapture
+//! cargo test --release --test it export_size:: -- --ignored --nocapture
 //! ```
 //!
 //! (`EMOTRACE_SYNTH_MINUTES=5` for a shorter run).
 
-mod common;
+use crate::common;
 
 use std::fs::File;
 

@@ -5,7 +5,7 @@
 //!
 //! Needs `tmux` (CI installs it). Without tmux this test says so and passes, unless `EMOTRACE_REQUIRE_TMUX=1`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

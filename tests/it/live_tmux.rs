@@ -4,7 +4,7 @@
 //!
 //! Needs `tmux` (CI installs it). Without tmux these tests say so and pass, unless `EMOTRACE_REQUIRE_TMUX=1`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

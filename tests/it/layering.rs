@@ -119,7 +119,7 @@ fn violations(src: &Path) -> Vec<String> {
 fn engine_modules_form_a_one_way_chain_and_know_no_front_end() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let bad = violations(&src);
-    assert!(bad.is_empty(), "dependencies against the house rule (see tests/layering.rs):\n{}", bad.join("\n"));
+    assert!(bad.is_empty(), "dependencies against the house rule (see tests/it/layering.rs):\n{}", bad.join("\n"));
     // The rule covers every top-level module: a new one must be placed in the chain, among the leaves, or
     // among the front ends.
     let known: Vec<&str> = ENGINE.iter().chain(&LEAVES).copied().chain(["tui", "report", "commands", "cli"]).collect();
@@ -127,7 +127,7 @@ fn engine_modules_form_a_one_way_chain_and_know_no_front_end() {
     rust_files(&src, &mut files);
     for f in &files {
         if let Some(m) = module_of(&src, f) {
-            assert!(known.contains(&m.as_str()), "{}: module {m} is not placed in tests/layering.rs", f.display());
+            assert!(known.contains(&m.as_str()), "{}: module {m} is not placed in tests/it/layering.rs", f.display());
         }
     }
 }
@@ -174,7 +174,7 @@ fn a_front_end_does_not_import_another() {
             }
         }
     }
-    assert!(bad.is_empty(), "front end to front end imports (see tests/layering.rs):\n{}", bad.join("\n"));
+    assert!(bad.is_empty(), "front end to front end imports (see tests/it/layering.rs):\n{}", bad.join("\n"));
 }
 
 /// A file's module path: `src/tui/review/app.rs` -> `["tui", "review", "app"]`, `src/store/session/mod.rs` ->
@@ -288,7 +288,7 @@ fn circles(src: &Path) -> Vec<String> {
 fn no_import_circle_between_sibling_modules() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let found = circles(&src);
-    assert!(found.is_empty(), "import circles (see tests/layering.rs):\n{}", found.join("\n"));
+    assert!(found.is_empty(), "import circles (see tests/it/layering.rs):\n{}", found.join("\n"));
 }
 
 #[test]

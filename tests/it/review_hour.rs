@@ -1,8 +1,8 @@
 //! Review of a long session: a synthetic hour with 30 faces at 30 FPS (3.24 million observations, written through
-//! the store API by `tests/common/synthetic.rs`), reopened as a reviewer would, checked against the pattern it was
+//! the store API by `tests/it/common/synthetic.rs`), reopened as a reviewer would, checked against the pattern it was
 //! built with. How fast it opens is measured by `cargo bench --bench review_open`; here it is only printed.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

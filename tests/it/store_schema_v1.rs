@@ -2,7 +2,7 @@
 //! report. The fixture `tests/data/store-v1.tar.xz` is a real store written by emotrace at commit aef13f8
 //! (`emotrace analyze recordings/single_face.mp4`: 72 frames, one face).
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

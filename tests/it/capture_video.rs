@@ -7,7 +7,7 @@ use std::time::Instant;
 use emotrace::capture::video::VideoSource;
 use emotrace::capture::{open, CaptureError, FrameSource, Input, SourceKind};
 
-mod common;
+use crate::common;
 
 /// A bundled recording (`recordings/`, in the repository).
 fn media(name: &str) -> PathBuf {
@@ -182,7 +182,7 @@ fn truncation_after_open_is_an_error_not_an_end() {
 
 #[test]
 fn hevc_mov_is_not_built_in_and_its_codec_is_named() {
-    // The built-in decoder refuses it, naming the codec; `open` then hands it to ffmpeg (tests/sources.rs).
+    // The built-in decoder refuses it, naming the codec; `open` then hands it to ffmpeg (tests/it/sources.rs).
     let Some(path) = common::shared_media("face_noface.mov") else { return };
     let err = emotrace::capture::video::VideoSource::open(&path).err().expect("must fail");
     assert!(matches!(err, CaptureError::Codec { .. }), "{err:?}");

@@ -1,7 +1,7 @@
 //! `emotrace analyze` end to end on the bundled recordings: the real decoder, detector, tracker, both emotion
 //! networks and the sled store.
 
-mod common;
+use crate::common;
 
 use common::*;
 

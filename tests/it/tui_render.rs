@@ -482,7 +482,7 @@ fn help_lists_the_lab_keys() {
     }
 }
 
-/// Prints the screens for a look: `cargo test --release --test tui_render -- --ignored --nocapture`.
+/// Prints the screens for a look: `cargo test --release --test it tui_render:: -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn show_screens() {

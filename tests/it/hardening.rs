@@ -1,7 +1,7 @@
 //! Regression tests for what hostile testing found (issue 11): each test drives the real binary on real media
 //! the way the defect was found, and checks the promise the README now makes.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::os::unix::fs::FileTypeExt;

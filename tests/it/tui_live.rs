@@ -1,6 +1,6 @@
 //! `run_live` on a real terminal: it needs one, so these tests are ignored by default and skip themselves when
 //! stdout is not a terminal. Run them under a pseudo-terminal, e.g.
-//! `script -qec "cargo test --release --test tui_live -- --ignored --test-threads 1" /dev/null`.
+//! `script -qec "cargo test --release --test it tui_live:: -- --ignored --test-threads 1" /dev/null`.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};

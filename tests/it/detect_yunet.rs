@@ -2,7 +2,7 @@
 //! `scripts/yunet_reference.py`, stored in `tests/data/yunet_reference.json`), and what the default detector
 //! finds on the photos and clips named in the product's acceptance list.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -31,7 +31,7 @@ fn detect_default(img: &image::RgbImage) -> Vec<Detection> {
 #[test]
 fn boxes_scores_and_landmarks_agree_with_onnxruntime() {
     let reference: serde_json::Value =
-        serde_json::from_str(include_str!("data/yunet_reference.json")).expect("reference JSON");
+        serde_json::from_str(include_str!("../data/yunet_reference.json")).expect("reference JSON");
     let cfg = YuNetConfig { score_threshold: 0.6, low_score: 0.6, ..Default::default() };
     let mut yunet = YuNet::load(&models().join("yunet_n.safetensors"), &cfg, 1.0, 1).unwrap();
     for (name, want) in reference["images"].as_object().unwrap() {

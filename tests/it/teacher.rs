@@ -2,7 +2,7 @@
 //! posed expressions, facing the front and the seat map on the group photo, facing the front on a talk to the
 //! camera, and `emotrace compare` on three sessions that share a marker label.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
