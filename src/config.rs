@@ -211,11 +211,30 @@ impl Config {
                 "{}: {size} bytes is too large for a configuration file (at most {MAX_CONFIG_BYTES})",
                 p.display()
             );
-            let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
-            if let Err(e) = text.parse::<toml::Table>() {
-                let at = e.span().map(|s| format!(" {}:", line_column(&text, s.start))).unwrap_or_default();
-                let what: Vec<&str> = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-                anyhow::bail!("{}:{at} invalid TOML: {}", p.display(), what.join("; "));
+            let bytes = std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                let at = e.utf8_error().valid_up_to();
+                let ok = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
+                let byte = e.as_bytes()[at];
+                anyhow::anyhow!("{}: {}: not UTF-8 text (byte 0x{byte:02x})", p.display(), line_column(ok, at))
+            })?;
+            match text.parse::<toml::Table>() {
+                Err(e) => {
+                    let at = e.span().map(|s| format!(" {}:", line_column(&text, s.start))).unwrap_or_default();
+                    let what: Vec<&str> = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+                    anyhow::bail!("{}:{at} invalid TOML: {}", p.display(), what.join("; "));
+                }
+                Ok(table) => {
+                    if let Some((path, v)) = float_out_of_range(&table, &mut Vec::new()) {
+                        let line = key_line(&text, &path).map(|l| format!(" line {l}:")).unwrap_or_default();
+                        anyhow::bail!(
+                            "{}:{line} `{}` = {v:e} is out of range (no setting takes a number beyond {:e})",
+                            p.display(),
+                            path.join("."),
+                            f32::MAX
+                        );
+                    }
+                }
             }
             user_text = text.clone();
             fig = fig.merge(Toml::string(&text));
@@ -267,8 +286,36 @@ impl Config {
 /// Checks one number of a section: finite (no NaN or infinity) and inside `ok`; else one line,
 /// "`section.key` must be ALLOWED, got VALUE" (the style of the detector's and tracker's own checks).
 fn check(section: &str, key: &str, value: f64, ok: impl Fn(f64) -> bool, allowed: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(value.is_finite() && ok(value), "{section}.{key} must be {allowed}, got {value}");
+    anyhow::ensure!(value.is_finite() && ok(value), "{section}.{key} must be {allowed}, got {}", shown(value));
     Ok(())
+}
+
+/// A value as an error message shows it: as written for ordinary numbers, in exponent form (`1e300`) from 1e15
+/// on, where the plain form runs to hundreds of digits.
+fn shown(value: f64) -> String {
+    if value.is_finite() && value.abs() >= 1e15 {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
+}
+
+/// The first float in `table` (depth first, keys in order) beyond `f32::MAX` in size, with its key path:
+/// settings are read as 32- or 64-bit numbers, and a 32-bit one would silently become infinite.
+fn float_out_of_range(table: &toml::Table, path: &mut Vec<String>) -> Option<(Vec<String>, f64)> {
+    for (key, value) in table {
+        path.push(key.clone());
+        let found = match value {
+            toml::Value::Float(v) if v.is_finite() && v.abs() > f64::from(f32::MAX) => Some((path.clone(), *v)),
+            toml::Value::Table(t) => float_out_of_range(t, path),
+            _ => None,
+        };
+        path.pop();
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }
 
 /// `[detect]`: the detector's keys ([`DetectConfig::validate`], which building a detector runs too).
@@ -458,6 +505,17 @@ mod tests {
             assert!(err.ends_with(&format!("got {value}")) && !err.contains('\n'), "{err}");
         }
         Config::load(None).unwrap().validate().unwrap();
+        // Issue 25, item 13: 1e308 in a 32-bit key read as "inf", 1e300 in a 64-bit one printed 301 digits, and
+        // a file that is not UTF-8 had no line number.
+        std::fs::write(&file, "[detect]\nscale = 1e308\n").unwrap();
+        let err = Config::load(Some(&file)).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("detect.scale") && err.contains("1e308"), "{err}");
+        std::fs::write(&file, "[tui]\nhistory_s = 1e30\n").unwrap();
+        let err = Config::load(Some(&file)).unwrap_err().to_string();
+        assert!(err.ends_with("got 1e30"), "{err}");
+        std::fs::write(&file, b"[detect]\nscale = 0.5 # caf\xe9\n").unwrap();
+        let err = Config::load(Some(&file)).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("not UTF-8") && err.contains("0xe9"), "{err}");
     }
 
     #[test]

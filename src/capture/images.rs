@@ -91,16 +91,37 @@ fn check_complete(bytes: &[u8], shown: &str) -> Result<(), CaptureError> {
     Ok(())
 }
 
-/// Reads and decodes one image: a regular file, bounded in size, complete, within the decoder's memory limits.
+/// Reads and decodes one image: a regular file, bounded in size, not empty, complete, at most
+/// [`super::MAX_IMAGE_SIDE`] a side and [`super::MAX_IMAGE_RGB_BYTES`] as RGB.
 ///
-/// Errors: as [`read_bounded`]; [`CaptureError::Corrupt`] for a truncated or undecodable image.
+/// Errors: as [`read_bounded`]; [`CaptureError::Corrupt`] for an empty, truncated or undecodable image;
+/// [`CaptureError::Unsupported`] for one too large to decode, naming its size and the limit.
 fn load(path: &Path) -> Result<image::RgbImage, CaptureError> {
     let shown = path.display().to_string();
     let bytes = read_bounded(path)?;
+    if bytes.is_empty() {
+        return Err(CaptureError::Corrupt { path: shown, reason: "the file is empty (0 bytes)".into() });
+    }
     check_complete(&bytes, &shown)?;
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
-        .with_guessed_format()
-        .map_err(|e| CaptureError::Unreadable { path: shown.clone(), reason: e.to_string() })?;
+    let reader = || {
+        image::ImageReader::new(std::io::Cursor::new(&bytes))
+            .with_guessed_format()
+            .map_err(|e| CaptureError::Unreadable { path: shown.clone(), reason: e.to_string() })
+    };
+    if let Ok((w, h)) = reader()?.into_dimensions() {
+        let rgb = u64::from(w) * u64::from(h) * 3;
+        if rgb > super::MAX_IMAGE_RGB_BYTES {
+            return Err(CaptureError::Unsupported {
+                path: shown,
+                reason: format!(
+                    "{w}x{h} pixels take {} MB as RGB, over the {} MB emotrace decodes for one image; scale it down",
+                    rgb >> 20,
+                    super::MAX_IMAGE_RGB_BYTES >> 20
+                ),
+            });
+        }
+    }
+    let mut reader = reader()?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(super::MAX_IMAGE_SIDE);
     limits.max_image_height = Some(super::MAX_IMAGE_SIDE);

@@ -40,6 +40,11 @@ pub struct Frame {
 /// Largest image side decoded, pixels (larger images are refused before their pixels are allocated).
 pub const MAX_IMAGE_SIDE: u32 = 16_384;
 
+/// Most memory one decoded image may take, bytes, counted as RGB (3 bytes a pixel, what the pipeline holds):
+/// 512 MiB, the `image` crate's own default allocation limit (about 13,000 x 13,000 pixels). Larger images are
+/// refused, naming their size and this limit, before their pixels are allocated.
+pub const MAX_IMAGE_RGB_BYTES: u64 = 512 << 20;
+
 /// What kind of source a [`FrameSource`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -124,3 +124,46 @@ fn a_broken_config_names_the_file_and_key() {
     assert!(!out.status.success());
     assert!(stderr.contains("emotrace.toml") && stderr.contains("scale"), "{stderr}");
 }
+
+/// The CRC-32 of PNG chunks (ISO 3309), bit by bit.
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = 0xFFFF_FFFFu32;
+    for &b in data {
+        c ^= b as u32;
+        for _ in 0..8 {
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+        }
+    }
+    !c
+}
+
+#[test]
+fn an_empty_image_and_one_too_large_to_decode_say_so() {
+    // Issue 25, item 13: a zero-byte PNG said "The image format could not be determined", and a 16000x16000
+    // PNG "Memory limit exceeded" without naming the limit.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.png");
+    std::fs::write(&empty, b"").unwrap();
+    let err = fails_cleanly_with(dir.path(), &empty, &["empty (0 bytes)"], &[]);
+    assert!(!err.contains("could not be determined"), "{err}");
+
+    // A well-formed PNG header of 16000x16000 RGB (its pixels are never reached: the size is refused first).
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        png.extend((data.len() as u32).to_be_bytes());
+        let body = [kind, data].concat();
+        png.extend(&body);
+        png.extend(crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend(16_000u32.to_be_bytes());
+    ihdr.extend(16_000u32.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]);
+    chunk(b"IHDR", &ihdr);
+    chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(b"IEND", &[]);
+    let big = dir.path().join("big.png");
+    std::fs::write(&big, &png).unwrap();
+    let err = fails_cleanly_with(dir.path(), &big, &["16000x16000"], &[]);
+    assert!(err.contains("732 MB") && err.contains("512 MB"), "names the need and the limit: {err}");
+}
