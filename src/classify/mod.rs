@@ -42,17 +42,13 @@ impl Emotion {
     pub const ALL: [Emotion; NUM_EMOTIONS] =
         [Self::Angry, Self::Disgust, Self::Fear, Self::Happy, Self::Sad, Self::Surprise, Self::Neutral];
 
-    /// Lower-case English name (`"angry"` ...), as used in JSON and CSV.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Angry => "angry",
-            Self::Disgust => "disgust",
-            Self::Fear => "fear",
-            Self::Happy => "happy",
-            Self::Sad => "sad",
-            Self::Surprise => "surprise",
-            Self::Neutral => "neutral",
-        }
+    /// The lower-case English names (`"angry"` ...) in [`Emotion::ALL`] order: the one list of class names, as
+    /// the JSON and CSV exports, the screens and the report write them.
+    pub const NAMES: [&'static str; NUM_EMOTIONS] = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
+
+    /// Lower-case English name (`"angry"` ...), as used in JSON and CSV ([`Emotion::NAMES`]).
+    pub const fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
     }
 
     /// The class for a FER2013 label id (0..=6), `None` otherwise.

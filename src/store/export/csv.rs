@@ -208,6 +208,13 @@ mod tests {
     }
 
     #[test]
+    fn probability_columns_follow_the_class_names() {
+        let raw: Vec<String> = Emotion::NAMES.iter().map(|n| format!("raw_{n}")).collect();
+        assert_eq!(OBSERVATION_COLUMNS[11..18], raw);
+        assert_eq!(OBSERVATION_COLUMNS[18..25], Emotion::NAMES);
+    }
+
+    #[test]
     fn landmark_columns_follow_the_landmark_names() {
         let names: Vec<String> =
             crate::store::export::LANDMARK_NAMES.iter().flat_map(|n| [format!("{n}_x"), format!("{n}_y")]).collect();

@@ -253,10 +253,7 @@ mod tests {
         write(&data, &mut buf).unwrap();
         assert!(buf.ends_with(b"}\n") && buf.iter().filter(|&&b| b == b'\n').count() == 1);
         let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
-        assert_eq!(
-            v["emotions"],
-            serde_json::json!(["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"])
-        );
+        assert_eq!(v["emotions"], serde_json::json!(Emotion::NAMES));
         assert_eq!(v["tracks"][0]["name"], "Face 1");
         assert_eq!(v["tracks"][0]["named"], false);
         assert_eq!(v["tracks"][1]["name"], "P07");
@@ -281,5 +278,16 @@ mod tests {
         serde_json::to_writer(&mut again, &back).unwrap();
         again.push(b'\n');
         assert_eq!(again, buf);
+    }
+
+    #[test]
+    fn named_probabilities_are_the_class_names_in_order() {
+        let p: Probs = std::array::from_fn(|i| i as f32);
+        let v = serde_json::to_value(NamedProbs::from(&p)).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys.len(), Emotion::NAMES.len());
+        for e in Emotion::ALL {
+            assert_eq!(v[e.name()], e as usize as f64, "{e}");
+        }
     }
 }
