@@ -5,6 +5,7 @@
 pub mod agreement;
 pub mod attention;
 pub mod coverage;
+pub mod palette;
 pub mod room;
 pub mod segments;
 pub mod session_view;

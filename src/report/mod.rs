@@ -14,18 +14,10 @@ pub mod plots;
 pub use crate::analytics::session_view::{SessionOverview, FINE_SPAN_MS};
 use crate::classify::Emotion;
 
-/// The colour of an emotion in the report, as `(r, g, b)`: the live screen's palette (red angry, green disgust,
-/// magenta fear, yellow happy, blue sad, cyan surprise, grey neutral) in tones that read well on white.
+/// The colour of an emotion in the report, as `(r, g, b)`: the screens' palette in tones that read well on white
+/// ([`crate::analytics::palette`]).
 pub fn emotion_rgb(e: Emotion) -> (u8, u8, u8) {
-    match e {
-        Emotion::Angry => (214, 39, 40),
-        Emotion::Disgust => (44, 160, 44),
-        Emotion::Fear => (166, 86, 196),
-        Emotion::Happy => (240, 190, 30),
-        Emotion::Sad => (31, 119, 180),
-        Emotion::Surprise => (23, 190, 207),
-        Emotion::Neutral => (170, 170, 170),
-    }
+    crate::analytics::palette::swatch(e).rgb
 }
 
 /// An emotion's colour as CSS (`#rrggbb`).

@@ -5,6 +5,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols;
 
 use super::{Level, TuiConfig};
+use crate::analytics::palette::{self, TermColor};
 use crate::classify::Emotion;
 
 /// How the screen draws: whether it uses colours, and which characters.
@@ -83,16 +84,16 @@ impl Theme {
         }
     }
 
-    /// The colour of an emotion's bars and sparkline.
+    /// The colour of an emotion's bars and sparkline ([`crate::analytics::palette`]).
     pub fn emotion_color(&self, e: Emotion) -> Color {
-        match e {
-            Emotion::Angry => Color::Red,
-            Emotion::Disgust => Color::Green,
-            Emotion::Fear => Color::Magenta,
-            Emotion::Happy => Color::Yellow,
-            Emotion::Sad => Color::Blue,
-            Emotion::Surprise => Color::Cyan,
-            Emotion::Neutral => Color::Gray,
+        match palette::swatch(e).term {
+            TermColor::Red => Color::Red,
+            TermColor::Green => Color::Green,
+            TermColor::Magenta => Color::Magenta,
+            TermColor::Yellow => Color::Yellow,
+            TermColor::Blue => Color::Blue,
+            TermColor::Cyan => Color::Cyan,
+            TermColor::Gray => Color::Gray,
         }
     }
 

@@ -36,19 +36,6 @@ pub(in crate::tui::review) fn level_char(theme: &Theme, x: f64) -> &'static str 
     levels[i]
 }
 
-/// One letter per emotion for monochrome face lines: a d f h s u n.
-fn emotion_letter(e: Emotion) -> &'static str {
-    match e {
-        Emotion::Angry => "a",
-        Emotion::Disgust => "d",
-        Emotion::Fear => "f",
-        Emotion::Happy => "h",
-        Emotion::Sad => "s",
-        Emotion::Surprise => "u",
-        Emotion::Neutral => "n",
-    }
-}
-
 /// Draws the class timeline into `area`: the emotion rows, faces in view, valence, markers, the time axis, then
 /// `face_rows` face lines scrolled to keep the selected face in view.
 pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme, face_rows: u16) {
@@ -152,7 +139,8 @@ fn valence_row<'a>(classes: &[TrackAgg], cols: Columns<'_>) -> Line<'a> {
 }
 
 /// One line per face (merged tracks left out), at most `face_rows`, scrolled to keep the selected face in view:
-/// its dominant emotion in each column, as a block in colour or a letter ([`emotion_letter`]).
+/// its dominant emotion in each column, as a block in colour or its palette letter
+/// ([`crate::analytics::palette::Swatch::letter`]).
 fn face_lines<'a>(app: &ReviewApp, buckets: &[Bucket], cols: Columns<'_>, face_rows: u16) -> Vec<Line<'a>> {
     let theme = cols.theme;
     let list: Vec<(u32, String)> =
@@ -167,7 +155,8 @@ fn face_lines<'a>(app: &ReviewApp, buckets: &[Bucket], cols: Columns<'_>, face_r
             .enumerate()
             .map(|(i, b)| match b.track(*id).and_then(|a| a.dominant_emotion()) {
                 Some(e) => {
-                    let c = if theme.color && !theme.ascii { "█" } else { emotion_letter(e) };
+                    let c =
+                        if theme.color && !theme.ascii { "█" } else { crate::analytics::palette::swatch(e).letter };
                     Span::styled(c, cols.style(i, theme.emotion(e)))
                 }
                 None => Span::styled(" ", cols.style(i, Style::default())),
