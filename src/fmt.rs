@@ -81,11 +81,42 @@ pub fn axis_clock(ms: u64, span_ms: u64, fine: bool) -> String {
     }
 }
 
-/// Round steps between the ticks of a time axis, ms: 100 ms to 4 h.
-pub const TICK_STEPS_MS: [u64; 18] = [
-    100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
-    3_600_000, 7_200_000, 14_400_000,
+/// Every round length a time axis, a bucket or a zoom level steps through, ms, shortest first: 40 ms (one
+/// 25-FPS frame) to 1 day. Each use takes a range of it with [`round_steps`]: [`TICK_STEPS_MS`], the report's
+/// bucket widths (`analytics::session_view::axis_bucket_ms`) and the review screen's zoom levels.
+pub const ROUND_STEPS_MS: [u64; 22] = [
+    40, 100, 200, 250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
+    1_800_000, 3_600_000, 7_200_000, 14_400_000, 21_600_000, 86_400_000,
 ];
+
+/// The steps of [`ROUND_STEPS_MS`] from `from_ms` to `to_ms` (both included, ms) that are not in `skip`, in
+/// order. `N` must be their count: evaluated in a `const`, a wrong `N` fails the build.
+pub const fn round_steps<const N: usize>(from_ms: u64, to_ms: u64, skip: &[u64]) -> [u64; N] {
+    let mut out = [0; N];
+    let mut n = 0;
+    let mut i = 0;
+    while i < ROUND_STEPS_MS.len() {
+        let s = ROUND_STEPS_MS[i];
+        let mut kept = s >= from_ms && s <= to_ms;
+        let mut j = 0;
+        while j < skip.len() {
+            kept &= skip[j] != s;
+            j += 1;
+        }
+        if kept {
+            assert!(n < N, "more round steps in the range than N");
+            out[n] = s;
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "fewer round steps in the range than N");
+    out
+}
+
+/// Round steps between the ticks of a time axis, ms: [`ROUND_STEPS_MS`] from 100 ms to 4 h, without 250 ms
+/// (tick labels of short axes have one decimal, [`seconds`]).
+pub const TICK_STEPS_MS: [u64; 18] = round_steps(100, 14_400_000, &[250]);
 
 /// The finest round step between time-axis ticks ([`TICK_STEPS_MS`], ms) that is at least `min_ms` long and a
 /// whole multiple of `multiple_of_ms` (the width of an axis column, so that ticks fall on column starts; 1 for
@@ -107,6 +138,27 @@ pub fn one_line(s: impl std::fmt::Display) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_ladder_is_a_range_of_the_round_steps() {
+        let ticks = [
+            100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
+            1_800_000, 3_600_000, 7_200_000, 14_400_000,
+        ];
+        assert_eq!(TICK_STEPS_MS, ticks);
+        let axis: [u64; 20] = round_steps(100, 86_400_000, &[14_400_000]);
+        assert_eq!(axis[..18], [&[100, 200, 250], &ticks[2..17]].concat());
+        assert_eq!(axis[18..], [21_600_000, 86_400_000]);
+        let zoom: [u64; 15] = round_steps(40, 1_800_000, &[250, 900_000]);
+        assert_eq!(
+            zoom,
+            [
+                40, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+                1_800_000
+            ]
+        );
+        assert!(ROUND_STEPS_MS.windows(2).all(|w| w[0] < w[1]));
+    }
 
     #[test]
     fn one_human_clock_and_fixed_precision_where_it_matters() {

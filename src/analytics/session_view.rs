@@ -31,11 +31,9 @@ pub const MAX_POINTS: usize = 300;
 /// observations.
 pub const FINE_SPAN_MS: u64 = 120_000;
 
-/// Bucket widths a whole-session axis chooses from, ms.
-const AXIS_STEPS_MS: [u64; 20] = [
-    100, 200, 250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
-    1_800_000, 3_600_000, 7_200_000, 21_600_000, 86_400_000,
-];
+/// Bucket widths a whole-session axis chooses from, ms: [`crate::fmt::ROUND_STEPS_MS`] from 100 ms to 1 day,
+/// without 4 h (above 2 h the widths are 6 h and 1 day, as the report has always drawn them).
+const AXIS_STEPS_MS: [u64; 20] = crate::fmt::round_steps(100, 86_400_000, &[14_400_000]);
 
 /// The bucket width for a whole session of `span_ms` with `frames` processed frames, ms: the smallest width
 /// from a fixed list (100 ms ... 1 day) that gives at most [`MAX_POINTS`] buckets and, on average, at least two

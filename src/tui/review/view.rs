@@ -1,9 +1,10 @@
 //! What part of a session the review screen shows: a window of time split into equal buckets (one per screen
 //! column), the zoom level (bucket length), the cursor, and which lower panel is up.
 
-/// Bucket lengths the zoom steps through, ms: from one 25-FPS frame to ten minutes per column.
-pub const ZOOM_LEVELS_MS: [u64; 15] =
-    [40, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000];
+/// Bucket lengths the zoom steps through, ms: [`crate::fmt::ROUND_STEPS_MS`] from one 25-FPS frame (40 ms) to
+/// thirty minutes per column, without 250 ms and
+/// 15 min (the steps the zoom has always taken).
+pub const ZOOM_LEVELS_MS: [u64; 15] = crate::fmt::round_steps(40, 1_800_000, &[250, 900_000]);
 
 /// The lower panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
