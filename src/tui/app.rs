@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossterm::event::KeyEvent;
 
@@ -25,8 +25,6 @@ use crate::pipeline::{FrameResult, PipelineStats};
 const MAX_HISTORY: usize = 8192;
 /// Most frames kept for the class strip's recent shares, whatever the frame rate.
 const MAX_CLASS_FRAMES: usize = 1 << 16;
-/// How long a notice stays in the status line, milliseconds (wall clock).
-pub const NOTICE_MS: u64 = 5000;
 /// Longest text the prompt takes, characters.
 pub const MAX_PROMPT_CHARS: usize = 40;
 
@@ -545,18 +543,14 @@ impl App {
         None
     }
 
-    /// Shows `text` in the status line for [`NOTICE_MS`], drawn as its `level` says.
+    /// Shows `text` in the status line for [`super::notice::NOTICE_FOR`], drawn as its `level` says.
     pub fn notify(&mut self, level: Level, text: impl Into<String>) {
         self.notice = Some(Notice::new(level, text));
     }
 
     /// Removes the notice once it has been shown long enough as of `now`; true when one was removed.
     pub fn expire_notice(&mut self, now: Instant) -> bool {
-        let old = self.notice.as_ref().is_some_and(|n| n.expired(now, Duration::from_millis(NOTICE_MS)));
-        if old {
-            self.notice = None;
-        }
-        old
+        super::notice::expire(&mut self.notice, now)
     }
 
     /// The label of face `t`: its name when named, else "Face {id}".
@@ -758,7 +752,7 @@ mod tests {
         assert!(!app.recording);
         assert!(app.notice.is_some());
         assert!(!app.expire_notice(Instant::now()));
-        assert!(app.expire_notice(Instant::now() + Duration::from_millis(NOTICE_MS)));
+        assert!(app.expire_notice(Instant::now() + crate::tui::notice::NOTICE_FOR));
         assert!(app.notice.is_none());
         assert_eq!(
             app.handle(Action::QuickMarker(1)),

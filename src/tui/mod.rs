@@ -65,7 +65,7 @@ pub enum LiveEvent {
     /// One processed frame: its faces, the pipeline statistics and (for the preview) its image.
     Frame(crate::pipeline::FrameResult),
     /// A one-line message from the engine ("marker 'stimulus' stored at 0:12", or an error) with its level,
-    /// shown for a few seconds ([`app::NOTICE_MS`]) in the status line.
+    /// shown for a few seconds ([`notice::NOTICE_FOR`]) in the status line.
     Notice(Level, String),
     /// The source ended (`Ok`) or failed; `Err` holds a one-line message.
     Finished(Result<(), String>),

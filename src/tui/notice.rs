@@ -5,6 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+/// How long a notice stays up, in the live screen's status line and the review screens' footers (wall clock).
+pub const NOTICE_FOR: Duration = Duration::from_secs(5);
+
 /// How a notice is meant: drawn in the matching style ([`super::Theme::notice`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -35,8 +38,18 @@ impl Notice {
         Notice { level, text: text.into(), since: Instant::now() }
     }
 
-    /// Whether it has been shown for at least `shown_for` as of `now`.
-    pub fn expired(&self, now: Instant, shown_for: Duration) -> bool {
-        now.saturating_duration_since(self.since) >= shown_for
+    /// Whether it has been shown for at least [`NOTICE_FOR`] as of `now`.
+    pub fn expired(&self, now: Instant) -> bool {
+        now.saturating_duration_since(self.since) >= NOTICE_FOR
     }
+}
+
+/// Drops the notice in `slot` once it has been shown for [`NOTICE_FOR`] as of `now`; true when one was dropped
+/// (the screen needs a redraw).
+pub fn expire(slot: &mut Option<Notice>, now: Instant) -> bool {
+    let old = slot.as_ref().is_some_and(|n| n.expired(now));
+    if old {
+        *slot = None;
+    }
+    old
 }

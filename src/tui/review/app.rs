@@ -2,7 +2,7 @@
 //! the edits a reviewer makes. Pure logic over a [`SessionReader`]; layout and drawing are in [`super::render`]
 //! (`render::prepare` makes a frame's data ready through this state's methods, then `render::draw` only reads).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -17,8 +17,6 @@ use crate::store::{AnnotationKind, SessionReader};
 use crate::tui::input::{map_prompt_key, PromptKey};
 use crate::tui::notice::{Level, Notice};
 
-/// How long a notice stays in the footer.
-pub const NOTICE_FOR: Duration = Duration::from_secs(4);
 /// Longest text a prompt takes, characters.
 const PROMPT_MAX: usize = 120;
 
@@ -205,18 +203,14 @@ impl ReviewApp {
         self.room_error = self.room().err().map(|e| format!("error: {e:#}"));
     }
 
-    /// Shows a message in the footer for [`NOTICE_FOR`].
+    /// Shows a message in the footer for [`crate::tui::notice::NOTICE_FOR`].
     pub fn notify(&mut self, level: Level, text: impl Into<String>) {
         self.notice = Some(Notice::new(level, text));
     }
 
     /// Drops an expired notice; true if one was dropped (the screen needs a redraw).
     pub fn expire_notice(&mut self, now: Instant) -> bool {
-        if self.notice.as_ref().is_some_and(|n| n.expired(now, NOTICE_FOR)) {
-            self.notice = None;
-            return true;
-        }
-        false
+        crate::tui::notice::expire(&mut self.notice, now)
     }
 
     /// Reports an edit's outcome in the footer, after reloading what it changed.
