@@ -45,9 +45,15 @@ pub fn secs_to_ms(s: f64) -> u64 {
     }
 }
 
+/// `ms` (a length or a time since session start) in seconds: the one conversion of a millisecond count to
+/// seconds, for arithmetic and plots.
+pub fn ms_to_s(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
 /// `ms` in seconds with one decimal: `4.7 s`, `0.1 s`, `3725.0 s`.
 pub fn seconds(ms: u64) -> String {
-    format!("{:.1} s", ms as f64 / 1000.0)
+    format!("{:.1} s", ms_to_s(ms))
 }
 
 /// A length in the largest whole unit that writes it exactly: `40 ms`, `2 s`, `90 s`, `5 min`, `2 h` (`1.5 s`
@@ -67,7 +73,7 @@ pub fn step(ms: u64) -> String {
 /// ones (so every tick of one axis has the same shape).
 pub fn axis_clock(ms: u64, span_ms: u64, fine: bool) -> String {
     if fine {
-        let s = ms as f64 / 1000.0;
+        let s = ms_to_s(ms);
         if ms.is_multiple_of(1000) {
             format!("{s:.0} s")
         } else {

@@ -24,7 +24,7 @@ impl Smoother {
     pub fn update(&mut self, raw: &Probs, timestamp_ms: u64) -> Probs {
         let out = match self.state {
             Some((prev, t_prev)) if self.half_life_s > 0.0 => {
-                let dt_s = timestamp_ms.saturating_sub(t_prev) as f64 / 1000.0;
+                let dt_s = crate::fmt::ms_to_s(timestamp_ms.saturating_sub(t_prev));
                 let keep = 0.5f64.powf(dt_s / self.half_life_s) as f32;
                 let mut s = [0.0; NUM_EMOTIONS];
                 for i in 0..NUM_EMOTIONS {

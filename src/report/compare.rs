@@ -7,6 +7,7 @@
 //! valence, facing the front and dominant emotion. It renders analytics' [`CompareView`], as review's compare
 //! screen does: the same definitions, the same numbers.
 
+use crate::fmt::ms_to_s;
 use std::fmt::Write;
 
 use plotters::prelude::*;
@@ -94,17 +95,17 @@ fn lines_plot(
 
 /// Valence per bucket (see [`valence::of_agg`]) and its bucket width, seconds.
 fn valence_series(d: &SessionOverview) -> (Vec<Option<f64>>, f64) {
-    (d.buckets.iter().map(|b| valence::of_agg(&b.class()).map(|v| v as f64)).collect(), d.bucket_ms as f64 / 1000.0)
+    (d.buckets.iter().map(|b| valence::of_agg(&b.class()).map(|v| v as f64)).collect(), ms_to_s(d.bucket_ms))
 }
 
 /// Facing the front per bucket and its bucket width, seconds.
 fn facing_series(d: &SessionOverview) -> (Vec<Option<f64>>, f64) {
-    (d.room_series().0, d.room_bucket_ms() as f64 / 1000.0)
+    (d.room_series().0, ms_to_s(d.room_bucket_ms()))
 }
 
 /// The four plots: valence and facing, absolute and normalised.
 fn plots_html(h: &mut String, data: &CompareView) -> anyhow::Result<()> {
-    let longest_s = data.sessions.iter().map(|d| d.span_ms()).max().unwrap_or(1) as f64 / 1000.0;
+    let longest_s = ms_to_s(data.sessions.iter().map(|d| d.span_ms()).max().unwrap_or(1));
     let minutes = longest_s > 180.0;
     let (unit, div) = if minutes { ("min", 60.0) } else { ("s", 1.0) };
     let abs_fmt = move |x: &f64| format!("{:.0}", x / div);
@@ -134,7 +135,7 @@ fn plots_html(h: &mut String, data: &CompareView) -> anyhow::Result<()> {
         let normalised: Vec<(Vec<Option<f64>>, f64)> = series
             .iter()
             .zip(&data.sessions)
-            .map(|((v, step), d)| (v.clone(), step * 100.0 / (d.span_ms() as f64 / 1000.0).max(0.001)))
+            .map(|((v, step), d)| (v.clone(), step * 100.0 / ms_to_s(d.span_ms()).max(0.001)))
             .collect();
         let relative = lines_plot(&normalised, 100.0, &pct_fmt, "share of the session's length", y, y_fmt, y_desc)?;
         write!(

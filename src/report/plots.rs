@@ -4,6 +4,7 @@
 //! All time axes run from 0 to [`SessionOverview::span_ms`] (shown in seconds, `m:ss` or `h:mm:ss`); the wide plots
 //! share their left label width so their time axes line up one above the other.
 
+use crate::fmt::ms_to_s;
 use std::ops::Range;
 
 use anyhow::anyhow;
@@ -78,8 +79,7 @@ impl Ranged for TimeAxis {
 /// of them over `[0, span_s]`; only 0 and `span_s` when no round step is long enough.
 fn time_ticks(span_s: f64, most: usize) -> Vec<f64> {
     let span_ms = (span_s.max(0.0) * 1000.0).round() as u64;
-    let step = crate::fmt::tick_step_ms(span_ms.div_ceil(most.max(1) as u64), 1)
-        .map_or(span_s.max(1.0), |ms| ms as f64 / 1000.0);
+    let step = crate::fmt::tick_step_ms(span_ms.div_ceil(most.max(1) as u64), 1).map_or(span_s.max(1.0), ms_to_s);
     (0..).map(|i| i as f64 * step).take_while(|t| *t <= span_s + 1e-9).collect()
 }
 
@@ -162,7 +162,7 @@ fn layout_flags(data: &SessionOverview, left: f64, right: f64, span_s: f64) -> V
     let mut row_end: Vec<f64> = Vec::new();
     let mut flags = Vec::new();
     for a in &data.session.annotations {
-        let at_s = a.start_ms as f64 / 1000.0;
+        let at_s = ms_to_s(a.start_ms);
         let text = clip(&a.label, FLAG_CHARS);
         let text = if text.is_empty() { "·".to_string() } else { text };
         let w = text_px(&text);
@@ -178,7 +178,7 @@ fn layout_flags(data: &SessionOverview, left: f64, right: f64, span_s: f64) -> V
             None => (0..row_end.len()).min_by(|&p, &q| row_end[p].total_cmp(&row_end[q])).unwrap_or(0),
         };
         row_end[row] = row_end[row].max(to);
-        flags.push(Flag { at_s, end_s: a.end_ms.map(|e| e as f64 / 1000.0), text, kind: a.kind, row, leftwards });
+        flags.push(Flag { at_s, end_s: a.end_ms.map(ms_to_s), text, kind: a.kind, row, leftwards });
     }
     flags
 }
@@ -252,7 +252,7 @@ fn draw_annotations(
 ) -> anyhow::Result<()> {
     for a in data.session.notes() {
         if let Some(end) = a.end_ms {
-            let (x0, x1) = (a.start_ms as f64 / 1000.0, end.max(a.start_ms) as f64 / 1000.0);
+            let (x0, x1) = (ms_to_s(a.start_ms), ms_to_s(end.max(a.start_ms)));
             chart.draw_series([Rectangle::new([(x0, y.start), (x1, y.end)], NOTE.mix(0.16).filled())]).map_err(err)?;
             for x in [x0, x1] {
                 chart
@@ -260,7 +260,7 @@ fn draw_annotations(
                     .map_err(err)?;
             }
         } else {
-            let x = a.start_ms as f64 / 1000.0;
+            let x = ms_to_s(a.start_ms);
             chart
                 .draw_series([DashedPathElement::new(
                     [(x, y.start), (x, y.end)],
@@ -272,7 +272,7 @@ fn draw_annotations(
         }
     }
     for a in data.session.markers() {
-        let x = a.start_ms as f64 / 1000.0;
+        let x = ms_to_s(a.start_ms);
         chart
             .draw_series([PathElement::new(vec![(x, y.start), (x, y.end)], INK.stroke_width(marker_px))])
             .map_err(err)?;
@@ -318,7 +318,7 @@ pub(crate) fn svg(
 /// Errors: the plot cannot be drawn.
 pub fn class_timeline(data: &SessionOverview) -> anyhow::Result<String> {
     let span_ms = data.span_ms();
-    let span_s = span_ms as f64 / 1000.0;
+    let span_s = ms_to_s(span_ms);
     let left = (4 + WIDE_Y_AREA) as f64;
     let right = (WIDE - RIGHT) as f64;
     let flags = layout_flags(data, left, right, span_s);
@@ -337,7 +337,7 @@ pub fn class_timeline(data: &SessionOverview) -> anyhow::Result<String> {
         let y = 0.0..1.0;
         let mut chart = time_chart(root, span_s, y.clone(), top, WIDE_Y_AREA, 12)?;
         draw_axes(&mut chart, span_ms, 12, 6, &|v| format!("{:.0}%", v * 100.0), "share of face-frames")?;
-        draw_bands(&mut chart, &values, data.bucket_ms as f64 / 1000.0)?;
+        draw_bands(&mut chart, &values, ms_to_s(data.bucket_ms))?;
         if values.iter().all(Option::is_none) {
             draw_empty(&mut chart, span_s, &y, "no faces in this session")?;
         }
@@ -374,8 +374,8 @@ pub fn class_timeline(data: &SessionOverview) -> anyhow::Result<String> {
 /// Errors: the plot cannot be drawn.
 pub fn faces_in_view(data: &SessionOverview) -> anyhow::Result<String> {
     let span_ms = data.span_ms();
-    let span_s = span_ms as f64 / 1000.0;
-    let bucket_s = data.bucket_ms as f64 / 1000.0;
+    let span_s = ms_to_s(span_ms);
+    let bucket_s = ms_to_s(data.bucket_ms);
     let max = data.buckets.iter().map(Bucket::mean_faces).fold(0.0f32, f32::max).max(1.0) as f64;
     let y = 0.0..(max * 1.15);
     svg((WIDE, 190), |root| {
@@ -411,14 +411,14 @@ pub fn faces_in_view(data: &SessionOverview) -> anyhow::Result<String> {
 /// Errors: the plot cannot be drawn.
 pub fn face(data: &SessionOverview, face: &Face) -> anyhow::Result<String> {
     let span_ms = data.span_ms();
-    let span_s = span_ms as f64 / 1000.0;
+    let span_s = ms_to_s(span_ms);
     let values: Vec<Option<[f32; NUM_EMOTIONS]>> =
         data.buckets.iter().map(|b| b.track(face.id).filter(|a| a.frames > 0).map(|a| a.mean())).collect();
     svg((SMALL, 200), |root| {
         let y = 0.0..1.0;
         let mut chart = time_chart(root, span_s, y.clone(), 8, 48, 6)?;
         draw_axes(&mut chart, span_ms, 6, 3, &|v| format!("{:.0}%", v * 100.0), "mean prob.")?;
-        draw_bands(&mut chart, &values, data.bucket_ms as f64 / 1000.0)?;
+        draw_bands(&mut chart, &values, ms_to_s(data.bucket_ms))?;
         if values.iter().all(Option::is_none) {
             draw_empty(&mut chart, span_s, &y, "not in view")?;
         }
@@ -467,7 +467,7 @@ pub(crate) fn draw_runs<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
 /// Errors: the plot cannot be drawn.
 pub fn valence_timeline(data: &SessionOverview) -> anyhow::Result<String> {
     let span_ms = data.span_ms();
-    let span_s = span_ms as f64 / 1000.0;
+    let span_s = ms_to_s(span_ms);
     let values: Vec<Option<f64>> = data.buckets.iter().map(|b| valence::of_agg(&b.class()).map(|v| v as f64)).collect();
     svg((WIDE, 200), |root| {
         let y = -1.0..1.0;
@@ -475,7 +475,7 @@ pub fn valence_timeline(data: &SessionOverview) -> anyhow::Result<String> {
         draw_axes(&mut chart, span_ms, 12, 5, &|v| format!("{v:+.1}"), "valence")?;
         chart.draw_series([PathElement::new(vec![(0.0, 0.0), (span_s, 0.0)], MUTED.stroke_width(1))]).map_err(err)?;
         draw_annotations(&mut chart, data, y.clone(), 1)?;
-        draw_runs(&mut chart, &values, data.bucket_ms as f64 / 1000.0, VALENCE.stroke_width(2))?;
+        draw_runs(&mut chart, &values, ms_to_s(data.bucket_ms), VALENCE.stroke_width(2))?;
         if values.iter().all(Option::is_none) {
             draw_empty(&mut chart, span_s, &y, "no faces in this session")?;
         }
@@ -489,7 +489,7 @@ pub fn valence_timeline(data: &SessionOverview) -> anyhow::Result<String> {
 /// Errors: the plot cannot be drawn.
 pub fn facing_timeline(data: &SessionOverview) -> anyhow::Result<String> {
     let span_ms = data.span_ms();
-    let span_s = span_ms as f64 / 1000.0;
+    let span_s = ms_to_s(span_ms);
     let (facing, presence) = data.room_series();
     let top = presence.iter().flatten().fold(1.0f64, |a, &b| a.max(b)).min(3.0) * 1.05;
     svg((WIDE, 200), |root| {
@@ -497,7 +497,7 @@ pub fn facing_timeline(data: &SessionOverview) -> anyhow::Result<String> {
         let mut chart = time_chart(root, span_s, y.clone(), 12, WIDE_Y_AREA, 12)?;
         draw_axes(&mut chart, span_ms, 12, 5, &|v| format!("{:.0}%", v * 100.0), "share")?;
         draw_annotations(&mut chart, data, y.clone(), 1)?;
-        let step_s = data.room_bucket_ms() as f64 / 1000.0;
+        let step_s = ms_to_s(data.room_bucket_ms());
         draw_runs(&mut chart, &presence, step_s, FACES.mix(0.7).stroke_width(2))?;
         draw_runs(&mut chart, &facing, step_s, FACING.stroke_width(2))?;
         if facing.iter().all(Option::is_none) {

@@ -77,7 +77,7 @@ impl TrackView {
 
     /// Seconds between its first and latest observation.
     pub fn in_view_s(&self) -> f64 {
-        self.last_seen_ms.saturating_sub(self.first_seen_ms) as f64 / 1000.0
+        crate::fmt::ms_to_s(self.last_seen_ms.saturating_sub(self.first_seen_ms))
     }
 
     /// Milliseconds since its latest observation, as of source time `now_ms`.

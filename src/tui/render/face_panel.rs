@@ -176,7 +176,7 @@ fn render_top_line(f: &mut Frame, area: Rect, app: &App, t: &TrackView, look: Pa
     let mut right = format!("in view {}", crate::fmt::clock(crate::fmt::secs_to_ms(t.in_view_s())));
     if look.stale {
         let now = app.view().now_ms();
-        right.push_str(&format!("{}lost {:.0} s", look.theme.dot(), t.unseen_ms(now) as f64 / 1000.0));
+        right.push_str(&format!("{}lost {:.0} s", look.theme.dot(), crate::fmt::ms_to_s(t.unseen_ms(now))));
     }
     f.render_widget(Paragraph::new(spread(left, Span::styled(right, look.theme.dim()), area.width as usize)), area);
 }
