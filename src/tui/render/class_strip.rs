@@ -38,17 +38,6 @@ pub fn share_pct(n: u64, total: u64) -> u64 {
     }
 }
 
-/// `s` seconds as "90 s" or "2 min".
-fn span_text(s: f64) -> String {
-    if s >= 120.0 && (s / 60.0).fract() == 0.0 {
-        format!("{:.0} min", s / 60.0)
-    } else if s >= 120.0 {
-        format!("{:.1} min", s / 60.0)
-    } else {
-        format!("{s:.0} s")
-    }
-}
-
 /// Draws the strip into `area` (2 rows).
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = Layout::vertical([Constraint::Length(1); 2]).split(area);
@@ -64,7 +53,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(v) if !trailing => format!("now {now_total} v{v:+.1}"),
         _ => format!("now {now_total} {faces}"),
     };
-    let titles = [now_title, format!("last {}", span_text(app.class_window_ms as f64 / 1000.0))];
+    let titles = [now_title, format!("last {}", super::span_text(app.class_window_ms))];
     let data = [(now, now_total), (recent, recent_total)];
     for (k, ((title, (counts, total)), row)) in titles.iter().zip(data).zip(rows.iter()).enumerate() {
         let mut l = line(title, &counts, total, level, w, theme);
@@ -166,7 +155,8 @@ mod tests {
             assert!(text.trim_end().ends_with('%'), "cut mid-item at {w}: {text:?}");
             assert!(text.contains("sad  50%"), "{w}: {text:?}");
         }
-        assert_eq!(span_text(120.0), "2 min");
-        assert_eq!(span_text(90.0), "90 s");
+        assert_eq!(super::super::span_text(120_000), "2 min");
+        assert_eq!(super::super::span_text(150_000), "2.5 min");
+        assert_eq!(super::super::span_text(90_000), "90 s");
     }
 }

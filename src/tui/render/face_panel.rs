@@ -200,16 +200,6 @@ fn render_bars(f: &mut Frame, area: Rect, t: &TrackView, look: PanelLook<'_>, do
     f.render_widget(Paragraph::new(lines), area);
 }
 
-/// The sparklines' window as text ("60 s", "5 min").
-fn span_text(history_ms: u64) -> String {
-    let span_s = history_ms as f64 / 1000.0;
-    if span_s >= 120.0 {
-        format!("{:.0} min", span_s / 60.0)
-    } else {
-        format!("{span_s:.0} s")
-    }
-}
-
 /// Draws the sparkline of `emotion` for `t` into `area`, in the emotion's colour.
 fn render_sparkline(f: &mut Frame, area: Rect, app: &App, t: &TrackView, look: PanelLook<'_>, emotion: Emotion) {
     let now = app.view().now_ms();
@@ -222,7 +212,7 @@ fn render_sparkline(f: &mut Frame, area: Rect, app: &App, t: &TrackView, look: P
 /// and percent; `label` says so.
 fn render_all_sparklines(f: &mut Frame, label: Rect, spark: Rect, app: &App, t: &TrackView, look: PanelLook<'_>) {
     let theme = look.theme;
-    let label_text = format!("all emotions %{}last {}", theme.dot(), span_text(app.history_ms));
+    let label_text = format!("all emotions %{}last {}", theme.dot(), super::span_text(app.history_ms));
     f.render_widget(
         Paragraph::new(Line::styled(theme.truncate(&label_text, label.width as usize), theme.dim())),
         label,
@@ -253,7 +243,7 @@ fn render_followed_sparkline(
 ) {
     let theme = look.theme;
     let followed = app.spark.resolve(dom);
-    let label_text = format!("{} %{}last {}", followed.name(), theme.dot(), span_text(app.history_ms));
+    let label_text = format!("{} %{}last {}", followed.name(), theme.dot(), super::span_text(app.history_ms));
     f.render_widget(
         Paragraph::new(Line::styled(theme.truncate(&label_text, label.width as usize), theme.dim())),
         label,

@@ -175,6 +175,19 @@ pub fn grid(area: Rect, n: usize) -> (u16, u16, usize) {
     }
 }
 
+/// A window of `ms` as its label says it ("last 90 s", "last 2 min"): whole seconds under two minutes, else
+/// minutes, with one decimal when not whole ("2.5 min"). The class strip's and the sparklines' windows.
+pub(crate) fn span_text(ms: u64) -> String {
+    let s = crate::fmt::ms_to_s(ms);
+    if s >= 120.0 && (s / 60.0).fract() == 0.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s >= 120.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{s:.0} s")
+    }
+}
+
 /// A centred one-line message in `area` (empty states).
 pub(crate) fn message(f: &mut Frame, area: Rect, line: Line<'_>) {
     if area.height == 0 {
