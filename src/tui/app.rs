@@ -16,6 +16,7 @@ use std::time::Instant;
 use crossterm::event::KeyEvent;
 
 use super::input::{self, Action, PromptKey};
+use super::textinput::{Edit, TextInput};
 use super::{Level, LiveCommand, LiveEvent, LiveInfo, Notice, TuiConfig};
 use crate::classify::{Emotion, Probs, NUM_EMOTIONS};
 use crate::detect::BBox;
@@ -25,8 +26,6 @@ use crate::pipeline::{FrameResult, PipelineStats};
 const MAX_HISTORY: usize = 8192;
 /// Most frames kept for the class strip's recent shares, whatever the frame rate.
 const MAX_CLASS_FRAMES: usize = 1 << 16;
-/// Longest text the prompt takes, characters.
-pub const MAX_PROMPT_CHARS: usize = 40;
 
 /// Facts about the newest frame.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -189,8 +188,8 @@ pub enum PromptKind {
 pub struct Prompt {
     /// What it is for.
     pub kind: PromptKind,
-    /// What was typed so far (at most [`MAX_PROMPT_CHARS`] characters).
-    pub text: String,
+    /// What was typed so far.
+    pub text: TextInput,
 }
 
 /// Which emotion the sparklines follow.
@@ -434,33 +433,19 @@ impl App {
     /// Takes one key of the open prompt; returns the request to send when the prompt is submitted.
     pub fn prompt_key(&mut self, k: PromptKey) -> Option<LiveCommand> {
         let p = self.prompt.as_mut()?;
-        match k {
-            PromptKey::Insert(c) => {
-                if p.text.chars().count() < MAX_PROMPT_CHARS {
-                    p.text.push(c);
-                }
-                None
-            }
-            PromptKey::Backspace => {
-                p.text.pop();
-                None
-            }
-            PromptKey::Clear => {
-                p.text.clear();
-                None
-            }
-            PromptKey::Cancel => {
+        match p.text.key(k) {
+            Edit::Typing => None,
+            Edit::Cancel => {
                 self.prompt = None;
                 None
             }
-            PromptKey::ForceQuit => {
+            Edit::ForceQuit => {
                 self.prompt = None;
                 self.quit = true;
                 None
             }
-            PromptKey::Submit => {
+            Edit::Submit(text) => {
                 let p = self.prompt.take()?;
-                let text = p.text.trim().to_string();
                 match p.kind {
                     PromptKind::Marker { at_ms } => Some(self.marker(at_ms, text)),
                     PromptKind::Name { track_id } => {
@@ -516,8 +501,10 @@ impl App {
             Action::TogglePreview => self.show_preview = !self.show_preview,
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::StartMarker => {
-                self.prompt =
-                    Some(Prompt { kind: PromptKind::Marker { at_ms: self.view().now_ms() }, text: String::new() })
+                self.prompt = Some(Prompt {
+                    kind: PromptKind::Marker { at_ms: self.view().now_ms() },
+                    text: TextInput::default(),
+                })
             }
             Action::QuickMarker(n) => match self.marker_labels.get(n as usize).cloned() {
                 Some(label) => return Some(self.marker(self.view().now_ms(), label)),
@@ -528,7 +515,7 @@ impl App {
                 Some(track_id) => {
                     self.prompt = Some(Prompt {
                         kind: PromptKind::Name { track_id },
-                        text: self.names.get(&track_id).cloned().unwrap_or_default(),
+                        text: TextInput::new(self.names.get(&track_id).cloned().unwrap_or_default()),
                     })
                 }
                 None => self.notify(Level::Warning, "no face to name"),

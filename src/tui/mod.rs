@@ -30,6 +30,7 @@ pub mod notice;
 pub mod render;
 pub mod review;
 pub mod terminal;
+pub mod textinput;
 pub mod theme;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -356,7 +356,7 @@ fn naming_the_selected_face() {
     }
     // Renaming starts from the current name; an empty name sends nothing.
     press(&mut app, KeyCode::Char('l'));
-    assert_eq!(app.prompt.as_ref().unwrap().text, "P07");
+    assert_eq!(app.prompt.as_ref().unwrap().text.as_str(), "P07");
     app.key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
     assert_eq!(press(&mut app, KeyCode::Enter), None);
     assert_eq!(app.names[&2], "P07");

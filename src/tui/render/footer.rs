@@ -27,8 +27,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, grid: &GridIn
         let keys = "  Enter send  Esc cancel";
         let avail = w.saturating_sub(what.chars().count() + 1 + keys.len());
         // Show the end of what was typed when it does not fit.
-        let n = p.text.chars().count();
-        let text: String = p.text.chars().skip(n.saturating_sub(avail)).collect();
+        let n = p.text.as_str().chars().count();
+        let text: String = p.text.as_str().chars().skip(n.saturating_sub(avail)).collect();
         let mut spans = vec![
             Span::styled(what, theme.accent()),
             Span::raw(text),

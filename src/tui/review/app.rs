@@ -14,11 +14,9 @@ use crate::analytics::session_view::SessionView;
 use crate::fmt::{clock_tenths, face_label};
 use crate::store::timeline::Bucket;
 use crate::store::{AnnotationKind, SessionReader};
-use crate::tui::input::{map_prompt_key, PromptKey};
+use crate::tui::input::map_prompt_key;
 use crate::tui::notice::{Level, Notice};
-
-/// Longest text a prompt takes, characters.
-const PROMPT_MAX: usize = 120;
+use crate::tui::textinput::{Edit, TextInput};
 
 /// What an open text prompt will do with its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +48,7 @@ pub enum Mode {
         /// What the text is for.
         purpose: PromptFor,
         /// Typed so far.
-        text: String,
+        text: TextInput,
     },
     /// Waiting for `y` / `n`.
     Confirm(Confirm),
@@ -228,23 +226,18 @@ impl ReviewApp {
         }
         match self.mode.clone() {
             Mode::Prompt { purpose, mut text } => {
-                match map_prompt_key(k) {
-                    Some(PromptKey::Insert(c)) if text.chars().count() < PROMPT_MAX => text.push(c),
-                    Some(PromptKey::Backspace) => {
-                        text.pop();
-                    }
-                    Some(PromptKey::Clear) => text.clear(),
-                    Some(PromptKey::Cancel) => {
+                match map_prompt_key(k).map(|k| text.key(k)) {
+                    Some(Edit::Cancel) => {
                         self.mode = Mode::Normal;
                         return Exit::Stay;
                     }
-                    Some(PromptKey::ForceQuit) => return Exit::Quit,
-                    Some(PromptKey::Submit) => {
+                    Some(Edit::ForceQuit) => return Exit::Quit,
+                    Some(Edit::Submit(typed)) => {
                         self.mode = Mode::Normal;
-                        self.submit(purpose, text.trim());
+                        self.submit(purpose, &typed);
                         return Exit::Stay;
                     }
-                    _ => {}
+                    Some(Edit::Typing) | None => {}
                 }
                 self.mode = Mode::Prompt { purpose, text };
                 Exit::Stay
@@ -380,7 +373,7 @@ impl ReviewApp {
             A::ShowPanel(p) => self.panel = p,
             A::Select(d) => self.select(d),
             A::Marker => {
-                self.mode = Mode::Prompt { purpose: PromptFor::Marker(v.cursor_ms), text: String::new() };
+                self.mode = Mode::Prompt { purpose: PromptFor::Marker(v.cursor_ms), text: TextInput::default() };
             }
             A::StartRange => {
                 self.range_start = Some(v.cursor_ms);
@@ -397,7 +390,10 @@ impl ReviewApp {
             }
             A::EditAnnotation => {
                 if let Some(a) = self.session.annotations.get(self.selected_annotation) {
-                    self.mode = Mode::Prompt { purpose: PromptFor::EditAnnotation(a.id), text: a.label.clone() };
+                    self.mode = Mode::Prompt {
+                        purpose: PromptFor::EditAnnotation(a.id),
+                        text: TextInput::new(a.label.clone()),
+                    };
                 }
             }
             A::MoveAnnotation => self.move_annotation(v.cursor_ms),
@@ -423,7 +419,7 @@ impl ReviewApp {
             }
             None => PromptFor::Note(v.cursor_ms, None),
         };
-        self.mode = Mode::Prompt { purpose, text: String::new() };
+        self.mode = Mode::Prompt { purpose, text: TextInput::default() };
     }
 
     /// Moves the selected annotation (keeping its length) to `cursor_ms`.
@@ -441,7 +437,7 @@ impl ReviewApp {
     fn name_face(&mut self) {
         if let Some(t) = self.session.face_list().get(self.selected_face) {
             let purpose = PromptFor::NameTrack(t.id);
-            self.mode = Mode::Prompt { purpose, text: t.name.clone().unwrap_or_default() };
+            self.mode = Mode::Prompt { purpose, text: TextInput::new(t.name.clone().unwrap_or_default()) };
             if self.panel != Panel::Seats {
                 self.panel = Panel::Cursor;
             }

@@ -21,7 +21,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
             let cursor = if theme.ascii { "_" } else { "█" };
             Line::from(vec![
                 Span::styled(format!("{what}: "), theme.accent()),
-                Span::raw(text.clone()),
+                Span::raw(text.as_str().to_string()),
                 Span::raw(cursor),
                 Span::styled("  Enter saves, Esc cancels", theme.dim()),
             ])
