@@ -73,36 +73,59 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
 }
 
 /// `export --all --format parquet --out DIR`: every finished session (completed, interrupted or failed) as
-/// `DIR/date=YYYY-MM-DD/session=ID/part-0.parquet`, each file replaced atomically; sessions being recorded or
-/// damaged are skipped and named on stderr. Files of sessions deleted from the store since an earlier export
-/// are left in DIR.
+/// `DIR/date=YYYY-MM-DD/session=ID/part-0.parquet`, each file replaced atomically. A session that cannot be
+/// exported is skipped and named on stderr with the reason, and the rest are exported: one being recorded or
+/// damaged, one open in another process (a review), one that cannot be read, one whose file cannot be written
+/// (a file where its `session=ID` folder should be). Files of sessions deleted from the store since an earlier
+/// export are left in DIR.
 ///
-/// Errors: the store cannot be listed; DIR or a file in it cannot be written; a session cannot be read.
+/// Errors: the store cannot be listed; after exporting the rest, some session's file could not be written (one
+/// line naming every session skipped and why).
 fn write_dataset(store: &Store, dir: &Path) -> anyhow::Result<Outcome> {
     let mut written = 0usize;
     let mut rows = 0usize;
     let mut skipped = Vec::new();
+    let mut unwritten = Vec::new();
     for record in store.list_sessions()? {
         if matches!(record.status, SessionStatus::Running | SessionStatus::Damaged) {
             skipped.push(format!("{} ({})", record.id, record.status.name()));
             continue;
         }
-        let data = {
-            let reader = store.open_session(&record.id)?;
-            SessionExport::load(&reader).with_context(|| format!("session '{}'", record.id))?
+        let data = match store
+            .open_session(&record.id)
+            .map_err(anyhow::Error::from)
+            .and_then(|reader| SessionExport::load(&reader).with_context(|| format!("session '{}'", record.id)))
+        {
+            Ok(data) => data,
+            Err(e) => {
+                skipped.push(format!("{} ({})", record.id, emotrace::fmt::one_line(format!("{e:#}"))));
+                continue;
+            }
         };
         let path = export::parquet::dataset_path(dir, &data.session);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
+        let wrote = match path.parent() {
+            Some(parent) => {
+                std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))
+            }
+            None => Ok(()),
         }
-        write_output(&path, |w| Ok(export::parquet::write(&data, w)?))?;
-        written += 1;
-        rows += data.observations.len();
+        .and_then(|()| write_output(&path, |w| Ok(export::parquet::write(&data, w)?)));
+        match wrote {
+            Ok(()) => {
+                written += 1;
+                rows += data.observations.len();
+            }
+            Err(e) => unwritten.push(format!("{} ({})", record.id, emotrace::fmt::one_line(format!("{e:#}")))),
+        }
     }
     let mut note =
         format!("exported {written} sessions ({rows} observations) as a Parquet dataset to {}", dir.display());
     if !skipped.is_empty() {
         note.push_str(&format!("; skipped {}", skipped.join(", ")));
+    }
+    if !unwritten.is_empty() {
+        note.push_str(&format!("; could not write {}", unwritten.join(", ")));
+        anyhow::bail!("{}", emotrace::text::terminal_safe(&note));
     }
     eprintln!("{}", emotrace::text::terminal_safe(&note));
     Ok(Outcome::Done)

@@ -754,3 +754,39 @@ fn an_empty_store_variable_means_the_default_store() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("no sessions in") && stdout.contains(&*home.path().to_string_lossy()), "{stdout}");
 }
+
+/// Issue 25, item 6: `export --all` skips and names a session it cannot export, and exports the rest: one open
+/// in another process (as in a review), one whose `session=ID` folder in the dataset is a file (then exit 1,
+/// naming it, after the rest are written).
+#[test]
+fn export_all_skips_and_names_a_session_it_cannot_export_and_finishes_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let jpg = recording("single_face.jpg");
+    let out = run(&store, &["analyze", jpg.to_str().unwrap(), jpg.to_str().unwrap(), jpg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let ids: Vec<String> = sessions(&store).iter().map(|s| s["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    let dataset = dir.path().join("dataset");
+    let date = |id: &str| format!("date={}-{}-{}", &id[0..4], &id[4..6], &id[6..8]);
+    let part = |id: &str| dataset.join(date(id)).join(format!("session={id}")).join("part-0.parquet");
+    let export_all = || run(&store, &["export", "--all", "--format", "parquet", "--out", dataset.to_str().unwrap()]);
+
+    // Held open by this process, as a review holds it.
+    let held = emotrace::store::Store::open_existing(&store).unwrap().open_session(&ids[0]).unwrap();
+    let out = export_all();
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("exported 2 sessions") && err.contains(&format!("skipped {}", ids[0])), "{err}");
+    assert!(err.contains("another emotrace process"), "{err}");
+    assert!(!part(&ids[0]).exists() && part(&ids[1]).is_file() && part(&ids[2]).is_file());
+    drop(held);
+
+    // A file where a session's folder should be.
+    std::fs::remove_dir_all(&dataset).unwrap();
+    std::fs::create_dir_all(dataset.join(date(&ids[1]))).unwrap();
+    std::fs::write(dataset.join(date(&ids[1])).join(format!("session={}", ids[1])), b"x").unwrap();
+    let err = one_line_error(&export_all());
+    assert!(err.contains("exported 2 sessions") && err.contains(&format!("could not write {}", ids[1])), "{err}");
+    assert!(part(&ids[0]).is_file() && part(&ids[2]).is_file());
+}
