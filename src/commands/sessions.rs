@@ -35,15 +35,17 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &SessionsArgs) -> anyhow::R
         "session", "started", "duration", "frames", "faces", "notes", "status"
     );
     for s in &sessions {
+        // A session whose record cannot be read is not shown as empty: its figures are unknown.
+        let figure = |v: String| if s.is_known() { v } else { "?".to_string() };
         let _ = writeln!(
             out,
             "{:<18} {:<19} {:>9} {:>7} {:>6} {:>6}  {:<11} {}",
             terminal_safe(&s.id),
-            s.started_at.format("%Y-%m-%d %H:%M:%S"),
-            emotrace::fmt::clock(s.duration_ms),
-            s.frames,
-            s.faces(),
-            s.annotations,
+            s.started().map_or("unknown".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
+            figure(emotrace::fmt::clock(s.duration_ms)),
+            figure(s.frames.to_string()),
+            figure(s.faces().to_string()),
+            figure(s.annotations.to_string()),
             s.status.name(),
             terminal_safe(&s.source)
         );

@@ -27,6 +27,8 @@ pub(super) const RECORDER_LOCK: &str = "recorder.lock";
 pub(super) const DAMAGED_MARK: &str = "DAMAGED";
 /// The sled database's folder inside the session folder.
 pub(super) const DB_DIR: &str = "db";
+/// sled's data file inside [`DB_DIR`]: present in every database sled has opened.
+const DB_DATA_FILE: &str = "db";
 /// Space the recorder keeps aside while it records and gives back when the disk fills up, so that the session
 /// can still be finalized as failed (the record and the last buffered writes need a little room).
 pub(super) const RESERVE_FILE: &str = "reserve";
@@ -42,15 +44,41 @@ pub(super) fn load_record(dir: &Path) -> std::result::Result<SessionRecord, Stri
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Whether the session folder `dir` holds a session database (sled's data file in `db/`). sled creates a database
+/// wherever it is asked to open one, so a read opens only a database that this says exists: reading an empty or
+/// junk folder (or a link to a folder outside the store) must create nothing in it.
+pub(super) fn has_database(dir: &Path) -> bool {
+    dir.join(DB_DIR).join(DB_DATA_FILE).is_file()
+}
+
+/// Why the session folder `dir` cannot be read when it holds no database ([`has_database`]): one line naming the
+/// folder. A folder with neither a record nor a database is not an emotrace session (an empty folder, a link to
+/// some other folder, files put there by hand), and is left as it is.
+pub(super) fn no_database_reason(dir: &Path) -> String {
+    if std::fs::symlink_metadata(dir.join(SESSION_JSON)).is_ok() {
+        format!("{}: the session database is missing ({} not found)", dir.display(), dir.join(DB_DIR).display())
+    } else {
+        format!("{}: not an emotrace session (no {SESSION_JSON}, no database); left as it is", dir.display())
+    }
+}
+
 /// Reads `dir/session.json` and says where the session stands. A missing or unreadable file, a session whose
 /// database was found corrupt, or one written by a newer emotrace gives a record with status
 /// [`SessionStatus::Damaged`] and the reason in `error`. A "running" session whose recorder is gone (its liveness
 /// lock is free) is returned as [`SessionStatus::Interrupted`].
 pub(super) fn load_or_damaged(dir: &Path, id: &str) -> SessionRecord {
-    let mut r = match load_record(dir) {
-        Ok(r) => r,
-        Err(e) => return SessionRecord::damaged(id, e),
-    };
+    match load_record(dir) {
+        Ok(r) => judged(dir, r),
+        Err(_) if !has_database(dir) && std::fs::symlink_metadata(dir.join(SESSION_JSON)).is_err() => {
+            SessionRecord::damaged(id, no_database_reason(dir))
+        }
+        Err(e) => SessionRecord::damaged(id, e),
+    }
+}
+
+/// Where the session in `dir` with record `r` stands, as [`load_or_damaged`] says: damaged when written by a
+/// newer emotrace or marked damaged, interrupted when "running" with its recorder gone.
+pub(super) fn judged(dir: &Path, mut r: SessionRecord) -> SessionRecord {
     if r.schema_version > SCHEMA_VERSION {
         let e = StoreError::NewerSchema { dir: dir.to_path_buf(), version: r.schema_version };
         return SessionRecord { status: SessionStatus::Damaged, error: Some(e.to_string()), ..r };

@@ -116,6 +116,32 @@ fn adoptable(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The error for `path` (in the store) that cannot be read: [`StoreError::Io`] with "PATH: cannot read", and when
+/// a folder on the way is a file, which one (the system only says "Not a directory").
+fn unreadable(path: &Path, e: std::io::Error) -> StoreError {
+    if e.raw_os_error() == Some(libc::ENOTDIR) {
+        if let Some(file) = path.ancestors().skip(1).find(|a| a.is_file()) {
+            let context = format!("{}: cannot read: '{}' is a file, not a folder", path.display(), file.display());
+            return StoreError::io(context, e);
+        }
+    }
+    StoreError::io(format!("{}: cannot read", path.display()), e)
+}
+
+/// How the session folder `dir` is listed: as [`layout::load_or_damaged`] says, except that a session whose
+/// `session.json` is lost or garbled is listed from the copy of its record inside its database when that can be
+/// read (nothing is written: the file is rewritten when the session is next opened).
+fn listed(dir: &Path, id: &str) -> SessionRecord {
+    let r = layout::load_or_damaged(dir, id);
+    if r.is_known() || !layout::has_database(dir) {
+        return r;
+    }
+    match session::record_in_database(dir) {
+        Ok(rebuilt) => layout::judged(dir, rebuilt),
+        Err(e) => SessionRecord { error: Some(format!("{}; {e}", r.error.unwrap_or_default())), ..r },
+    }
+}
+
 /// Checks the text of a store's `VERSION` file against [`STORE_LAYOUT_VERSION`].
 fn check_layout(root: &Path, text: &str) -> Result<()> {
     let expected = format!("emotrace-store {STORE_LAYOUT_VERSION}");
@@ -159,15 +185,26 @@ impl Store {
     /// store (a read-only mount, another user's store; sessions are then read from a private temporary copy). A
     /// missing folder is an empty store, and stays missing.
     ///
-    /// Errors ([`StoreError::NotAStore`]): `root` is something other than a folder; it holds a store of another
-    /// layout version.
+    /// Errors: `root` is something other than a folder, or it holds a store of another layout version
+    /// ([`StoreError::NotAStore`]); `root` or its `VERSION` cannot be read ([`StoreError::Io`], naming the
+    /// permission or path problem: "a/b: cannot read: 'a' is a file, not a folder").
     pub fn open_existing(root: &Path) -> Result<Store> {
-        if root.exists() && !root.is_dir() {
-            let reason = "not a folder, so not an emotrace store (check --store)".to_string();
-            return Err(StoreError::NotAStore { root: root.to_path_buf(), reason });
+        match std::fs::metadata(root) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                let reason = "not a folder, so not an emotrace store (check --store)".to_string();
+                return Err(StoreError::NotAStore { root: root.to_path_buf(), reason });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::fs::symlink_metadata(root).is_err() => {
+                return Ok(Store { root: root.to_path_buf() });
+            }
+            Err(e) => return Err(unreadable(root, e)),
         }
-        if let Ok(text) = std::fs::read_to_string(root.join(VERSION_FILE)) {
-            check_layout(root, &text)?;
+        let vfile = root.join(VERSION_FILE);
+        match std::fs::read_to_string(&vfile) {
+            Ok(text) => check_layout(root, &text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(unreadable(&vfile, e)),
         }
         Ok(Store { root: root.to_path_buf() })
     }
@@ -206,26 +243,39 @@ impl Store {
         SessionWriter::create(&self.session_dir(&id), id, now.into(), new)
     }
 
-    /// All sessions, oldest first, from their `session.json`. A session whose recorder is gone without
+    /// All sessions, oldest first, from their `session.json` (or, when that is lost or garbled, the copy of the
+    /// record in the session's database). A session whose recorder is gone without
     /// finishing (killed: its liveness lock is free) is reported as [`SessionStatus::Interrupted`]; an unreadable
     /// one, one whose database was found corrupt, or one written by a newer emotrace as
     /// [`SessionStatus::Damaged`] (the reason in `error`).
     ///
-    /// Errors: the sessions folder cannot be listed ([`StoreError::Io`]).
+    /// An entry of `sessions/` that cannot be read (a broken link) is listed damaged with the reason; a plain file
+    /// there is passed over.
+    ///
+    /// Errors ([`StoreError::Io`]): the sessions folder cannot be read or listed (the permission or path problem
+    /// named); a missing one is no sessions.
     pub fn list_sessions(&self) -> Result<Vec<SessionRecord>> {
         let dir = self.root.join(SESSIONS_DIR);
         let mut out = Vec::new();
-        if !dir.exists() {
-            return Ok(out);
+        match std::fs::metadata(&dir) {
+            Ok(_) => {}
+            // No sessions folder (and no broken link in its place): a store with no sessions yet.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::fs::symlink_metadata(&dir).is_err() => {
+                return Ok(out)
+            }
+            Err(e) => return Err(unreadable(&dir, e)),
         }
         let cannot = |e| StoreError::io(format!("{}: cannot list", dir.display()), e);
         for entry in std::fs::read_dir(&dir).map_err(cannot)? {
             let entry = entry.map_err(cannot)?;
-            if !entry.path().is_dir() {
-                continue;
-            }
             let id = entry.file_name().to_string_lossy().into_owned();
-            out.push(layout::load_or_damaged(&entry.path(), &id));
+            match std::fs::metadata(entry.path()) {
+                Ok(m) if m.is_dir() => out.push(listed(&entry.path(), &id)),
+                // A plain file is not a session (nor anything of emotrace's): passed over.
+                Ok(_) => {}
+                // An entry that cannot be read (a broken link, a loop of links) is named, not passed over.
+                Err(e) => out.push(SessionRecord::damaged(&id, unreadable(&entry.path(), e).to_string())),
+            }
         }
         out.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
         Ok(out)
@@ -405,17 +455,29 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_session_record_is_listed_as_damaged_and_a_foreign_schema_is_refused() {
+    fn a_damaged_session_record_is_listed_from_the_database_and_a_foreign_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let w = store.create_session(new_session()).unwrap();
         let id = w.id().to_string();
         w.finish(SessionStatus::Completed, None).unwrap();
-        std::fs::write(dir.path().join("sessions").join(&id).join("session.json"), b"{not json").unwrap();
+        let json = dir.path().join("sessions").join(&id).join("session.json");
+        std::fs::write(&json, b"{not json").unwrap();
+        // Listed from the copy inside the database, which writes nothing; opening rewrites the file.
         let listed = store.list_sessions().unwrap();
-        assert_eq!(listed[0].status, SessionStatus::Damaged);
-        // The copy inside the database still opens.
+        assert_eq!((listed[0].status, listed[0].started().is_some()), (SessionStatus::Completed, true));
+        assert_eq!(std::fs::read(&json).unwrap(), b"{not json");
         assert_eq!(store.open_session(&id).unwrap().record().status, SessionStatus::Completed);
+        assert!(serde_json::from_slice::<SessionRecord>(&std::fs::read(&json).unwrap()).is_ok());
+        // With neither a readable record nor a database, it is damaged, its start unknown (null, not 1970).
+        std::fs::write(&json, b"{not json").unwrap();
+        std::fs::remove_dir_all(dir.path().join("sessions").join(&id).join("db")).unwrap();
+        let listed = store.list_sessions().unwrap();
+        assert_eq!(
+            (listed[0].status, listed[0].started(), listed[0].is_known()),
+            (SessionStatus::Damaged, None, false)
+        );
+        assert!(serde_json::to_value(&listed[0]).unwrap()["started_at"].is_null());
 
         std::fs::write(dir.path().join("VERSION"), "emotrace-store 99\n").unwrap();
         let err = Store::open(dir.path()).unwrap_err().to_string();

@@ -42,7 +42,9 @@ pub struct SessionRecord {
     pub id: String,
     /// Store schema version the session was written with.
     pub schema_version: u32,
-    /// Wall-clock start (RFC 3339 with offset); observation timestamps are ms after this.
+    /// Wall-clock start (RFC 3339 with offset); observation timestamps are ms after this. Unknown (see
+    /// [`SessionRecord::started`]) for a session whose record could not be read: then written as `null`.
+    #[serde(serialize_with = "start_or_null", deserialize_with = "start_or_unknown")]
     pub started_at: DateTime<FixedOffset>,
     /// Wall-clock end, once the session has ended.
     pub ended_at: Option<DateTime<FixedOffset>>,
@@ -106,7 +108,37 @@ pub struct SessionRecord {
     pub stats: PipelineStats,
 }
 
+/// Writes an unknown start ([`DateTime::UNIX_EPOCH`], see [`SessionRecord::started`]) as `null`, never as 1970.
+fn start_or_null<S: serde::Serializer>(t: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+    match known(*t) {
+        Some(t) => t.serialize(s),
+        None => s.serialize_none(),
+    }
+}
+
+/// Reads a start written by [`start_or_null`]: `null` is unknown.
+fn start_or_unknown<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+    Ok(Option::<DateTime<FixedOffset>>::deserialize(d)?.unwrap_or(DateTime::UNIX_EPOCH.into()))
+}
+
+/// `t`, or `None` when it is the stand-in for an unknown time (the Unix epoch: no session started then).
+fn known(t: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+    (t.timestamp() != 0).then_some(t)
+}
+
 impl SessionRecord {
+    /// When the session started, `None` when unknown (its record could not be read: [`Self::started_at`] then
+    /// holds the Unix epoch, written as `null`, and shown as unknown, never as 1970-01-01).
+    pub fn started(&self) -> Option<DateTime<FixedOffset>> {
+        known(self.started_at)
+    }
+
+    /// Whether the record was read (from `session.json` or the database): `false` for a session that could not
+    /// be read at all, whose counts are then unknown rather than 0 (see [`Self::started`]).
+    pub fn is_known(&self) -> bool {
+        self.schema_version != 0
+    }
+
     /// People seen: confirmed tracks less those merged into another.
     pub fn faces(&self) -> u32 {
         self.tracks.saturating_sub(self.merged_tracks)
@@ -146,7 +178,8 @@ impl SessionRecord {
         }
     }
 
-    /// A record standing for a session that cannot be read (schema version 0), with `error` as the reason.
+    /// A record standing for a session that cannot be read (schema version 0, start unknown, counts unknown: see
+    /// [`Self::is_known`]), with `error` as the reason.
     pub(super) fn damaged(id: &str, error: String) -> SessionRecord {
         SessionRecord {
             schema_version: 0,

@@ -755,6 +755,124 @@ fn an_empty_store_variable_means_the_default_store() {
     assert!(stdout.contains("no sessions in") && stdout.contains(&*home.path().to_string_lossy()), "{stdout}");
 }
 
+/// Everything under `dir`, relative, sorted (to show that a command created nothing there).
+fn tree(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                todo.push(p.clone());
+            }
+            out.push(p.strip_prefix(dir).unwrap().to_path_buf());
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Issue 25, item 4: read-only commands create nothing: an empty folder, a folder of other files, or a link to a
+/// folder outside the store, found in `sessions/`, is named as not a session (export, report: one line, exit 1;
+/// listing: damaged, with the reason; `export --all`: skipped and named), and no database is made in it.
+#[test]
+fn reading_a_junk_or_linked_entry_of_the_store_creates_no_database_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id) = one_session(dir.path());
+    let sessions_dir = store.join("sessions");
+    std::fs::create_dir(sessions_dir.join("empty")).unwrap();
+    std::fs::create_dir(sessions_dir.join("junk")).unwrap();
+    std::fs::write(sessions_dir.join("junk/notes.txt"), b"not a session").unwrap();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("holiday.txt"), b"someone's file").unwrap();
+    std::os::unix::fs::symlink(&outside, sessions_dir.join("linked")).unwrap();
+    let before: Vec<_> = ["empty", "junk", "linked"].iter().map(|e| tree(&sessions_dir.join(e))).collect();
+    let page = dir.path().join("r.html");
+
+    for entry in ["empty", "junk", "linked"] {
+        let err = one_line_error(&run(&store, &["export", entry, "--format", "csv"]));
+        assert!(err.contains(entry) && err.contains("not an emotrace session"), "{err}");
+        let err = one_line_error(&run(&store, &["report", entry, "--out", page.to_str().unwrap()]));
+        assert!(err.contains("not an emotrace session"), "{err}");
+    }
+    let listed = sessions(&store);
+    for entry in ["empty", "junk", "linked"] {
+        let s = listed.iter().find(|s| s["id"] == entry).unwrap_or_else(|| panic!("{entry} not listed: {listed:?}"));
+        assert_eq!(s["status"], "damaged", "{s}");
+        assert!(s["error"].as_str().unwrap().contains("not an emotrace session"), "{s}");
+    }
+    let dataset = dir.path().join("dataset");
+    let out = run(&store, &["export", "--all", "--format", "parquet", "--out", dataset.to_str().unwrap()]);
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("exported 1 sessions") && err.contains("junk (damaged)"), "{err}");
+
+    let after: Vec<_> = ["empty", "junk", "linked"].iter().map(|e| tree(&sessions_dir.join(e))).collect();
+    assert_eq!(before, after, "a read-only command wrote in a folder that is not a session");
+    assert!(!outside.join("db").exists());
+    assert!(run(&store, &["export", &id, "--format", "csv"]).status.success());
+}
+
+/// Issue 25, item 9: a store that cannot be read is named with the problem (exit 1, one line), not listed as
+/// having no sessions: a path through a file (`EMOTRACE_STORE=afile/sub`), a `sessions` folder that is a broken
+/// link, and another user's private store (run as `nobody` when the tests run as root, else with the store made
+/// 000). An entry of `sessions/` that cannot be read is listed damaged with the reason, beside the good ones.
+#[test]
+fn a_store_that_cannot_be_read_is_named_not_listed_empty() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let afile = dir.path().join("afile");
+    std::fs::write(&afile, b"x").unwrap();
+    let out = Command::new(bin()).arg("sessions").env("EMOTRACE_STORE", afile.join("sub")).output().unwrap();
+    let err = one_line_error(&out);
+    assert!(err.contains("afile/sub: cannot read") && err.contains("is a file, not a folder"), "{err}");
+    let err = one_line_error(&run(&afile.join("sub"), &["export", "--all", "--format", "parquet", "--out", "x"]));
+    assert!(err.contains("is a file, not a folder"), "{err}");
+
+    let broken = dir.path().join("broken");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(broken.join("VERSION"), "emotrace-store 1\n").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone"), broken.join("sessions")).unwrap();
+    let err = one_line_error(&run(&broken, &["sessions"]));
+    assert!(err.contains("broken/sessions: cannot read"), "{err}");
+
+    let (store, id) = one_session(dir.path());
+    let looped = store.join("sessions").join("loop");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let listed = sessions(&store);
+    assert_eq!(listed.iter().find(|s| s["id"] == id.as_str()).unwrap()["status"], "completed", "{listed:?}");
+    let l = listed.iter().find(|s| s["id"] == "loop").unwrap_or_else(|| panic!("loop not listed: {listed:?}"));
+    assert!(l["status"] == "damaged" && l["error"].as_str().unwrap().contains("cannot read"), "{l}");
+    std::fs::remove_file(&looped).unwrap();
+
+    // Another user's private store (0700).
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let out = if root {
+        let as_nobody = || {
+            let mut cmd = Command::new("setpriv");
+            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(bin());
+            cmd.env("HOME", "/nonexistent").env("XDG_CONFIG_HOME", "/nonexistent");
+            cmd
+        };
+        if !as_nobody().arg("--version").output().is_ok_and(|o| o.status.success()) {
+            eprintln!("skipped: the permission case (cannot run emotrace as nobody with setpriv)");
+            return;
+        }
+        as_nobody().arg("--store").arg(&store).arg("sessions").output().unwrap()
+    } else {
+        std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let out = run(&store, &["sessions"]);
+        std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o700)).unwrap();
+        out
+    };
+    let err = one_line_error(&out);
+    assert!(err.contains("cannot read") && err.contains("ermission denied"), "{err}");
+}
+
 /// Issue 25, item 6: `export --all` skips and names a session it cannot export, and exports the rest: one open
 /// in another process (as in a review), one whose `session=ID` folder in the dataset is a file (then exit 1,
 /// naming it, after the rest are written).
@@ -789,4 +907,45 @@ fn export_all_skips_and_names_a_session_it_cannot_export_and_finishes_the_rest()
     let err = one_line_error(&export_all());
     assert!(err.contains("exported 2 sessions") && err.contains(&format!("could not write {}", ids[1])), "{err}");
     assert!(part(&ids[0]).is_file() && part(&ids[2]).is_file());
+}
+
+/// Issue 25, item 10: a session whose `session.json` is lost or garbled is listed from the record in its database
+/// (its start, status and counts, not 1970 and 0 frames), exported by `export --all`, and its `session.json`
+/// rewritten when it is next opened; a folder whose record cannot be read at all has an unknown start, `null` in
+/// JSON, never 1970.
+#[test]
+fn a_lost_or_garbled_session_record_is_rebuilt_from_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let report = analyze(&store, &recording("single_face.mp4"), &[]);
+    let id = report["session"].as_str().unwrap().to_string();
+    let original = sessions(&store)[0].clone();
+    assert!(original["observations"].as_u64().unwrap() > 0, "{original}");
+    let json = store.join("sessions").join(&id).join("session.json");
+    for (how, garble) in [("lost", None), ("garbled", Some(&b"{\"id\": \"x\", garbage"[..]))] {
+        match garble {
+            None => std::fs::remove_file(&json).unwrap(),
+            Some(bytes) => std::fs::write(&json, bytes).unwrap(),
+        }
+        let s = &sessions(&store)[0];
+        for key in ["id", "status", "started_at", "frames", "observations", "tracks", "duration_ms"] {
+            assert_eq!(s[key], original[key], "{how}: {key}: {s}");
+        }
+        let text = String::from_utf8_lossy(&run(&store, &["sessions"]).stdout).into_owned();
+        assert!(!text.contains("1970") && text.contains("completed"), "{how}: {text}");
+        let dataset = dir.path().join(format!("dataset-{how}"));
+        let out = run(&store, &["export", "--all", "--format", "parquet", "--out", dataset.to_str().unwrap()]);
+        let err = stderr_of(&out);
+        assert!(out.status.success() && err.contains("exported 1 sessions") && !err.contains("skipped"), "{err}");
+        // Opened (by the export), its session.json is whole again.
+        let back: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        assert_eq!(back["observations"], original["observations"], "{how}: {back}");
+    }
+
+    std::fs::create_dir(store.join("sessions").join("junk-entry")).unwrap();
+    let listed = sessions(&store);
+    let u = listed.iter().find(|s| s["id"] == "junk-entry").unwrap();
+    assert!(u["started_at"].is_null() && u["status"] == "damaged", "{u}");
+    let text = String::from_utf8_lossy(&run(&store, &["sessions"]).stdout).into_owned();
+    assert!(!text.contains("1970") && text.contains("unknown"), "{text}");
 }

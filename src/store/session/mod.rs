@@ -153,13 +153,32 @@ fn open_db(dir: &Path) -> Result<sled::Db> {
 /// has not). A missing or damaged database is not an error: it can still be deleted.
 pub(super) fn ensure_not_open(dir: &Path) -> Result<()> {
     let path = dir.join(DB_DIR);
-    if !path.exists() {
+    if !layout::has_database(dir) {
         return Ok(());
     }
     match sled::Config::new().path(&path).open() {
         Err(e) if is_locked(&e) => Err(StoreError::Locked { dir: dir.to_path_buf() }),
         _ => Ok(()),
     }
+}
+
+/// The session record kept in the database in `dir` (the copy [`store_record`] writes beside `session.json`), for
+/// a session whose `session.json` is lost or garbled. Opens only an existing database (see
+/// [`layout::has_database`]).
+///
+/// Errors: no database ([`StoreError::Damaged`], naming the folder); the database is open in another process
+/// ([`StoreError::Locked`]) or cannot be read; it holds no record ([`StoreError::Damaged`]).
+pub(in crate::store) fn record_in_database(dir: &Path) -> Result<SessionRecord> {
+    if !layout::has_database(dir) {
+        return Err(StoreError::Damaged { reason: layout::no_database_reason(dir) });
+    }
+    let db = open_db(dir)?;
+    in_session(dir, || {
+        let bytes = db.open_tree(trees::META)?.get(trees::SESSION_KEY)?.ok_or_else(|| StoreError::Damaged {
+            reason: format!("{}: the session record is missing from the database", dir.display()),
+        })?;
+        Ok(serde_json::from_slice(&bytes)?)
+    })
 }
 
 /// Writes the session record into the database's `meta` tree and, atomically, to `session.json` beside it.

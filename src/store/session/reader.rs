@@ -90,6 +90,10 @@ impl SessionReader {
         if let Some(reason) = layout::damaged_reason(dir) {
             return Err(StoreError::Damaged { reason });
         }
+        // sled would create a database in an empty or junk folder: a read opens only one that exists.
+        if !layout::has_database(dir) {
+            return Err(StoreError::Damaged { reason: layout::no_database_reason(dir) });
+        }
         // Another reader (an export, a report) may hold the database for a moment: wait for it a little. A
         // session being recorded was refused above; one open in a review stays refused after the wait.
         let mut opened = open_db_at(&dir.join(DB_DIR));

@@ -39,17 +39,24 @@ impl SessionReader {
             return Err(StoreError::OldSchema { dir, version }.into());
         }
         self.version = version;
-        if self.record.status == SessionStatus::Damaged {
-            // Fall back to the copy inside the database.
+        let lost = !self.record.is_known();
+        if lost {
+            // `session.json` is lost or garbled: fall back to the copy inside the database.
             let bytes = meta
                 .get(trees::SESSION_KEY)?
                 .ok_or_else(|| StoreError::Damaged { reason: format!("{}: session record missing", dir.display()) })?;
             self.record = serde_json::from_slice(&bytes)?;
         }
-        let unfinished =
-            stored.as_ref().is_ok_and(|r| matches!(r.status, SessionStatus::Running | SessionStatus::Failed));
-        if unfinished {
+        let status = match &stored {
+            Ok(r) => Some(r.status),
+            Err(_) if lost => Some(self.record.status),
+            Err(_) => None,
+        };
+        if matches!(status, Some(SessionStatus::Running | SessionStatus::Failed)) {
             self.recount()?;
+        } else if lost && self.copy.is_none() {
+            // Rewrite the lost `session.json` from the database's copy, so that it lists as it is again.
+            self.save_record()?;
         }
         self.catch_up_timeline().with_context(|| format!("{}: rebuilding the timeline", dir.display()))?;
         Ok(())

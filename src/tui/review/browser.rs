@@ -196,11 +196,7 @@ pub fn draw(f: &mut Frame, b: &Browser, theme: &Theme) {
                 };
                 Row::new(vec![
                     Span::styled(format!("{mark}{}", s.id), theme.accent()),
-                    Span::raw(if s.status == SessionStatus::Damaged {
-                        "?".to_string()
-                    } else {
-                        s.started_at.format("%Y-%m-%d %H:%M").to_string()
-                    }),
+                    Span::raw(s.started().map_or("?".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())),
                     Span::raw(clock(s.duration_ms)),
                     Span::raw(source),
                     Span::raw(s.faces().to_string()),
@@ -228,8 +224,13 @@ pub fn draw(f: &mut Frame, b: &Browser, theme: &Theme) {
     }
     let line = if let Some(id) = &b.confirm_delete {
         let s = b.sessions.iter().find(|s| &s.id == id);
-        let what =
-            s.map(|s| format!("{} observations, {} annotations", s.observations, s.annotations)).unwrap_or_default();
+        // A session whose record cannot be read is not described as empty: what it holds is unknown.
+        let what = s
+            .map(|s| match s.is_known() {
+                true => format!("{} observations, {} annotations", s.observations, s.annotations),
+                false => "unreadable: what it holds is unknown".to_string(),
+            })
+            .unwrap_or_default();
         Line::styled(format!("delete session {id} ({what}) for good? y deletes, any other key keeps it"), theme.warn())
     } else if let Some(n) = &b.notice {
         Line::styled(n.text.clone(), theme.notice(n.level))
