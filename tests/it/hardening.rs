@@ -365,13 +365,12 @@ fn a_killed_recorder_is_interrupted_whoever_has_its_pid_and_is_recounted() {
     assert_eq!(s["observations"].as_u64(), Some(exported), "{s}");
     // The counts are those of what was stored, whatever the machine's speed: under load `--realtime` drops frames
     // (so frame indices have gaps), the detector's first result comes late (so the first frames have no face), and
-    // any number of frames may follow the last face before the kill. Only the agreement of the listing with the
-    // stored frames holds at any speed.
+    // any number of frames may follow the last face before the kill (on a loaded machine the detector may not
+    // have answered at all before it). Only the agreement of the listing with the stored frames holds at any speed.
     let stored = emotrace::store::Store::open_existing(&store).unwrap().open_session(&id).unwrap().frames().unwrap();
     let indices: std::collections::BTreeSet<u64> = stored.iter().map(|f| f.frame_index).collect();
     let with_face: std::collections::BTreeSet<u64> =
         v["observations"].as_array().unwrap().iter().map(|o| o["frame_index"].as_u64().unwrap()).collect();
-    assert!(!with_face.is_empty(), "the face was not stored: {s}");
     assert!(with_face.is_subset(&indices), "observations of frames not stored: {s}");
     assert_eq!(s["frames"].as_u64(), Some(stored.len() as u64), "{s}");
     let faced = stored.iter().filter(|f| f.faces > 0 || f.detections > 0).count() as u64;
