@@ -74,7 +74,7 @@ pub use detect::{BBox, DetectConfig, Detection, FaceDetector};
 pub use pipeline::{start, FrameResult, Observation, PipelineOptions, PipelineStats, RunningPipeline};
 pub use store::export::{ExportError, Format as ExportFormat, SessionExport};
 pub use store::{
-    Annotation, AnnotationKind, NewSession, SessionReader, SessionRecord, SessionStatus, SessionWriter, Store,
+    Annotation, AnnotationKind, NewSession, SessionRecord, SessionStatus, SessionWriter, Store, StoredSession,
     TrackRecord,
 };
 pub use track::{TrackedFace, Tracker, TrackerConfig};

@@ -2,7 +2,7 @@
 //! stored session's observations in one pass.
 //!
 //! The per-second timeline holds emotions only, so these figures come from the observations themselves
-//! ([`SessionReader::for_each_observation`]): about a second per million observations, done when a report,
+//! ([`StoredSession::for_each_observation`]): about a second per million observations, done when a report,
 //! the compare page, or review's seat map or compare view asks for them.
 //!
 //! Seat positions are derived numbers (mean box centre and size as fractions of the frame); no pixels.
@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::attention::{self, FacingCount};
 use crate::pipeline::Observation;
 use crate::store::timeline::{Timeline, SECOND_MS};
-use crate::store::SessionReader;
+use crate::store::StoredSession;
 
 /// One face's place in the frame, averaged over the session.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -115,7 +115,7 @@ impl Room {
     /// Reads a session's observations once; merged tracks count for the track they were merged into.
     ///
     /// Errors: a damaged record.
-    pub fn load(reader: &SessionReader, timeline: &Timeline) -> anyhow::Result<Room> {
+    pub fn load(reader: &StoredSession, timeline: &Timeline) -> anyhow::Result<Room> {
         let mut b = RoomBuilder::default();
         reader.for_each_observation(|o| b.add(o, timeline.resolve(o.track_id)))?;
         Ok(b.build(reader.record().frame_size))

@@ -18,7 +18,7 @@ use super::room::Room;
 use super::segments::{summarize, Segment, SessionSummary};
 use crate::pipeline::Observation;
 use crate::store::timeline::{bucketize, Bucket, Timeline, TrackAgg, SECOND_MS};
-use crate::store::{Annotation, AnnotationKind, SessionReader, SessionRecord, Store, TrackRecord};
+use crate::store::{Annotation, AnnotationKind, SessionRecord, Store, StoredSession, TrackRecord};
 
 /// How many of the largest changes a summary lists.
 pub const TOP_CHANGES: usize = 8;
@@ -95,7 +95,7 @@ impl SessionView {
     /// observations, so a long session loads as fast as a short one).
     ///
     /// Errors: a damaged record in the session database.
-    pub fn load(reader: &SessionReader) -> anyhow::Result<SessionView> {
+    pub fn load(reader: &StoredSession) -> anyhow::Result<SessionView> {
         let mut view = SessionView {
             record: reader.record().clone(),
             tracks: Vec::new(),
@@ -112,7 +112,7 @@ impl SessionView {
     /// per-second timeline only when `merges_changed`, as nothing else changes it.
     ///
     /// Errors: a damaged record in the session database.
-    pub fn reload(&mut self, reader: &SessionReader, merges_changed: bool) -> anyhow::Result<()> {
+    pub fn reload(&mut self, reader: &StoredSession, merges_changed: bool) -> anyhow::Result<()> {
         self.record = reader.record().clone();
         self.tracks = reader.tracks()?;
         self.annotations = reader.annotations()?;
@@ -150,7 +150,7 @@ impl SessionView {
     /// Errors: a damaged record in the session database.
     pub fn buckets(
         &self,
-        reader: &SessionReader,
+        reader: &StoredSession,
         start_ms: u64,
         bucket_ms: u64,
         n: usize,
@@ -168,7 +168,7 @@ impl SessionView {
     /// million).
     ///
     /// Errors: a damaged record in the session database.
-    pub fn room(&self, reader: &SessionReader) -> anyhow::Result<Room> {
+    pub fn room(&self, reader: &StoredSession) -> anyhow::Result<Room> {
         Room::load(reader, &self.timeline)
     }
 
@@ -274,7 +274,7 @@ impl SessionOverview {
     /// sessions up to [`FINE_SPAN_MS`], the fine buckets).
     ///
     /// Errors: a damaged record in the session database.
-    pub fn load(reader: &SessionReader) -> anyhow::Result<SessionOverview> {
+    pub fn load(reader: &StoredSession) -> anyhow::Result<SessionOverview> {
         let mut session = SessionView::load(reader)?;
         let last_ms = session.last_ms();
         let bucket_ms = axis_bucket_ms(last_ms + 1, session.record.frames);

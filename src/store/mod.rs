@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{Result, StoreError};
 pub use record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
-pub use session::{NewSession, ResumePoint, SessionReader, SessionWriter};
+pub use session::{NewSession, ResumePoint, SessionWriter, StoredSession};
 
 /// Version of a session database's encodings, written in each session and checked on open. 2 added landmarks
 /// and the detected/predicted flag to each observation; sessions of version 1 are still read
@@ -286,8 +286,8 @@ impl Store {
     /// Errors: no such session ([`StoreError::NotFound`]); it is being recorded ([`StoreError::BeingRecorded`])
     /// or open in another process ([`StoreError::Locked`]); it is damaged ([`StoreError::Damaged`]) or of another
     /// schema version ([`StoreError::NewerSchema`], [`StoreError::OldSchema`]).
-    pub fn open_session(&self, id: &str) -> Result<SessionReader> {
-        SessionReader::open(&self.existing_session_dir(id)?, id)
+    pub fn open_session(&self, id: &str) -> Result<StoredSession> {
+        StoredSession::open(&self.existing_session_dir(id)?, id)
     }
 
     /// The id of the session that `query` names: a full session id, or a prefix of exactly one.
@@ -333,7 +333,7 @@ impl Store {
     /// (completed, failed, damaged) or was written by another schema version.
     pub fn resume_session(&self, id: &str) -> Result<(SessionWriter, ResumePoint)> {
         let dir = self.existing_session_dir(id)?;
-        let reader = SessionReader::open(&dir, id)?;
+        let reader = StoredSession::open(&dir, id)?;
         let record = reader.record().clone();
         if record.status != SessionStatus::Interrupted {
             return Err(StoreError::refused(format!(

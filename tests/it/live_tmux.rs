@@ -17,7 +17,7 @@ fn live(name: &str, store: &Path, width: u32, height: u32) -> Screen {
     Screen::start(name, store, width, height, &format!("live {} --realtime --loop --ui-fps 5", video.display()))
 }
 
-fn one_session(store: &Path) -> emotrace::store::SessionReader {
+fn one_session(store: &Path) -> emotrace::store::StoredSession {
     let st = emotrace::store::Store::open(store).unwrap();
     let listed = st.list_sessions().unwrap();
     assert_eq!(listed.len(), 1);

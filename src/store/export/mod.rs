@@ -23,7 +23,7 @@ use std::io::Write;
 
 pub use error::{ExportError, Result};
 
-use super::{Annotation, SessionReader, SessionRecord, TrackRecord};
+use super::{Annotation, SessionRecord, StoredSession, TrackRecord};
 use crate::detect::{BBox, Backend};
 use crate::pipeline::Observation;
 
@@ -177,7 +177,7 @@ impl SessionExport {
     /// Reads everything of one session from its database.
     ///
     /// Errors: [`ExportError::Store`], a damaged record in the session's database.
-    pub fn load(reader: &SessionReader) -> Result<SessionExport> {
+    pub fn load(reader: &StoredSession) -> Result<SessionExport> {
         let merges = reader.merges()?;
         let mut observations = reader.observations()?;
         for o in &mut observations {

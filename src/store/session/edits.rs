@@ -1,10 +1,10 @@
 //! Edits outside recording: the markers, notes, track names and merges a reviewer makes on a
-//! [`SessionReader`], each written and flushed to disk before the call returns, so an edit survives a crash. A
+//! [`StoredSession`], each written and flushed to disk before the call returns, so an edit survives a crash. A
 //! session read from a copy of a read-only store refuses them ([`StoreError::ReadOnly`]).
 
 #[cfg(doc)]
 use super::SessionWriter;
-use super::{db_error, store_record, SessionReader};
+use super::{db_error, store_record, StoredSession};
 use crate::store::error::{Result, StoreError};
 use crate::store::record::{Annotation, AnnotationKind, SessionRecord, TrackRecord};
 use crate::store::trees;
@@ -12,7 +12,7 @@ use crate::text::clean_label;
 
 /// Stores a new annotation and flushes it, and counts it in `record` (which the caller then saves its own way).
 /// The one way an annotation enters a session, while recording ([`SessionWriter::annotate`]) or in review
-/// ([`SessionReader::annotate`]).
+/// ([`StoredSession::annotate`]).
 pub(super) fn annotate(
     db: &sled::Db,
     record: &mut SessionRecord,
@@ -47,7 +47,7 @@ fn ensure_in_order(start_ms: u64, end_ms: Option<u64>) -> Result<()> {
     Ok(())
 }
 
-impl SessionReader {
+impl StoredSession {
     /// Runs an edit: refused with [`StoreError::ReadOnly`] when the session was read from a copy of a read-only
     /// store; a failure becomes the session's [`StoreError`].
     fn edit<T>(&mut self, edit: impl FnOnce(&mut Self) -> anyhow::Result<T>) -> Result<T> {

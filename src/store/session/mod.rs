@@ -1,5 +1,5 @@
 //! One session's database: writing while recording ([`SessionWriter`], `writer.rs`), reading afterwards
-//! ([`SessionReader`], `reader.rs`), the edits a reviewer makes (`edits.rs`) and the repairs made on opening a
+//! ([`StoredSession`], `reader.rs`), the edits a reviewer makes (`edits.rs`) and the repairs made on opening a
 //! session whose recorder did not finish (`repair.rs`).
 //!
 //! The trees, their keys and encodings are named once in `store/trees.rs` (schema version
@@ -20,8 +20,8 @@
 //! process loses at most the last half second; [`SessionWriter::finish`] flushes everything.
 
 mod edits;
-mod reader;
 mod repair;
+mod stored;
 mod writer;
 
 use std::path::Path;
@@ -37,7 +37,7 @@ use crate::fmt::one_line;
 use crate::pipeline::observation::ObservationV1;
 use crate::pipeline::Observation;
 
-pub use reader::SessionReader;
+pub use stored::StoredSession;
 pub use writer::SessionWriter;
 
 /// What a new session is made from.

@@ -1,13 +1,13 @@
 //! Repairs made when a session is opened: its schema is checked, a session whose recorder ended without
 //! finishing (killed, or stopped by a full disk) is recounted, and per-second totals the recorder did not store
-//! are rebuilt from the observations. The only writes a [`SessionReader`] makes besides the reviewer's edits.
+//! are rebuilt from the observations. The only writes a [`StoredSession`] makes besides the reviewer's edits.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use anyhow::Context;
 
-use super::{store_bucket, u64_value, SessionReader};
+use super::{store_bucket, u64_value, StoredSession};
 use crate::store::error::StoreError;
 use crate::store::layout::RESERVE_FILE;
 use crate::store::record::{FrameRecord, SessionRecord, SessionStatus, TrackRecord};
@@ -15,7 +15,7 @@ use crate::store::timeline::{Bucket, SECOND_MS};
 use crate::store::trees;
 use crate::store::{MIN_SCHEMA_VERSION, SCHEMA_VERSION};
 
-impl SessionReader {
+impl StoredSession {
     /// Checks the database's schema, falls back to the record inside the database when `session.json` is
     /// unreadable, recounts a session whose recorder ended without finishing (killed) or that failed, and
     /// rebuilds missing per-second totals.

@@ -1,5 +1,5 @@
 //! The review screen's state: one stored session ([`SessionView`]), the window on it, the cursor, the mode and
-//! the edits a reviewer makes. Pure logic over a [`SessionReader`]; layout and drawing are in [`super::render`]
+//! the edits a reviewer makes. Pure logic over a [`StoredSession`]; layout and drawing are in [`super::render`]
 //! (`render::prepare` makes a frame's data ready through this state's methods, then `render::draw` only reads).
 
 use std::time::Instant;
@@ -13,7 +13,7 @@ use crate::analytics::room::Room;
 use crate::analytics::session_view::SessionView;
 use crate::fmt::{clock_tenths, face_label};
 use crate::store::timeline::Bucket;
-use crate::store::{AnnotationKind, SessionReader};
+use crate::store::{AnnotationKind, StoredSession};
 use crate::tui::input::map_prompt_key;
 use crate::tui::notice::{Level, Notice};
 use crate::tui::textinput::{Edit, TextInput};
@@ -74,7 +74,7 @@ pub enum Exit {
 
 /// One stored session under review.
 pub struct ReviewApp {
-    reader: SessionReader,
+    reader: StoredSession,
     /// The session as displayed: record, tracks, faces, annotations, per-second timeline and summary.
     pub session: SessionView,
     /// Visible window, zoom and cursor; `None` until the first [`Self::set_columns`] tells the width.
@@ -106,7 +106,7 @@ impl ReviewApp {
     /// observations, so a long session opens as fast as a short one).
     ///
     /// Errors: a damaged record in the session's database.
-    pub fn open(reader: SessionReader) -> anyhow::Result<ReviewApp> {
+    pub fn open(reader: StoredSession) -> anyhow::Result<ReviewApp> {
         Ok(ReviewApp {
             session: SessionView::load(&reader)?,
             reader,

@@ -1,5 +1,6 @@
-//! Reading a stored session: [`SessionReader`] opens it (refusing one being recorded or open elsewhere) and reads
-//! its record, frames, observations, tracks, annotations and per-second timeline.
+//! A stored session opened after its recording: [`StoredSession`] opens it (refusing one being recorded or open
+//! elsewhere) and reads its record, frames, observations, tracks, annotations and per-second timeline; review's
+//! edits (`edits.rs`) are its `&mut` methods. (It was `SessionReader`, a name that hid the edits.)
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -63,7 +64,7 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 /// Opening takes the session database's lock (sled allows one process per database): a session being recorded
 /// cannot be opened, every other session can, by one process at a time. In a store that cannot be written
 /// (read-only mount, another user's), the session is read from a private temporary copy and edits are refused.
-pub struct SessionReader {
+pub struct StoredSession {
     /// The session folder.
     pub(super) dir: PathBuf,
     /// The session record (from `session.json`, or the database's copy when that is unreadable).
@@ -75,8 +76,8 @@ pub struct SessionReader {
     pub(super) copy: Option<TempCopy>,
 }
 
-impl SessionReader {
-    pub(in crate::store) fn open(dir: &Path, id: &str) -> Result<SessionReader> {
+impl StoredSession {
+    pub(in crate::store) fn open(dir: &Path, id: &str) -> Result<StoredSession> {
         let stored = layout::load_record(dir);
         if let Ok(r) = &stored {
             if r.schema_version > SCHEMA_VERSION {
@@ -112,7 +113,7 @@ impl SessionReader {
             Err(_) => (open_db(dir)?, None),
         };
         let record = layout::load_or_damaged(dir, id);
-        let mut reader = SessionReader { dir: dir.to_path_buf(), record, db, version: 0, copy };
+        let mut reader = StoredSession { dir: dir.to_path_buf(), record, db, version: 0, copy };
         reader.check_and_recount(stored).map_err(|e| db_error(dir, e))?;
         Ok(reader)
     }
