@@ -98,6 +98,9 @@ fn a_small_terminal_gets_a_message_and_ascii_draws_no_unicode() {
     let mut app = open(dir.path());
     let small = draw(&mut app, &Theme::new(false, true), 40, 12).join("\n");
     assert!(small.contains("too small"), "{small}");
+    // Issue 25, item 14: at 20x5 the message lost the size it needs; it wraps instead.
+    let tiny = draw(&mut app, &Theme::new(false, true), 20, 5).join("\n");
+    assert!(tiny.contains("50x20") && tiny.contains("too small"), "{tiny}");
     let ascii = draw(&mut app, &Theme::new(false, true), 90, 30).join("\n");
     assert!(ascii.is_ascii(), "{ascii}");
     assert!(ascii.contains("Face 1"));

@@ -18,7 +18,7 @@ pub mod preview;
 
 use ratatui::layout::{Alignment, Constraint, Layout, Position, Rect, Size};
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::App;
@@ -190,12 +190,15 @@ pub(crate) fn span_text(ms: u64) -> String {
 
 /// A centred one-line message in `area` (empty states).
 pub(crate) fn message(f: &mut Frame, area: Rect, line: Line<'_>) {
-    if area.height == 0 {
+    if area.height == 0 || area.width == 0 {
         return;
     }
-    let y = area.y + area.height / 2;
-    let row = Rect { y, height: 1, ..area };
-    f.render_widget(Paragraph::new(line).alignment(Alignment::Center), row);
+    // Wrapped at word boundaries when wider than the screen, so a small terminal still reads all of it (at 20x5
+    // "terminal too small: 50x20 needed" lost the size it needs); centred vertically on the rows it takes.
+    let rows = (line.width() as u16).div_ceil(area.width).saturating_add(1).min(area.height);
+    let y = area.y + (area.height - rows) / 2;
+    let block = Rect { y, height: rows, ..area };
+    f.render_widget(Paragraph::new(line).alignment(Alignment::Center).wrap(Wrap { trim: true }), block);
 }
 
 #[cfg(test)]
