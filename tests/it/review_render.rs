@@ -105,3 +105,36 @@ fn a_small_terminal_gets_a_message_and_ascii_draws_no_unicode() {
     assert!(ascii.is_ascii(), "{ascii}");
     assert!(ascii.contains("Face 1"));
 }
+
+#[test]
+fn the_browser_keeps_a_cell_between_a_status_and_the_border() {
+    // Issue 25, item 14: "interrupted" touched the browser's right border.
+    use emotrace::store::{NewSession, SessionStatus};
+    use emotrace::tui::review::browser::{self, Browser};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let w = store
+        .create_session(NewSession {
+            source: recording("WolfgangLanger_Pexels.mp4").display().to_string(),
+            source_kind: emotrace::SourceKind::Video,
+            decoder: None,
+            models: "test".into(),
+            detector: None,
+            config: serde_json::json!({}),
+            schedule: None,
+        })
+        .unwrap();
+    w.finish(SessionStatus::Interrupted, None).unwrap();
+    let browser = Browser::new(store).unwrap();
+    let theme = Theme::new(false, false);
+    for width in [80u16, 120] {
+        let mut t = Terminal::new(TestBackend::new(width, 10)).unwrap();
+        t.draw(|f| browser::draw(f, &browser, &theme)).unwrap();
+        let buf = t.backend().buffer().clone();
+        let line = (0..10u16)
+            .map(|y| (0..width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
+            .find(|l| l.contains("interrupted"))
+            .unwrap_or_else(|| panic!("no row: {:?}", buf));
+        assert!(line.contains("interrupted │") || line.contains("interrupted |"), "{line}");
+    }
+}

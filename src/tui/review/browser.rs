@@ -209,10 +209,12 @@ pub fn draw(f: &mut Frame, b: &Browser, theme: &Theme) {
             Constraint::Length(20),
             Constraint::Length(16),
             Constraint::Length(8),
-            Constraint::Min(10),
+            // The source takes what is left (4 cells at 80 columns), so that the status is never cut.
+            Constraint::Min(4),
             Constraint::Length(5),
             Constraint::Length(5),
-            Constraint::Length(11),
+            // "interrupted" and one cell before the border.
+            Constraint::Length(12),
         ];
         let table = Table::new(rows, widths)
             .header(header)
