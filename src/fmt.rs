@@ -146,23 +146,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_ladder_is_a_range_of_the_round_steps() {
+    fn the_tick_ladder_is_a_range_of_the_round_steps() {
+        // The report's bucket widths and the review's zoom levels are pinned beside their constants.
         let ticks = [
             100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
             1_800_000, 3_600_000, 7_200_000, 14_400_000,
         ];
         assert_eq!(TICK_STEPS_MS, ticks);
-        let axis: [u64; 20] = round_steps(100, 86_400_000, &[14_400_000]);
-        assert_eq!(axis[..18], [&[100, 200, 250], &ticks[2..17]].concat());
-        assert_eq!(axis[18..], [21_600_000, 86_400_000]);
-        let zoom: [u64; 15] = round_steps(40, 1_800_000, &[250, 900_000]);
-        assert_eq!(
-            zoom,
-            [
-                40, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000,
-                1_800_000
-            ]
-        );
         assert!(ROUND_STEPS_MS.windows(2).all(|w| w[0] < w[1]));
     }
 

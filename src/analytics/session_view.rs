@@ -402,6 +402,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_axis_widths_are_a_range_of_the_round_steps() {
+        let widths = [
+            100, 200, 250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+            900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 86_400_000,
+        ];
+        assert_eq!(AXIS_STEPS_MS, widths);
+    }
+
+    #[test]
     fn bucket_widths_keep_a_few_hundred_points_and_whole_seconds_for_long_sessions() {
         assert_eq!(axis_bucket_ms(4_000, 100), 100);
         assert_eq!(axis_bucket_ms(4_000, 20), 500, "at least two frames per bucket");

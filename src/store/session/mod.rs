@@ -1,5 +1,5 @@
 //! One session's database: writing while recording ([`SessionWriter`], `writer.rs`), reading afterwards
-//! ([`StoredSession`], `reader.rs`), the edits a reviewer makes (`edits.rs`) and the repairs made on opening a
+//! ([`StoredSession`], `stored.rs`), the edits a reviewer makes (`edits.rs`) and the repairs made on opening a
 //! session whose recorder did not finish (`repair.rs`).
 //!
 //! The trees, their keys and encodings are named once in `store/trees.rs` (schema version

@@ -129,6 +129,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_zoom_levels_are_a_range_of_the_round_steps() {
+        let zoom = [
+            40, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+            1_800_000,
+        ];
+        assert_eq!(ZOOM_LEVELS_MS, zoom);
+    }
+
+    #[test]
     fn the_whole_session_fits_and_the_cursor_stays_on_screen() {
         // One hour on 200 columns: 30 s buckets.
         let mut v = View::fit(3_600_000, 200);
