@@ -18,7 +18,8 @@ for size in 1920x1080 1280x720; do
   [ -s "$out/$name" ] && continue
   ffmpeg -loglevel error -y -loop 1 -framerate 30 -t 10 -i "$photo" \
     -vf "pad=2600:1500:467:182:gray,crop=2400:1350:'100+20*t':'75+8*t',scale=${size%x*}:${size#*x}:flags=bicubic,format=yuv420p" \
-    -c:v libx264 -profile:v high -bf 0 -preset veryfast -crf 20 -r 30 -an "$out/$name.tmp.mp4"
-  mv "$out/$name.tmp.mp4" "$out/$name"
+    -c:v libx264 -profile:v high -bf 0 -preset veryfast -crf 20 -r 30 -an "$out/$name.$$.tmp.mp4"
+  # A per-process name, renamed in one step: two runs at once (tests in one binary) each write their own file.
+  mv -f "$out/$name.$$.tmp.mp4" "$out/$name"
 done
 echo "$out/classroom_1080p.mp4"

@@ -104,15 +104,25 @@ pub fn wait_for_session(store: &Path, what: &str, ready: impl Fn(&serde_json::Va
 }
 
 /// The classroom clip made by `scripts/make_classroom_clip.sh` (ffmpeg), or `None` with a line saying why.
+/// The script runs once per test binary (tests share one process), so no two tests race on its files.
 pub fn classroom_clip(name: &str) -> Option<std::path::PathBuf> {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make_classroom_clip.sh");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/media");
-    let out = std::process::Command::new("bash").arg(&script).arg(&dir).output().expect("run bash");
-    if !out.status.success() {
-        let why = String::from_utf8_lossy(&out.stderr);
-        assert!(std::env::var_os("EMOTRACE_REQUIRE_CLIP").is_none(), "classroom clip: {why}");
-        eprintln!("skipped: classroom clip not made: {}", why.trim());
-        return None;
+    static MADE: std::sync::OnceLock<Result<std::path::PathBuf, String>> = std::sync::OnceLock::new();
+    let made = MADE.get_or_init(|| {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make_classroom_clip.sh");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/media");
+        let out = std::process::Command::new("bash").arg(&script).arg(&dir).output().expect("run bash");
+        if out.status.success() {
+            Ok(dir)
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    });
+    match made {
+        Ok(dir) => Some(dir.join(name)),
+        Err(why) => {
+            assert!(std::env::var_os("EMOTRACE_REQUIRE_CLIP").is_none(), "classroom clip: {why}");
+            eprintln!("skipped: classroom clip not made: {why}");
+            None
+        }
     }
-    Some(dir.join(name))
 }
