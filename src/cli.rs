@@ -100,9 +100,11 @@ fn parse_frame_rate(s: &str) -> Result<f64, String> {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Live screen: faces as panels with emotions and trends; the session is stored
+    #[command(after_help = emotrace::lawful_use::ONE_LINE)]
     Live(LiveArgs),
     /// Headless analysis of files and folders: one progress bar, a summary per input at the end (text, or JSON
     /// Lines with --json); each session is stored
+    #[command(after_help = emotrace::lawful_use::ONE_LINE)]
     Analyze(AnalyzeArgs),
     /// List stored sessions with their status, newest first
     Sessions(SessionsArgs),

@@ -58,6 +58,7 @@ pub mod classify;
 pub mod config;
 pub mod detect;
 pub mod fmt;
+pub mod lawful_use;
 pub mod nn;
 pub mod pipeline;
 pub mod report;

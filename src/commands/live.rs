@@ -16,7 +16,7 @@ use crate::cli::LiveArgs;
 use emotrace::capture::{CameraSpec, Input};
 use emotrace::config::{Config, TuiConfig};
 use emotrace::pipeline::RunningPipeline;
-use emotrace::store::AnnotationKind;
+use emotrace::store::{AnnotationKind, Store};
 use emotrace::tui::{self, Level, LiveCommand, LiveEvent, LiveInfo};
 
 /// The input `live` reads: the given file, else the camera from `--camera` or the configuration.
@@ -55,6 +55,13 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &LiveArgs) -> anyhow::Resul
     let input = live_input(cfg, args);
     let tui_cfg = screen_config(cfg, args)?;
     runtime()?.block_on(run_session(cfg, store, args, &input, tui_cfg))
+}
+
+/// Whether the store holds no session but `this` (the one just created, if any): the first run, whose screen opens
+/// with a notice pointing to the help's lawful-use line. A store that cannot be read counts as not the first run.
+fn first_run(cfg: &Config, store: Option<&Path>, this: Option<&str>) -> bool {
+    let sessions = cfg.store_dir(store).ok().and_then(|dir| Store::open_existing(&dir).ok()?.list_sessions().ok());
+    sessions.is_some_and(|s| s.iter().all(|r| Some(r.id.as_str()) == this))
 }
 
 /// The screen's configuration: the configured one with `--ui-fps` (checked) and `--ascii` applied.
@@ -103,6 +110,7 @@ async fn run_session(
         session_id: recorder.session_id(),
         recording: !args.no_record,
         model: running.model_description.clone(),
+        first_run: first_run(cfg, store, recorder.session_id().as_deref()),
     };
     let (tx, rx) = std::sync::mpsc::channel();
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<LiveCommand>();

@@ -9,6 +9,7 @@ pub mod devices;
 pub mod eval;
 pub mod export;
 pub mod live;
+pub mod manual;
 pub mod output;
 pub mod probe;
 pub mod record;
@@ -53,6 +54,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Eval(args) => eval::run(&cfg()?, args),
         Command::Config(args) => config::run(&cfg()?, args),
         Command::Completions(args) => completions::completions(args),
-        Command::Man(args) => completions::man(args),
+        Command::Man(args) => manual::man(args),
     }
 }

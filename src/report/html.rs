@@ -255,7 +255,8 @@ fn trust_section(h: &mut String, models: &str) -> anyhow::Result<()> {
 }
 
 /// The "how far to trust it" statement (shared by the report and the compare page): the models in use, their
-/// accuracy measured on FER2013's public test, the classes confused most, and what expressions are not.
+/// accuracy measured on FER2013's public test, the classes confused most, what expressions are not, and where the
+/// tool may be used (the EU AI Act's articles).
 pub fn trust_html(models: &str) -> String {
     format!(
         "<p>Models: {}.</p>\n<p>Measured on FER2013's public test set (3,589 face photos, 7 classes) with \
@@ -266,9 +267,17 @@ pub fn trust_html(models: &str) -> String {
          faces) expect it to do worse.</p>\n<p><b>Expressions are not inner states.</b> The labels say what a \
          face looks like to a model trained on posed and web photos, not what anyone feels, thinks or learns; \
          a frown can be concentration. Nothing here is a diagnosis or a grade of any pupil; use it to find \
-         moments of the lecture worth a second look, for the class as a whole.</p>\n",
-        esc(models)
+         moments of the lecture worth a second look, for the class as a whole.</p>\n{}",
+        esc(models),
+        lawful_use_html()
     )
+}
+
+/// Where the tool may be used: the paragraphs of [`crate::lawful_use::PARAGRAPHS`] under their heading.
+fn lawful_use_html() -> String {
+    let paras: String =
+        crate::lawful_use::PARAGRAPHS.iter().map(|p| format!("<p>{}</p>\n", esc(p))).collect::<Vec<_>>().concat();
+    format!("<h3 id=\"lawful-use\">Lawful use</h3>\n{paras}")
 }
 
 /// One small plot per face.

@@ -314,6 +314,7 @@ impl App {
         let ms = |s: f64| (s.max(0.0) * 1000.0).round() as u64;
         let stale_ms = ms(cfg.stale_s);
         let info_recording = info.recording;
+        let first_run = info.first_run;
         Self {
             info,
             history_ms: ms(cfg.history_s).max(1000),
@@ -330,7 +331,7 @@ impl App {
             names: BTreeMap::new(),
             selected: None,
             prompt: None,
-            notice: None,
+            notice: first_run.then(|| Notice::new(Level::Warning, crate::lawful_use::FIRST_RUN)),
             reconnecting: None,
             source_gaps: 0,
             marker_labels: cfg.marker_labels.iter().take(9).cloned().collect(),

@@ -58,6 +58,9 @@ pub struct LiveInfo {
     pub recording: bool,
     /// Short description of the emotion model (e.g. `"ensemble"`).
     pub model: String,
+    /// The store held no session before this one: the screen opens with a notice pointing to the help, which
+    /// says where the tool may be used ([`crate::lawful_use`]).
+    pub first_run: bool,
 }
 
 /// What the engine sends to the screen.

@@ -10,7 +10,7 @@ use std::process::Command;
 use common::*;
 
 /// The subcommands a user types, as the README's command table lists them.
-const SUBCOMMANDS: [&str; 12] = [
+const SUBCOMMANDS: [&str; 13] = [
     "live",
     "analyze",
     "sessions",
@@ -18,6 +18,7 @@ const SUBCOMMANDS: [&str; 12] = [
     "review",
     "report",
     "compare",
+    "probe",
     "devices",
     "eval",
     "config",
@@ -60,13 +61,29 @@ fn completions_for_bash_zsh_and_fish_offer_every_subcommand_and_load_in_bash() {
 #[test]
 fn the_manual_page_is_roff_naming_every_subcommand_and_pages_can_be_written_per_subcommand() {
     let page = stdout_of(&["man"]);
+    // Headings as roff reads them (`.SH "SEE ALSO"` is `.SH SEE ALSO`).
+    let unquoted = page.replace('"', "");
     assert!(page.contains(".TH emotrace 1"), "no roff title: {}", &page[..page.len().min(300)]);
-    for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH SUBCOMMANDS"] {
-        assert!(page.contains(section), "no {section}");
+    for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH SEE ALSO"] {
+        assert!(unquoted.contains(section), "no {section}");
     }
     for sub in SUBCOMMANDS {
         assert!(page.contains(&format!("emotrace\\-{sub}(1)")), "the page does not list '{sub}'");
+        // Issue 26, item 6: one page with every subcommand's options, not a list of other pages.
+        assert!(unquoted.contains(&format!(".SS emotrace {sub}\n")), "no section for '{sub}'");
     }
+    for section in [".SH COMMANDS", ".SH KEY BINDINGS", ".SH EXIT STATUS", ".SH ENVIRONMENT", ".SH LAWFUL USE"] {
+        assert!(unquoted.contains(section), "no {section}");
+    }
+    // Options of subcommands, keys of both screens (from the tables the help overlays draw), the exit codes.
+    for text in
+        ["\\-\\-jobs", "\\-\\-realtime", "\\-\\-format", "merge the selected face", "name the selected face", "130"]
+    {
+        assert!(page.contains(text), "the page lacks {text}");
+    }
+    assert!(page.contains("Article 5(1)(f)"), "no lawful-use text");
+    // clap's implicit help subcommand has no page: none is referred to (it was 'emotrace-help(1)').
+    assert!(!page.contains("emotrace\\-help"), "the page refers to emotrace-help(1)");
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(bin()).args(["man", "--dir"]).arg(dir.path()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -75,6 +92,10 @@ fn the_manual_page_is_roff_naming_every_subcommand_and_pages_can_be_written_per_
         let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         assert!(text.contains(&format!(".TH emotrace-{sub} 1")), "{}", p.display());
     }
+    // Every page the main page refers to is written, and no other.
+    let written = std::fs::read_to_string(dir.path().join("emotrace.1")).unwrap();
+    assert_eq!(written, page, "emotrace.1 in --dir is not the page on stdout");
+    assert!(!dir.path().join("emotrace-help.1").exists(), "emotrace-help.1 written");
     let analyze = std::fs::read_to_string(dir.path().join("emotrace-analyze.1")).unwrap();
     assert!(analyze.contains("\\-\\-jobs"), "the analyze page lacks --jobs");
     // Issue 25, item 14: manual pages are readable by everyone (they were written 0600 under the private umask).
@@ -90,7 +111,10 @@ fn the_manual_page_is_roff_naming_every_subcommand_and_pages_can_be_written_per_
     // man(1) itself renders it, when man is installed.
     if let Ok(out) = Command::new("man").arg(dir.path().join("emotrace.1")).env("MANPAGER", "cat").output() {
         if out.status.success() {
-            assert!(String::from_utf8_lossy(&out.stdout).contains("analyze"));
+            let shown = String::from_utf8_lossy(&out.stdout);
+            for sub in SUBCOMMANDS {
+                assert!(shown.contains(&format!("emotrace {sub}")), "man shows no 'emotrace {sub}'");
+            }
         }
     }
 }

@@ -528,7 +528,13 @@ fn the_live_header_shows_the_clock_markers_use() {
     use emotrace::tui::{render, LiveEvent, LiveInfo, Theme, TuiConfig};
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
-    let info = LiveInfo { source: "clip.mp4".into(), session_id: None, recording: false, model: "fer".into() };
+    let info = LiveInfo {
+        source: "clip.mp4".into(),
+        session_id: None,
+        recording: false,
+        model: "fer".into(),
+        first_run: false,
+    };
     let mut app = App::new(info, &TuiConfig::default());
     // Processing lags a paced source: 14 s of wall clock, the newest frame shown is at 8 s of source time.
     app.apply(LiveEvent::Frame(FrameResult {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// The engine chain, lowest first.
 const ENGINE: [&str; 8] = ["capture", "detect", "track", "classify", "pipeline", "store", "analytics", "config"];
 /// Helpers that any module may use and that use nothing of the crate.
-const LEAVES: [&str; 3] = ["nn", "text", "fmt"];
+const LEAVES: [&str; 4] = ["nn", "text", "fmt", "lawful_use"];
 /// The library's front ends: each renders the engine's views and knows nothing of the other.
 const FRONT_ENDS: [&str; 2] = ["tui", "report"];
 /// The binary's modules (command line, subcommands), which may use anything.

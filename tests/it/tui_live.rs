@@ -28,7 +28,7 @@ fn empty_frame(i: u64) -> FrameResult {
 }
 
 fn info() -> LiveInfo {
-    LiveInfo { source: "test".into(), session_id: None, recording: false, model: "fer".into() }
+    LiveInfo { source: "test".into(), session_id: None, recording: false, model: "fer".into(), first_run: false }
 }
 
 #[test]

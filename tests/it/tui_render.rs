@@ -80,6 +80,7 @@ fn info() -> LiveInfo {
         session_id: Some("01J9ZQ4K7M".into()),
         recording: true,
         model: "ensemble".into(),
+        first_run: false,
     }
 }
 
@@ -480,6 +481,27 @@ fn help_lists_the_lab_keys() {
     for k in ["marker", "name the selected face", "recording", "preview", "1 stimulus"] {
         assert!(s.contains(k), "{k}\n{s}");
     }
+}
+
+#[test]
+fn the_first_run_points_to_the_help_which_says_where_the_tool_may_be_used() {
+    // Issue 26, item 8: the EU AI Act's prohibition (Article 5(1)(f)) on the first run's screen and in the help.
+    let cfg = TuiConfig::default();
+    let mut app = App::new(LiveInfo { first_run: true, ..info() }, &cfg);
+    for i in 0..10 {
+        app.apply(LiveEvent::Frame(frame(i, &[1])));
+    }
+    let s = draw(&mut app, &Theme::new(true, false), 80, 24);
+    assert!(s.contains("EU AI Act Art. 5(1)(f)") && s.contains("? for more"), "{s}");
+    press(&mut app, KeyCode::Char('?'));
+    let s = draw(&mut app, &Theme::new(true, false), 80, 24);
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    for k in ["Art. 5(1)(f)", "prohibited", "research with consent", "never to grade", "name the selected face"] {
+        assert!(joined.contains(k), "{k}\n{s}");
+    }
+    // Not the first run: no notice.
+    let mut later = app_with(&[1], 10, &cfg);
+    assert!(!draw(&mut later, &Theme::new(true, false), 80, 24).contains("AI Act"));
 }
 
 /// Prints the screens for a look: `cargo test --release --test it tui_render:: -- --ignored --nocapture`.

@@ -14,6 +14,18 @@ use crate::tui::notice::{Level, Notice};
 use crate::tui::render::message;
 use crate::tui::theme::Theme;
 
+/// The keys of the session browser (the handler is [`Browser::key`]), for the manual page.
+pub const KEYS: &[(&str, &str)] = &[
+    ("Down Up  j k", "select a session"),
+    ("Home End  g G", "first / last session"),
+    ("Enter  o  Right", "open the session"),
+    ("Space", "mark / unmark for comparison"),
+    ("C", "compare the marked sessions (two or more)"),
+    ("d  Delete", "delete the session (asks y first; not while it is recorded)"),
+    ("r", "refresh the list"),
+    ("q  Esc  Ctrl-C", "quit"),
+];
+
 /// What the browser asks of its caller after a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BrowserExit {
