@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use emotrace::classify::ModelKind;
 
@@ -189,7 +190,7 @@ pub struct AnalyzeArgs {
     pub report: Option<PathBuf>,
     /// Continue an interrupted session (killed, or stopped by a signal) from its last stored frame, in the same
     /// session; its input is read again from its stored path unless INPUT is given
-    #[arg(long, value_name = "SESSION")]
+    #[arg(long, value_name = "SESSION", add = ArgValueCandidates::new(session_ids))]
     pub resume: Option<String>,
     /// Start a new session even when INPUT's latest session was interrupted (by default it is resumed)
     #[arg(long, conflicts_with = "resume")]
@@ -208,7 +209,7 @@ pub struct SessionsArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     /// Session id (as `sessions` lists it) or a unique prefix of one
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    #[arg(required_unless_present = "all", conflicts_with = "all", add = ArgValueCandidates::new(session_ids))]
     pub session: Option<String>,
     /// Every stored session, as a Hive-partitioned Parquet dataset under --out DIR
     /// (DIR/date=YYYY-MM-DD/session=ID/part-0.parquet)
@@ -241,6 +242,7 @@ impl ExportArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ReviewArgs {
     /// Open this session (id or unique prefix) at once instead of the sessions browser
+    #[arg(add = ArgValueCandidates::new(session_ids))]
     pub session: Option<String>,
     /// Plain ASCII drawing (no Unicode blocks or box lines)
     #[arg(long)]
@@ -251,6 +253,7 @@ pub struct ReviewArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     /// Session id (as `sessions` lists it) or a unique prefix of one
+    #[arg(add = ArgValueCandidates::new(session_ids))]
     pub session: String,
     /// The HTML file to write
     #[arg(long, value_name = "FILE.html")]
@@ -261,7 +264,7 @@ pub struct ReportArgs {
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
     /// Session ids (as `sessions` lists them) or unique prefixes, two or more, in the order to show them
-    #[arg(required = true, num_args = 2.., value_name = "SESSION")]
+    #[arg(required = true, num_args = 2.., value_name = "SESSION", add = ArgValueCandidates::new(session_ids))]
     pub sessions: Vec<String>,
     /// The HTML file to write [default: stdout]
     #[arg(long, value_name = "FILE.html")]
@@ -328,4 +331,25 @@ pub enum Shell {
     Zsh,
     /// fish (save as ~/.config/fish/completions/emotrace.fish)
     Fish,
+}
+
+/// The stored sessions as completion candidates for a SESSION argument (the shell asks the binary: `emotrace
+/// completions`), newest first, each with its status and source as help. The store is `$EMOTRACE_STORE`, else the
+/// configuration's (`--store` typed on the same line is not seen: completion runs before parsing). A store that
+/// cannot be read gives no candidates.
+fn session_ids() -> Vec<CompletionCandidate> {
+    let Ok(cfg) = emotrace::config::Config::load(None) else { return Vec::new() };
+    let store_flag = std::env::var_os("EMOTRACE_STORE").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let Ok(dir) = cfg.store_dir(store_flag.as_deref()) else { return Vec::new() };
+    let Ok(sessions) = emotrace::store::Store::open_existing(&dir).and_then(|s| s.list_sessions()) else {
+        return Vec::new();
+    };
+    sessions
+        .into_iter()
+        .rev()
+        .map(|r| {
+            let help = emotrace::text::terminal_safe(&format!("{} · {}", r.status.name(), r.source)).into_owned();
+            CompletionCandidate::new(r.id).help(Some(help.into()))
+        })
+        .collect()
 }

@@ -28,6 +28,13 @@ fn main() {
     if std::env::var_os("EMOTRACE_STORE").is_some_and(|v| v.is_empty()) {
         std::env::remove_var("EMOTRACE_STORE");
     }
+    // Shell completion: a shell that loaded `emotrace completions SHELL` asks the binary with COMPLETE=SHELL set
+    // (clap_complete's dynamic completion); it answers and exits here.
+    clap_complete::CompleteEnv::with_factory(|| {
+        use clap::CommandFactory;
+        Cli::command()
+    })
+    .complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // --help, --version and usage errors: clap's text, but a failed write (`--help > /dev/full`) is an error,

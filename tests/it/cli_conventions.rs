@@ -33,29 +33,56 @@ fn stdout_of(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Bash loads the completion script and completes `words` (the last one being typed); the candidates.
+fn bash_completes(script: &Path, store: &Path, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let probe = format!(
+        "source {}; COMP_WORDS=({}); COMP_CWORD={}; COMP_TYPE=9; _clap_complete_emotrace emotrace {} {}; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.len() - 1,
+        quoted.last().unwrap(),
+        quoted[words.len() - 2],
+    );
+    let out = Command::new("bash").args(["--norc", "-c", &probe]).env("EMOTRACE_STORE", store).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+}
+
 #[test]
-fn completions_for_bash_zsh_and_fish_offer_every_subcommand_and_load_in_bash() {
+fn completions_for_bash_zsh_and_fish_ask_the_binary_for_subcommands_options_and_session_ids() {
     for shell in ["bash", "zsh", "fish"] {
         let script = stdout_of(&["completions", shell]);
-        for sub in SUBCOMMANDS {
-            assert!(script.contains(sub), "{shell} completions lack '{sub}'");
-        }
-        let (jobs, format) = if shell == "fish" { ("-l jobs", "-l format") } else { ("--jobs", "--format") };
-        assert!(script.contains(jobs) && script.contains(format), "{shell}: options missing");
+        assert!(script.contains("COMPLETE") && script.contains("emotrace"), "{shell}: not a registration:\n{script}");
     }
-    let bash = stdout_of(&["completions", "bash"]);
-    assert!(bash.contains("complete -F _emotrace"), "not a bash completion script");
-    // bash itself loads the script and completes `emotrace an<TAB>` to analyze.
     let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let stored = run_json(&store, &["analyze", recording("single_face.jpg").to_str().unwrap(), "--json"]);
+    let id = stored["session"].as_str().unwrap();
+    // bash itself loads the script and completes, asking the binary at each Tab.
     let file = dir.path().join("emotrace.bash");
-    std::fs::write(&file, &bash).unwrap();
-    let probe = format!(
-        "source {}; COMP_WORDS=(emotrace an); COMP_CWORD=1; _emotrace emotrace an emotrace; echo \"${{COMPREPLY[@]}}\"",
-        file.display()
-    );
-    let out = Command::new("bash").args(["--norc", "-c", &probe]).output().unwrap();
-    let words = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && words.split_whitespace().any(|w| w == "analyze"), "{words}");
+    std::fs::write(&file, stdout_of(&["completions", "bash"])).unwrap();
+    assert!(bash_completes(&file, &store, &["emotrace", "an"]).contains(&"analyze".to_string()));
+    assert!(bash_completes(&file, &store, &["emotrace", "analyze", "--jo"]).contains(&"--jobs".to_string()));
+    for words in [&["emotrace", "review", ""][..], &["emotrace", "report", ""], &["emotrace", "export", ""]] {
+        let offered = bash_completes(&file, &store, words);
+        assert!(offered.iter().any(|c| c == id), "{words:?}: {offered:?} lacks the stored session {id}");
+    }
+    // fish's protocol gives the session's status and source as help beside the id.
+    let out = Command::new(bin())
+        .args(["--", "emotrace", "compare", ""])
+        .env("COMPLETE", "fish")
+        .env("EMOTRACE_STORE", &store)
+        .output()
+        .unwrap();
+    let offered = String::from_utf8_lossy(&out.stdout);
+    assert!(offered.lines().any(|l| l.starts_with(id) && l.contains("single_face.jpg")), "{offered}");
+    // An unreadable store offers no session and says nothing (a Tab must never print an error into the prompt):
+    // only review's options are left to offer.
+    let none = dir.path().join("no-store");
+    let offered = bash_completes(&file, &none, &["emotrace", "review", ""]);
+    assert!(!offered.is_empty() && offered.iter().all(|c| c.starts_with("--")), "{offered:?}");
 }
 
 #[test]
