@@ -312,6 +312,10 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: Shell,
+    /// The program the script runs at each Tab [default: `emotrace` when this binary is the emotrace on PATH,
+    /// else this binary's absolute path] (a package's build writes `--program emotrace`)
+    #[arg(long, value_name = "PROGRAM")]
+    pub program: Option<String>,
 }
 
 /// `emotrace man`.

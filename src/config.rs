@@ -250,8 +250,9 @@ impl Config {
         Ok(cfg)
     }
 
-    /// The models folder: `[models] dir`, else `$EMOTRACE_MODELS`, else `./models`, else the `models/` folder of
-    /// the source checkout this binary was built from.
+    /// The models folder: `[models] dir`, else `$EMOTRACE_MODELS`, else `./models`, else an installed package's
+    /// `share/emotrace/models` beside the binary's `bin/` (the .deb: `/usr/bin/emotrace` reads
+    /// `/usr/share/emotrace/models`), else the `models/` folder of the source checkout this binary was built from.
     pub fn models_dir(&self) -> PathBuf {
         if !self.models.dir.as_os_str().is_empty() {
             return self.models.dir.clone();
@@ -263,7 +264,11 @@ impl Config {
         if local.join(crate::detect::yunet::YUNET_MODEL_FILE).is_file() {
             return local;
         }
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models"))
+        let installed = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.join("share/emotrace/models")))
+            .filter(|d| d.join(crate::detect::yunet::YUNET_MODEL_FILE).is_file());
+        installed.unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models")))
     }
 
     /// The store folder: `flag` (from `--store` or `$EMOTRACE_STORE`), else `[store] dir`, else the XDG data

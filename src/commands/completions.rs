@@ -6,13 +6,13 @@ use crate::cli::{CompletionsArgs, Shell};
 
 /// Writes the completion script for `args.shell` to stdout: clap_complete's registration, which asks the
 /// binary at every Tab (`COMPLETE=SHELL emotrace -- WORDS...`), so subcommands, options and the store's session
-/// ids complete, and the script never falls behind the binary. The script calls `emotrace` when this binary is
-/// the one on PATH, else this binary by its absolute path.
+/// ids complete, and the script never falls behind the binary. The script runs `args.program`, else `emotrace`
+/// when this binary is the one on PATH, else this binary by its absolute path.
 ///
 /// Errors: stdout cannot be written (a reader that stops early ends it quietly).
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<Outcome> {
     use clap_complete::env::EnvCompleter;
-    let completer = completer_path();
+    let completer = args.program.clone().unwrap_or_else(completer_path);
     let mut out = Vec::new();
     let shell: &dyn EnvCompleter = match args.shell {
         Shell::Bash => &clap_complete::env::Bash,

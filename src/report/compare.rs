@@ -183,7 +183,7 @@ fn page_head(h: &mut String, data: &CompareView) -> std::fmt::Result {
 /// The sessions side by side (table `overview`): source, length, faces, valence, facing the front and the
 /// share of each emotion.
 fn overview_section(h: &mut String, data: &CompareView) -> std::fmt::Result {
-    h.push_str("<section id=\"sessions\">\n<h2>Sessions</h2>\n<div class=\"wrap\"><table id=\"overview\">\n<tr><th>session</th><th>source</th><th class=\"n\">length</th><th class=\"n\">faces</th><th class=\"n\">valence</th><th class=\"n\">facing the front</th>");
+    h.push_str("<section id=\"sessions\">\n<h2>Sessions</h2>\n<div class=\"wrap\"><table id=\"overview\">\n<tr><th>session</th><th>source</th><th class=\"n\">length</th><th class=\"n\">faces</th><th class=\"n\">valence</th><th class=\"n\">facing<br>the front</th>");
     for e in Emotion::ALL {
         write!(h, "<th class=\"n\">{}</th>", e.name())?;
     }
@@ -195,7 +195,7 @@ fn overview_section(h: &mut String, data: &CompareView) -> std::fmt::Result {
             .map_or(d.session.record.source.clone(), |s| s.to_string_lossy().into_owned());
         write!(
             h,
-            "<tr><td><span class=\"sw\" style=\"background:{}\"></span>{}</td><td>{}</td><td class=\"n\">{}</td>\
+            "<tr><td><span class=\"sw\" style=\"background:{}\"></span>{}</td><td class=\"src\">{}</td><td class=\"n\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
             css(i),
             esc(&session_name(d)),

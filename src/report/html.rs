@@ -44,6 +44,32 @@ th{font-weight:600;background:#fafafa}
 .wrap{overflow-x:auto}
 details pre{font-size:12px;background:#f7f7f7;padding:8px;overflow-x:auto}
 footer{color:#777;font-size:13px;margin-top:30px}
+.nw{white-space:nowrap}
+td.src{overflow-wrap:anywhere;min-width:8em}
+@page{size:A4;margin:12mm 10mm}
+@media print{
+body{background:#fff;font-size:10px}
+main{max-width:none;padding:0}
+h1{font-size:18px}
+h2{font-size:14px;margin:14px 0 4px}
+h3{font-size:12px;margin:10px 0 3px}
+h2,h3{break-after:avoid}
+h2+p,h3+p,.note{break-after:avoid}
+.note{font-size:9px}
+figure,.fig,tr,dl.meta,.legend{break-inside:avoid}
+.legend{break-after:avoid}
+#seat-map svg{max-height:110mm;width:auto}
+.figures{grid-template-columns:repeat(6,1fr);gap:4px}
+.fig{padding:3px 6px}
+.fig .v{font-size:14px}
+.wrap{overflow:visible}
+table{width:100%;font-size:8px;margin:3px 0 8px}
+th,td{padding:1px 3px}
+.grid{grid-template-columns:repeat(3,minmax(0,1fr));gap:6px 10px}
+.face figcaption{font-size:7.5px}
+.face figcaption b{font-size:8.5px}
+footer{font-size:8px;margin-top:10px}
+}
 "#;
 
 /// `s` escaped for HTML text and attribute values.
@@ -85,10 +111,19 @@ pub fn page(data: &SessionOverview) -> anyhow::Result<String> {
     write!(h, "<h1>Session {}</h1>\n<p class=\"sub\">{}</p>\n", esc(&r.id), esc(&r.source))?;
     session_section(&mut h, data)?;
     pipeline_section(&mut h, data)?;
-    timeline_section(&mut h, data)?;
-    seats_section(&mut h, data)?;
-    faces_section(&mut h, data)?;
-    summary_section(&mut h, data)?;
+    if is_photo(data) {
+        // One picture has no time axis: no timelines, and each face's probabilities in a table.
+        seats_section(&mut h, data)?;
+        photo_faces_section(&mut h, data)?;
+        h.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
+        annotations_table(&mut h, data)?;
+        h.push_str("</section>\n");
+    } else {
+        timeline_section(&mut h, data)?;
+        seats_section(&mut h, data)?;
+        faces_section(&mut h, data)?;
+        summary_section(&mut h, data)?;
+    }
     trust_section(&mut h, &data.session.record.models)?;
     h.push_str(&page_end());
     Ok(h)
@@ -210,8 +245,8 @@ fn timeline_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()
         h,
         "<h3>Facing the front and presence</h3>\n<p class=\"note\"><span class=\"sw\" style=\"background:#1e785a\">\
          </span>Facing the front: share of faces whose head is turned less than {:.0}° from the camera (head yaw \
-         estimated from five facial landmarks). <span class=\"sw\" style=\"background:#3c4678\"></span>Presence: \
-         faces in view against the session's usual count ({:.1}). Whole session: facing the front <b>{}</b> of {} \
+         estimated from five facial landmarks), the thin line. <span class=\"sw\" style=\"background:#3c4678;\
+         opacity:0.35\"></span>Presence, the wide pale line under it: faces in view against the session's usual count ({:.1}). Whole session: facing the front <b>{}</b> of {} \
          judged face-frames. This is not attention or engagement: a pupil can face the front and think of \
          something else, or look down at notes while listening; faces turned to a board beside the camera count \
          as not facing; faces the detector misses are not judged.</p>\n<figure id=\"facing\">\n{}\n</figure>\n",
@@ -295,21 +330,23 @@ fn faces_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()> {
     for f in &data.session.faces {
         let agg = data.session.summary.faces.iter().find(|(id, _)| *id == f.id).map(|(_, a)| *a).unwrap_or_default();
         let facing = data.room.seat(f.id).map(|s| s.facing).unwrap_or_default();
-        let mut caption = format!(
-            "<b>{}</b> · mostly {} · valence {} · facing the front {} · in view {}–{} · {} face-frames",
-            esc(&f.label),
-            emotion_name(agg.dominant_emotion()),
-            valence::fmt(valence::of_agg(&agg)),
-            attention::fmt_share(facing.share()),
-            axis_time(f.first_ms, data.span_ms()),
-            axis_time(f.last_ms, data.span_ms()),
-            f.observations
-        );
+        // Each part stays on one line ("in view 0 s–19.6 s" used to wrap inside a time); the caption wraps
+        // between parts.
+        let mut parts = vec![
+            format!("<b>{}</b>", esc(&f.label)),
+            format!("mostly {}", emotion_name(agg.dominant_emotion())),
+            format!("valence {}", valence::fmt(valence::of_agg(&agg))),
+            format!("facing the front {}", attention::fmt_share(facing.share())),
+            format!("in view {}–{}", axis_time(f.first_ms, data.span_ms()), axis_time(f.last_ms, data.span_ms())),
+            format!("{} face-frames", f.observations),
+        ];
         if !f.merged.is_empty() {
             let merged: Vec<String> =
                 f.merged.iter().map(|&id| esc(&data.session.track_label(id)).into_owned()).collect();
-            caption.push_str(&format!(" · merged: {}", merged.join(", ")));
+            parts.push(format!("merged: {}", merged.join(", ")));
         }
+        let caption: Vec<String> = parts.iter().map(|p| format!("<span class=\"nw\">{p}</span>")).collect();
+        let caption = caption.join(" · ");
         write!(
             h,
             "<figure class=\"face\" id=\"face-{}\"><figcaption>{caption}</figcaption>\n{}\n</figure>\n",
@@ -318,6 +355,49 @@ fn faces_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()> {
         )?;
     }
     h.push_str("</div>\n</section>\n");
+    Ok(())
+}
+
+/// Whether the session is one picture (a photo: one processed frame), which gets tables instead of time plots.
+fn is_photo(data: &SessionOverview) -> bool {
+    data.session.record.frames <= 1
+}
+
+/// A photo's faces (table `photo-faces`): each face's probabilities of the 7 classes (smoothing has nothing to
+/// smooth over one frame), its emotion, valence and whether it faces the front.
+fn photo_faces_section(h: &mut String, data: &SessionOverview) -> std::fmt::Result {
+    h.push_str(
+        "<section id=\"faces\">\n<h2>Faces</h2>\n<p class=\"note\">One picture: each face's probability of each \
+         emotion (FER2013's 7 classes; they sum to 100%), the emotion with the highest, valence and whether the face \
+         is turned to the camera.</p>\n",
+    );
+    if data.session.faces.is_empty() {
+        h.push_str("<p>No face was found in this picture.</p>\n</section>\n");
+        return Ok(());
+    }
+    h.push_str("<div class=\"wrap\"><table id=\"photo-faces\">\n<tr><th>face</th>");
+    for e in Emotion::ALL {
+        write!(h, "<th class=\"n\">{}</th>", e.name())?;
+    }
+    h.push_str("<th>emotion</th><th class=\"n\">valence</th><th class=\"n\">facing the front</th></tr>\n");
+    for f in &data.session.faces {
+        let agg = data.session.summary.faces.iter().find(|(id, _)| *id == f.id).map(|(_, a)| *a).unwrap_or_default();
+        let facing = data.room.seat(f.id).map(|s| s.facing).unwrap_or_default();
+        let n = agg.frames.max(1) as f32;
+        write!(h, "<tr><td>{}</td>", esc(&f.label))?;
+        for (i, &e) in Emotion::ALL.iter().enumerate() {
+            h.push_str(&share_cell(e, agg.prob_sum[i] / n));
+        }
+        let mean: crate::classify::Probs = std::array::from_fn(|i| agg.prob_sum[i] / n);
+        writeln!(
+            h,
+            "<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            Emotion::argmax(&mean).name(),
+            valence::fmt(valence::of_agg(&agg)),
+            attention::fmt_share(facing.share())
+        )?;
+    }
+    h.push_str("</table></div>\n</section>\n");
     Ok(())
 }
 

@@ -483,8 +483,8 @@ pub fn valence_timeline(data: &SessionOverview) -> anyhow::Result<String> {
     })
 }
 
-/// Facing the front (share of judged face-frames, solid) and presence (faces in view against the session's usual
-/// count, dashed) per bucket of [`SessionOverview::room_bucket_ms`]; gaps where nothing could be judged.
+/// Facing the front (share of judged face-frames, a thin line) and presence (faces in view against the session's
+/// usual count, a wide pale line drawn under it, so both show where they meet, e.g. both at 100%) per bucket of [`SessionOverview::room_bucket_ms`]; gaps where nothing could be judged.
 ///
 /// Errors: the plot cannot be drawn.
 pub fn facing_timeline(data: &SessionOverview) -> anyhow::Result<String> {
@@ -498,7 +498,7 @@ pub fn facing_timeline(data: &SessionOverview) -> anyhow::Result<String> {
         draw_axes(&mut chart, span_ms, 12, 5, &|v| format!("{:.0}%", v * 100.0), "share")?;
         draw_annotations(&mut chart, data, y.clone(), 1)?;
         let step_s = ms_to_s(data.room_bucket_ms());
-        draw_runs(&mut chart, &presence, step_s, FACES.mix(0.7).stroke_width(2))?;
+        draw_runs(&mut chart, &presence, step_s, FACES.mix(0.35).stroke_width(7))?;
         draw_runs(&mut chart, &facing, step_s, FACING.stroke_width(2))?;
         if facing.iter().all(Option::is_none) {
             draw_empty(&mut chart, span_s, &y, "facing unknown: no landmarks in this session")?;
@@ -507,8 +507,102 @@ pub fn facing_timeline(data: &SessionOverview) -> anyhow::Result<String> {
     })
 }
 
-/// The seat map: the frame as a plan, each face's mean box (see [`crate::analytics::room::Seat`]) drawn at its
-/// place with its label, so faces can be named by where they sat. `width` px wide, the frame's aspect ratio.
+/// The part of the camera's frame the seat map shows: the faces' extent with a margin of a tenth of the frame
+/// (fractions of the frame, `[x0, y0, x1, y1]`), so a class sitting in a band of the picture fills the plot instead
+/// of a corner of it; widened or heightened (within the frame) so that its height is 30% to 75% of its width in
+/// pixels of the `frame` (`[width, height]`), which keeps the plot neither a strip nor a tower.
+fn seat_region(seats: &[(String, crate::analytics::room::Seat)], frame: [f32; 2]) -> [f32; 4] {
+    let mut r = [1.0f32, 1.0, 0.0, 0.0];
+    for (_, s) in seats {
+        r = [
+            r[0].min(s.x - s.w / 2.0),
+            r[1].min(s.y - s.h / 2.0),
+            r[2].max(s.x + s.w / 2.0),
+            r[3].max(s.y + s.h / 2.0),
+        ];
+    }
+    if r[0] >= r[2] || r[1] >= r[3] {
+        return [0.0, 0.0, 1.0, 1.0];
+    }
+    let m = 0.1;
+    let mut r = [(r[0] - m).max(0.0), (r[1] - m).max(0.0), (r[2] + m).min(1.0), (r[3] + m).min(1.0)];
+    // Grows [lo, hi] to `len` around its centre, within [0, 1].
+    let grow = |lo: f32, hi: f32, len: f32| {
+        let len = len.min(1.0);
+        let lo = ((lo + hi) / 2.0 - len / 2.0).clamp(0.0, 1.0 - len);
+        (lo, lo + len)
+    };
+    let (fw, fh) = if frame[0] > 0.0 && frame[1] > 0.0 { (frame[0], frame[1]) } else { (16.0, 9.0) };
+    let (w_px, h_px) = ((r[2] - r[0]) * fw, (r[3] - r[1]) * fh);
+    if h_px > 0.75 * w_px {
+        (r[0], r[2]) = grow(r[0], r[2], h_px / 0.75 / fw);
+    } else if h_px < 0.3 * w_px {
+        (r[1], r[3]) = grow(r[1], r[3], 0.3 * w_px / fh);
+    }
+    r
+}
+
+/// A seat's label as drawn: a face still called by its number (`Face 12`) shows the number alone, a name is kept
+/// (cut to 18 characters).
+fn seat_label(name: &str) -> String {
+    match name.strip_prefix("Face ") {
+        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => n.to_string(),
+        _ => clip(name, 18),
+    }
+}
+
+/// A box in plot pixels, `[x0, y0, x1, y1]`.
+type PxBox = [f64; 4];
+
+fn overlap(a: &PxBox, b: &PxBox) -> f64 {
+    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    w * h
+}
+
+/// Places each label (`size`: its width and height, px) beside its face's box (`boxes`, px): above, below, right,
+/// left, then further above or below, taking the first place that overlaps no label placed before it and no
+/// other face's box, else the place that overlaps least. Returns each label's box, in the order given.
+fn place_labels(boxes: &[PxBox], sizes: &[(f64, f64)], area: PxBox) -> Vec<PxBox> {
+    let mut placed: Vec<PxBox> = Vec::with_capacity(boxes.len());
+    for (i, (b, &(w, h))) in boxes.iter().zip(sizes).enumerate() {
+        let cx = (b[0] + b[2]) / 2.0;
+        let cy = (b[1] + b[3]) / 2.0;
+        let candidates = [
+            [cx - w / 2.0, b[1] - h - 1.0],
+            [cx - w / 2.0, b[3] + 1.0],
+            [b[2] + 2.0, cy - h / 2.0],
+            [b[0] - w - 2.0, cy - h / 2.0],
+            [cx - w / 2.0, b[1] - 2.0 * h - 2.0],
+            [cx - w / 2.0, b[3] + h + 2.0],
+            [b[2] + 2.0, b[1] - h],
+            [b[0] - w - 2.0, b[3]],
+        ];
+        let cost = |c: &[f64; 2]| {
+            let r = [c[0], c[1], c[0] + w, c[1] + h];
+            let outside = if r[0] < area[0] || r[1] < area[1] || r[2] > area[2] || r[3] > area[3] { 1e9 } else { 0.0 };
+            let labels: f64 = placed.iter().map(|p| overlap(&r, p)).sum();
+            let faces: f64 = boxes.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, o)| overlap(&r, o)).sum();
+            outside + labels * 4.0 + faces
+        };
+        let best = candidates
+            .iter()
+            .map(|c| (cost(c), c))
+            .fold(None, |best: Option<(f64, &[f64; 2])>, (k, c)| match best {
+                Some((bk, _)) if bk <= k => best,
+                _ => Some((k, c)),
+            })
+            .map(|(_, c)| *c)
+            .unwrap_or([cx, cy]);
+        placed.push([best[0], best[1], best[0] + w, best[1] + h]);
+    }
+    placed
+}
+
+/// The seat map: the part of the camera's frame where faces were (see `seat_region`) as a plan, each face's mean box
+/// (see [`crate::analytics::room::Seat`]) drawn at its place with its label beside it, placed so that labels do
+/// not cover each other (`place_labels`), so faces can be named by where they sat. `width` px wide, the
+/// region's aspect ratio.
 ///
 /// Errors: the plot cannot be drawn.
 pub fn seat_map(
@@ -516,34 +610,61 @@ pub fn seat_map(
     frame: [f32; 2],
     width: u32,
 ) -> anyhow::Result<String> {
-    let aspect = if frame[0] > 0.0 && frame[1] > 0.0 { frame[1] / frame[0] } else { 0.5625 };
-    let (w, h) = (width, ((width as f32 * aspect) as u32).clamp(120, width * 2));
+    let region = seat_region(seats, frame);
+    let (fw, fh) = if frame[0] > 0.0 && frame[1] > 0.0 { (frame[0], frame[1]) } else { (16.0, 9.0) };
+    let aspect = ((region[3] - region[1]) * fh) / ((region[2] - region[0]) * fw);
+    let (w, h) = (width, ((width as f32 * aspect) as u32).clamp(160, width * 2));
     let pad = 6i32;
+    let (pw, ph) = (w as i32 - 2 * pad, h as i32 - 2 * pad);
+    let to_px = |x: f32, y: f32| {
+        (
+            pad as f64 + ((x - region[0]) / (region[2] - region[0])) as f64 * pw as f64,
+            pad as f64 + ((y - region[1]) / (region[3] - region[1])) as f64 * ph as f64,
+        )
+    };
+    let boxes: Vec<PxBox> = seats
+        .iter()
+        .map(|(_, s)| {
+            let (x0, y0) = to_px(s.x - s.w / 2.0, s.y - s.h / 2.0);
+            let (x1, y1) = to_px(s.x + s.w / 2.0, s.y + s.h / 2.0);
+            [x0, y0, x1, y1]
+        })
+        .collect();
+    let labels: Vec<String> = seats.iter().map(|(n, _)| seat_label(n)).collect();
+    let sizes: Vec<(f64, f64)> = labels.iter().map(|l| (text_px(l), 16.0)).collect();
+    let area = [pad as f64, pad as f64, (pad + pw) as f64, (pad + ph) as f64];
+    let places = place_labels(&boxes, &sizes, area);
     svg((w, h + 22), |root| {
-        let (pw, ph) = (w as i32 - 2 * pad, h as i32 - 2 * pad);
         root.draw(&Rectangle::new([(pad, pad), (pad + pw, pad + ph)], RGBColor(246, 246, 246).filled()))
             .map_err(err)?;
         root.draw(&Rectangle::new([(pad, pad), (pad + pw, pad + ph)], MUTED.stroke_width(1))).map_err(err)?;
         let caption = TextStyle::from((FONT, 13).into_font()).color(&MUTED).pos(Pos::new(HPos::Center, VPos::Top));
-        root.draw(&Text::new(
+        let shown = if region == [0.0, 0.0, 1.0, 1.0] {
+            format!("the camera's frame ({fw:.0} x {fh:.0} px)")
+        } else {
             format!(
-                "the camera's frame ({:.0} x {:.0} px); the camera looks at the room from here",
-                frame[0], frame[1]
-            ),
+                "x {:.0}-{:.0}, y {:.0}-{:.0} px of the camera's {fw:.0} x {fh:.0} px frame (where faces were)",
+                region[0] * fw,
+                region[2] * fw,
+                region[1] * fh,
+                region[3] * fh
+            )
+        };
+        root.draw(&Text::new(
+            format!("{shown}; the camera looks at the room from here"),
             (w as i32 / 2, h as i32 + 4),
             caption,
         ))
         .map_err(err)?;
-        let label = TextStyle::from((FONT, 14).into_font()).color(&INK).pos(Pos::new(HPos::Center, VPos::Center));
-        for (name, s) in seats {
-            let x0 = pad + ((s.x - s.w / 2.0).max(0.0) * pw as f32) as i32;
-            let y0 = pad + ((s.y - s.h / 2.0).max(0.0) * ph as f32) as i32;
-            let x1 = pad + ((s.x + s.w / 2.0).min(1.0) * pw as f32) as i32;
-            let y1 = pad + ((s.y + s.h / 2.0).min(1.0) * ph as f32) as i32;
-            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], FACES.mix(0.12).filled())).map_err(err)?;
-            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], FACES.stroke_width(2))).map_err(err)?;
-            let (cx, cy) = (pad + (s.x * pw as f32) as i32, pad + (s.y * ph as f32) as i32);
-            root.draw(&Text::new(clip(name, 18), (cx, cy), label.clone())).map_err(err)?;
+        for b in &boxes {
+            let r = [(b[0] as i32, b[1] as i32), (b[2] as i32, b[3] as i32)];
+            root.draw(&Rectangle::new(r, FACES.mix(0.12).filled())).map_err(err)?;
+            root.draw(&Rectangle::new(r, FACES.stroke_width(2))).map_err(err)?;
+        }
+        let label = TextStyle::from((FONT, 13).into_font()).color(&INK).pos(Pos::new(HPos::Center, VPos::Center));
+        for (text, p) in labels.iter().zip(&places) {
+            let c = (((p[0] + p[2]) / 2.0) as i32, ((p[1] + p[3]) / 2.0) as i32);
+            root.draw(&Text::new(text.clone(), c, label.clone())).map_err(err)?;
         }
         Ok(())
     })
@@ -577,6 +698,50 @@ mod tests {
         assert!(neutral[4..].iter().all(|p| (p.1 - 0.25).abs() < 1e-6));
         assert_eq!(bands[2].1[0].0, 6.0);
         assert!(stacked_bands(&[None, None], 1.0).is_empty());
+    }
+
+    #[test]
+    fn seat_labels_of_a_crowded_class_do_not_cover_each_other() {
+        // Two rows of 15 faces 40 px apart with every third row-pair offset, as the classroom clip's 29 faces sit
+        // (the report printed "Face 30" over "Face 28").
+        let mut boxes = Vec::new();
+        for row in 0..2 {
+            for i in 0..15 {
+                let x = 20.0 + i as f64 * 40.0 + if row == 1 { 14.0 } else { 0.0 };
+                let y = 60.0 + row as f64 * 42.0 + (i % 3) as f64 * 6.0;
+                boxes.push([x, y, x + 22.0, y + 22.0]);
+            }
+        }
+        let names: Vec<String> = (1..=30).map(|i| seat_label(&format!("Face {i}"))).collect();
+        assert_eq!(names[27], "28");
+        assert_eq!(seat_label("Zoë Müller"), "Zoë Müller");
+        assert_eq!(seat_label("Face of the class, the long name"), "Face of the class…");
+        let sizes: Vec<(f64, f64)> = names.iter().map(|l| (text_px(l), 16.0)).collect();
+        let placed = place_labels(&boxes, &sizes, [0.0, 0.0, 700.0, 200.0]);
+        for (i, a) in placed.iter().enumerate() {
+            for (j, b) in placed.iter().enumerate().skip(i + 1) {
+                assert_eq!(overlap(a, b), 0.0, "labels {} and {} overlap: {a:?} {b:?}", names[i], names[j]);
+            }
+            assert!(a[0] >= 0.0 && a[2] <= 700.0 && a[1] >= 0.0 && a[3] <= 200.0, "{a:?} outside");
+        }
+    }
+
+    #[test]
+    fn the_seat_map_shows_where_the_faces_were_with_a_margin() {
+        use crate::analytics::room::Seat;
+        let seat =
+            |x: f32, y: f32| Seat { track_id: 1, x, y, w: 0.04, h: 0.06, observations: 1, facing: Default::default() };
+        let seats = vec![("Face 1".to_string(), seat(0.3, 0.4)), ("Face 2".to_string(), seat(0.6, 0.45))];
+        // 1280 x 720: x 0.18-0.72 is 691 px, y 0.27-0.58 is 223 px: within 30-75%, kept.
+        let r = seat_region(&seats, [1280.0, 720.0]);
+        assert!((r[0] - 0.18).abs() < 1e-5 && (r[2] - 0.72).abs() < 1e-5, "{r:?}");
+        assert!((r[1] - 0.27).abs() < 1e-5 && (r[3] - 0.58).abs() < 1e-5, "{r:?}");
+        // Faces in a column (a photo of people standing one above the other): widened to 75% around them.
+        let column = vec![("Face 1".to_string(), seat(0.5, 0.3)), ("Face 2".to_string(), seat(0.5, 0.6))];
+        let r = seat_region(&column, [1000.0, 1000.0]);
+        let (w, h) = ((r[2] - r[0]) * 1000.0, (r[3] - r[1]) * 1000.0);
+        assert!((h / w - 0.75).abs() < 1e-3 && (r[0] + r[2] - 1.0).abs() < 1e-5, "{r:?}");
+        assert_eq!(seat_region(&[], [1280.0, 720.0]), [0.0, 0.0, 1.0, 1.0]);
     }
 
     #[test]

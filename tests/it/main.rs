@@ -24,6 +24,7 @@ mod hardening;
 mod layering;
 mod live_tmux;
 mod report_cli;
+mod report_print;
 mod review_hour;
 mod review_render;
 mod review_tmux;
