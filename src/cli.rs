@@ -1,4 +1,5 @@
-//! Command-line interface (clap derive): `live`, `analyze`, `sessions`, `export`, `review`, `report`, `compare`,
+//! Command-line interface (clap derive): `live`, `analyze`, `sessions`, `export`, `review`, `annotate`, `report`,
+//! `compare`,
 //! `devices`, `eval`, `config`, `completions`, `man`. One `#[derive(Args)]` struct per subcommand, handed whole to
 //! its runner in `commands`.
 //!
@@ -114,6 +115,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Review stored sessions in the terminal: browse, open, annotate, name and merge faces, delete
     Review(ReviewArgs),
+    /// Add, list or delete a stored session's markers and notes, and name its faces, without the review screen
+    /// (stored as the review screen stores them)
+    Annotate(AnnotateArgs),
     /// Write a stored session as one self-contained HTML report (SVG plots, summary, pipeline figures)
     Report(ReportArgs),
     /// Compare stored sessions (e.g. one lecture over several weeks) on one self-contained HTML page: emotion
@@ -211,22 +215,23 @@ pub struct ExportArgs {
     /// Session id (as `sessions` lists it) or a unique prefix of one
     #[arg(required_unless_present = "all", conflicts_with = "all", add = ArgValueCandidates::new(session_ids))]
     pub session: Option<String>,
-    /// Every stored session, as a Hive-partitioned Parquet dataset under --out DIR
-    /// (DIR/date=YYYY-MM-DD/session=ID/part-0.parquet)
+    /// Every stored session, as a Parquet dataset under --out DIR: one Hive-partitioned folder per table
+    /// (DIR/observations/date=YYYY-MM-DD/session=ID/part-0.parquet, and DIR/annotations/... for markers and notes)
     #[arg(long, requires = "out")]
     pub all: bool,
     /// csv: one row per observation; json: the whole session as one object; fex: py-feat's Fex layout;
     /// parquet: typed columns
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: emotrace::store::export::Format,
-    /// Write to FILE instead of stdout (with --all: the dataset folder); with --format csv, markers and notes
-    /// go to FILE.annotations.csv
+    /// Write to FILE instead of stdout (with --all: the dataset folder); with --format csv or parquet, markers
+    /// and notes go to FILE.annotations.csv or FILE.annotations.parquet
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// fex: emotion columns hold the per-track smoothed probabilities instead of the raw per-frame ones
     #[arg(long)]
     pub smoothed: bool,
-    /// csv: start with a UTF-8 byte-order mark, for LibreOffice's and Excel's CSV import
+    /// csv: start the file (and FILE.annotations.csv) with a UTF-8 byte-order mark, for LibreOffice's and
+    /// Excel's CSV import
     #[arg(long)]
     pub bom: bool,
 }
@@ -247,6 +252,41 @@ pub struct ReviewArgs {
     /// Plain ASCII drawing (no Unicode blocks or box lines)
     #[arg(long)]
     pub ascii: bool,
+}
+
+/// `emotrace annotate`: exactly one of `--marker`, `--note`, `--name`, `--list`, `--delete`.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["marker", "note", "name", "list", "delete"])))]
+pub struct AnnotateArgs {
+    /// Session id (as `sessions` lists it) or a unique prefix of one
+    pub session: String,
+    /// Add a marker with this label at --at TIME
+    #[arg(long, value_name = "LABEL", requires = "at")]
+    pub marker: Option<String>,
+    /// Add a note with this text at --at TIME, or over --from TIME [--to TIME]
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Name face TRACK (its id, as `Face 3` shows it) NAME; an empty NAME removes the name
+    #[arg(long, num_args = 2, value_names = ["TRACK", "NAME"], allow_hyphen_values = true)]
+    pub name: Option<Vec<String>>,
+    /// List the session's markers, notes and named faces
+    #[arg(long)]
+    pub list: bool,
+    /// Delete the marker or note with this id (as --list shows it)
+    #[arg(long, value_name = "ID")]
+    pub delete: Option<u64>,
+    /// When a marker or a note is, since the session start: seconds (12.5), m:ss (1:23.4) or h:mm:ss
+    #[arg(long, value_name = "TIME", value_parser = emotrace::fmt::parse_clock, conflicts_with = "from")]
+    pub at: Option<u64>,
+    /// Where a note's range starts (same forms as --at)
+    #[arg(long, value_name = "TIME", value_parser = emotrace::fmt::parse_clock, requires = "note")]
+    pub from: Option<u64>,
+    /// Where a note's range ends (same forms as --at)
+    #[arg(long, value_name = "TIME", value_parser = emotrace::fmt::parse_clock, requires = "from")]
+    pub to: Option<u64>,
+    /// Print JSON on stdout (the annotation made; with --list, one object of annotations and faces)
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `emotrace report`.

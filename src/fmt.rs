@@ -131,6 +131,47 @@ pub fn tick_step_ms(min_ms: u64, multiple_of_ms: u64) -> Option<u64> {
     TICK_STEPS_MS.iter().copied().find(|&s| s >= min_ms && s.is_multiple_of(multiple_of_ms.max(1)))
 }
 
+/// Reads a time since session start, as the command line takes it (`annotate --at`, `--from`, `--to`), into ms:
+/// seconds (`12`, `12.5`, `12.5s`), milliseconds (`1500ms`), or the clock forms [`clock`] and [`clock_tenths`]
+/// write (`1:23`, `1:23.4`, `1:02:03`, `1:02:03.5`; minutes and seconds below 60 after the first field). Spaces
+/// around it are ignored; the result is rounded to the nearest ms.
+///
+/// Errors: anything else (negative, empty, `1:75`, `abc`), as one line saying what a time looks like.
+pub fn parse_clock(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let bad = || format!("'{t}' is not a time: give seconds (12.5), m:ss (1:23.4) or h:mm:ss (1:02:03)");
+    let number = |s: &str| -> Option<f64> {
+        let ok = !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.') && s.matches('.').count() <= 1;
+        ok.then(|| s.parse::<f64>().ok()).flatten().filter(|v| v.is_finite())
+    };
+    let ms = if let Some(ms) = t.strip_suffix("ms") {
+        number(ms.trim_end()).ok_or_else(bad)?
+    } else if t.contains(':') {
+        let fields: Vec<&str> = t.split(':').collect();
+        if fields.len() > 3 {
+            return Err(bad());
+        }
+        let (last, whole) = fields.split_last().ok_or_else(bad)?;
+        let mut total = 0.0;
+        for (i, f) in whole.iter().enumerate() {
+            let digits = !f.is_empty() && f.chars().all(|c| c.is_ascii_digit());
+            let v: f64 = if digits { f.parse().map_err(|_| bad())? } else { return Err(bad()) };
+            if i > 0 && v >= 60.0 {
+                return Err(bad());
+            }
+            total = total * 60.0 + v;
+        }
+        let secs = number(last).filter(|&s| s < 60.0).ok_or_else(bad)?;
+        (total * 60.0 + secs) * 1000.0
+    } else {
+        number(t.strip_suffix('s').unwrap_or(t).trim_end()).ok_or_else(bad)? * 1000.0
+    };
+    if ms > u64::MAX as f64 / 2.0 {
+        return Err(bad());
+    }
+    Ok(ms.round() as u64)
+}
+
 /// The label of an unnamed face: `Face {id}`.
 pub fn face_label(id: u32) -> String {
     format!("Face {id}")
@@ -143,6 +184,32 @@ pub fn one_line(s: impl std::fmt::Display) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn times_read_as_seconds_milliseconds_or_clocks_and_the_clocks_written_read_back() {
+        for (text, ms) in [
+            ("12", 12_000),
+            (" 12.5 ", 12_500),
+            ("12.5s", 12_500),
+            ("0.04", 40),
+            ("1500ms", 1500),
+            ("1:23", 83_000),
+            ("1:23.4", 83_400),
+            ("0:05", 5000),
+            ("1:02:03", 3_723_000),
+            ("1:02:03.5", 3_723_500),
+            ("90:00", 5_400_000),
+        ] {
+            assert_eq!(super::parse_clock(text), Ok(ms), "{text}");
+        }
+        for ms in [0, 100, 83_400, 3_599_900] {
+            assert_eq!(super::parse_clock(&super::clock_tenths(ms)), Ok(ms));
+        }
+        for bad in ["", "-1", "1:75", "1:60:00", "a", "1:2:3:4", ":5", "1.5:00", "1e3", "1..2", "inf", "NaN"] {
+            let e = super::parse_clock(bad).unwrap_err();
+            assert!(e.contains("is not a time"), "{bad}: {e}");
+        }
+    }
+
     use super::*;
 
     #[test]

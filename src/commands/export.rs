@@ -5,7 +5,8 @@
 //! or with `--out FILE` to FILE (see [`super::output`]: `-` is stdout, a link is followed, a FIFO or device is
 //! written in place, a regular file is replaced atomically; private to the user, like the store). With `--format csv
 //! --out FILE.csv` the markers and notes go to a second file beside it, `FILE.annotations.csv` (said on stderr);
-//! on stdout the CSV holds the observations only. Formats: see [`emotrace::store::export`].
+//! on stdout the CSV holds the observations only. `--format parquet --out FILE.parquet` likewise writes them to
+//! `FILE.annotations.parquet`. Formats: see [`emotrace::store::export`].
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ use super::output::write_output;
 use super::Outcome;
 use crate::cli::ExportArgs;
 use emotrace::config::Config;
+use emotrace::store::export::parquet::Table;
 use emotrace::store::export::{self, Format, Options, SessionExport};
 use emotrace::store::{SessionStatus, Store};
 
@@ -54,9 +56,12 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
                 format.name(),
                 path.display()
             );
-            if format == Format::Csv {
-                let side = annotations_path(path);
-                write_output(&side, |w| Ok(export::csv::write_annotations(&data, w)?))?;
+            if matches!(format, Format::Csv | Format::Parquet) {
+                let side = annotations_path(path, format);
+                write_output(&side, |w| match format {
+                    Format::Csv => Ok(export::csv::write_annotations(&data, options.bom, w)?),
+                    _ => Ok(export::parquet::write_annotations(&data, w)?),
+                })?;
                 note.push_str(&format!("; {} markers and notes to {}", data.annotations.len(), side.display()));
             }
             if format == Format::Fex {
@@ -73,7 +78,8 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
 }
 
 /// `export --all --format parquet --out DIR`: every finished session (completed, interrupted or failed) as
-/// `DIR/date=YYYY-MM-DD/session=ID/part-0.parquet`, each file replaced atomically. A session that cannot be
+/// `DIR/observations/date=YYYY-MM-DD/session=ID/part-0.parquet` and its markers and notes as
+/// `DIR/annotations/date=YYYY-MM-DD/session=ID/part-0.parquet`, each file replaced atomically. A session that cannot be
 /// exported is skipped and named on stderr with the reason, and the rest are exported: one being recorded or
 /// damaged, one open in another process (a review), one that cannot be read, one whose file cannot be written
 /// (a file where its `session=ID` folder should be). Files of sessions deleted from the store since an earlier
@@ -84,6 +90,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
 fn write_dataset(store: &Store, dir: &Path) -> anyhow::Result<Outcome> {
     let mut written = 0usize;
     let mut rows = 0usize;
+    let mut annotations = 0usize;
     let mut skipped = Vec::new();
     let mut unwritten = Vec::new();
     for record in store.list_sessions()? {
@@ -102,24 +109,33 @@ fn write_dataset(store: &Store, dir: &Path) -> anyhow::Result<Outcome> {
                 continue;
             }
         };
-        let path = export::parquet::dataset_path(dir, &data.session);
-        let wrote = match path.parent() {
-            Some(parent) => {
-                std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))
+        let wrote = Table::ALL.into_iter().try_for_each(|table| {
+            let path = export::parquet::dataset_path(dir, table, &data.session);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
             }
-            None => Ok(()),
-        }
-        .and_then(|()| write_output(&path, |w| Ok(export::parquet::write(&data, w)?)));
+            write_output(&path, |w| Ok(table.write(&data, w)?))
+        });
         match wrote {
             Ok(()) => {
                 written += 1;
                 rows += data.observations.len();
+                annotations += data.annotations.len();
             }
             Err(e) => unwritten.push(format!("{} ({})", record.id, emotrace::fmt::one_line(format!("{e:#}")))),
         }
     }
-    let mut note =
-        format!("exported {written} sessions ({rows} observations) as a Parquet dataset to {}", dir.display());
+    let mut note = format!(
+        "exported {written} sessions ({rows} observations, {annotations} markers and notes) as a Parquet dataset to {}",
+        dir.display()
+    );
+    if older_layout(dir) {
+        note.push_str(&format!(
+            "; {} also holds files of an older emotrace's dataset (DIR/date=.../session=.../part-0.parquet): \
+             the tables are now DIR/observations/ and DIR/annotations/, so remove those older files",
+            dir.display()
+        ));
+    }
     if !skipped.is_empty() {
         note.push_str(&format!("; skipped {}", skipped.join(", ")));
     }
@@ -131,17 +147,27 @@ fn write_dataset(store: &Store, dir: &Path) -> anyhow::Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// Where `--format csv --out PATH` puts the markers and notes: `PATH` without its `.csv` extension, plus
-/// `.annotations.csv` (`out/s1.csv` -> `out/s1.annotations.csv`; `s1` -> `s1.annotations.csv`).
-pub fn annotations_path(path: &Path) -> PathBuf {
+/// Whether the dataset folder `dir` holds partitions of the layout before the tables had folders of their own
+/// (`dir/date=YYYY-MM-DD/`), which a reader of `dir/**/*.parquet` would count twice.
+fn older_layout(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("date=")))
+        .unwrap_or(false)
+}
+
+/// Where `--format csv|parquet --out PATH` puts the markers and notes: `PATH` without its `.csv` (`.parquet`)
+/// extension, plus `.annotations.csv` (`.annotations.parquet`): `out/s1.csv` -> `out/s1.annotations.csv`; `s1` ->
+/// `s1.annotations.csv`.
+pub fn annotations_path(path: &Path, format: Format) -> PathBuf {
+    let ext = format.name();
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let stem = match path.extension() {
-        Some(ext) if ext.eq_ignore_ascii_case("csv") => {
+        Some(e) if e.eq_ignore_ascii_case(ext) => {
             path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
         }
         _ => name,
     };
-    path.with_file_name(format!("{stem}.annotations.csv"))
+    path.with_file_name(format!("{stem}.annotations.{ext}"))
 }
 
 /// Writes the export to stdout ([`write_output`] with `-`: a reader that stops early ends it quietly).
@@ -162,9 +188,13 @@ mod tests {
 
     #[test]
     fn the_annotations_file_sits_beside_the_csv() {
-        assert_eq!(annotations_path(Path::new("out/s1.csv")), Path::new("out/s1.annotations.csv"));
-        assert_eq!(annotations_path(Path::new("s1.CSV")), Path::new("s1.annotations.csv"));
-        assert_eq!(annotations_path(Path::new("s1")), Path::new("s1.annotations.csv"));
-        assert_eq!(annotations_path(Path::new("a.b.txt")), Path::new("a.b.txt.annotations.csv"));
+        let csv = |p: &str| annotations_path(Path::new(p), Format::Csv);
+        assert_eq!(csv("out/s1.csv"), Path::new("out/s1.annotations.csv"));
+        assert_eq!(csv("s1.CSV"), Path::new("s1.annotations.csv"));
+        assert_eq!(csv("s1"), Path::new("s1.annotations.csv"));
+        assert_eq!(csv("a.b.txt"), Path::new("a.b.txt.annotations.csv"));
+        let parquet = |p: &str| annotations_path(Path::new(p), Format::Parquet);
+        assert_eq!(parquet("out/s1.parquet"), Path::new("out/s1.annotations.parquet"));
+        assert_eq!(parquet("s1.csv"), Path::new("s1.csv.annotations.parquet"));
     }
 }

@@ -2,6 +2,7 @@
 //! configuration into a run of the engine.
 
 pub mod analyze;
+pub mod annotate;
 pub mod compare;
 pub mod completions;
 pub mod config;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sessions(args) => sessions::run(&cfg()?, store, args),
         Command::Export(args) => export::run(&cfg()?, store, args),
         Command::Review(args) => review::run(&cfg()?, store, args),
+        Command::Annotate(args) => annotate::run(&cfg()?, store, args),
         Command::Report(args) => report::run(&cfg()?, store, args),
         Command::Compare(args) => compare::run(&cfg()?, store, args),
         Command::Probe(args) => probe::run(args),

@@ -558,7 +558,7 @@ mod tests {
         assert_eq!(r.tracks().unwrap()[0].name.as_deref(), Some("P07"));
         let data = export::SessionExport::load(&r).unwrap();
         let mut csv = Vec::new();
-        export::csv::write_annotations(&data, &mut csv).unwrap();
+        export::csv::write_annotations(&data, false, &mut csv).unwrap();
         let csv = String::from_utf8(csv).unwrap();
         assert!(csv.contains(",'=1+1 [2J,") && !csv.contains('\x1b'), "{csv}");
         assert_eq!(export::csv::spreadsheet_safe(" =1+1"), "' =1+1");

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use common::*;
 
 /// The venv's Python, or `None` (after a note on stderr) when there is none and it is not required.
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     let py = std::env::var_os("EMOTRACE_TEST_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/.venv/bin/python"));
@@ -28,7 +28,7 @@ fn python() -> Option<PathBuf> {
 }
 
 /// Runs `tests/py/SCRIPT ARGS...` with `py`; asserts success and returns stdout.
-fn run_py(py: &Path, script: &str, args: &[&Path]) -> String {
+pub(crate) fn run_py(py: &Path, script: &str, args: &[&Path]) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py").join(script);
     let out = Command::new(py).arg(&path).args(args).output().expect("run python");
     assert!(out.status.success(), "{script} {args:?}: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));

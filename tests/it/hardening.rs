@@ -892,7 +892,8 @@ fn export_all_skips_and_names_a_session_it_cannot_export_and_finishes_the_rest()
     assert_eq!(ids.len(), 3, "{ids:?}");
     let dataset = dir.path().join("dataset");
     let date = |id: &str| format!("date={}-{}-{}", &id[0..4], &id[4..6], &id[6..8]);
-    let part = |id: &str| dataset.join(date(id)).join(format!("session={id}")).join("part-0.parquet");
+    let obs = dataset.join("observations");
+    let part = |id: &str| obs.join(date(id)).join(format!("session={id}")).join("part-0.parquet");
     let export_all = || run(&store, &["export", "--all", "--format", "parquet", "--out", dataset.to_str().unwrap()]);
 
     // Held open by this process, as a review holds it.
@@ -907,8 +908,8 @@ fn export_all_skips_and_names_a_session_it_cannot_export_and_finishes_the_rest()
 
     // A file where a session's folder should be.
     std::fs::remove_dir_all(&dataset).unwrap();
-    std::fs::create_dir_all(dataset.join(date(&ids[1]))).unwrap();
-    std::fs::write(dataset.join(date(&ids[1])).join(format!("session={}", ids[1])), b"x").unwrap();
+    std::fs::create_dir_all(obs.join(date(&ids[1]))).unwrap();
+    std::fs::write(obs.join(date(&ids[1])).join(format!("session={}", ids[1])), b"x").unwrap();
     let err = one_line_error(&export_all());
     assert!(err.contains("exported 2 sessions") && err.contains(&format!("could not write {}", ids[1])), "{err}");
     assert!(part(&ids[0]).is_file() && part(&ids[2]).is_file());

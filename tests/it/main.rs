@@ -7,6 +7,7 @@ mod common;
 mod analyze_batch;
 mod analyze_cli;
 mod analyze_schedule;
+mod annotate_cli;
 mod bad_input;
 mod capture_camera;
 mod capture_video;

@@ -11,7 +11,7 @@
 //! probabilities, `[-1, 1]`, see [`crate::classify::valence`]), and the five landmarks `right_eye_x`, `right_eye_y`,
 //! `left_eye_x` .. `mouth_left_y` (pixels of the source frame; empty when the detector gives none, as SeetaFace).
 //!
-//! With `--bom` the file starts with a UTF-8 byte-order mark (EF BB BF), so that spreadsheets that guess the
+//! With `--bom` the file (and the annotations file beside it) starts with a UTF-8 byte-order mark (EF BB BF), so that spreadsheets that guess the
 //! encoding (LibreOffice's and Excel's default CSV import) read names such as "Zoë" as UTF-8.
 //!
 //! Annotation columns ([`ANNOTATION_COLUMNS`]): `id`, `kind` (marker or note), `start_ms`, `end_ms` (empty for an
@@ -121,10 +121,14 @@ pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) 
     Ok(())
 }
 
-/// Writes the annotations CSV (header, then one row per marker or note in creation order) to `out`.
+/// Writes the annotations CSV (with `bom`, a UTF-8 byte-order mark first; then the header, then one row per
+/// marker or note in creation order) to `out`.
 ///
-/// Errors: `out` cannot be written ([`super::ExportError::Csv`]).
-pub fn write_annotations(data: &SessionExport, out: &mut dyn Write) -> Result<()> {
+/// Errors: `out` cannot be written ([`super::ExportError::Io`] or [`super::ExportError::Csv`]).
+pub fn write_annotations(data: &SessionExport, bom: bool, out: &mut dyn Write) -> Result<()> {
+    if bom {
+        out.write_all(UTF8_BOM)?;
+    }
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(ANNOTATION_COLUMNS)?;
     for a in &data.annotations {
@@ -197,7 +201,7 @@ mod tests {
         );
 
         let mut buf = Vec::new();
-        write_annotations(&data, &mut buf).unwrap();
+        write_annotations(&data, false, &mut buf).unwrap();
         let text = String::from_utf8(buf).unwrap();
         let mut r = ::csv::Reader::from_reader(text.as_bytes());
         assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), ANNOTATION_COLUMNS);
@@ -237,5 +241,10 @@ mod tests {
         assert_eq!(&bom[..3], UTF8_BOM);
         assert_eq!(&bom[3..], plain.as_slice());
         assert!(String::from_utf8(plain).unwrap().contains(",Zo\u{eb},"));
+        let (mut plain, mut bom) = (Vec::new(), Vec::new());
+        write_annotations(&data, false, &mut plain).unwrap();
+        write_annotations(&data, true, &mut bom).unwrap();
+        assert!(plain.starts_with(b"id,kind,"));
+        assert_eq!((&bom[..3], &bom[3..]), (&UTF8_BOM[..], plain.as_slice()));
     }
 }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::{pixel_box, Result, SessionExport};
 use crate::classify::{Emotion, Probs};
 use crate::detect::Landmarks;
-use crate::store::{Annotation, SessionRecord};
+use crate::store::{Annotation, SessionRecord, TrackRecord};
 
 /// The `format` field of every JSON export.
 pub const JSON_FORMAT: &str = "emotrace-session";
@@ -68,6 +68,20 @@ pub struct JsonTrack {
     pub observations: u64,
     /// The track it was merged into during review (its observations are exported under that id), if any.
     pub merged_into: Option<u32>,
+}
+
+impl From<&TrackRecord> for JsonTrack {
+    fn from(t: &TrackRecord) -> JsonTrack {
+        JsonTrack {
+            id: t.id,
+            name: t.label(),
+            named: t.name.is_some(),
+            first_ms: t.first_ms,
+            last_ms: t.last_ms,
+            observations: t.observations,
+            merged_into: t.merged_into,
+        }
+    }
 }
 
 /// Seven class probabilities by name, each in `[0, 1]`, summing to 1.
@@ -197,19 +211,7 @@ impl JsonExport {
             emotions: Emotion::ALL.iter().map(|e| e.name().to_string()).collect(),
             detector: data.detector.name().to_string(),
             session: serde_json::to_value(&data.session)?,
-            tracks: data
-                .tracks
-                .iter()
-                .map(|t| JsonTrack {
-                    id: t.id,
-                    name: t.label(),
-                    named: t.name.is_some(),
-                    first_ms: t.first_ms,
-                    last_ms: t.last_ms,
-                    observations: t.observations,
-                    merged_into: t.merged_into,
-                })
-                .collect(),
+            tracks: data.tracks.iter().map(JsonTrack::from).collect(),
             annotations: data.annotations.clone(),
             observations,
         })

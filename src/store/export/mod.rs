@@ -5,8 +5,9 @@
 //! - [`json`]: the whole session as one JSON object ([`json::JsonExport`]) with class names and named
 //!   probabilities, described by the JSON Schema `docs/export.schema.json`.
 //! - [`fex`]: a CSV in py-feat's `Fex` layout, to analyse emotrace sessions with py-feat.
-//! - [`parquet`]: one Parquet file of typed columns, or ([`parquet::dataset_path`]) a Hive-partitioned dataset
-//!   of many sessions.
+//! - [`parquet`]: one Parquet file of typed columns (and the markers and notes as a second file,
+//!   [`parquet::write_annotations`]), or ([`parquet::dataset_path`]) a dataset of many sessions, one
+//!   Hive-partitioned folder per table.
 //!
 //! Every format reads a [`SessionExport`] and fails with an [`ExportError`]: the session loaded once from its database
 //! ([`SessionExport::load`]). The values shared by the formats are computed here once: whole-pixel boxes
@@ -37,7 +38,9 @@ pub enum Format {
     Json,
     /// CSV in py-feat's Fex layout (per-frame raw probabilities; `--smoothed` for the smoothed ones).
     Fex,
-    /// Apache Parquet, typed columns (with `--all --out DIR`: a Hive-partitioned dataset of every session).
+    /// Apache Parquet, typed columns; with `--out FILE.parquet` the markers and notes go to
+    /// `FILE.annotations.parquet` (with `--all --out DIR`: a dataset of every session, `DIR/observations/` and
+    /// `DIR/annotations/`, each Hive-partitioned).
     Parquet,
 }
 
@@ -215,8 +218,9 @@ impl SessionExport {
     }
 }
 
-/// Writes `data` to `out` in `format` with `options`. For [`Format::Csv`] this is the observations only; the
-/// annotations are written separately with [`csv::write_annotations`].
+/// Writes `data` to `out` in `format` with `options`. For [`Format::Csv`] and [`Format::Parquet`] this is the
+/// observations only; the annotations are written separately with [`csv::write_annotations`] and
+/// [`parquet::write_annotations`].
 ///
 /// Errors: `out` cannot be written (see [`ExportError::io_kind`]), or the format's encoder fails.
 pub fn write(format: Format, data: &SessionExport, options: Options, out: &mut dyn Write) -> Result<()> {

@@ -17,18 +17,32 @@
 //!
 //! Signed integers throughout (no unsigned types), so that Spark reads every column. Snappy compression. The file's
 //! key-value metadata holds `emotrace.session` (the session record as JSON), `emotrace.emotions` (the class names,
-//! FER2013 order) and `emotrace.detector`. Markers and notes are not in the Parquet export (see the CSV or JSON).
+//! FER2013 order) and `emotrace.detector`.
 //!
-//! A dataset ([`dataset_path`]) is `DIR/date=YYYY-MM-DD/session=ID/part-0.parquet`, one file per session, the date
-//! being the session's local start date; the partition columns `date` and `session` come from the paths.
+//! The markers and notes are a second table ([`annotation_schema`], [`write_annotations`]), one row per
+//! annotation in creation order: `session_id` (dictionary string), `id` (int64, as `emotrace annotate --list`
+//! shows it), `kind` (dictionary string, "marker" or "note"), `start_ms`, `end_ms` (int64, ms since session start;
+//! `end_ms` null for an instant), `epoch_ms` (int64, Unix time of the start in ms), `label` (string), `track_id`
+//! (int32, null when about no face), `created_at` (timestamp in ms, UTC: when it was made). One file holds one
+//! table, so `export --format parquet --out FILE.parquet` writes it to `FILE.annotations.parquet` beside the
+//! observations; it carries the same key-value metadata.
+//!
+//! A dataset ([`dataset_path`]) has one Hive-partitioned folder per table ([`Table`]):
+//! `DIR/observations/date=YYYY-MM-DD/session=ID/part-0.parquet` and
+//! `DIR/annotations/date=YYYY-MM-DD/session=ID/part-0.parquet`, one file per session and table, the date being
+//! the session's local start date; the partition columns `date` and `session` come from the paths, so the two tables
+//! join on them (or on `session_id`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, BooleanArray, DictionaryArray, Float32Array, Int32Array, Int64Array, RecordBatch};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::{
+    ArrayRef, BooleanArray, DictionaryArray, Float32Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    TimestampMillisecondArray,
+};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
@@ -120,6 +134,108 @@ fn columns(
     cols
 }
 
+/// The writer properties of every file: Snappy, and the key-value metadata (session record, class names,
+/// detector).
+///
+/// Errors: the session record cannot be serialized (it always can).
+fn properties(data: &SessionExport) -> Result<WriterProperties> {
+    let metadata = vec![
+        KeyValue::new("emotrace.session".to_string(), serde_json::to_string(&data.session)?),
+        KeyValue::new("emotrace.emotions".to_string(), serde_json::to_string(&Emotion::ALL.map(Emotion::name))?),
+        KeyValue::new("emotrace.detector".to_string(), data.detector.name().to_string()),
+    ];
+    Ok(WriterProperties::builder().set_compression(Compression::SNAPPY).set_key_value_metadata(Some(metadata)).build())
+}
+
+/// The Arrow schema of the annotations table (see the module documentation).
+pub fn annotation_schema() -> Schema {
+    Schema::new(vec![
+        Field::new("session_id", dict(), false),
+        Field::new("id", DataType::Int64, false),
+        Field::new("kind", dict(), false),
+        Field::new("start_ms", DataType::Int64, false),
+        Field::new("end_ms", DataType::Int64, true),
+        Field::new("epoch_ms", DataType::Int64, false),
+        Field::new("label", DataType::Utf8, false),
+        Field::new("track_id", DataType::Int32, true),
+        Field::new("created_at", DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())), false),
+    ])
+}
+
+/// Writes the markers and notes of `data` as one Parquet file to `out` (any writer that can move between
+/// threads); a session without any gives a file with the schema and no rows.
+///
+/// Errors: as [`write_to`].
+pub fn write_annotations_to<W: Write + Send>(data: &SessionExport, out: W) -> Result<W> {
+    let schema = Arc::new(annotation_schema());
+    let start_ms = data.session.started_at.timestamp_millis();
+    let rows = &data.annotations;
+    let strs = |v: Vec<&str>| Arc::new(v.into_iter().collect::<DictionaryArray<Int32Type>>()) as ArrayRef;
+    let kinds = rows.iter().map(|a| match a.kind {
+        crate::store::AnnotationKind::Marker => "marker",
+        crate::store::AnnotationKind::Note => "note",
+    });
+    let cols: Vec<ArrayRef> = vec![
+        strs(rows.iter().map(|_| data.session.id.as_str()).collect()),
+        Arc::new(rows.iter().map(|a| a.id as i64).collect::<Int64Array>()),
+        strs(kinds.collect()),
+        Arc::new(rows.iter().map(|a| a.start_ms as i64).collect::<Int64Array>()),
+        Arc::new(rows.iter().map(|a| a.end_ms.map(|e| e as i64)).collect::<Int64Array>()),
+        Arc::new(rows.iter().map(|a| start_ms + a.start_ms as i64).collect::<Int64Array>()),
+        Arc::new(rows.iter().map(|a| Some(a.label.as_str())).collect::<StringArray>()),
+        Arc::new(rows.iter().map(|a| a.track_id.map(|t| t as i32)).collect::<Int32Array>()),
+        Arc::new(
+            TimestampMillisecondArray::from(rows.iter().map(|a| a.created_at.timestamp_millis()).collect::<Vec<_>>())
+                .with_timezone("UTC"),
+        ),
+    ];
+    let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(properties(data)?))?;
+    writer.write(&RecordBatch::try_new(schema, cols)?)?;
+    Ok(writer.into_inner()?)
+}
+
+/// Writes the markers and notes of `data` as one Parquet file to `out` ([`write_annotations_to`], encoded in
+/// memory first).
+///
+/// Errors: as [`write_annotations_to`]; `out` cannot be written ([`super::ExportError::Io`]).
+pub fn write_annotations(data: &SessionExport, out: &mut dyn Write) -> Result<()> {
+    let buf = write_annotations_to(data, Vec::with_capacity(1 << 12))?;
+    out.write_all(&buf)?;
+    Ok(())
+}
+
+/// A table of a Parquet dataset: each is its own Hive-partitioned folder under the dataset root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    /// One row per observation ([`schema`]): `DIR/observations/`.
+    Observations,
+    /// One row per marker or note ([`annotation_schema`]): `DIR/annotations/`.
+    Annotations,
+}
+
+impl Table {
+    /// Every table, in the order they are written.
+    pub const ALL: [Table; 2] = [Table::Observations, Table::Annotations];
+
+    /// The table's folder name under the dataset root.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Observations => "observations",
+            Table::Annotations => "annotations",
+        }
+    }
+
+    /// Writes this table of `data` as one Parquet file to `out`.
+    ///
+    /// Errors: as [`write()`] and [`write_annotations`].
+    pub fn write(self, data: &SessionExport, out: &mut dyn Write) -> Result<()> {
+        match self {
+            Table::Observations => write(data, out),
+            Table::Annotations => write_annotations(data, out),
+        }
+    }
+}
+
 /// Writes the observations of `data` as one Parquet file to `out` (any writer that can move between threads).
 ///
 /// Errors: the Parquet writer fails ([`super::ExportError::Parquet`], which includes `out` failing) or a batch
@@ -130,14 +246,7 @@ pub fn write_to<W: Write + Send>(data: &SessionExport, out: W) -> Result<W> {
     for o in &data.observations {
         labels.entry(o.track_id).or_insert_with(|| data.track_label(o.track_id));
     }
-    let metadata = vec![
-        KeyValue::new("emotrace.session".to_string(), serde_json::to_string(&data.session)?),
-        KeyValue::new("emotrace.emotions".to_string(), serde_json::to_string(&Emotion::ALL.map(Emotion::name))?),
-        KeyValue::new("emotrace.detector".to_string(), data.detector.name().to_string()),
-    ];
-    let props =
-        WriterProperties::builder().set_compression(Compression::SNAPPY).set_key_value_metadata(Some(metadata)).build();
-    let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(props))?;
+    let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(properties(data)?))?;
     for rows in data.observations.chunks(BATCH_ROWS) {
         writer.write(&RecordBatch::try_new(schema.clone(), columns(data, &labels, rows))?)?;
     }
@@ -158,10 +267,11 @@ pub fn write(data: &SessionExport, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// Where a session's file goes in a Hive-partitioned dataset under `root`:
-/// `root/date=YYYY-MM-DD/session=ID/part-0.parquet`, with the session's local start date.
-pub fn dataset_path(root: &Path, session: &SessionRecord) -> PathBuf {
-    root.join(format!("date={}", session.started_at.format("%Y-%m-%d")))
+/// Where a session's file of `table` goes in a dataset under `root`:
+/// `root/TABLE/date=YYYY-MM-DD/session=ID/part-0.parquet`, with the session's local start date.
+pub fn dataset_path(root: &Path, table: Table, session: &SessionRecord) -> PathBuf {
+    root.join(table.name())
+        .join(format!("date={}", session.started_at.format("%Y-%m-%d")))
         .join(format!("session={}", session.id))
         .join("part-0.parquet")
 }
@@ -218,8 +328,40 @@ mod tests {
     #[test]
     fn dataset_paths_are_hive_partitions_by_local_date_and_session() {
         let data = sample_export("P07", "stimulus");
-        let p = dataset_path(Path::new("/d"), &data.session);
         let date = data.session.started_at.format("%Y-%m-%d").to_string();
-        assert_eq!(p, Path::new(&format!("/d/date={date}/session={}/part-0.parquet", data.session.id)));
+        for table in Table::ALL {
+            let p = dataset_path(Path::new("/d"), table, &data.session);
+            let want = format!("/d/{}/date={date}/session={}/part-0.parquet", table.name(), data.session.id);
+            assert_eq!(p, Path::new(&want));
+        }
+    }
+
+    #[test]
+    fn annotations_read_back_as_their_own_typed_table() {
+        let data = sample_export("P07", "Zoë Müller");
+        let mut buf = Vec::new();
+        write_annotations(&data, &mut buf).unwrap();
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf)).unwrap();
+        let batches: Vec<RecordBatch> = builder.build().unwrap().map(Result::unwrap).collect();
+        let batch = &batches[0];
+        assert_eq!(batch.schema().as_ref(), &annotation_schema());
+        assert_eq!(batch.num_rows(), 2);
+        let col = |name: &str| batch.column_by_name(name).unwrap().clone();
+        assert_eq!(col("label").as_string::<i32>().value(0), "Zoë Müller");
+        assert_eq!(col("label").as_string::<i32>().value(1), "calm");
+        assert_eq!(col("start_ms").as_primitive::<Int64Type>().values(), &[80, 40]);
+        assert!(col("end_ms").is_null(0));
+        assert_eq!(col("end_ms").as_primitive::<Int64Type>().value(1), 120);
+        assert_eq!(col("track_id").as_primitive::<I32>().value(0), 2);
+        assert!(col("track_id").is_null(1));
+        assert_eq!(col("id").as_primitive::<Int64Type>().value(0) as u64, data.annotations[0].id);
+        assert_eq!(
+            col("epoch_ms").as_primitive::<Int64Type>().value(1),
+            data.session.started_at.timestamp_millis() + 40
+        );
+        let kinds = col("kind");
+        let kinds = kinds.as_dictionary::<I32>();
+        let values = kinds.values().as_string::<i32>();
+        assert_eq!(values.value(kinds.keys().value(1) as usize), "note");
     }
 }
