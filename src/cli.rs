@@ -110,8 +110,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// List stored sessions with their status, newest first
     Sessions(SessionsArgs),
-    /// Export a stored session as CSV, JSON, py-feat's Fex CSV or Parquet (stdout, or --out FILE); with --all, every
-    /// session as a Parquet dataset
+    /// Export a stored session as CSV, JSON, py-feat's Fex CSV, Parquet or an Excel workbook (stdout, or --out
+    /// FILE); with --all, every session as a Parquet dataset
     Export(ExportArgs),
     /// Review stored sessions in the terminal: browse, open, annotate, name and merge faces, delete
     Review(ReviewArgs),
@@ -220,7 +220,7 @@ pub struct ExportArgs {
     #[arg(long, requires = "out")]
     pub all: bool,
     /// csv: one row per observation; json: the whole session as one object; fex: py-feat's Fex layout;
-    /// parquet: typed columns
+    /// parquet: typed columns; xlsx: an Excel workbook, one sheet per table
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: emotrace::store::export::Format,
     /// Write to FILE instead of stdout (with --all: the dataset folder); with --format csv or parquet, markers
@@ -230,6 +230,11 @@ pub struct ExportArgs {
     /// fex: emotion columns hold the per-track smoothed probabilities instead of the raw per-frame ones
     #[arg(long)]
     pub smoothed: bool,
+    /// csv, fex, xlsx: also a row for each processed frame in which no face was observed (csv: with a last column
+    /// `success`, 1 on a face's row and 0 on such a frame's, as OpenFace writes them; fex: the face columns empty,
+    /// as py-feat writes them)
+    #[arg(long)]
+    pub include_empty_frames: bool,
     /// csv: start the file (and FILE.annotations.csv) with a UTF-8 byte-order mark, for LibreOffice's and
     /// Excel's CSV import
     #[arg(long)]
@@ -239,7 +244,11 @@ pub struct ExportArgs {
 impl ExportArgs {
     /// What the export holds (`--smoothed`, `--bom`).
     pub fn options(&self) -> emotrace::store::export::Options {
-        emotrace::store::export::Options { smoothed: self.smoothed, bom: self.bom }
+        emotrace::store::export::Options {
+            smoothed: self.smoothed,
+            bom: self.bom,
+            empty_frames: self.include_empty_frames,
+        }
     }
 }
 

@@ -24,6 +24,33 @@ pub const NUM_EMOTIONS: usize = 7;
 /// Probabilities over the 7 classes in [`Emotion::ALL`] order; each in `[0, 1]`, summing to 1.
 pub type Probs = [f32; NUM_EMOTIONS];
 
+/// Seven class probabilities by name, each in `[0, 1]`, summing to 1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedProbs {
+    /// Probability of angry.
+    pub angry: f32,
+    /// Probability of disgust.
+    pub disgust: f32,
+    /// Probability of fear.
+    pub fear: f32,
+    /// Probability of happy.
+    pub happy: f32,
+    /// Probability of sad.
+    pub sad: f32,
+    /// Probability of surprise.
+    pub surprise: f32,
+    /// Probability of neutral.
+    pub neutral: f32,
+}
+
+impl From<&Probs> for NamedProbs {
+    fn from(p: &Probs) -> NamedProbs {
+        let [angry, disgust, fear, happy, sad, surprise, neutral] = *p;
+        NamedProbs { angry, disgust, fear, happy, sad, surprise, neutral }
+    }
+}
+
 /// The 7 FER2013 expression classes, in dataset label order (0 angry .. 6 neutral).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,4 +1,4 @@
-//! `emotrace export SESSION --format csv|json|fex|parquet [--out FILE]`: a stored session as a file other tools
+//! `emotrace export SESSION --format csv|json|fex|parquet|xlsx [--out FILE]`: a stored session as a file other tools
 //! read; `emotrace export --all --format parquet --out DIR`: every stored session as one Parquet dataset.
 //!
 //! SESSION is a session id as `emotrace sessions` lists it, or a prefix of exactly one. The export goes to stdout,
@@ -31,6 +31,10 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
     let options = args.options();
     anyhow::ensure!(!options.bom || format == Format::Csv, "--bom applies to --format csv only");
     anyhow::ensure!(!options.smoothed || format == Format::Fex, "--smoothed applies to --format fex only");
+    anyhow::ensure!(
+        !options.empty_frames || matches!(format, Format::Csv | Format::Fex | Format::Xlsx),
+        "--include-empty-frames applies to --format csv, fex and xlsx"
+    );
     let out = args.out.as_deref();
     let root = cfg.store_dir(store)?;
     let store = Store::open_existing(&root)?;
@@ -43,7 +47,11 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
     let id = store.resolve_session(session)?;
     let data = {
         let reader = store.open_session(&id)?;
-        SessionExport::load(&reader).with_context(|| format!("session '{id}'"))?
+        let mut data = SessionExport::load(&reader).with_context(|| format!("session '{id}'"))?;
+        if options.empty_frames {
+            data.load_empty_frames(&reader).with_context(|| format!("session '{id}'"))?;
+        }
+        data
     };
     match out {
         None => write_stdout(format, &data, options)?,
@@ -172,12 +180,16 @@ pub fn annotations_path(path: &Path, format: Format) -> PathBuf {
 
 /// Writes the export to stdout ([`write_output`] with `-`: a reader that stops early ends it quietly).
 ///
-/// Errors: Parquet to a terminal (binary); stdout cannot be written.
+/// Errors: Parquet or xlsx to a terminal (binary); stdout cannot be written.
 fn write_stdout(format: Format, data: &SessionExport, options: Options) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     anyhow::ensure!(
         format != Format::Parquet || !std::io::stdout().is_terminal(),
         "Parquet is binary: write it with --out FILE.parquet or through a pipe"
+    );
+    anyhow::ensure!(
+        format != Format::Xlsx || !std::io::stdout().is_terminal(),
+        "xlsx is binary: write it with --out FILE.xlsx or through a pipe"
     );
     write_output(Path::new("-"), |w| Ok(export::write(format, data, options, w)?))
 }

@@ -79,6 +79,7 @@ impl Recorder {
             detector: Some(cfg.detect.backend),
             config: serde_json::to_value(cfg)?,
             schedule: Some(running.schedule),
+            frame_rate: running.info.fps,
         })?;
         Ok(Recorder { writer: Some(writer), link: running.link.clone() })
     }

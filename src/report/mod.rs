@@ -67,6 +67,7 @@ pub(crate) mod tests {
                 detector: None,
                 config: serde_json::json!({"detect": {"scale": 0.5}}),
                 schedule: None,
+                frame_rate: None,
             })
             .unwrap();
         for f in 0..200u64 {

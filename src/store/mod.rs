@@ -384,6 +384,7 @@ mod tests {
             detector: None,
             config: serde_json::json!({}),
             schedule: None,
+            frame_rate: None,
         }
     }
 

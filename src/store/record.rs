@@ -104,6 +104,16 @@ pub struct SessionRecord {
     /// map then uses the extent of the face boxes).
     #[serde(default)]
     pub frame_size: Option<[u32; 2]>,
+    /// The source's nominal frame rate, frames per second (a file's, a camera's negotiated rate, `--frame-rate`
+    /// of a folder of frames; a folder of photos has 1, one photo per second of session time); `None` when the
+    /// source has none (a single photo, a stream that does not say) and in sessions recorded before it was kept.
+    #[serde(default)]
+    pub frame_rate: Option<f64>,
+    /// Share of face-frames (observations) per smoothed dominant emotion over the whole session, each in `[0, 1]`
+    /// (what the report's class shares show; all 0 when no face was observed), stored when the session ends; `None` while it runs, and in a
+    /// session recorded before it was kept until that session is next opened.
+    #[serde(default)]
+    pub emotion_shares: Option<crate::classify::NamedProbs>,
     /// Pipeline figures at the end (or at the last update while running).
     pub stats: PipelineStats,
 }
@@ -174,6 +184,8 @@ impl SessionRecord {
             annotations: 0,
             duration_ms: 0,
             frame_size: None,
+            frame_rate: None,
+            emotion_shares: None,
             stats: PipelineStats::default(),
         }
     }
@@ -186,6 +198,25 @@ impl SessionRecord {
             error: Some(error),
             ..SessionRecord::new(id, DateTime::UNIX_EPOCH.into(), SessionStatus::Damaged)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_from_before_frame_rates_and_shares_were_kept_reads_with_none() {
+        let mut v = serde_json::to_value(SessionRecord::new(
+            "20260101-101500",
+            chrono::Local::now().into(),
+            SessionStatus::Completed,
+        ))
+        .unwrap();
+        let old = v.as_object_mut().unwrap();
+        assert!(old.remove("frame_rate").is_some() && old.remove("emotion_shares").is_some());
+        let r: SessionRecord = serde_json::from_value(v).unwrap();
+        assert_eq!((r.frame_rate, r.emotion_shares), (None, None));
     }
 }
 

@@ -69,7 +69,7 @@ fn csv_has_one_row_per_observation_with_probabilities_and_the_dominant_emotion()
     let raw_names: Vec<String> = EMOTIONS.iter().map(|e| format!("raw_{e}")).collect();
     expected.extend(raw_names.iter().map(String::as_str));
     expected.extend(EMOTIONS);
-    expected.push("dominant_emotion");
+    expected.extend(["dominant_emotion", "frame_rate"]);
     expected.extend(["box_source", "classified", "valence"]);
     let landmarks: Vec<String> = ["right_eye", "left_eye", "nose", "mouth_right", "mouth_left"]
         .iter()
@@ -100,13 +100,13 @@ fn csv_has_one_row_per_observation_with_probabilities_and_the_dominant_emotion()
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-3, "{row:?}");
         }
         assert_eq!(&row[25], EMOTIONS[argmax(smoothed)], "{row:?}");
-        assert!(["detected", "predicted"].contains(&&row[26]) && ["true", "false"].contains(&&row[27]), "{row:?}");
+        assert!(["detected", "predicted"].contains(&&row[27]) && ["true", "false"].contains(&&row[28]), "{row:?}");
         // FaceReader's valence: happy minus the strongest of angry, disgust, fear, sad (smoothed).
-        let valence: f64 = row[28].parse().unwrap();
+        let valence: f64 = row[29].parse().unwrap();
         let negative = [0, 1, 2, 4].iter().map(|&i| smoothed[i]).fold(0.0, f64::max);
         assert!((valence - (smoothed[3] - negative)).abs() < 1e-5, "{row:?}");
         // YuNet's five landmarks lie in the face box (eyes above the mouth corners).
-        let lm: Vec<f64> = (29..39).map(|i| row[i].parse().unwrap_or_else(|e| panic!("{:?}: {e}", &row[i]))).collect();
+        let lm: Vec<f64> = (30..40).map(|i| row[i].parse().unwrap_or_else(|e| panic!("{:?}: {e}", &row[i]))).collect();
         let (x0, y0) = (boxed[0] as f64, boxed[1] as f64);
         let (x1, y1) = (x0 + boxed[2] as f64, y0 + boxed[3] as f64);
         for p in lm.chunks(2) {
@@ -166,7 +166,7 @@ fn json_names_classes_and_probabilities_and_matches_the_csv() {
             assert_eq!(o["smoothed"][e].as_f64().unwrap(), c[18 + k].parse::<f64>().unwrap(), "smoothed {e}");
         }
         assert_eq!(o["dominant_emotion"], c[25]);
-        assert_eq!(o["valence"].as_f64().unwrap(), c[28].parse::<f64>().unwrap(), "valence");
+        assert_eq!(o["valence"].as_f64().unwrap(), c[29].parse::<f64>().unwrap(), "valence");
     }
     // Through the library's own type and back, to the byte.
     let typed = emotrace::store::export::json::read(&stdout).unwrap();
@@ -181,7 +181,7 @@ fn fex_starts_with_py_feat_columns_and_holds_raw_or_smoothed_probabilities() {
     let first = stdout.split(|&b| b == b'\n').next().unwrap();
     let py_feat = "frame,FaceRectX,FaceRectY,FaceRectWidth,FaceRectHeight,FaceScore,\
                    anger,disgust,fear,happiness,sadness,surprise,neutral,input";
-    let ours = "track_id,timestamp_ms,detector_score,box_source,classified,valence,right_eye_x,right_eye_y,left_eye_x,\
+    let ours = "track_id,timestamp_ms,detector_score,track_name,sampling_freq,box_source,classified,valence,right_eye_x,right_eye_y,left_eye_x,\
                 left_eye_y,nose_x,nose_y,mouth_right_x,mouth_right_y,mouth_left_x,mouth_left_y";
     assert_eq!(String::from_utf8_lossy(first), format!("{py_feat},{ours}"));
 
@@ -206,7 +206,8 @@ fn fex_starts_with_py_feat_columns_and_holds_raw_or_smoothed_probabilities() {
         assert_eq!(f.iter().skip(6).take(7).collect::<Vec<_>>(), c.iter().skip(11).take(7).collect::<Vec<_>>(), "raw");
         assert_eq!(s.iter().skip(6).take(7).collect::<Vec<_>>(), c.iter().skip(18).take(7).collect::<Vec<_>>());
         assert_eq!((&f[13], &f[14], &f[15], &f[16]), (input.as_str(), &c[3], &c[1], &c[9]));
-        assert_eq!(f.iter().skip(17).collect::<Vec<_>>(), c.iter().skip(26).collect::<Vec<_>>(), "flags, landmarks");
+        assert_eq!((&f[17], &f[18]), (&c[4], &c[26]), "track_name, and the frame rate as sampling_freq");
+        assert_eq!(f.iter().skip(19).collect::<Vec<_>>(), c.iter().skip(27).collect::<Vec<_>>(), "flags, landmarks");
     }
 }
 
@@ -265,4 +266,76 @@ fn an_unknown_session_is_one_line_and_an_ambiguous_prefix_lists_the_matches() {
     for s in [&a, &b] {
         assert!(err.contains(s["session"].as_str().unwrap()), "{err}");
     }
+}
+
+/// Issue 26, item 5: the source's frame rate and the class shares are in `sessions --json`, the frame rate in every
+/// export (CSV column, JSON session record, Parquet metadata, fex `sampling_freq`), and the shares are the report's.
+#[test]
+fn frame_rate_and_class_shares_reach_sessions_json_and_every_export() {
+    let listed = sessions(&analysed().0);
+    let s = listed.iter().find(|s| s["id"] == session_id().as_str()).unwrap();
+    assert_eq!(s["frame_rate"].as_f64(), Some(30.0), "{s}");
+    let shares: Vec<f64> = EMOTIONS.iter().map(|e| s["emotion_shares"][e].as_f64().unwrap()).collect();
+    assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-4, "{s}");
+    {
+        let _one = SESSION_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let st = emotrace::store::Store::open_existing(&analysed().0).unwrap();
+        let timeline = st.open_session(&session_id()).unwrap().timeline().unwrap();
+        let class = emotrace::analytics::segments::summarize(&timeline, &[], 0).class;
+        for (got, want) in shares.iter().zip(class.share()) {
+            assert!((got - want as f64).abs() < 1e-6, "{shares:?} vs the report's {:?}", class.share());
+        }
+    }
+    let csv = export(&[&session_id(), "--format", "csv"]);
+    let mut r = csv::Reader::from_reader(csv.as_slice());
+    let at = r.headers().unwrap().iter().position(|h| h == "frame_rate").unwrap();
+    assert!(r.records().map(Result::unwrap).all(|row| &row[at] == "30"));
+    let json: serde_json::Value = serde_json::from_slice(&export(&[&session_id(), "--format", "json"])).unwrap();
+    assert_eq!(json["session"]["frame_rate"].as_f64(), Some(30.0));
+    assert_eq!(json["session"]["emotion_shares"], s["emotion_shares"]);
+    let parquet = export(&[&session_id(), "--format", "parquet"]);
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(parquet)).unwrap();
+    let kv = reader.metadata().file_metadata().key_value_metadata().unwrap();
+    assert!(kv.iter().any(|k| k.key == "emotrace.frame_rate" && k.value.as_deref() == Some("30")), "{kv:?}");
+    let fex = export(&[&session_id(), "--format", "fex"]);
+    let mut r = csv::Reader::from_reader(fex.as_slice());
+    let at = r.headers().unwrap().iter().position(|h| h == "sampling_freq").unwrap();
+    assert!(r.records().map(Result::unwrap).all(|row| &row[at] == "30"));
+}
+
+/// Issue 26, item 5: `--include-empty-frames` writes a row for each processed frame without a face (OpenFace's
+/// `success = 0`; py-feat's empty face columns): on a recording without faces, one per stored frame.
+#[test]
+fn empty_frames_get_rows_of_their_own_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let report = run_json(&store, &["analyze", recording("no_face.mp4").to_str().unwrap(), "--json"]);
+    let id = report["session"].as_str().unwrap();
+    let frames = sessions(&store)[0]["frames"].as_u64().unwrap();
+    assert!(frames > 10, "{report}");
+    let export = |args: &[&str]| {
+        let mut all = vec!["export", id];
+        all.extend_from_slice(args);
+        let out = run(&store, &all);
+        assert!(out.status.success(), "{all:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    assert_eq!(csv::Reader::from_reader(export(&["--format", "csv"]).as_slice()).records().count(), 0);
+    let with = export(&["--format", "csv", "--include-empty-frames"]);
+    let mut r = csv::Reader::from_reader(with.as_slice());
+    assert_eq!(r.headers().unwrap().iter().next_back(), Some("success"));
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len() as u64, frames);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!((&row[0], &row[2], &row[row.len() - 1]), (id, i.to_string().as_str(), "0"), "{row:?}");
+        assert!(row[3].is_empty() && row[4].is_empty() && row[11].is_empty(), "no face columns: {row:?}");
+    }
+    let fex = export(&["--format", "fex", "--include-empty-frames"]);
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(fex.as_slice()).records().map(Result::unwrap).collect();
+    assert_eq!(rows.len() as u64, frames);
+    assert!(rows.iter().all(|r| !r[0].is_empty() && r[1].is_empty() && r[6].is_empty() && !r[15].is_empty()));
+    let out = run(&store, &["export", id, "--format", "json", "--include-empty-frames"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--include-empty-frames applies to"));
 }

@@ -85,9 +85,14 @@ fn py_feat_reads_the_fex_export_and_runs_isc_emotions_facebox_and_downsample() {
     let v: serde_json::Value = serde_json::from_str(&run_py(&py, "check_fex.py", &[&a, &b])).unwrap();
     let stored: Vec<serde_json::Value> = (0..2).map(|i| stored_observations(&session(i)).into()).collect();
     assert_eq!(v["rows"], serde_json::json!(stored), "{v}");
-    // The recordings' frame rates (30 and 23.976 fps), recovered from the documented formula.
+    // The recordings' frame rates (30 and 23.976 fps), from the file's sampling_freq column, agreeing with the rate
+    // of the rows' frame times.
     let rates: Vec<f64> = v["sampling_freq"].as_array().unwrap().iter().map(|r| r.as_f64().unwrap()).collect();
-    assert!((rates[0] - 30.0).abs() < 0.1 && (rates[1] - 23.976).abs() < 0.1, "{v}");
+    assert!((rates[0] - 30.0).abs() < 0.01 && (rates[1] - 23.976).abs() < 0.01, "{v}");
+    for (rate, from_times) in rates.iter().zip(v["frame_rate_from_times"].as_array().unwrap()) {
+        assert!((rate - from_times.as_f64().unwrap()).abs() < 0.1, "{v}");
+    }
+    assert!(v["track_names"].as_array().unwrap().contains(&"Face 1".into()), "{v}");
     // FaceScore is YuNet's score as it is, and SeetaFace's through the documented logistic; both are clear faces
     // here, so py-feat's usual `FaceScore > 0.9` keeps every row.
     assert_eq!(v["face_score_is"], serde_json::json!(["logistic", "score"]), "{v}");

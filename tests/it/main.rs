@@ -21,6 +21,7 @@ mod detect_yunet;
 mod export_cli;
 mod export_size;
 mod export_tools;
+mod export_xlsx;
 mod hardening;
 mod layering;
 mod live_tmux;

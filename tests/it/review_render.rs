@@ -122,6 +122,7 @@ fn the_browser_keeps_a_cell_between_a_status_and_the_border() {
             detector: None,
             config: serde_json::json!({}),
             schedule: None,
+            frame_rate: None,
         })
         .unwrap();
     w.finish(SessionStatus::Interrupted, None).unwrap();

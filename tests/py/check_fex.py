@@ -16,9 +16,13 @@ warnings.simplefilter("ignore")
 a, b = (read_feat(p) for p in sys.argv[1:3])
 out = {"rows": [len(a), len(b)]}
 
+out["frame_rate_from_times"] = [
+    1000 * (fx.frame.nunique() - 1) / (fx.timestamp_ms.max() - fx.timestamp_ms.min()) for fx in (a, b)
+]
 for fx in (a, b):
-    # The sampling rate as the README documents it: distinct frames per second of source time.
-    fx.sampling_freq = 1000 * (fx.frame.nunique() - 1) / (fx.timestamp_ms.max() - fx.timestamp_ms.min())
+    # The sampling rate as the README documents it: the file's `sampling_freq` column (the source's frame rate).
+    assert fx["sampling_freq"].nunique() == 1, fx["sampling_freq"].unique()
+    fx.sampling_freq = float(fx["sampling_freq"].iloc[0])
 out["sampling_freq"] = [a.sampling_freq, b.sampling_freq]
 
 # emotions / facebox / inputs: py-feat's column groups.
@@ -38,6 +42,7 @@ out["face_score_is"] = [
     for fx in (a, b)
 ]
 out["kept_by_face_score_0_9"] = [int((fx.FaceScore > 0.9).sum()) for fx in (a, b)]
+out["track_names"] = sorted({*a.track_name.unique(), *b.track_name.unique()})
 out["inputs"] = sorted({*a.inputs.unique(), *b.inputs.unique()})
 
 # downsample to 1 Hz (one face per session here, so rows are frames).

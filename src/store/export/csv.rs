@@ -5,11 +5,16 @@
 //! box, whole pixels of the source frame), `score` (the detector's own score), `face_score` (the same as a 0-1
 //! confidence, [`super::face_score`]), `raw_angry` .. `raw_neutral` (this frame's classifier probabilities),
 //! `angry` .. `neutral` (per-track smoothed probabilities), `dominant_emotion` (argmax of the smoothed
-//! probabilities, as the live screen and `analyze` show it), `box_source` ("detected" in this frame, or
+//! probabilities, as the live screen and `analyze` show it), `frame_rate` (the source's nominal frame rate in
+//! frames per second, the same on every row; empty when unknown: a CSV has no other place for it), `box_source` ("detected" in this frame, or
 //! "predicted" by the tracker's motion model), `classified` (true when `raw_*` came from this frame's crop, false
 //! when they repeat the face's latest classification), `valence` (FaceReader's valence of the smoothed
 //! probabilities, `[-1, 1]`, see [`crate::classify::valence`]), and the five landmarks `right_eye_x`, `right_eye_y`,
 //! `left_eye_x` .. `mouth_left_y` (pixels of the source frame; empty when the detector gives none, as SeetaFace).
+//!
+//! With `--include-empty-frames` a row is written for each processed frame in which no face was observed too
+//! (`session_id`, `timestamp_ms`, `frame_index` and `frame_rate` filled, the rest empty), and a last column
+//! `success` (OpenFace's) says which rows hold a face (1) and which do not (0).
 //!
 //! With `--bom` the file (and the annotations file beside it) starts with a UTF-8 byte-order mark (EF BB BF), so that spreadsheets that guess the
 //! encoding (LibreOffice's and Excel's default CSV import) read names such as "Zoë" as UTF-8.
@@ -28,10 +33,13 @@ use super::{Result, SessionExport};
 use crate::classify::Emotion;
 
 /// Header of the observations CSV.
-pub const OBSERVATION_COLUMNS: [&str; 39] = super::with_shared_columns(OBSERVATION_HEAD);
+pub const OBSERVATION_COLUMNS: [&str; 40] = super::with_shared_columns(OBSERVATION_HEAD);
+
+/// The column `--include-empty-frames` adds at the end (OpenFace's): 1 on a face's row, 0 on a frame without one.
+pub const SUCCESS_COLUMN: &str = "success";
 
 /// The CSV's own columns, before [`super::SHARED_COLUMNS`].
-const OBSERVATION_HEAD: [&str; 26] = [
+const OBSERVATION_HEAD: [&str; 27] = [
     "session_id",
     "timestamp_ms",
     "frame_index",
@@ -58,6 +66,7 @@ const OBSERVATION_HEAD: [&str; 26] = [
     "surprise",
     "neutral",
     "dominant_emotion",
+    "frame_rate",
 ];
 
 /// Header of the annotations CSV.
@@ -78,8 +87,101 @@ pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
 /// The UTF-8 byte-order mark that `--bom` writes first.
 pub const UTF8_BOM: &[u8; 3] = b"\xEF\xBB\xBF";
 
+/// A typed cell of the observations table: written as text in the CSV ([`Cell::text`]) and as a typed cell in
+/// the spreadsheet export.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// A whole number (ids, ms, frame index, pixels).
+    Int(i64),
+    /// A 32-bit float (probabilities, scores, landmarks), written in Rust's shortest round-trip form.
+    F32(f32),
+    /// A 64-bit float (the frame rate).
+    F64(f64),
+    /// true or false.
+    Bool(bool),
+    /// Text, as stored (the CSV makes it [`spreadsheet_safe`]).
+    Text(String),
+    /// Nothing (no landmarks, an unknown frame rate, the face columns of a frame without a face).
+    Empty,
+}
+
+impl Cell {
+    /// The cell as CSV text: numbers in Rust's shortest round-trip form, `true`/`false`, text made
+    /// [`spreadsheet_safe`], and an empty cell as nothing.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Int(v) => Cow::Owned(v.to_string()),
+            Cell::F32(v) => Cow::Owned(v.to_string()),
+            Cell::F64(v) => Cow::Owned(v.to_string()),
+            Cell::Bool(v) => Cow::Borrowed(if *v { "true" } else { "false" }),
+            Cell::Text(t) => spreadsheet_safe(t),
+            Cell::Empty => Cow::Borrowed(""),
+        }
+    }
+}
+
+/// The header of the observations table of `data`: [`OBSERVATION_COLUMNS`], and [`SUCCESS_COLUMN`] when its empty
+/// frames are loaded.
+pub fn observation_header(data: &SessionExport) -> Vec<&'static str> {
+    let mut header = OBSERVATION_COLUMNS.to_vec();
+    if data.empty_frames.is_some() {
+        header.push(SUCCESS_COLUMN);
+    }
+    header
+}
+
+/// The cells of one row of the observations table (the order of [`observation_header`]) into `cells` (cleared
+/// first); `labels` maps track ids to their labels ([`SessionExport::track_labels`]).
+pub fn observation_cells(
+    data: &SessionExport,
+    labels: &std::collections::HashMap<u32, String>,
+    row: super::Row<'_>,
+    cells: &mut Vec<Cell>,
+) {
+    cells.clear();
+    let frame_rate = || data.session.frame_rate.map_or(Cell::Empty, Cell::F64);
+    let o = match row {
+        super::Row::Face(o) => o,
+        super::Row::Empty(f) => {
+            cells.extend([
+                Cell::Text(data.session.id.clone()),
+                Cell::Int(f.timestamp_ms as i64),
+                Cell::Int(f.frame_index as i64),
+            ]);
+            cells.resize(OBSERVATION_HEAD.len() - 1, Cell::Empty);
+            cells.push(frame_rate());
+            cells.resize(OBSERVATION_COLUMNS.len(), Cell::Empty);
+            cells.push(Cell::Int(0));
+            return;
+        }
+    };
+    cells.push(Cell::Text(data.session.id.clone()));
+    cells.push(Cell::Int(o.timestamp_ms as i64));
+    cells.push(Cell::Int(o.frame_index as i64));
+    cells.push(Cell::Int(o.track_id as i64));
+    cells.push(Cell::Text(labels.get(&o.track_id).cloned().unwrap_or_else(|| data.track_label(o.track_id))));
+    cells.extend(super::pixel_box(&o.bbox).iter().map(|&v| Cell::Int(v as i64)));
+    cells.push(Cell::F32(o.score));
+    cells.push(Cell::F32(data.face_score(o)));
+    cells.extend(o.raw.iter().map(|&p| Cell::F32(p)));
+    cells.extend(o.smoothed.iter().map(|&p| Cell::F32(p)));
+    cells.push(Cell::Text(Emotion::argmax(&o.smoothed).name().to_string()));
+    cells.push(frame_rate());
+    cells.push(Cell::Text(o.box_source().to_string()));
+    cells.push(Cell::Bool(o.classified));
+    cells.push(Cell::F32(crate::classify::valence::valence(&o.smoothed)));
+    match &o.landmarks {
+        Some(points) => cells.extend(points.iter().flatten().map(|&v| Cell::F32(v))),
+        None => cells.resize(cells.len() + 2 * super::LANDMARK_NAMES.len(), Cell::Empty),
+    }
+    debug_assert_eq!(cells.len(), OBSERVATION_COLUMNS.len());
+    if data.empty_frames.is_some() {
+        cells.push(Cell::Int(1));
+    }
+}
+
 /// Writes the observations CSV (with `bom`, a UTF-8 byte-order mark first; then the header, then one row per
-/// observation in frame order) to `out`.
+/// observation in frame order, and per empty frame when they are loaded) to `out`.
 ///
 /// Errors: `out` cannot be written ([`super::ExportError::Io`] or [`super::ExportError::Csv`]).
 pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) -> Result<()> {
@@ -87,35 +189,12 @@ pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) 
         out.write_all(UTF8_BOM)?;
     }
     let mut w = ::csv::Writer::from_writer(out);
-    w.write_record(OBSERVATION_COLUMNS)?;
-    let labels: std::collections::HashMap<u32, String> =
-        data.track_labels().into_iter().map(|(id, l)| (id, spreadsheet_safe(&l).into_owned())).collect();
-    let session_id = spreadsheet_safe(&data.session.id).into_owned();
-    let mut row: Vec<String> = Vec::with_capacity(OBSERVATION_COLUMNS.len());
-    for o in &data.observations {
-        row.clear();
-        row.push(session_id.clone());
-        row.push(o.timestamp_ms.to_string());
-        row.push(o.frame_index.to_string());
-        row.push(o.track_id.to_string());
-        row.push(
-            labels
-                .get(&o.track_id)
-                .cloned()
-                .unwrap_or_else(|| spreadsheet_safe(&data.track_label(o.track_id)).into_owned()),
-        );
-        row.extend(super::pixel_box(&o.bbox).iter().map(i32::to_string));
-        row.push(o.score.to_string());
-        row.push(data.face_score(o).to_string());
-        row.extend(o.raw.iter().map(f32::to_string));
-        row.extend(o.smoothed.iter().map(f32::to_string));
-        row.push(Emotion::argmax(&o.smoothed).name().to_string());
-        row.push(o.box_source().to_string());
-        row.push(o.classified.to_string());
-        row.push(crate::classify::valence::valence(&o.smoothed).to_string());
-        row.extend(super::landmark_cells(o));
-        debug_assert_eq!(row.len(), OBSERVATION_COLUMNS.len());
-        w.write_record(&row)?;
+    w.write_record(observation_header(data))?;
+    let labels = data.track_labels();
+    let mut cells = Vec::with_capacity(OBSERVATION_COLUMNS.len() + 1);
+    for row in data.rows() {
+        observation_cells(data, &labels, row, &mut cells);
+        w.write_record(cells.iter().map(|c| c.text().into_owned()))?;
     }
     w.flush()?;
     Ok(())
@@ -186,14 +265,14 @@ mod tests {
             assert_eq!((&row[6], &row[7], &row[8]), ("20", "100", "110"));
             assert_eq!(&row[25], "neutral");
             assert_eq!(
-                row.iter().skip(29).collect::<Vec<_>>(),
+                row.iter().skip(30).collect::<Vec<_>>(),
                 ["30", "50.5", "70", "50", "50", "70", "35", "90", "65", "90.25"]
             );
         }
-        assert_eq!((&rows[0][26], &rows[0][27], &rows[0][29]), ("detected", "true", ""));
-        let predicted: Vec<_> = rows.iter().filter(|r| &r[26] == "predicted").collect();
+        assert_eq!((&rows[0][26], &rows[0][27], &rows[0][28], &rows[0][30]), ("25", "detected", "true", ""));
+        let predicted: Vec<_> = rows.iter().filter(|r| &r[27] == "predicted").collect();
         assert_eq!(predicted.len(), 1);
-        assert_eq!((&predicted[0][2], &predicted[0][3], &predicted[0][27]), ("3", "1", "false"));
+        assert_eq!((&predicted[0][2], &predicted[0][3], &predicted[0][28]), ("3", "1", "false"));
         assert_eq!(&rows[0][4], "Face 1");
         assert_eq!(
             rows[0].iter().skip(11).take(7).collect::<Vec<_>>(),
@@ -209,6 +288,36 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].iter().skip(1).collect::<Vec<_>>(), ["marker", "80", "", "'@cmd|' /C calc'!A0", "2"]);
         assert_eq!(rows[1].iter().skip(1).collect::<Vec<_>>(), ["note", "40", "120", "calm", ""]);
+    }
+
+    #[test]
+    fn empty_frames_get_rows_with_success_0_between_the_faces_rows() {
+        let mut data = sample_export("P07", "stimulus");
+        let frame = |i: u64| crate::store::FrameRecord {
+            frame_index: i,
+            timestamp_ms: i * 40,
+            detections: 0,
+            faces: 0,
+            latency_ms: 1.0,
+        };
+        // Frames 5 and 6 come after the sample's faces; one before them is made by moving the faces on.
+        for o in &mut data.observations {
+            o.frame_index += 1;
+        }
+        data.empty_frames = Some(vec![frame(0), frame(6)]);
+        let mut buf = Vec::new();
+        write_observations(&data, false, &mut buf).unwrap();
+        let mut r = ::csv::Reader::from_reader(buf.as_slice());
+        assert_eq!(r.headers().unwrap().iter().next_back(), Some(SUCCESS_COLUMN));
+        let rows: Vec<::csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), data.observations.len() + 2);
+        let frames: Vec<&str> = rows.iter().map(|r| &r[2]).collect();
+        assert_eq!(frames, ["0", "1", "2", "3", "3", "4", "4", "5", "5", "6"]);
+        let success: Vec<&str> = rows.iter().map(|r| &r[OBSERVATION_COLUMNS.len()]).collect();
+        assert_eq!(success, ["0", "1", "1", "1", "1", "1", "1", "1", "1", "0"]);
+        let empty = &rows[9];
+        assert_eq!((&empty[0], &empty[1], &empty[26]), (data.session.id.as_str(), "240", "25"));
+        assert!(empty.iter().enumerate().all(|(i, c)| [0, 1, 2, 26, 40].contains(&i) || c.is_empty()), "{empty:?}");
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub enum ExportError {
     /// The Parquet writer failed.
     #[error(transparent)]
     Parquet(#[from] ::parquet::errors::ParquetError),
+    /// The spreadsheet could not be written (a sheet's temporary file, the workbook's assembly).
+    #[error(transparent)]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
     /// A batch of Parquet columns could not be assembled (columns that do not match the schema).
     #[error(transparent)]
     Arrow(#[from] arrow_schema::ArrowError),

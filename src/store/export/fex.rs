@@ -6,7 +6,10 @@
 //! [`super::face_score`]), the seven emotions under py-feat's names `anger`, `disgust`, `fear`, `happiness`,
 //! `sadness`, `surprise`, `neutral`, `input` (the session's source: the video or image path, or the camera name,
 //! as py-feat's detectors write it), then emotrace's own `track_id`, `timestamp_ms` (ms since session start),
-//! `detector_score` (the detector's unmapped score), `box_source` ("detected" or "predicted"), `classified`
+//! `detector_score` (the detector's unmapped score), `track_name` (the face's name as given in review, else
+//! "Face {id}"), `sampling_freq` (the source's nominal frame rate in Hz, the same on every row, empty when unknown:
+//! py-feat's `Fex.sampling_freq`, which a CSV cannot carry as metadata; set it with
+//! `fx.sampling_freq = fx["sampling_freq"].iloc[0]`), `box_source` ("detected" or "predicted"), `classified`
 //! (whether the probabilities come from this frame), `valence` (FaceReader's valence of emotrace's *smoothed*
 //! probabilities whatever `--smoothed` says, `[-1, 1]`, see [`crate::classify::valence`]; py-feat 2.1.5's
 //! `read_feat` takes a file for `Detectorv2` output only when it has both `valence` and `arousal`, so this column
@@ -19,20 +22,18 @@
 //! smoothed probabilities instead, those behind the CSV's `dominant_emotion` and the live screen. One row per
 //! observation: a frame with two faces has two rows with the same `frame`, as in py-feat.
 //!
-//! py-feat's `downsample` needs the sampling rate, which a CSV cannot carry: rows are processed frames, so it is
-//! the rate of distinct frames in source time,
-//! `1000 * (fx.frame.nunique() - 1) / (fx.timestamp_ms.max() - fx.timestamp_ms.min())` (the source's frame rate
-//! when every frame was processed and held a face, as `analyze` of a one-face file gives).
+//! With `--include-empty-frames` each processed frame without a face gets a row as py-feat writes one: `frame`,
+//! `input`, `timestamp_ms` and `sampling_freq` filled, every face column empty (NaN once read).
 
 use std::io::Write;
 
 use super::{Result, SessionExport};
 
 /// Header of the Fex CSV: py-feat's columns (box, score, emotions, `input`), then emotrace's.
-pub const FEX_COLUMNS: [&str; 30] = super::with_shared_columns(FEX_HEAD);
+pub const FEX_COLUMNS: [&str; 32] = super::with_shared_columns(FEX_HEAD);
 
 /// The Fex table's own columns, before [`super::SHARED_COLUMNS`].
-const FEX_HEAD: [&str; 17] = [
+const FEX_HEAD: [&str; 19] = [
     "frame",
     "FaceRectX",
     "FaceRectY",
@@ -50,6 +51,8 @@ const FEX_HEAD: [&str; 17] = [
     "track_id",
     "timestamp_ms",
     "detector_score",
+    "track_name",
+    "sampling_freq",
 ];
 
 /// Writes the Fex CSV (header, then one row per observation in frame order) to `out`; the emotion columns hold
@@ -60,9 +63,27 @@ pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> Resul
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(FEX_COLUMNS)?;
     let input = super::csv::spreadsheet_safe(&data.session.source).into_owned();
+    let sampling_freq = super::frame_rate_cell(&data.session);
+    let labels: std::collections::HashMap<u32, String> =
+        data.track_labels().into_iter().map(|(id, l)| (id, super::csv::spreadsheet_safe(&l).into_owned())).collect();
     let mut row: Vec<String> = Vec::with_capacity(FEX_COLUMNS.len());
-    for o in &data.observations {
+    for r in data.rows() {
         row.clear();
+        let o = match r {
+            super::Row::Face(o) => o,
+            super::Row::Empty(f) => {
+                // py-feat's own rows for a frame without a face: the frame and input, every face column empty.
+                row.push(f.frame_index.to_string());
+                row.resize(13, String::new());
+                row.push(input.clone());
+                row.push(String::new());
+                row.push(f.timestamp_ms.to_string());
+                row.extend([String::new(), String::new(), sampling_freq.clone()]);
+                row.resize(FEX_COLUMNS.len(), String::new());
+                w.write_record(&row)?;
+                continue;
+            }
+        };
         row.push(o.frame_index.to_string());
         row.extend(super::pixel_box(&o.bbox).iter().map(i32::to_string));
         row.push(data.face_score(o).to_string());
@@ -73,6 +94,13 @@ pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> Resul
         row.push(o.track_id.to_string());
         row.push(o.timestamp_ms.to_string());
         row.push(o.score.to_string());
+        row.push(
+            labels
+                .get(&o.track_id)
+                .cloned()
+                .unwrap_or_else(|| super::csv::spreadsheet_safe(&data.track_label(o.track_id)).into_owned()),
+        );
+        row.push(sampling_freq.clone());
         row.push(o.box_source().to_string());
         row.push(o.classified.to_string());
         row.push(crate::classify::valence::valence(&o.smoothed).to_string());
@@ -124,6 +152,8 @@ mod tests {
                 "2",
                 "160",
                 "7.5",
+                "P07",
+                "25",
                 "detected",
                 "true",
                 // Valence of the sample's smoothed probabilities (happy 0.1 minus the strongest negative 0.1).

@@ -20,7 +20,8 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use super::{pixel_box, Result, SessionExport};
-use crate::classify::{Emotion, Probs};
+use crate::classify::Emotion;
+pub use crate::classify::NamedProbs;
 use crate::detect::Landmarks;
 use crate::store::{Annotation, SessionRecord, TrackRecord};
 
@@ -81,33 +82,6 @@ impl From<&TrackRecord> for JsonTrack {
             observations: t.observations,
             merged_into: t.merged_into,
         }
-    }
-}
-
-/// Seven class probabilities by name, each in `[0, 1]`, summing to 1.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NamedProbs {
-    /// Probability of angry.
-    pub angry: f32,
-    /// Probability of disgust.
-    pub disgust: f32,
-    /// Probability of fear.
-    pub fear: f32,
-    /// Probability of happy.
-    pub happy: f32,
-    /// Probability of sad.
-    pub sad: f32,
-    /// Probability of surprise.
-    pub surprise: f32,
-    /// Probability of neutral.
-    pub neutral: f32,
-}
-
-impl From<&Probs> for NamedProbs {
-    fn from(p: &Probs) -> NamedProbs {
-        let [angry, disgust, fear, happy, sad, surprise, neutral] = *p;
-        NamedProbs { angry, disgust, fear, happy, sad, surprise, neutral }
     }
 }
 
@@ -284,7 +258,7 @@ mod tests {
 
     #[test]
     fn named_probabilities_are_the_class_names_in_order() {
-        let p: Probs = std::array::from_fn(|i| i as f32);
+        let p: crate::classify::Probs = std::array::from_fn(|i| i as f32);
         let v = serde_json::to_value(NamedProbs::from(&p)).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys.len(), Emotion::NAMES.len());

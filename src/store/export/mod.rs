@@ -8,6 +8,7 @@
 //! - [`parquet`]: one Parquet file of typed columns (and the markers and notes as a second file,
 //!   [`parquet::write_annotations`]), or ([`parquet::dataset_path`]) a dataset of many sessions, one
 //!   Hive-partitioned folder per table.
+//! - [`xlsx`]: an Excel workbook, one sheet per table, typed cells.
 //!
 //! Every format reads a [`SessionExport`] and fails with an [`ExportError`]: the session loaded once from its database
 //! ([`SessionExport::load`]). The values shared by the formats are computed here once: whole-pixel boxes
@@ -19,12 +20,13 @@ mod error;
 pub mod fex;
 pub mod json;
 pub mod parquet;
+pub mod xlsx;
 
 use std::io::Write;
 
 pub use error::{ExportError, Result};
 
-use super::{Annotation, SessionRecord, StoredSession, TrackRecord};
+use super::{Annotation, FrameRecord, SessionRecord, StoredSession, TrackRecord};
 use crate::detect::{BBox, Backend};
 use crate::pipeline::Observation;
 
@@ -42,6 +44,9 @@ pub enum Format {
     /// `FILE.annotations.parquet` (with `--all --out DIR`: a dataset of every session, `DIR/observations/` and
     /// `DIR/annotations/`, each Hive-partitioned).
     Parquet,
+    /// An Excel workbook (`.xlsx`): one sheet per table (observations, faces, markers and notes, session), typed
+    /// cells, frozen header rows, text never a formula.
+    Xlsx,
 }
 
 impl Format {
@@ -52,6 +57,7 @@ impl Format {
             Format::Json => "json",
             Format::Fex => "fex",
             Format::Parquet => "parquet",
+            Format::Xlsx => "xlsx",
         }
     }
 }
@@ -63,6 +69,42 @@ pub struct Options {
     pub smoothed: bool,
     /// CSV: start the file with a UTF-8 byte-order mark (for spreadsheets that guess the encoding).
     pub bom: bool,
+    /// CSV, fex, xlsx: a row for each processed frame in which no face was observed too ([`SessionExport::rows`]).
+    pub empty_frames: bool,
+}
+
+/// One row of a per-frame table: a face in a processed frame, or a processed frame in which no face was observed
+/// (written only when asked: `--include-empty-frames`, OpenFace's `success = 0` rows).
+#[derive(Clone, Copy, Debug)]
+pub enum Row<'a> {
+    /// One face in one frame.
+    Face(&'a Observation),
+    /// A processed frame without a face.
+    Empty(&'a FrameRecord),
+}
+
+impl Row<'_> {
+    /// The frame's index in the source.
+    pub fn frame_index(&self) -> u64 {
+        match self {
+            Row::Face(o) => o.frame_index,
+            Row::Empty(f) => f.frame_index,
+        }
+    }
+
+    /// The frame's time, ms since session start.
+    pub fn timestamp_ms(&self) -> u64 {
+        match self {
+            Row::Face(o) => o.timestamp_ms,
+            Row::Empty(f) => f.timestamp_ms,
+        }
+    }
+}
+
+/// The source's frame rate as a cell: frames per second in Rust's shortest form (`30`, `23.976023976023978`), or
+/// empty when the session does not know it.
+pub fn frame_rate_cell(session: &SessionRecord) -> String {
+    session.frame_rate.map(|f| f.to_string()).unwrap_or_default()
 }
 
 /// The detector of a stored session, which decides how [`face_score`] reads its scores: the record's
@@ -174,6 +216,9 @@ pub struct SessionExport {
     pub valence: Vec<f32>,
     /// The detector of the session ([`session_detector`]).
     pub detector: Backend,
+    /// The processed frames in which no face was observed, in frame order, when asked for
+    /// ([`SessionExport::load_empty_frames`]); `None` otherwise.
+    pub empty_frames: Option<Vec<FrameRecord>>,
 }
 
 impl SessionExport {
@@ -194,6 +239,30 @@ impl SessionExport {
             annotations: reader.annotations()?,
             observations,
             valence,
+            empty_frames: None,
+        })
+    }
+
+    /// Reads the processed frames in which no face was observed (the session's frame records without an
+    /// observation) into [`Self::empty_frames`]. Frames a live source dropped before processing were never
+    /// stored, so they have no row either.
+    ///
+    /// Errors: [`ExportError::Store`], a damaged record in the session's database.
+    pub fn load_empty_frames(&mut self, reader: &StoredSession) -> Result<()> {
+        let seen: std::collections::HashSet<u64> = self.observations.iter().map(|o| o.frame_index).collect();
+        let frames = reader.frames()?.into_iter().filter(|f| !seen.contains(&f.frame_index)).collect();
+        self.empty_frames = Some(frames);
+        Ok(())
+    }
+
+    /// Every row in frame order: the observations, and (when loaded) the empty frames between them.
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> + '_ {
+        let mut faces = self.observations.iter().peekable();
+        let mut empty = self.empty_frames.as_deref().unwrap_or_default().iter().peekable();
+        std::iter::from_fn(move || match (faces.peek(), empty.peek()) {
+            (Some(o), Some(f)) if f.frame_index < o.frame_index => empty.next().map(Row::Empty),
+            (Some(_), _) => faces.next().map(Row::Face),
+            (None, _) => empty.next().map(Row::Empty),
         })
     }
 
@@ -229,6 +298,7 @@ pub fn write(format: Format, data: &SessionExport, options: Options, out: &mut d
         Format::Json => json::write(data, out),
         Format::Fex => fex::write(data, options.smoothed, out),
         Format::Parquet => parquet::write(data, out),
+        Format::Xlsx => xlsx::write(data, out),
     }
 }
 
@@ -260,6 +330,7 @@ pub(crate) mod tests {
                 detector: None,
                 config: serde_json::json!({"k": 1}),
                 schedule: None,
+                frame_rate: Some(25.0),
             })
             .unwrap();
         for f in 0..5u64 {

@@ -17,7 +17,8 @@
 //!
 //! Signed integers throughout (no unsigned types), so that Spark reads every column. Snappy compression. The file's
 //! key-value metadata holds `emotrace.session` (the session record as JSON), `emotrace.emotions` (the class names,
-//! FER2013 order) and `emotrace.detector`.
+//! FER2013 order), `emotrace.detector` and `emotrace.frame_rate` (the source's nominal frame rate in frames per
+//! second, empty when unknown; also in the session record).
 //!
 //! The markers and notes are a second table ([`annotation_schema`], [`write_annotations`]), one row per
 //! annotation in creation order: `session_id` (dictionary string), `id` (int64, as `emotrace annotate --list`
@@ -143,6 +144,7 @@ fn properties(data: &SessionExport) -> Result<WriterProperties> {
         KeyValue::new("emotrace.session".to_string(), serde_json::to_string(&data.session)?),
         KeyValue::new("emotrace.emotions".to_string(), serde_json::to_string(&Emotion::ALL.map(Emotion::name))?),
         KeyValue::new("emotrace.detector".to_string(), data.detector.name().to_string()),
+        KeyValue::new("emotrace.frame_rate".to_string(), super::frame_rate_cell(&data.session)),
     ];
     Ok(WriterProperties::builder().set_compression(Compression::SNAPPY).set_key_value_metadata(Some(metadata)).build())
 }
@@ -293,6 +295,7 @@ mod tests {
         let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf)).unwrap();
         let kv = builder.metadata().file_metadata().key_value_metadata().unwrap().clone();
         assert!(kv.iter().any(|k| k.key == "emotrace.detector" && k.value.as_deref() == Some("seeta")));
+        assert!(kv.iter().any(|k| k.key == "emotrace.frame_rate" && k.value.as_deref() == Some("25")));
         let batches: Vec<RecordBatch> = builder.build().unwrap().map(Result::unwrap).collect();
         assert_eq!(batches.len(), 1, "8 rows fit one batch");
         let batch = &batches[0];

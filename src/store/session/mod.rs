@@ -57,6 +57,8 @@ pub struct NewSession {
     pub config: serde_json::Value,
     /// The detection and classification plan of the run.
     pub schedule: Option<crate::pipeline::Schedule>,
+    /// The source's nominal frame rate, frames per second ([`crate::capture::SourceInfo::fps`]), if it has one.
+    pub frame_rate: Option<f64>,
 }
 
 /// Where an interrupted session goes on from ([`crate::store::Store::resume_session`]).
@@ -207,6 +209,16 @@ fn make_private(dir: &Path) -> anyhow::Result<()> {
 /// Decodes a stored observation of session schema `version` (1: without landmarks and predicted flag).
 fn decode_observation(version: u32, bytes: &[u8]) -> anyhow::Result<Observation> {
     Ok(if version >= 2 { postcard::from_bytes(bytes)? } else { postcard::from_bytes::<ObservationV1>(bytes)?.into() })
+}
+
+/// The class shares of a whole session ([`SessionRecord::emotion_shares`]) from its stored per-second totals
+/// (`tree` is its `timeline`).
+fn class_shares(tree: &sled::Tree) -> anyhow::Result<crate::classify::NamedProbs> {
+    let mut all = super::timeline::TrackAgg::default();
+    for v in tree.iter().values() {
+        all.merge(&postcard::from_bytes::<Bucket>(&v?)?.class());
+    }
+    Ok((&all.share()).into())
 }
 
 /// Adds `bucket` to what `tree` holds for `second`.

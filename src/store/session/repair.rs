@@ -1,13 +1,14 @@
 //! Repairs made when a session is opened: its schema is checked, a session whose recorder ended without
 //! finishing (killed, or stopped by a full disk) is recounted, and per-second totals the recorder did not store
-//! are rebuilt from the observations. The only writes a [`StoredSession`] makes besides the reviewer's edits.
+//! are rebuilt from the observations, and a session recorded before its class shares were kept gets them (from its
+//! per-second totals). The only writes a [`StoredSession`] makes besides the reviewer's edits.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use anyhow::Context;
 
-use super::{store_bucket, u64_value, StoredSession};
+use super::{class_shares, store_bucket, u64_value, StoredSession};
 use crate::store::error::StoreError;
 use crate::store::layout::RESERVE_FILE;
 use crate::store::record::{FrameRecord, SessionRecord, SessionStatus, TrackRecord};
@@ -59,6 +60,15 @@ impl StoredSession {
             self.save_record()?;
         }
         self.catch_up_timeline().with_context(|| format!("{}: rebuilding the timeline", dir.display()))?;
+        if self.record.emotion_shares.is_none()
+            || matches!(status, Some(SessionStatus::Running | SessionStatus::Failed))
+        {
+            // Recorded before the shares were kept, or recounted: the shares from the (rebuilt) timeline.
+            self.record.emotion_shares = Some(class_shares(&self.db.open_tree(trees::TIMELINE)?)?);
+            if self.copy.is_none() {
+                self.save_record()?;
+            }
+        }
         Ok(())
     }
 

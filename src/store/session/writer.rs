@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{db_error, edits, in_session, make_private, open_db, store_bucket, store_record, NewSession};
+use super::{class_shares, db_error, edits, in_session, make_private, open_db, store_bucket, store_record, NewSession};
 use crate::pipeline::FrameResult;
 use crate::store::error::Result;
 use crate::store::layout::{take_recorder_lock, RESERVE_FILE, SESSION_JSON};
@@ -70,6 +70,7 @@ impl SessionWriter {
             detector: new.detector,
             config: new.config,
             schedule: new.schedule,
+            frame_rate: new.frame_rate.filter(|f| f.is_finite() && *f > 0.0),
             pid: std::process::id(),
             ..SessionRecord::new(id, started_at, SessionStatus::Running)
         };
@@ -276,10 +277,17 @@ impl SessionWriter {
         self.record.status = status;
         self.record.error = error;
         self.record.ended_at = Some(chrono::Local::now().into());
-        let written = self.store_second().and_then(|_| self.save_record()).and_then(|_| {
-            self.db.flush()?;
-            Ok(())
-        });
+        let written = self
+            .store_second()
+            .and_then(|_| {
+                self.record.emotion_shares = Some(class_shares(&self.timeline)?);
+                Ok(())
+            })
+            .and_then(|_| self.save_record())
+            .and_then(|_| {
+                self.db.flush()?;
+                Ok(())
+            });
         let _ = std::fs::remove_file(self.dir.join(RESERVE_FILE));
         if let Err(e) = written {
             let e = db_error(&self.dir, e);

@@ -199,6 +199,7 @@ pub fn build_session(store: &Store, minutes: u32, faces: u32, fps: u32) -> Strin
             detector: None,
             config: serde_json::json!({ "synthetic": { "minutes": minutes, "faces": faces, "fps": fps } }),
             schedule: None,
+            frame_rate: None,
         })
         .expect("create the synthetic session");
     let mut markers = plan.markers().into_iter().peekable();
