@@ -132,6 +132,10 @@ pub enum Command {
     Eval(EvalArgs),
     /// Show the configuration
     Config(ConfigArgs),
+    /// Post a stored session's class-level xAPI statements to a Learning Record Store (credentials from
+    /// EMOTRACE_LRS_USER and EMOTRACE_LRS_PASSWORD or the configuration's [lrs], never the command line); sending
+    /// again adds nothing
+    Send(SendArgs),
     /// Print a shell completion script (bash, zsh or fish) on stdout
     Completions(CompletionsArgs),
     /// Print the manual page (roff, for man(1)) on stdout, or write one page per subcommand with --dir
@@ -166,6 +170,26 @@ pub struct LiveArgs {
     /// ASCII-only drawing (no Unicode blocks), for weak terminals
     #[arg(long)]
     pub ascii: bool,
+    /// Open the session to other programs over HTTP on ADDR (HOST:PORT, e.g. 127.0.0.1:8765): GET /events (Server-Sent
+    /// Events of JSON: session start and stop, each frame's class summary, faces with ?faces=1, markers, names),
+    /// POST /markers, GET /session. Off by default; beyond loopback it needs --token
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The Bearer token every HTTP request must carry (Authorization: Bearer TOKEN); required with --listen on an
+    /// address other machines reach. Prefer the environment variable: a command line is visible to other users
+    #[arg(long, env = "EMOTRACE_API_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Run without the screen (no terminal needed), until the source ends or a signal: e.g. --listen on a lab
+    /// machine without a terminal
+    #[arg(long)]
+    pub headless: bool,
+}
+
+/// A listening address: `HOST:PORT` (an IP address or a name such as `localhost`; its first address is used).
+fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let bad = || format!("'{s}' is not an address to listen on: use HOST:PORT, e.g. 127.0.0.1:8765");
+    s.to_socket_addrs().map_err(|_| bad())?.next().ok_or_else(bad)
 }
 
 /// `emotrace analyze`.
@@ -220,9 +244,13 @@ pub struct ExportArgs {
     #[arg(long, requires = "out")]
     pub all: bool,
     /// csv: one row per observation; json: the whole session as one object; fex: py-feat's Fex layout;
-    /// parquet: typed columns; xlsx: an Excel workbook, one sheet per table
+    /// parquet: typed columns; xlsx: an Excel workbook, one sheet per table; xapi: class-level xAPI statements (a
+    /// JSON array, as `send` posts them)
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: emotrace::store::export::Format,
+    pub format: ExportFormat,
+    /// xapi: the class's pseudonym, the statements' Group actor (a class, never a person)
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
     /// Write to FILE instead of stdout (with --all: the dataset folder); with --format csv or parquet, markers
     /// and notes go to FILE.annotations.csv or FILE.annotations.parquet
     #[arg(long, value_name = "FILE")]
@@ -239,6 +267,38 @@ pub struct ExportArgs {
     /// Excel's CSV import
     #[arg(long)]
     pub bom: bool,
+}
+
+/// What `export --format` names: one of the store's formats, or xAPI statements (written by the `api` front end,
+/// from the session's summaries, not its observations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// A format of [`emotrace::store::export`].
+    Session(emotrace::store::export::Format),
+    /// xAPI statements ([`emotrace::api::xapi`]).
+    Xapi,
+}
+
+impl clap::ValueEnum for ExportFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::OnceLock<Vec<ExportFormat>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| {
+            let mut all: Vec<ExportFormat> =
+                emotrace::store::export::Format::value_variants().iter().map(|f| ExportFormat::Session(*f)).collect();
+            all.push(ExportFormat::Xapi);
+            all
+        })
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self {
+            ExportFormat::Session(f) => f.to_possible_value(),
+            ExportFormat::Xapi => Some(
+                clap::builder::PossibleValue::new("xapi")
+                    .help("Class-level xAPI 1.0.3 statements as one JSON array: the session, each segment between markers, each marker"),
+            ),
+        }
+    }
 }
 
 impl ExportArgs {
@@ -318,6 +378,21 @@ pub struct CompareArgs {
     /// The HTML file to write [default: stdout]
     #[arg(long, value_name = "FILE.html")]
     pub out: Option<PathBuf>,
+}
+
+/// `emotrace send`.
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// Session id (as `sessions` lists it) or a unique prefix of one
+    pub session: String,
+    /// The LRS's xAPI endpoint, e.g. https://lrs.example.org/xAPI: statements are posted to URL/statements (Basic
+    /// authentication: EMOTRACE_LRS_USER and EMOTRACE_LRS_PASSWORD, else the configuration's [lrs] user and
+    /// password_file); default: the configuration's [lrs] url
+    #[arg(long, value_name = "URL")]
+    pub lrs: Option<String>,
+    /// The class's pseudonym, the statements' Group actor (a class, never a person)
+    #[arg(long, value_name = "NAME", default_value = "class")]
+    pub group: String,
 }
 
 /// `emotrace probe`.

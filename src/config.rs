@@ -72,6 +72,20 @@ pub struct CameraConfig {
     pub fps: u32,
 }
 
+/// `[lrs]`: the Learning Record Store `emotrace send` posts xAPI statements to. The password itself is never
+/// written here: `password_file` names a file that holds it; `EMOTRACE_LRS_USER` and `EMOTRACE_LRS_PASSWORD` win
+/// over both keys, and `--lrs` over `url`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LrsConfig {
+    /// The LRS's xAPI endpoint (statements are posted to `URL/statements`); empty: `send` needs `--lrs`.
+    pub url: String,
+    /// The Basic-authentication user name; empty: unset.
+    pub user: String,
+    /// A file whose first line is the password (keep it readable by its owner only); empty: unset.
+    pub password_file: PathBuf,
+}
+
 /// `[tui]`: screen settings, read by the live and review screens (`tui`); kept here so that the configuration
 /// knows nothing of the screen.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -154,6 +168,9 @@ pub struct Config {
     pub camera: CameraConfig,
     #[serde(default)]
     pub tui: TuiConfig,
+    /// `[lrs]`: the Learning Record Store of `send` (optional table).
+    #[serde(default)]
+    pub lrs: LrsConfig,
 }
 
 /// Largest configuration file read, bytes (the documented template is about 10 KB).

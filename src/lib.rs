@@ -50,9 +50,11 @@
 //! made safe).
 //!
 //! Front ends, clients of the engine: [`tui`] (the live screen, and `tui::review`: the sessions browser and the
-//! review screen), [`report`] (the HTML report), and the CLI (`cli`, `commands`).
+//! review screen), [`report`] (the HTML report), [`api`] (the HTTP API of `live --listen` and the xAPI statements),
+//! and the CLI (`cli`, `commands`).
 
 pub mod analytics;
+pub mod api;
 pub mod capture;
 pub mod classify;
 pub mod config;

@@ -14,7 +14,7 @@ use anyhow::Context;
 
 use super::output::write_output;
 use super::Outcome;
-use crate::cli::ExportArgs;
+use crate::cli::{ExportArgs, ExportFormat};
 use emotrace::config::Config;
 use emotrace::store::export::parquet::Table;
 use emotrace::store::export::{self, Format, Options, SessionExport};
@@ -27,7 +27,11 @@ use emotrace::store::{SessionStatus, Store};
 /// (`--bom` without csv, `--smoothed` without fex, `--all` without parquet and `--out DIR`); Parquet to a
 /// terminal; the output cannot be written.
 pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Result<Outcome> {
-    let format = args.format;
+    let format = match args.format {
+        ExportFormat::Xapi => return write_xapi(cfg, store, args),
+        ExportFormat::Session(f) => f,
+    };
+    anyhow::ensure!(args.group.is_none(), "--group applies to --format xapi only");
     let options = args.options();
     anyhow::ensure!(!options.bom || format == Format::Csv, "--bom applies to --format csv only");
     anyhow::ensure!(!options.smoothed || format == Format::Fex, "--smoothed applies to --format fex only");
@@ -81,6 +85,29 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
             }
             eprintln!("{}", emotrace::text::terminal_safe(&note));
         }
+    }
+    Ok(Outcome::Done)
+}
+
+/// `export SESSION --format xapi [--group NAME] [--out FILE]`: the session's xAPI statements as one JSON array.
+///
+/// Errors: an option for another format; `--all`; the session cannot be found or read, or is being recorded; the
+/// output cannot be written.
+fn write_xapi(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(!args.all, "--all writes a Parquet dataset: export xapi one session at a time");
+    anyhow::ensure!(!args.bom && !args.smoothed, "--bom and --smoothed do not apply to --format xapi");
+    let session = args.session.as_deref().context("name a session (id or prefix)")?;
+    let store = Store::open_existing(&cfg.store_dir(store)?)?;
+    let group = args.group.as_deref().unwrap_or("class");
+    let (id, statements) = super::send::session_statements(&store, session, group)?;
+    let out = args.out.as_deref().unwrap_or(Path::new("-"));
+    write_output(out, |w| {
+        serde_json::to_writer_pretty(&mut *w, &statements)?;
+        w.write_all(b"\n")?;
+        Ok(())
+    })?;
+    if out != Path::new("-") {
+        eprintln!("exported session {id} ({} xAPI statements) to {}", statements.len(), out.display());
     }
     Ok(Outcome::Done)
 }

@@ -184,6 +184,14 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "EMOTRACE_RTSP_USER, EMOTRACE_RTSP_PASSWORD",
         "RTSP credentials when the URL carries none (never on the command line).",
     ),
+    (
+        "EMOTRACE_API_TOKEN",
+        "The Bearer token of live --listen, as --token (which wins); required when it listens beyond loopback.",
+    ),
+    (
+        "EMOTRACE_LRS_USER, EMOTRACE_LRS_PASSWORD",
+        "The Learning Record Store's Basic authentication for send (never on the command line).",
+    ),
     ("XDG_DATA_HOME, XDG_CONFIG_HOME", "Where the default store and the configuration file live."),
     ("NO_COLOR", "When set and not empty, the screens use no colour."),
     (

@@ -18,6 +18,7 @@ pub mod report;
 pub mod review;
 pub mod runtime;
 pub mod screen_thread;
+pub mod send;
 pub mod sessions;
 
 use crate::cli::{Cli, Command};
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Eval(args) => eval::run(&cfg()?, args),
         Command::Config(args) => config::run(&cfg()?, args),
+        Command::Send(args) => send::run(&cfg()?, store, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => manual::man(args),
     }

@@ -119,6 +119,11 @@ impl Recorder {
     }
 
     /// The session writer, when recording.
+    pub fn writer(&self) -> Option<&SessionWriter> {
+        self.writer.as_ref()
+    }
+
+    /// The session writer, when recording.
     pub fn writer_mut(&mut self) -> Option<&mut SessionWriter> {
         self.writer.as_mut()
     }

@@ -10,7 +10,7 @@ use std::process::Command;
 use common::*;
 
 /// The subcommands a user types, as the README's command table lists them.
-const SUBCOMMANDS: [&str; 13] = [
+const SUBCOMMANDS: [&str; 14] = [
     "live",
     "analyze",
     "sessions",
@@ -22,6 +22,7 @@ const SUBCOMMANDS: [&str; 13] = [
     "devices",
     "eval",
     "config",
+    "send",
     "completions",
     "man",
 ];

@@ -14,19 +14,6 @@ use std::sync::OnceLock;
 
 use common::*;
 
-/// The venv's Python, or `None` (after a note on stderr) when there is none and it is not required.
-pub(crate) fn python() -> Option<PathBuf> {
-    let py = std::env::var_os("EMOTRACE_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/.venv/bin/python"));
-    if py.exists() {
-        return Some(py);
-    }
-    assert!(std::env::var_os("EMOTRACE_REQUIRE_PY").is_none(), "{} missing: run scripts/test-venv.sh", py.display());
-    eprintln!("skipped: {} missing (scripts/test-venv.sh makes it)", py.display());
-    None
-}
-
 /// Runs `tests/py/SCRIPT ARGS...` with `py`; asserts success and returns stdout.
 pub(crate) fn run_py(py: &Path, script: &str, args: &[&Path]) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py").join(script);

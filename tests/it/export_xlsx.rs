@@ -12,7 +12,7 @@
 //! sets it (CI installs it).
 
 use crate::common::*;
-use crate::export_tools::{python, run_py};
+use crate::export_tools::run_py;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -8,7 +8,7 @@
 //! `capture` < `detect` < `track` < `classify` < `pipeline` < `store` < `analytics` < `config`
 //!
 //! An engine module may depend only on modules before it in that chain, and on the leaf helpers (`nn`, `text`,
-//! `fmt`), which depend on nothing in the crate. The library's front ends (`tui`, `report`) may depend on the
+//! `fmt`), which depend on nothing in the crate. The library's front ends (`tui`, `report`, `api`) may depend on the
 //! engine but not on each other; the binary's modules (`commands`, `cli`) may depend on anything; nothing in the
 //! engine may depend on them. Separately, no two sibling modules at any depth may import each other (a circle).
 
@@ -20,7 +20,7 @@ const ENGINE: [&str; 8] = ["capture", "detect", "track", "classify", "pipeline",
 /// Helpers that any module may use and that use nothing of the crate.
 const LEAVES: [&str; 4] = ["nn", "text", "fmt", "lawful_use"];
 /// The library's front ends: each renders the engine's views and knows nothing of the other.
-const FRONT_ENDS: [&str; 2] = ["tui", "report"];
+const FRONT_ENDS: [&str; 3] = ["tui", "report", "api"];
 /// The binary's modules (command line, subcommands), which may use anything.
 const BINARY: [&str; 2] = ["commands", "cli"];
 

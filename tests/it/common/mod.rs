@@ -126,3 +126,16 @@ pub fn classroom_clip(name: &str) -> Option<std::path::PathBuf> {
         }
     }
 }
+
+/// The venv's Python, or `None` (after a note on stderr) when there is none and it is not required.
+pub fn python() -> Option<PathBuf> {
+    let py = std::env::var_os("EMOTRACE_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/.venv/bin/python"));
+    if py.exists() {
+        return Some(py);
+    }
+    assert!(std::env::var_os("EMOTRACE_REQUIRE_PY").is_none(), "{} missing: run scripts/test-venv.sh", py.display());
+    eprintln!("skipped: {} missing (scripts/test-venv.sh makes it)", py.display());
+    None
+}
