@@ -1,13 +1,15 @@
 """Checkpoint export: the timm model's ``state_dict`` as safetensors, plus a JSON model card.
 
-The safetensors file holds every tensor of ``FerNet.net.state_dict()`` under timm's own names (f32; BatchNorm's
+The safetensors file holds every tensor of ``FerNet.net.state_dict()`` under timm's own names (or
+:class:`fertrain.model.VggNet`'s) (f32; BatchNorm's
 ``num_batches_tracked`` stays i64), so ``timm.create_model(arch).load_state_dict(...)`` and candle-transformers
 both load it as it is. Its string metadata (read by ``src/classify/ours.rs``):
 
 * ``format``: :data:`FORMAT`
-* ``arch``: timm architecture name (``repvgg_a0``, ``resnet18``)
+* ``arch``: architecture name (timm's ``repvgg_a0``, ``resnet18``, or our ``vgg``)
+* ``widths``: ``vgg`` only: the stage widths, comma-separated (``16,32,64,128``)
 * ``input_size``: side the 64x64 ``[-1, 1]`` face is resized to before the network (``64`` = as it is)
-* ``in_chans``: ``3`` (gray repeated); ``num_classes``: ``7``; ``labels``: comma-separated class names
+* ``in_chans``: ``3`` (gray repeated; ``1`` for ``vgg``, which takes the gray channel); ``num_classes``: ``7``; ``labels``: comma-separated class names
 * ``tta_hflip``: ``true``/``false``: average the logits of the face and its mirror image
 * ``model_card``: the model card as JSON (also written beside the checkpoint)
 """
@@ -39,12 +41,14 @@ def export(model, path: str, card: dict, tta_hflip: bool) -> None:
         "format": FORMAT,
         "arch": model.arch,
         "input_size": str(model.input_size),
-        "in_chans": "3",
+        "in_chans": "1" if model.widths else "3",
         "num_classes": str(len(CLASSES)),
         "labels": ",".join(CLASSES),
         "tta_hflip": "true" if tta_hflip else "false",
         "model_card": json.dumps(card, sort_keys=True),
     }
+    if model.widths:
+        meta["widths"] = ",".join(str(w) for w in model.widths)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     save_file(tensors, path, metadata=meta)
     with open(card_path(path), "w") as f:
@@ -72,6 +76,7 @@ def load(path: str, device: str = "cpu"):
     meta = read_metadata(path)
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path}: not an emotrace timm checkpoint (format {meta.get('format')!r}, want {FORMAT})")
-    model = FerNet(meta["arch"], int(meta.get("input_size", INPUT_SIZE)))
+    widths = [int(w) for w in meta["widths"].split(",")] if meta.get("widths") else None
+    model = FerNet(meta["arch"], int(meta.get("input_size", INPUT_SIZE)), widths=widths)
     model.net.load_state_dict(load_file(path, device=device), strict=True)
     return model.eval(), meta

@@ -1,7 +1,8 @@
 """One training run: ``python -m fertrain.train --config configs/NAME.json [--data DIR] [--out DIR]``.
 
 Trains on FER2013 ``train``, evaluates on ``public-test`` after every epoch (accuracy, macro-F1, confusion
-matrix; PrivateTest is not ours to see), and writes ``OUT/model.safetensors`` plus the model card
+matrix; PrivateTest is not ours to see), checkpoints after every epoch (``OUT/checkpoint.pt``; the same command
+resumes from it after an interruption), and writes ``OUT/model.safetensors`` plus the model card
 ``OUT/model.json`` (see :mod:`fertrain.export`). The whole data set lives on the training device as u8 and is
 augmented there in batches, so a GPU run needs no data-loader processes. Runs on a CPU as well (slowly).
 """
@@ -38,6 +39,7 @@ DEFAULT_DATA = (
 DEFAULTS = {
     "name": "unnamed",
     "arch": "repvgg_a0",
+    "widths": None,
     "input_size": 64,
     "seed": 0,
     "epochs": 1,
@@ -123,6 +125,12 @@ def git_commit() -> str:
         return "unknown"
 
 
+def checkpoint_path(out_dir: str) -> str:
+    """``OUT/checkpoint.pt``: the state after the last finished epoch (model, optimizer, EMA, history, data order,
+    every random generator), written after every epoch; :func:`train` resumes from it when it exists."""
+    return os.path.join(out_dir, "checkpoint.pt")
+
+
 def make_optimizer(cfg: dict, model: nn.Module):
     """SGD (Nesterov) or AdamW through timm (no weight decay on biases and norms), and timm's per-step cosine
     schedule with linear warm-up."""
@@ -161,7 +169,7 @@ def train(cfg: dict, data_dir: str, out_dir: str, device: str, log=print) -> dic
     bs = int(cfg["batch_size"])
     cfg["steps_per_epoch_resolved"] = int(cfg["steps_per_epoch"] or n // bs)
 
-    model = FerNet(cfg["arch"], cfg["input_size"], cfg["drop_rate"], cfg["drop_path_rate"]).to(dev)
+    model = FerNet(cfg["arch"], cfg["input_size"], cfg["drop_rate"], cfg["drop_path_rate"], cfg["widths"]).to(dev)
     if dev.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
     ema = None
@@ -189,7 +197,27 @@ def train(cfg: dict, data_dir: str, out_dir: str, device: str, log=print) -> dic
     history, step, first_losses = [], 0, []
     order = torch.randperm(n, device=dev, generator=gen)
     pos = 0
-    for epoch in range(1, cfg["epochs"] + 1):
+    recipe = {k: v for k, v in cfg.items() if k != "steps_per_epoch_resolved"}
+    ckpt = checkpoint_path(out_dir)
+    seconds_before = 0.0  # wall time of the runs this one resumes
+    if os.path.isfile(ckpt):
+        state = torch.load(ckpt, map_location=dev, weights_only=False)
+        if state["recipe"] != recipe:
+            raise ValueError(f"{ckpt} was written by another recipe: remove it (or choose another --out) to start over")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        if ema is not None:
+            ema.load_state_dict(state["ema"])
+        history, step, first_losses = state["history"], state["step"], state["first_losses"]
+        order, pos, seconds_before = state["order"].to(dev), state["pos"], state["seconds"]
+        gen.set_state(state["generator"])
+        random.setstate(state["python_rng"])
+        np.random.set_state(state["numpy_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        sched.step_update(step)
+        log(f"resumed from {ckpt} after epoch {len(history)} (step {step})")
+    m = None
+    for epoch in range(len(history) + 1, cfg["epochs"] + 1):
         model.train()
         te = time.time()
         losses = []
@@ -223,11 +251,20 @@ def train(cfg: dict, data_dir: str, out_dir: str, device: str, log=print) -> dic
                         "seconds": round(time.time() - te, 1)})
         log(f"epoch {epoch}: train loss {np.mean(losses):.4f}, public-test accuracy {m['accuracy']:.4f} "
             f"macro-F1 {m['macro_f1']:.4f} ({time.time() - te:.0f} s)")
+        state = {"recipe": recipe, "model": model.state_dict(), "optimizer": opt.state_dict(),
+                 "ema": ema.state_dict() if ema is not None else None, "history": history, "step": step,
+                 "first_losses": first_losses, "order": order.cpu(), "pos": pos,
+                 "seconds": seconds_before + time.time() - t0, "generator": gen.get_state(),
+                 "python_rng": random.getstate(), "numpy_rng": np.random.get_state(),
+                 "torch_rng": torch.get_rng_state()}
+        os.makedirs(out_dir, exist_ok=True)
+        torch.save(state, ckpt + ".tmp")
+        os.replace(ckpt + ".tmp", ckpt)
 
     final = ema.module if ema is not None else model
+    if m is None:  # every epoch was done before this run: evaluate the checkpoint again
+        m = evaluate(final, te_images, te_labels, cfg["eval_batch_size"], cfg["tta_hflip"], amp)
     import timm
-
-    recipe = {k: v for k, v in cfg.items() if k != "steps_per_epoch_resolved"}
     card = {
         "architecture": cfg["arch"],
         "framework": {"timm": timm.__version__, "torch": torch.__version__, "python": platform.python_version()},
@@ -246,7 +283,7 @@ def train(cfg: dict, data_dir: str, out_dir: str, device: str, log=print) -> dic
         "train_loss_last_epoch": history[-1]["train_loss"],
         "public_test": {**m, "tta_hflip": bool(cfg["tta_hflip"])},
         "history": history,
-        "seconds": round(time.time() - t0, 1),
+        "seconds": round(seconds_before + time.time() - t0, 1),
     }
     path = os.path.join(out_dir, "model.safetensors")
     export.export(final, path, card, bool(cfg["tta_hflip"]))
