@@ -129,11 +129,15 @@ impl Classifier {
                 let acc =
                     meta.public_test_accuracy.map(|a| format!(", public-test {:.2}%", a * 100.0)).unwrap_or_default();
                 let tta = if meta.tta_hflip { ", mirror averaging" } else { "" };
+                let widths: Vec<String> = meta.widths.iter().map(usize::to_string).collect();
+                let name = if widths.is_empty() {
+                    meta.arch.name().to_string()
+                } else {
+                    format!("{} {}", meta.arch.name(), widths.join("-"))
+                };
                 format!(
-                    "ours {} (trained by training/, {}x{} network input{tta}{acc})",
-                    meta.arch.name(),
-                    meta.input_size,
-                    meta.input_size
+                    "ours {name} (trained by training/, {}x{} network input{tta}{acc})",
+                    meta.input_size, meta.input_size
                 )
             }
             None => String::new(),

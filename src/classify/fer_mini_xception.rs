@@ -23,7 +23,7 @@ use candle_nn::VarBuilder;
 
 use crate::nn::layers::{
     batch_norm_scale_shift, check_input, global_avg_pool_softmax, load_hwio, max_pool_3x3_s2_same, scale_out_channels,
-    Activation, Conv2d, Depthwise3x3, Padding,
+    Activation, Conv2d, Depthwise3x3, Padding, KERAS_BN_NAMES,
 };
 
 /// Architecture constants of the checkpoint.
@@ -58,7 +58,7 @@ fn conv_bn(
     eps: f64,
 ) -> Result<(Tensor, Vec<f32>)> {
     let w = load_hwio(&vb.pp(conv), "kernel", k, k, c_in, c_out)?;
-    let (scale, shift) = batch_norm_scale_shift(vb, bn, c_out, eps)?;
+    let (scale, shift) = batch_norm_scale_shift(vb, bn, KERAS_BN_NAMES, c_out, eps)?;
     Ok((scale_out_channels(&w, &scale)?, shift))
 }
 
@@ -82,7 +82,7 @@ impl SeparableConvBn {
     ) -> Result<Self> {
         let depthwise = Depthwise3x3::load(&vb.pp(sep), "depthwise_kernel", c_in)?;
         let pw = load_hwio(&vb.pp(sep), "pointwise_kernel", 1, 1, c_in, c_out)?;
-        let (scale, shift) = batch_norm_scale_shift(vb, bn, c_out, eps)?;
+        let (scale, shift) = batch_norm_scale_shift(vb, bn, KERAS_BN_NAMES, c_out, eps)?;
         let pointwise = Conv2d::new(&scale_out_channels(&pw, &scale)?, shift, 1, Padding::Valid, activation)?;
         Ok(Self { depthwise, pointwise })
     }

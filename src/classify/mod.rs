@@ -9,6 +9,7 @@ pub mod fer_mini_xception;
 pub mod human_emotion;
 pub mod metrics;
 pub mod ours;
+pub mod ours_vgg;
 pub mod preprocess;
 pub mod smoothing;
 pub mod valence;

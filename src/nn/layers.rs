@@ -15,22 +15,28 @@
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Module, Result, Shape, Tensor};
 use candle_nn::VarBuilder;
 
+/// BatchNorm tensor names in Keras checkpoints: gamma, beta, mean, variance (for [`batch_norm_scale_shift`]).
+pub const KERAS_BN_NAMES: [&str; 4] = ["gamma", "beta", "moving_mean", "moving_variance"];
+
+/// BatchNorm tensor names in PyTorch checkpoints (`nn.BatchNorm2d`): gamma, beta, mean, variance.
+pub const TORCH_BN_NAMES: [&str; 4] = ["weight", "bias", "running_mean", "running_var"];
+
 /// Folds an inference-mode BatchNorm (`y = (x - mean) / sqrt(var + eps) * gamma + beta`, Ioffe & Szegedy 2015)
 /// into a per-output-channel scale and shift: `y = x * scale + shift`.
 ///
-/// `prefix` is the Keras layer name (`batch_normalization_N`), whose `gamma`, `beta`, `moving_mean` and
-/// `moving_variance` (each `[channels]`) are read from `vb`. Errors: a tensor is missing or has another shape.
+/// `prefix` is the layer name (Keras `batch_normalization_N`, PyTorch `stages.0.1.bn`), whose gamma, beta, mean and
+/// variance (each `[channels]`) are read from `vb` under `names` ([`KERAS_BN_NAMES`] or [`TORCH_BN_NAMES`]).
+/// Errors: a tensor is missing or has another shape.
 pub fn batch_norm_scale_shift(
     vb: &VarBuilder,
     prefix: &str,
+    names: [&str; 4],
     channels: usize,
     eps: f64,
 ) -> Result<(Vec<f32>, Vec<f32>)> {
     let vb = vb.pp(prefix);
-    let gamma = vb.get(channels, "gamma")?.to_vec1::<f32>()?;
-    let beta = vb.get(channels, "beta")?.to_vec1::<f32>()?;
-    let mean = vb.get(channels, "moving_mean")?.to_vec1::<f32>()?;
-    let var = vb.get(channels, "moving_variance")?.to_vec1::<f32>()?;
+    let [gamma, beta, mean, var] = names.map(|n| vb.get(channels, n).and_then(|t| t.to_vec1::<f32>()));
+    let (gamma, beta, mean, var) = (gamma?, beta?, mean?, var?);
     let mut scale = Vec::with_capacity(channels);
     let mut shift = Vec::with_capacity(channels);
     for c in 0..channels {

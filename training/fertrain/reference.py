@@ -31,8 +31,9 @@ OUT = os.path.join(ROOT, "tests", "data", "ours_reference.json")
 #: Images per class in the reference set (2 x 7 = 14, topped up to :data:`N_IMAGES` with the split's first).
 PER_CLASS = 2
 N_IMAGES = 16
-#: Reference networks: (arch, network input size). 96 and 32 exercise the resize before the network (up and down).
-MODELS = (("repvgg_a0", 64), ("resnet18", 64), ("repvgg_a0", 96), ("resnet18", 32))
+#: Reference networks: (arch, network input size). 96, 32 and 48 exercise the resize before the network (up and
+#: down); ``vgg`` is built with :data:`fertrain.model.DEFAULT_VGG_WIDTHS` (its entry records them as ``widths``).
+MODELS = (("repvgg_a0", 64), ("resnet18", 64), ("repvgg_a0", 96), ("resnet18", 32), ("vgg", 48))
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -152,18 +153,19 @@ def build(data_dir: str) -> dict:
         "models": [],
     }
     for m, (arch, size) in enumerate(MODELS):
-        model = FerNet(arch, size).eval()
-        spec = fill(model, 1000 * (m + 1), x)
-        logits = predict_logits(model, x, False)
-        tta = predict_logits(model, x, True)
-        doc["models"].append({
-            "arch": arch,
-            "input_size": size,
-            "tensors": spec,
-            "logits": [f32(r) for r in logits.numpy()],
-            "logits_tta_hflip": [f32(r) for r in tta.numpy()],
-        })
+        doc["models"].append(build_model(m, arch, size, x))
     return doc
+
+
+def build_model(m: int, arch: str, size: int, x: torch.Tensor) -> dict:
+    """The document entry of reference network number ``m`` (seeds from ``1000 * (m + 1)``) for images ``x``."""
+    model = FerNet(arch, size).eval()
+    spec = fill(model, 1000 * (m + 1), x)
+    entry = {"arch": arch, "input_size": size}
+    if model.widths:
+        entry["widths"] = list(model.widths)
+    return {**entry, "tensors": spec, "logits": [f32(r) for r in predict_logits(model, x, False).numpy()],
+            "logits_tta_hflip": [f32(r) for r in predict_logits(model, x, True).numpy()]}
 
 
 def load_spec(model: FerNet, spec: list) -> None:
@@ -191,7 +193,7 @@ def replay(doc: dict, data_dir: str) -> dict:
     x = to_input(torch.from_numpy(split.images[doc["images"]].copy()))
     out = {**doc, "input_sums": f32(x.sum(dim=(1, 2, 3)).numpy()), "models": []}
     for m in doc["models"]:
-        model = FerNet(m["arch"], m["input_size"]).eval()
+        model = FerNet(m["arch"], m["input_size"], widths=m.get("widths")).eval()
         load_spec(model, m["tensors"])
         out["models"].append({**m, "logits": [f32(r) for r in predict_logits(model, x, False).numpy()],
                               "logits_tta_hflip": [f32(r) for r in predict_logits(model, x, True).numpy()]})

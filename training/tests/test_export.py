@@ -11,13 +11,13 @@ import torch
 from safetensors.torch import load_file
 
 from fertrain import export, reference
-from fertrain.model import SUPPORTED_ARCHS, FerNet
+from fertrain.model import DEFAULT_VGG_WIDTHS, SUPPORTED_ARCHS, TIMM_ARCHS, FerNet
 from fertrain.train import DEFAULTS, load_config, metrics, train
 
 CONFIGS = sorted(glob.glob(os.path.join(os.path.dirname(os.path.dirname(__file__)), "configs", "*.json")))
 
 
-@pytest.mark.parametrize("arch", SUPPORTED_ARCHS)
+@pytest.mark.parametrize("arch", TIMM_ARCHS)
 def test_export_keeps_timm_names_and_writes_the_metadata(arch, tmp_path):
     torch.manual_seed(0)
     model = FerNet(arch).eval()
@@ -41,6 +41,31 @@ def test_export_keeps_timm_names_and_writes_the_metadata(arch, tmp_path):
     x = torch.rand(2, 1, 64, 64) * 2 - 1
     with torch.no_grad():
         torch.testing.assert_close(again(x), model(x), atol=0, rtol=0)
+
+
+def test_vgg_exports_its_widths_and_gray_input_and_reloads(tmp_path):
+    torch.manual_seed(0)
+    model = FerNet("vgg", 48, widths=(8, 16, 24)).eval()
+    path = str(tmp_path / "model.safetensors")
+    export.export(model, path, {"architecture": "vgg"}, tta_hflip=False)
+    tensors = load_file(path)
+    assert tuple(tensors["stages.0.0.conv.weight"].shape) == (8, 1, 3, 3)
+    assert tuple(tensors["stages.2.1.bn.running_var"].shape) == (24,)
+    assert tuple(tensors["head.fc.weight"].shape) == (7, 24) and len(tensors) == 3 * 2 * 6 + 2
+    meta = export.read_metadata(path)
+    assert (meta["arch"], meta["widths"], meta["in_chans"], meta["input_size"]) == ("vgg", "8,16,24", "1", "48")
+    again, _ = export.load(path)
+    x = torch.rand(2, 1, 64, 64) * 2 - 1
+    with torch.no_grad():
+        torch.testing.assert_close(again(x), model(x), atol=0, rtol=0)
+    assert FerNet("vgg").widths == DEFAULT_VGG_WIDTHS
+
+
+def test_widths_belong_to_vgg_only():
+    with pytest.raises(ValueError, match="vgg"):
+        FerNet("resnet18", widths=(8, 16))
+    with pytest.raises(ValueError, match="positive"):
+        FerNet("vgg", widths=(8, 0))
 
 
 def test_unsupported_architecture_is_refused():
@@ -91,6 +116,36 @@ def test_a_tiny_run_trains_evaluates_and_exports(data_dir, tmp_path):
         assert key in card
     model, meta = export.load(str(tmp_path / "model.safetensors"))
     assert meta["arch"] == "resnet18" and json.loads(meta["model_card"])["steps"] == 6
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(data_dir, tmp_path):
+    cfg = {**DEFAULTS, "name": "resume", "arch": "vgg", "widths": [4, 8], "input_size": 32, "epochs": 2,
+           "steps_per_epoch": 2, "batch_size": 8, "eval_subset": 32, "log_every": 1, "threads": 2}
+    whole = train(dict(cfg), data_dir, str(tmp_path / "whole"), "cpu", log=lambda *_: None)
+
+    class Interrupted(Exception):
+        pass
+
+    def stop_in_epoch_2(line):
+        if line.startswith("  step 3 "):  # epoch 1's checkpoint is written, epoch 2 has begun
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train(dict(cfg), data_dir, str(tmp_path / "cut"), "cpu", log=stop_in_epoch_2)
+    logs = []
+    resumed = train(dict(cfg), data_dir, str(tmp_path / "cut"), "cpu", log=logs.append)
+    assert any(line.startswith("resumed from") and "after epoch 1 (step 2)" in line for line in logs), logs
+
+    def no_time(history):
+        return [{k: v for k, v in h.items() if k != "seconds"} for h in history]
+
+    assert no_time(resumed["history"]) == no_time(whole["history"]) and resumed["steps"] == 4
+    a, b = load_file(str(tmp_path / "whole" / "model.safetensors")), load_file(str(tmp_path / "cut" / "model.safetensors"))
+    for k in a:
+        torch.testing.assert_close(b[k], a[k], atol=0, rtol=0, msg=k)
+    # A checkpoint of another recipe is refused, not silently continued.
+    with pytest.raises(ValueError, match="another recipe"):
+        train({**cfg, "lr": 0.01}, data_dir, str(tmp_path / "cut"), "cpu", log=lambda *_: None)
 
 
 def test_committed_rust_reference_matches_timm(data_dir):
