@@ -1,12 +1,15 @@
 //! Per-face latency of the emotion networks (release build). Ignored by default because timings depend on the
 //! machine's load; run with
 //! `cargo test --release --test it classify_latency:: -- --ignored --nocapture`.
+//! The models folder is `$EMOTRACE_MODELS` if set, else `models/`; when it holds `ours.safetensors` (see
+//! `models/README.md`), `ours` and `ensemble-ours` are timed too.
 //! Not ignored: splitting a call's faces among the classifier's workers leaves every result unchanged.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use emotrace::classify::fer2013::Fer2013Split;
+use emotrace::classify::ours::OURS_MODEL_FILE;
 use emotrace::classify::{from_gray, Classifier, ModelKind};
 
 use crate::common;
@@ -18,8 +21,13 @@ fn per_face_latency() {
     let Some(data) = common::shared("datasets/fer2013") else { return };
     let split = Fer2013Split::load(&data, "public-test").unwrap();
     let faces: Vec<_> = (0..200).map(|i| from_gray(&split.image(i))).collect();
-    for kind in [ModelKind::Fer, ModelKind::Human, ModelKind::Ensemble] {
-        let clf = Classifier::load(&root.join("models"), kind).unwrap();
+    let models = std::env::var_os("EMOTRACE_MODELS").map_or_else(|| root.join("models"), PathBuf::from);
+    let mut kinds = vec![ModelKind::Fer, ModelKind::Human, ModelKind::Ensemble];
+    if models.join(OURS_MODEL_FILE).is_file() {
+        kinds.extend([ModelKind::Ours, ModelKind::EnsembleOurs]);
+    }
+    for kind in kinds {
+        let clf = Classifier::load(&models, kind).unwrap();
         for f in faces.iter().take(10) {
             clf.predict(std::slice::from_ref(f)).unwrap();
         }
@@ -40,16 +48,29 @@ fn per_face_latency() {
             t.elapsed().as_secs_f64() * 1e3 / 64.0
         };
         let (two, one) = (batch(&clf), batch(&clf.clone().with_threads(1).unwrap()));
+        // The issue-23 figure: batches of 8 faces on one worker, the median over 25 batches.
+        let single = clf.clone().with_threads(1).unwrap();
+        let mut eights: Vec<f64> = faces
+            .chunks_exact(8)
+            .map(|b| {
+                let t = Instant::now();
+                single.predict(b).unwrap();
+                t.elapsed().as_secs_f64() * 1e3 / 8.0
+            })
+            .collect();
+        eights.sort_by(|a, b| a.partial_cmp(b).unwrap());
         println!(
-            "{:>8}: one face: median {:.2} ms, mean {:.2} ms, p90 {:.2} ms; batch of 64: {:.2} ms/face on {} \
-             workers, {:.2} on one",
+            "{:>13}: one face: median {:.2} ms, mean {:.2} ms, p90 {:.2} ms; batch of 64: {:.2} ms/face on {} \
+             workers, {:.2} on one; batches of 8 on one: median {:.2} ms/face (min {:.2})",
             kind.name(),
             times[times.len() / 2],
             mean,
             times[times.len() * 9 / 10],
             two,
             clf.threads(),
-            one
+            one,
+            eights[eights.len() / 2],
+            eights[0]
         );
     }
 }
