@@ -5,7 +5,7 @@
 //! `export_tools`).
 
 use crate::common::*;
-use crate::export_tools::{python, run_py};
+use crate::export_tools::run_py;
 
 use std::path::Path;
 

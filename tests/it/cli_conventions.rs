@@ -10,11 +10,12 @@ use std::process::Command;
 use common::*;
 
 /// The subcommands a user types, as the README's command table lists them.
-const SUBCOMMANDS: [&str; 14] = [
+const SUBCOMMANDS: [&str; 15] = [
     "live",
     "analyze",
     "sessions",
     "export",
+    "annotate",
     "review",
     "report",
     "compare",
