@@ -375,6 +375,14 @@ fn photo_faces_section(h: &mut String, data: &SessionOverview) -> std::fmt::Resu
         h.push_str("<p>No face was found in this picture.</p>\n</section>\n");
         return Ok(());
     }
+    let facing = data.room.facing_total();
+    writeln!(
+        h,
+        "<p>All faces: facing the front <b>{}</b> of {} judged (head turned less than {:.0}° from the camera).</p>",
+        attention::fmt_share(facing.share()),
+        facing.judged,
+        attention::FACING_MAX_YAW_DEG
+    )?;
     h.push_str("<div class=\"wrap\"><table id=\"photo-faces\">\n<tr><th>face</th>");
     for e in Emotion::ALL {
         write!(h, "<th class=\"n\">{}</th>", e.name())?;
