@@ -364,13 +364,16 @@ struct Facts {
 fn explain(e: &retina::Error, url: &StreamUrl) -> String {
     let text = url.scrub(&one_line(e));
     let lower = text.to_ascii_lowercase();
-    if lower.contains("401") || lower.contains("unauthorized") {
+    // The status code comes from retina itself: the message text also carries port numbers and times, in which
+    // "401" or "404" can appear by chance (local port 40148).
+    let status = e.status_code();
+    if status == Some(401) {
         if url.creds.is_some() {
             "wrong user name or password (401 Unauthorized)".into()
         } else {
             format!("the camera asks for a user name and password (401 Unauthorized): put them in the URL or in {USER_ENV} and {PASSWORD_ENV}")
         }
-    } else if lower.contains("404") || lower.contains("not found") {
+    } else if status == Some(404) {
         "no such stream on the server (404 Not Found): check the path".into()
     } else if lower.contains("connection refused") {
         "connection refused: is the camera on, and is the port right?".into()
