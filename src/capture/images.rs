@@ -9,6 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use super::skipped::{self, SharedSkipped};
 use super::{CaptureError, Frame, FrameSource, SourceInfo, SourceKind};
 
 /// Session time given to each photo of a folder (one photo per second of session time).
@@ -28,8 +29,11 @@ pub struct ImageSource {
     step_ms: f64,
     /// Whether each image starts a new scene (photos) or continues the previous one (a frame sequence).
     scenes: bool,
-    /// The first image, decoded at open (so that a bad image fails before a session starts).
+    /// The first image that decodes, decoded at open (so that a folder with no readable image fails before a
+    /// session starts).
     first: Option<image::RgbImage>,
+    /// Images of a folder that could not be read or decoded, left out (a single image fails instead).
+    skipped: SharedSkipped,
 }
 
 fn is_image(path: &Path) -> bool {
@@ -180,8 +184,34 @@ impl ImageSource {
     }
 
     fn from_paths(name: &Path, paths: Vec<PathBuf>, kind: SourceKind, fps: Option<f64>) -> Result<Self, CaptureError> {
-        // Decode the first image now so that a bad file fails at open, before a session starts.
-        let first = load(&paths[0])?;
+        // Decode the first readable image now, so that a source with none fails at open, before a session starts.
+        // In a folder an image that cannot be read is skipped (counted, with its reason); one image must read.
+        let skipped = SharedSkipped::default();
+        let mut first_error = None;
+        let mut first = None;
+        for (i, path) in paths.iter().enumerate() {
+            match load(path) {
+                Ok(img) => {
+                    first = Some((i, img));
+                    break;
+                }
+                Err(e) if kind == SourceKind::ImageFolder => {
+                    skipped::note(&skipped, 1, e.to_string());
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let Some((next, first)) = first else {
+            return Err(match first_error {
+                Some(CaptureError::Corrupt { path, reason }) if paths.len() > 1 => CaptureError::Corrupt {
+                    path: name.display().to_string(),
+                    reason: format!("none of its {} images can be read (the first: {path}: {reason})", paths.len()),
+                },
+                Some(e) => e,
+                None => CaptureError::Unreadable { path: name.display().to_string(), reason: "no image".into() },
+            });
+        };
         let info = SourceInfo {
             name: name.display().to_string(),
             kind,
@@ -192,7 +222,7 @@ impl ImageSource {
             decoder: Some("image".into()),
         };
         let step_ms = fps.map_or(PHOTO_MS as f64, |f| 1000.0 / f);
-        Ok(Self { info, paths, next: 0, step_ms, scenes: fps.is_none(), first: Some(first) })
+        Ok(Self { info, paths, next, step_ms, scenes: fps.is_none(), first: Some(first), skipped })
     }
 
     /// Whether every image is its own scene (a folder of photos, or one image) rather than a frame of a
@@ -207,11 +237,21 @@ impl FrameSource for ImageSource {
         &self.info
     }
 
+    /// The next image; one of a folder that cannot be read is skipped (see [`FrameSource::skipped`]) and keeps
+    /// its place in time (its index and timestamp are not given to the next image).
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
-        let Some(path) = self.paths.get(self.next) else { return Ok(None) };
-        let image = match self.first.take() {
-            Some(first) => first,
-            None => load(path)?,
+        let image = loop {
+            let Some(path) = self.paths.get(self.next) else { return Ok(None) };
+            match self.first.take() {
+                Some(first) => break first,
+                None => match load(path) {
+                    Ok(image) => break image,
+                    Err(e) => {
+                        skipped::note(&self.skipped, 1, e.to_string());
+                        self.next += 1;
+                    }
+                },
+            }
         };
         let index = self.next as u64;
         self.next += 1;
@@ -222,5 +262,9 @@ impl FrameSource for ImageSource {
             image: image.into(),
             scene_start: self.scenes,
         }))
+    }
+
+    fn skipped(&self) -> Option<SharedSkipped> {
+        (self.info.kind == SourceKind::ImageFolder).then(|| self.skipped.clone())
     }
 }

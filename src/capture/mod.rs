@@ -13,6 +13,7 @@ pub mod images;
 pub mod picture;
 pub mod probe;
 pub mod rtsp;
+pub mod skipped;
 pub mod video;
 
 pub use picture::{Picture, Yuv420};
@@ -130,6 +131,13 @@ pub trait FrameSource: Send {
     /// A network source's connection state (reconnecting, gaps so far), shared with the screen and the recorder;
     /// `None` for sources that cannot be lost (files, cameras).
     fn link(&self) -> Option<std::sync::Arc<std::sync::Mutex<rtsp::LinkState>>> {
+        None
+    }
+
+    /// The frames or images this source has left out because they could not be read or decoded (a damaged
+    /// video frame, a file cut short, a bad image in a folder), shared with the pipeline; `None` for sources that
+    /// stop at the first bad frame or cannot have one (cameras, streams, ffmpeg, which conceals damage itself).
+    fn skipped(&self) -> Option<skipped::SharedSkipped> {
         None
     }
 

@@ -29,6 +29,7 @@ use crate::cli::{AnalyzeArgs, PipelineArgs};
 use emotrace::analytics::coverage::{Coverage, CoverageBuilder};
 use emotrace::analytics::summary::{Summary, SummaryBuilder};
 use emotrace::capture::rtsp::SourceGap;
+use emotrace::capture::skipped::Skipped;
 use emotrace::capture::{media_kind, MediaKind, SourceInfo};
 use emotrace::config::Config;
 use emotrace::pipeline::{self, PipelineStats, Schedule};
@@ -72,6 +73,9 @@ pub struct AnalyzeReport {
     pub pipeline: PipelineStats,
     /// Times a network source was lost and came back (ms since session start); empty for files.
     pub source_gaps: Vec<SourceGap>,
+    /// Frames (images of a folder) that could not be read or decoded and were left out, with the first reasons
+    /// (`frames` 0 when none were; for a resumed session, its earlier runs' too).
+    pub skipped: Skipped,
     /// Faces per frame, classifications per second per face, share of predicted boxes.
     pub coverage: Coverage,
     /// Share of observations per dominant (smoothed) emotion, `[0, 1]`.
@@ -314,6 +318,7 @@ impl Job {
         self.signals.watch(running.stop_flag());
         let info = running.info.clone();
         let link = running.link.clone();
+        let run_skipped = running.skipped.clone();
         let model = running.model_description.clone();
         let schedule = running.schedule;
 
@@ -353,6 +358,15 @@ impl Job {
         if let (Some(out), Some(id)) = (&self.args.report, &session_id) {
             self.write_report(out, id).map_err(|e| fail(&e, session_id.clone()))?;
         }
+        let skipped = match (&record, &run_skipped) {
+            (Some(r), _) => r.skipped.clone(),
+            (None, Some(shared)) => emotrace::capture::skipped::snapshot(shared),
+            (None, None) => Skipped::default(),
+        };
+        if !skipped.is_empty() {
+            let noun = if info.kind == emotrace::capture::SourceKind::ImageFolder { "image" } else { "frame" };
+            eprintln!("emotrace: warning: {}: {}", terminal_safe(&input_name(input)), skipped.summary(noun));
+        }
         let elapsed_s = last_stats.elapsed_s;
         let s: Summary = summary.build();
         Ok(AnalyzeReport {
@@ -372,6 +386,7 @@ impl Job {
             elapsed_s,
             pipeline: last_stats,
             source_gaps: link.map(|l| l.lock().unwrap_or_else(|p| p.into_inner()).gaps.clone()).unwrap_or_default(),
+            skipped,
             coverage: coverage.build(),
             emotion_share: s.emotion_share,
             mean_probability: s.mean_probability,
@@ -492,6 +507,10 @@ fn report_text(r: &AnalyzeReport, json: bool) -> anyhow::Result<String> {
     }
     if !r.source_gaps.is_empty() {
         put!("source    {}", emotrace::capture::rtsp::gaps_summary(&r.source_gaps));
+    }
+    if !r.skipped.is_empty() {
+        let noun = if r.source.kind == emotrace::capture::SourceKind::ImageFolder { "image" } else { "frame" };
+        put!("skipped   {}", terminal_safe(&r.skipped.summary(noun)));
     }
     put!("model     {}", r.model);
     put!("schedule  {}", r.schedule.describe());

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crate::cli::PipelineArgs;
+use emotrace::capture::skipped::{self, SharedSkipped, Skipped};
 use emotrace::capture::{rtsp, Input};
 use emotrace::config::Config;
 use emotrace::pipeline::{self, FrameResult, PipelineOptions, RunningPipeline};
@@ -55,6 +56,8 @@ pub struct Recorder {
     writer: Option<SessionWriter>,
     /// A network source's connection state, whose gaps go into the session record.
     link: Option<Arc<Mutex<rtsp::LinkState>>>,
+    /// The source's count of frames left out, and what a resumed session had counted before this run.
+    skipped: Option<(SharedSkipped, Skipped)>,
 }
 
 impl Recorder {
@@ -68,7 +71,7 @@ impl Recorder {
         record: bool,
     ) -> anyhow::Result<Recorder> {
         if !record {
-            return Ok(Recorder { writer: None, link: None });
+            return Ok(Recorder { writer: None, link: None, skipped: None });
         }
         let store = Store::open(&cfg.store_dir(store_flag)?)?;
         let writer = store.create_session(NewSession {
@@ -81,7 +84,8 @@ impl Recorder {
             schedule: Some(running.schedule),
             frame_rate: running.info.fps,
         })?;
-        Ok(Recorder { writer: Some(writer), link: running.link.clone() })
+        let skipped = running.skipped.clone().map(|s| (s, Skipped::default()));
+        Ok(Recorder { writer: Some(writer), link: running.link.clone(), skipped })
     }
 
     /// Records into an interrupted session reopened by [`Store::resume_session`], for `running` started at
@@ -110,7 +114,8 @@ impl Recorder {
             point.next_frame,
             emotrace::fmt::clock(point.last_ms)
         );
-        Ok(Recorder { writer: Some(writer), link: running.link.clone() })
+        let skipped = running.skipped.clone().map(|s| (s, record.skipped.clone()));
+        Ok(Recorder { writer: Some(writer), link: running.link.clone(), skipped })
     }
 
     /// The session id, when recording.
@@ -137,6 +142,9 @@ impl Recorder {
                 if let Some(link) = &self.link {
                     w.set_source_gaps(&link.lock().unwrap_or_else(|p| p.into_inner()).gaps);
                 }
+                if let Some((shared, before)) = &self.skipped {
+                    w.set_skipped(&before.then(&skipped::snapshot(shared)));
+                }
                 Ok(w.write(r)?)
             }
             None => Ok(()),
@@ -151,6 +159,9 @@ impl Recorder {
         let Some(mut w) = self.writer else { return Ok(None) };
         if let Some(link) = &self.link {
             w.set_source_gaps(&link.lock().unwrap_or_else(|p| p.into_inner()).gaps);
+        }
+        if let Some((shared, before)) = &self.skipped {
+            w.set_skipped(&before.then(&skipped::snapshot(shared)));
         }
         let (status, error) = match outcome {
             Err(e) => (SessionStatus::Failed, Some(format!("{e:#}"))),

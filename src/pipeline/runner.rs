@@ -87,6 +87,9 @@ pub struct RunningPipeline {
     pub schedule: Schedule,
     /// A network source's connection state (reconnecting, gaps so far); `None` for files and cameras.
     pub link: Option<Arc<std::sync::Mutex<capture::rtsp::LinkState>>>,
+    /// Frames or images the source left out because they could not be read or decoded (see
+    /// [`capture::skipped`]); `None` for sources that cannot skip.
+    pub skipped: Option<capture::skipped::SharedSkipped>,
     stop: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<anyhow::Result<()>>>,
 }
@@ -183,6 +186,7 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     let mut source = capture::open(input)?;
     let info = source.info().clone();
     let link = source.link();
+    let skipped = source.skipped();
     let classifier = Classifier::load(&opts.models_dir, opts.model)?;
     // Validate the detector here; the stage builds its own on its thread (rustface detectors are not Send).
     detect::build(&opts.detect, &opts.models_dir)?;
@@ -250,7 +254,7 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     };
     let classify = spawn_classify(classify, stop.clone(), tracked_rx, res_tx);
     let tasks = vec![capture, track, classify];
-    Ok(RunningPipeline { info, results, model_description, schedule, link, stop, tasks })
+    Ok(RunningPipeline { info, results, model_description, schedule, link, skipped, stop, tasks })
 }
 
 /// Stage 1 on the blocking pool: capture (decode, gray) into `out`, which is closed at the end.

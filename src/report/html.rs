@@ -155,6 +155,10 @@ fn session_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()>
     if !r.source_gaps.is_empty() {
         meta_row(h, "source gaps", &esc(&crate::capture::rtsp::gaps_summary(&r.source_gaps)))?;
     }
+    if !r.skipped.is_empty() {
+        let noun = if r.source_kind == Some(crate::capture::SourceKind::ImageFolder) { "image" } else { "frame" };
+        meta_row(h, "skipped", &esc(&r.skipped.summary(noun)))?;
+    }
     meta_row(h, "models", &esc(&r.models))?;
     let schedule = r.schedule.map_or_else(
         || "not recorded (sessions before it was kept: files were detected and classified on every frame)".into(),

@@ -59,6 +59,10 @@ pub struct SessionRecord {
     /// Times a network source was lost and came back (ms since session start), oldest first; empty for files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub source_gaps: Vec<crate::capture::rtsp::SourceGap>,
+    /// Frames (or images of a folder) that could not be read or decoded and were left out, with the first reasons;
+    /// absent when none were.
+    #[serde(default, skip_serializing_if = "crate::capture::skipped::Skipped::is_empty")]
+    pub skipped: crate::capture::skipped::Skipped,
     /// Models used (detector and emotion classifier).
     pub models: String,
     /// The face detector that ran (`None` in sessions recorded before it was kept: then only [`Self::models`]
@@ -167,6 +171,7 @@ impl SessionRecord {
             source_kind: None,
             decoder: None,
             source_gaps: Vec::new(),
+            skipped: Default::default(),
             models: String::new(),
             detector: None,
             config: serde_json::Value::Null,

@@ -65,11 +65,13 @@ fn random_bytes_named_mp4() {
 }
 
 #[test]
-fn a_truncated_mp4() {
+fn an_mp4_cut_inside_its_index() {
+    // Cut in its frame data, the readable part is analysed (tests/it/damaged_input.rs); cut in its index, nothing
+    // can be.
     let store = tempfile::tempdir().unwrap();
     let p = store.path().join("truncated.mp4");
     let full = std::fs::read(recording("WolfgangLanger_Pexels.mp4")).unwrap();
-    std::fs::write(&p, &full[..full.len() / 2]).unwrap();
+    std::fs::write(&p, &full[..5_000]).unwrap();
     fails_cleanly(store.path(), &p, &["truncated", "corrupt", "incomplete", "damaged", "missing", "end"]);
 }
 

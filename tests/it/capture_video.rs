@@ -140,18 +140,15 @@ fn random_bytes_are_not_an_mp4() {
 }
 
 #[test]
-fn truncated_mp4_is_an_error() {
+fn an_mp4_cut_in_its_index_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let full = std::fs::read(media("WolfgangLanger_Pexels.mp4")).unwrap();
-    // Cut in the middle of the frame data (index intact), just after the index, inside the index, and one byte
-    // short.
-    for cut in [full.len() / 2, 12_000, 5_000, full.len() - 1] {
-        let path = dir.path().join(format!("cut_{cut}.mp4"));
-        std::fs::write(&path, &full[..cut]).unwrap();
-        let err = VideoSource::open(&path).err().unwrap_or_else(|| panic!("cut at {cut} must fail"));
-        assert!(matches!(err, CaptureError::Corrupt { .. }), "cut at {cut}: {err:?}");
-        assert_error_names(&err, &path, &["truncated"]);
-    }
+    // Cut inside the index (at the start of this file): nothing can be read.
+    let path = dir.path().join("cut_5000.mp4");
+    std::fs::write(&path, &full[..5_000]).unwrap();
+    let err = VideoSource::open(&path).err().expect("cut at 5000 must fail");
+    assert!(matches!(err, CaptureError::Corrupt { .. }), "{err:?}");
+    assert_error_names(&err, &path, &["truncated"]);
     // single_face.mp4 has its index at the end: a cut loses the index.
     let full = std::fs::read(media("single_face.mp4")).unwrap();
     let path = dir.path().join("cut_index_at_end.mp4");
@@ -160,24 +157,49 @@ fn truncated_mp4_is_an_error() {
     assert_error_names(&err, &path, &["truncated"]);
 }
 
+/// Reads `source` to its end: (frames, last timestamp in ms); an error fails the test.
+fn read_to_end(source: &mut VideoSource) -> (u64, u64) {
+    let (mut frames, mut last) = (0, 0);
+    while let Some(f) = source.next_frame().expect("no error: damaged frames are skipped") {
+        assert!(f.timestamp_ms >= last, "timestamps go forward");
+        frames += 1;
+        last = f.timestamp_ms;
+    }
+    (frames, last)
+}
+
 #[test]
-fn truncation_after_open_is_an_error_not_an_end() {
+fn an_mp4_cut_in_its_frame_data_is_read_up_to_its_last_whole_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read(media("WolfgangLanger_Pexels.mp4")).unwrap();
+    // Cut in the middle of the frame data, and one byte short (the file ends with sound, so every frame reads).
+    for (cut, readable) in [(full.len() / 2, 100..400), (full.len() - 1, 472..473)] {
+        let path = dir.path().join(format!("cut_{cut}.mp4"));
+        std::fs::write(&path, &full[..cut]).unwrap();
+        let mut source = VideoSource::open(&path).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        let count = source.info().frame_count.unwrap();
+        assert!(readable.contains(&count), "cut at {cut}: {count} frames readable");
+        let (frames, _) = read_to_end(&mut source);
+        assert_eq!(frames, count, "cut at {cut}: every readable frame is given");
+        let skipped = emotrace::capture::skipped::snapshot(&source.skipped().unwrap());
+        assert_eq!(frames + skipped.frames, 472, "cut at {cut}: {skipped:?}");
+        assert!(skipped.is_empty() || skipped.notes[0].contains("truncated"), "{skipped:?}");
+    }
+}
+
+#[test]
+fn truncation_after_open_ends_the_frames_and_counts_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shrinks.mp4");
     let full = std::fs::read(media("WolfgangLanger_Pexels.mp4")).unwrap();
     std::fs::write(&path, &full).unwrap();
     let mut source = VideoSource::open(&path).expect("open");
     std::fs::write(&path, &full[..full.len() / 2]).unwrap();
-    let mut frames = 0;
-    let err = loop {
-        match source.next_frame() {
-            Ok(Some(_)) => frames += 1,
-            Ok(None) => panic!("silent end after {frames} frames of a truncated file"),
-            Err(e) => break e,
-        }
-    };
+    let (frames, _) = read_to_end(&mut source);
     assert!(frames > 10 && frames < 472, "{frames}");
-    assert_error_names(&err, &path, &["truncated"]);
+    let skipped = emotrace::capture::skipped::snapshot(&source.skipped().unwrap());
+    assert_eq!(frames + skipped.frames, 472, "{skipped:?}");
+    assert!(skipped.notes[0].contains("truncated"), "{skipped:?}");
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod classify_latency;
 mod classify_ours;
 mod classify_reference;
 mod cli_conventions;
+mod damaged_input;
 mod detect_yunet;
 mod export_cli;
 mod export_size;

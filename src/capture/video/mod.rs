@@ -7,7 +7,11 @@
 //!
 //! Every failure is a [`CaptureError`] whose message is one line naming the file and the reason. A file is
 //! validated at [`VideoSource::open`] as far as it can be without decoding all of it: the box structure, the
-//! codec, that every sample lies inside the file (a truncated file fails here), and the first frame is decoded.
+//! codec, and the first frame is decoded.
+//!
+//! One bad frame loses one group of pictures, not the rest of the file: a sample that cannot be read or decoded
+//! makes the reader restart at the next key frame, and a file cut short inside its media data is read up to its
+//! last whole frame. The frames left out are counted with their reason ([`super::skipped`]).
 //!
 //! The parts: `mp4.rs` (ISO-BMFF box checks, the video track, its `avc1` entry and sample tables), `h264.rs`
 //! (the SPS bit reader, profiles, NAL length prefixes to Annex B), `timing.rs` (composition times, edit lists,
@@ -28,6 +32,7 @@ use std::time::Instant;
 use openh264::decoder::Decoder;
 
 use super::picture::{Picture, Yuv420};
+use super::skipped::{self, SharedSkipped};
 use super::{CaptureError, Frame, FrameSource, SourceInfo, SourceKind};
 use crate::fmt::one_line;
 use decode::{copy_yuv, decoder_msg, new_decoder, start_decoder};
@@ -80,6 +85,9 @@ pub struct VideoSource {
     params: Vec<u8>,
     /// The H.264 profile (`High`, `Main`, ...), from the `avcC` box.
     profile: String,
+    /// Frames left out: a damaged group of pictures (decoding restarts at the next key frame), or the end of a
+    /// file cut short.
+    skipped: SharedSkipped,
 }
 
 fn unsupported(shown: &str, reason: impl Into<String>) -> CaptureError {
@@ -111,21 +119,38 @@ impl VideoSource {
     ///
     /// Errors (each one line naming the path): [`CaptureError::Unreadable`] if the file cannot be opened or
     /// read; [`CaptureError::Unsupported`] if it is not an MP4/MOV file, has no video track, or its video codec
-    /// is not H.264 (`avc1`); [`CaptureError::Corrupt`] if it is truncated, its index is damaged, or its first
-    /// frame cannot be decoded.
+    /// is not H.264 (`avc1`); [`CaptureError::Corrupt`] if its index is damaged or cut off, no frame lies wholly
+    /// inside the file, or its first frame cannot be decoded. A file cut short in its frame data opens with its
+    /// readable frames (`frame_count` counts those; the rest are in [`FrameSource::skipped`]).
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         let shown = path.display().to_string();
         let (mut file, len) = open_file(path, &shown)?;
-        check_top_level_boxes(&mut file, len, &shown)?;
-        let mp4 = parse_mp4(&mut file, len, &shown)?;
+        let declared = check_top_level_boxes(&mut file, len, &shown)?;
+        let mp4 = parse_mp4(&mut file, declared, &shown)?;
 
         let trak = video_trak(&mp4, &shown)?;
         let avc1 = avc1_entry(trak, &shown)?;
         let length_size = nal_length_size(avc1, &shown)?;
         let track = video_samples(&mp4, trak, &shown)?;
-        let samples = sample_refs(track, len, &shown)?;
-        let output_pts_ms = output_times_ms(&mp4, trak, track);
-        let frame_count = output_pts_ms.iter().filter(|p| p.is_some()).count() as u64;
+        let (samples, cut) = sample_refs(track, len, &shown)?;
+        let mut output_pts_ms = output_times_ms(&mp4, trak, track);
+        let all_frames = output_pts_ms.iter().flatten().count() as u64;
+        output_pts_ms.truncate(samples.len());
+        let frame_count = output_pts_ms.iter().flatten().count() as u64;
+        let skipped = SharedSkipped::default();
+        if cut > 0 {
+            let readable_ms = output_pts_ms.iter().flatten().max().copied().unwrap_or(0);
+            skipped::note(
+                &skipped,
+                all_frames - frame_count,
+                format!(
+                    "the file is truncated: frames {}-{all_frames} are missing (its last {cut} coded frames lie past its \
+                     {len} bytes), so the video is read up to {}",
+                    frame_count + 1,
+                    crate::fmt::clock_tenths(readable_ms)
+                ),
+            );
+        }
         if frame_count == 0 {
             return Err(corrupt(&shown, "the edit list presents no frame of the video track"));
         }
@@ -162,6 +187,7 @@ impl VideoSource {
             seek_points,
             params,
             profile,
+            skipped,
         };
         // Decode up to the first presented frame now, so a file whose video cannot be decoded fails here.
         source.fill()?;
@@ -203,14 +229,17 @@ impl VideoSource {
                 }
             } else {
                 if self.outputs < self.samples.len() {
-                    return Err(corrupt(
-                        &self.shown,
-                        format!(
-                            "the H.264 decoder produced only {} of {} frames (damaged video data)",
-                            self.outputs,
-                            self.samples.len()
-                        ),
-                    ));
+                    // The decoder swallowed damaged pictures without an error: what it did not give is skipped.
+                    let lost = self.output_pts_ms[self.outputs..].iter().flatten().count() as u64;
+                    let reason = format!(
+                        "the H.264 decoder produced only {} of {} frames (damaged video data)",
+                        self.outputs,
+                        self.samples.len()
+                    );
+                    self.outputs = self.samples.len();
+                    if lost > 0 {
+                        skipped::note(&self.skipped, lost, reason);
+                    }
                 }
                 return Ok(());
             }
@@ -225,36 +254,53 @@ impl VideoSource {
         self.sample_buf.resize(s.size as usize, 0);
         let read = self.file.seek(SeekFrom::Start(s.offset)).and_then(|_| self.file.read_exact(&mut self.sample_buf));
         if let Err(e) = read {
-            return Err(corrupt(
-                &self.shown,
-                format!(
-                    "cannot read frame {} of {} at byte {} (file truncated or changed while reading?): {}",
-                    i + 1,
-                    self.samples.len(),
-                    s.offset,
-                    one_line(e)
-                ),
-            ));
+            let reason =
+                format!("cannot read at byte {} (file truncated or changed while reading?): {}", s.offset, one_line(e));
+            return self.skip_damaged(i, &reason);
         }
         if !avcc_to_annexb(&self.sample_buf, self.length_size, &mut self.annexb_buf) {
-            return Err(corrupt(
-                &self.shown,
-                format!("damaged H.264 data in frame {} of {}", i + 1, self.samples.len()),
-            ));
+            return self.skip_damaged(i, "damaged H.264 data");
         }
         let shown = &self.shown;
         let image = match self.decoder.decode(&self.annexb_buf) {
             Ok(Some(yuv)) => Some(copy_yuv(&yuv, shown)?),
             Ok(None) => None,
             Err(e) => {
-                return Err(corrupt(
-                    shown,
-                    format!("H.264 decode error in frame {} of {}: {}", i + 1, self.samples.len(), decoder_msg(e)),
-                ))
+                let reason = format!("H.264 decode error: {}", decoder_msg(e));
+                return self.skip_damaged(i, &reason);
             }
         };
         if let Some(image) = image {
             self.push_output(image)?;
+        }
+        Ok(())
+    }
+
+    /// Leaves out the damaged group of pictures around sample `sample` (decode order): decoding restarts with a new
+    /// decoder at the next key frame that starts a closed group of pictures ([`seek_points`]), or ends when there is
+    /// none. Frames already decoded stay; the presented frames not yet given are counted as skipped with `reason`.
+    ///
+    /// Errors: [`CaptureError::Corrupt`] when a new decoder cannot be made.
+    fn skip_damaged(&mut self, sample: usize, reason: &str) -> Result<(), CaptureError> {
+        let resume = self.seek_points.iter().copied().find(|&k| k > sample).unwrap_or(self.samples.len());
+        let resume_index = self.output_pts_ms[..resume.min(self.output_pts_ms.len())].iter().flatten().count() as u64;
+        let lost = resume_index.saturating_sub(self.next_index);
+        if lost > 0 {
+            let total = self.output_pts_ms.iter().flatten().count();
+            let frames = if lost == 1 {
+                format!("frame {resume_index} of {total}")
+            } else {
+                format!("frames {}-{resume_index} of {total}", self.next_index + 1)
+            };
+            skipped::note(&self.skipped, lost, format!("{frames}: {reason}"));
+        }
+        self.next_index = resume_index;
+        self.next_sample = resume;
+        self.outputs = resume;
+        if resume < self.samples.len() {
+            self.decoder = new_decoder(&self.params, &self.shown)?;
+        } else {
+            self.flushed = true;
         }
         Ok(())
     }
@@ -303,11 +349,18 @@ impl FrameSource for VideoSource {
 
     /// The next frame in presentation order; `Ok(None)` after the last one.
     ///
-    /// Errors: [`CaptureError::Corrupt`] naming the file if a frame cannot be read (file truncated after open)
-    /// or decoded, or if the decoder yields fewer frames than the file holds.
+    /// A frame that cannot be read (file truncated after open) or decoded is not an error: its group of pictures is
+    /// skipped and counted ([`FrameSource::skipped`]).
+    ///
+    /// Errors: [`CaptureError::Corrupt`] naming the file if a decoded picture cannot be used (its size changes
+    /// mid-stream, or the decoder gives more pictures than the file holds).
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
         self.fill()?;
         Ok(self.pending.pop_front())
+    }
+
+    fn skipped(&self) -> Option<SharedSkipped> {
+        Some(self.skipped.clone())
     }
 
     /// Restarts decoding at the last key frame that starts a closed group of pictures at or before frame `index`

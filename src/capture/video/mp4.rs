@@ -36,17 +36,29 @@ pub fn display_rotation(a: i32, b: i32, c: i32, d: i32) -> u16 {
     }
 }
 
-/// Walks the top-level boxes of the file. Rejects files that are not ISO-BMFF, whose boxes run past the end of
-/// the file (truncated), or that have no `moov` box.
-pub(super) fn check_top_level_boxes(file: &mut File, len: u64, shown: &str) -> Result<(), CaptureError> {
+/// Walks the top-level boxes of the file and returns the length in bytes they declare: `len`, or more when the
+/// last box is a media data (`mdat`) box cut short (its readable frames are read). Rejects files that are not
+/// ISO-BMFF, whose other boxes run past the end of the file (truncated), or that have no `moov` box.
+pub(super) fn check_top_level_boxes(file: &mut File, len: u64, shown: &str) -> Result<u64, CaptureError> {
     if len == 0 {
         return Err(unsupported(shown, "not an MP4/MOV file (the file is empty)"));
     }
-    let (mut pos, mut saw_moov) = (0u64, false);
+    let (mut pos, mut saw_moov, mut declared) = (0u64, false, len);
     while pos < len {
         let (kind, size) = read_box_header(file, pos, len, pos == 0, shown)?;
         saw_moov |= &kind == b"moov";
-        pos += size;
+        // A media data box cut short (a file whose copy or recording stopped) is read up to its last whole frame.
+        declared = declared.max(pos + size);
+        pos += size.min(len - pos);
+    }
+    if !saw_moov && declared > len {
+        return Err(corrupt(
+            shown,
+            format!(
+                "file is truncated: it ends inside its frame data at byte {len}, before its index (the 'moov' box), \
+                 so nothing can be read"
+            ),
+        ));
     }
     if !saw_moov {
         return Err(corrupt(
@@ -54,7 +66,7 @@ pub(super) fn check_top_level_boxes(file: &mut File, len: u64, shown: &str) -> R
             "no 'moov' box (the index of an MP4/MOV file): the file is incomplete (recording not finished?) or damaged",
         ));
     }
-    Ok(())
+    Ok(declared)
 }
 
 /// Reads the header of the top-level box at byte `pos` of a `len`-byte file: its type and its size in bytes (header
@@ -111,7 +123,7 @@ fn read_box_header(
         }
         s => u64::from(s),
     };
-    if size > len - pos {
+    if size > len - pos && &kind != b"mdat" {
         return Err(corrupt(
             shown,
             format!(
@@ -190,31 +202,34 @@ pub(super) fn video_samples<'a>(mp4: &'a Mp4, trak: &TrakBox, shown: &str) -> Re
     Ok(track)
 }
 
-/// Where each sample lies, in decode order. Every sample must lie inside the file's `len` bytes; otherwise the
-/// file was cut short ([`CaptureError::Corrupt`] naming the first sample outside).
-pub(super) fn sample_refs(track: &Track, len: u64, shown: &str) -> Result<Vec<SampleRef>, CaptureError> {
+/// The coded samples in decode order that lie wholly inside the `len`-byte file, and how many of the track's
+/// samples do not (a file cut short: its readable prefix is analysed, the rest counted as skipped).
+///
+/// Errors: [`CaptureError::Corrupt`] when no sample lies inside the file, or a sample is over 4 GiB (a damaged
+/// index).
+pub(super) fn sample_refs(track: &Track, len: u64, shown: &str) -> Result<(Vec<SampleRef>, usize), CaptureError> {
     let mut samples = Vec::with_capacity(track.samples.len());
-    for (i, s) in track.samples.iter().enumerate() {
-        let end = s.offset.checked_add(s.size);
-        match end {
-            Some(end) if end <= len && s.size <= u64::from(u32::MAX) => {
-                samples.push(SampleRef { offset: s.offset, size: s.size as u32 })
-            }
-            _ => {
-                return Err(corrupt(
-                    shown,
-                    format!(
-                        "file is truncated: frame {} of {} lies at bytes {}..{} but the file has {len} bytes",
-                        i + 1,
-                        track.samples.len(),
-                        s.offset,
-                        s.offset.saturating_add(s.size)
-                    ),
-                ))
-            }
+    for s in &track.samples {
+        if s.size > u64::from(u32::MAX) {
+            return Err(corrupt(shown, format!("damaged MP4/MOV index: a frame of {} bytes", s.size)));
+        }
+        match s.offset.checked_add(s.size) {
+            Some(end) if end <= len => samples.push(SampleRef { offset: s.offset, size: s.size as u32 }),
+            _ => break,
         }
     }
-    Ok(samples)
+    let missing = track.samples.len() - samples.len();
+    if samples.is_empty() && missing > 0 {
+        return Err(corrupt(
+            shown,
+            format!(
+                "file is truncated: none of its {missing} frames lies wholly inside its {len} bytes (the first needs bytes {}..{})",
+                track.samples[0].offset,
+                track.samples[0].offset.saturating_add(track.samples[0].size)
+            ),
+        ));
+    }
+    Ok((samples, missing))
 }
 
 /// The clockwise display rotation (0, 90, 180 or 270 degrees) from the track's matrix and the size in pixels,

@@ -226,6 +226,14 @@ impl SessionWriter {
         }
     }
 
+    /// Sets the frames the source left out as unreadable ([`crate::capture::skipped`]); saved with the record
+    /// (within seconds, and at the end).
+    pub fn set_skipped(&mut self, skipped: &crate::capture::skipped::Skipped) {
+        if &self.record.skipped != skipped {
+            self.record.skipped = skipped.clone();
+        }
+    }
+
     /// Adds a marker or note (`end_ms` for a range) and flushes it to disk at once.
     ///
     /// Errors: `end_ms` before `start_ms`; the database cannot be written.
