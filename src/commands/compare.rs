@@ -19,6 +19,7 @@ use emotrace::store::Store;
 /// Errors: the store cannot be opened; a session cannot be read (see [`load`]); a plot cannot be drawn; the file
 /// cannot be written.
 pub fn run(cfg: &Config, store: Option<&Path>, args: &CompareArgs) -> anyhow::Result<Outcome> {
+    super::output::remove_partial_outputs_on_signal()?;
     let root = cfg.store_dir(store)?;
     let store = Store::open_existing(&root)?;
     let data = CompareView::load(&store, &args.sessions)?;

@@ -27,6 +27,7 @@ use emotrace::store::{SessionStatus, Store};
 /// (`--bom` without csv, `--smoothed` without fex, `--all` without parquet and `--out DIR`); Parquet to a
 /// terminal; the output cannot be written.
 pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Result<Outcome> {
+    super::output::remove_partial_outputs_on_signal()?;
     let format = match args.format {
         ExportFormat::Xapi => return write_xapi(cfg, store, args),
         ExportFormat::Session(f) => f,

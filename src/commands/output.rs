@@ -7,11 +7,15 @@
 //! - A regular file (or a new one) is written atomically: a temporary file beside it, synced, then renamed over
 //!   it, so a failed write leaves any previous file as it was. Written files are private (the process umask).
 //!
-//! Every error names the path as the user gave it, never the temporary file.
+//! Every error names the path as the user gave it, never the temporary file. A command that writes files and
+//! has no graceful stop of its own (`export`, `report`, `compare`) calls [`remove_partial_outputs_on_signal`]:
+//! SIGINT, SIGTERM or SIGHUP then removes the temporary files being written before the process ends, so a
+//! stopped export leaves neither a half-written file nor a `.NAME.*.tmp` beside it.
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::Context;
 
@@ -24,6 +28,55 @@ pub enum OutTarget {
     Direct(PathBuf),
     /// A regular file, existing or not, at this (resolved) path: replaced atomically.
     Atomic(PathBuf),
+}
+
+/// Temporary files of outputs being written: the signal handler of [`remove_partial_outputs_on_signal`] removes
+/// them.
+static PARTIAL: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Makes SIGINT, SIGTERM and SIGHUP remove the temporary files of the outputs being written, then end the process
+/// with status 128 + the signal's number (what a shell reports for a process the signal ended: 130 for SIGINT).
+/// Installed once (a thread waiting on `signal-hook`'s iterator); later calls do nothing. For commands without a
+/// graceful stop of their own: `analyze` and `live` stop on the same signals through
+/// [`super::runtime::Signals`] and finish their outputs instead.
+///
+/// Errors: the handler cannot be registered (not expected on Linux).
+pub fn remove_partial_outputs_on_signal() -> anyhow::Result<()> {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    if INSTALLED.get().is_some() {
+        return Ok(());
+    }
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).context("signal handler")?;
+    std::thread::Builder::new()
+        .name("remove-partial-outputs".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                for path in PARTIAL.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+                    let _ = std::fs::remove_file(path);
+                }
+                std::process::exit(128 + signal);
+            }
+        })
+        .context("signal handler thread")?;
+    let _ = INSTALLED.set(());
+    Ok(())
+}
+
+/// A temporary file listed in [`PARTIAL`] while it lives.
+struct Listed(PathBuf);
+
+impl Listed {
+    fn new(path: &Path) -> Listed {
+        PARTIAL.lock().unwrap_or_else(|p| p.into_inner()).push(path.to_path_buf());
+        Listed(path.to_path_buf())
+    }
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        PARTIAL.lock().unwrap_or_else(|p| p.into_inner()).retain(|p| p != &self.0);
+    }
 }
 
 /// Most symbolic links followed before giving up (as the kernel's `ELOOP` limit).
@@ -111,6 +164,7 @@ fn write_atomic(
         .suffix(".tmp")
         .tempfile_in(dir)
         .with_context(ctx)?;
+    let _listed = Listed::new(tmp.path());
     let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
     body(&mut w).with_context(ctx)?;
     let tmp = w.into_inner().map_err(|e| e.into_error()).with_context(ctx)?;

@@ -21,6 +21,7 @@ use emotrace::store::Store;
 /// Errors: the store cannot be opened; no session or several match; the session is being recorded by another
 /// process or is damaged; a plot cannot be drawn; the file cannot be written.
 pub fn run(cfg: &Config, store: Option<&Path>, args: &ReportArgs) -> anyhow::Result<Outcome> {
+    super::output::remove_partial_outputs_on_signal()?;
     let out = args.out.as_path();
     let root = cfg.store_dir(store)?;
     let store = Store::open_existing(&root)?;

@@ -339,3 +339,47 @@ fn empty_frames_get_rows_of_their_own_when_asked() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--include-empty-frames applies to"));
 }
+
+/// Issue 25, item 5: an export stopped by SIGINT or SIGTERM while it writes leaves no `.NAME.*.tmp` beside the
+/// output and no half-written output, and ends with the status a shell expects (128 + the signal). The session is
+/// the synthetic 3 minutes of 30 faces (162,000 observations), so the write lasts long enough to be caught; the
+/// signal is sent once the temporary file is there, whatever the machine's speed.
+#[test]
+fn an_export_stopped_by_a_signal_leaves_no_temporary_file() {
+    use common::synthetic::build_session;
+    use emotrace::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let id = build_session(&Store::open(&store).unwrap(), 3, 30, 30);
+    for (signal, status) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let out_dir = dir.path().join(format!("out-{signal}"));
+        std::fs::create_dir(&out_dir).unwrap();
+        let out = out_dir.join("hour.csv");
+        let mut child = std::process::Command::new(bin())
+            .arg("--store")
+            .arg(&store)
+            .args(["export", &id, "--format", "csv", "--out", out.to_str().unwrap()])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let tmp_seen = loop {
+            let tmp = std::fs::read_dir(&out_dir)
+                .unwrap()
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"));
+            if tmp {
+                break true;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        };
+        assert!(tmp_seen, "the export finished before its temporary file was seen");
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let exit = child.wait().unwrap();
+        assert_eq!(exit.code(), Some(status), "signal {signal}");
+        let left: Vec<_> = std::fs::read_dir(&out_dir).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(left.is_empty(), "signal {signal} left {left:?}");
+    }
+}
