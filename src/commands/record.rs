@@ -75,7 +75,7 @@ impl Recorder {
         }
         let store = Store::open(&cfg.store_dir(store_flag)?)?;
         let writer = store.create_session(NewSession {
-            source: running.info.name.clone(),
+            source: stored_source(&running.info),
             source_kind: running.info.kind,
             decoder: running.info.decoder.clone(),
             models: running.model_description.clone(),
@@ -169,6 +169,19 @@ impl Recorder {
             Ok(()) => (SessionStatus::Completed, None),
         };
         Ok(Some(w.finish(status, error)?))
+    }
+}
+
+/// The session's source as stored: a file or folder as an absolute path, so that it names the same file whatever
+/// folder the session is later read, reported or resumed from (issue 25, item 14); a stream or camera as shown
+/// (a stream's URL without its password).
+fn stored_source(info: &emotrace::capture::SourceInfo) -> String {
+    use emotrace::capture::SourceKind;
+    match info.kind {
+        SourceKind::Video | SourceKind::Image | SourceKind::ImageFolder => {
+            std::path::absolute(&info.name).map_or_else(|_| info.name.clone(), |p| p.display().to_string())
+        }
+        SourceKind::Camera | SourceKind::Stream => info.name.clone(),
     }
 }
 

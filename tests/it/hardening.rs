@@ -955,3 +955,28 @@ fn a_lost_or_garbled_session_record_is_rebuilt_from_the_database() {
     let text = String::from_utf8_lossy(&run(&store, &["sessions"]).stdout).into_owned();
     assert!(!text.contains("1970") && text.contains("unknown"), "{text}");
 }
+
+// Issue 25, item 14: a relative input path is stored as an absolute one, so the session names its file from any
+// folder (report, review, `analyze --resume` with no input).
+#[test]
+fn a_relative_input_is_stored_as_an_absolute_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::copy(recording("single_face.jpg"), work.join("photo.jpg")).unwrap();
+    let store = dir.path().join("store");
+    let out = Command::new(bin())
+        .current_dir(&work)
+        .arg("--store")
+        .arg(&store)
+        .args(["analyze", "photo.jpg", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["input"], "photo.jpg", "the output shows the input as typed");
+    let listed = sessions(&store);
+    let stored = Path::new(listed[0]["source"].as_str().unwrap());
+    assert!(stored.is_absolute(), "{stored:?}");
+    assert_eq!(stored.canonicalize().unwrap(), work.join("photo.jpg").canonicalize().unwrap());
+}
