@@ -8,6 +8,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use super::SourceKind;
+
 /// How many reasons are kept (the count goes on past it).
 pub const MAX_NOTES: usize = 10;
 
@@ -44,9 +46,10 @@ impl Skipped {
         out
     }
 
-    /// One line for a person: `"12 frames could not be decoded and were skipped (frames 46-57 of 472: ...)"`;
-    /// `noun` is `"frame"` or `"image"`.
-    pub fn summary(&self, noun: &str) -> String {
+    /// One line for a person: `"12 frames were unreadable and skipped (first: frames 46-57 of 472: ...)"`, counting
+    /// images instead of frames for a folder of photos (`kind`, the source's kind when known).
+    pub fn summary(&self, kind: Option<SourceKind>) -> String {
+        let noun = if kind == Some(SourceKind::ImageFolder) { "image" } else { "frame" };
         let what = if self.frames == 1 { format!("1 {noun} was") } else { format!("{} {noun}s were", self.frames) };
         match self.notes.first() {
             Some(first) if self.notes.len() > 1 => format!("{what} unreadable and skipped (first: {first})"),
@@ -82,9 +85,11 @@ mod tests {
         }
         assert_eq!(s.frames, 2 * (MAX_NOTES as u64 + 5));
         assert_eq!(s.notes.len(), MAX_NOTES);
-        assert!(s.summary("frame").starts_with("30 frames were unreadable and skipped (first: frame 0"));
+        assert!(s
+            .summary(Some(SourceKind::Video))
+            .starts_with("30 frames were unreadable and skipped (first: frame 0"));
         let mut one = Skipped::default();
         one.add(1, "a.jpg: truncated".into());
-        assert_eq!(one.summary("image"), "1 image was unreadable and skipped (a.jpg: truncated)");
+        assert_eq!(one.summary(Some(SourceKind::ImageFolder)), "1 image was unreadable and skipped (a.jpg: truncated)");
     }
 }

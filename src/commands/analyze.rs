@@ -364,8 +364,7 @@ impl Job {
             (None, None) => Skipped::default(),
         };
         if !skipped.is_empty() {
-            let noun = if info.kind == emotrace::capture::SourceKind::ImageFolder { "image" } else { "frame" };
-            eprintln!("emotrace: warning: {}: {}", terminal_safe(&input_name(input)), skipped.summary(noun));
+            eprintln!("emotrace: warning: {}: {}", terminal_safe(&input_name(input)), skipped.summary(Some(info.kind)));
         }
         let elapsed_s = last_stats.elapsed_s;
         let s: Summary = summary.build();
@@ -509,8 +508,7 @@ fn report_text(r: &AnalyzeReport, json: bool) -> anyhow::Result<String> {
         put!("source    {}", emotrace::capture::rtsp::gaps_summary(&r.source_gaps));
     }
     if !r.skipped.is_empty() {
-        let noun = if r.source.kind == emotrace::capture::SourceKind::ImageFolder { "image" } else { "frame" };
-        put!("skipped   {}", terminal_safe(&r.skipped.summary(noun)));
+        put!("skipped   {}", terminal_safe(&r.skipped.summary(Some(r.source.kind))));
     }
     put!("model     {}", r.model);
     put!("schedule  {}", r.schedule.describe());

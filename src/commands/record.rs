@@ -139,15 +139,25 @@ impl Recorder {
     pub fn write(&mut self, r: &FrameResult) -> anyhow::Result<()> {
         match &mut self.writer {
             Some(w) => {
-                if let Some(link) = &self.link {
-                    w.set_source_gaps(&link.lock().unwrap_or_else(|p| p.into_inner()).gaps);
-                }
-                if let Some((shared, before)) = &self.skipped {
-                    w.set_skipped(&before.then(&skipped::snapshot(shared)));
-                }
+                Self::copy_source_state(&self.link, &self.skipped, w);
                 Ok(w.write(r)?)
             }
             None => Ok(()),
+        }
+    }
+
+    /// Copies what the source says about itself while it runs (a stream's gaps, the frames it skipped, added to
+    /// a resumed session's earlier count) into the session record, which saves it with the next record write.
+    fn copy_source_state(
+        link: &Option<Arc<Mutex<rtsp::LinkState>>>,
+        skipped: &Option<(SharedSkipped, Skipped)>,
+        w: &mut SessionWriter,
+    ) {
+        if let Some(link) = link {
+            w.set_source_gaps(&link.lock().unwrap_or_else(|p| p.into_inner()).gaps);
+        }
+        if let Some((shared, before)) = skipped {
+            w.set_skipped(&before.then(&skipped::snapshot(shared)));
         }
     }
 
@@ -157,12 +167,7 @@ impl Recorder {
     /// Errors: the store cannot be written.
     pub fn finish(self, outcome: &anyhow::Result<()>, interrupted: bool) -> anyhow::Result<Option<SessionRecord>> {
         let Some(mut w) = self.writer else { return Ok(None) };
-        if let Some(link) = &self.link {
-            w.set_source_gaps(&link.lock().unwrap_or_else(|p| p.into_inner()).gaps);
-        }
-        if let Some((shared, before)) = &self.skipped {
-            w.set_skipped(&before.then(&skipped::snapshot(shared)));
-        }
+        Self::copy_source_state(&self.link, &self.skipped, &mut w);
         let (status, error) = match outcome {
             Err(e) => (SessionStatus::Failed, Some(format!("{e:#}"))),
             Ok(()) if interrupted => (SessionStatus::Interrupted, None),

@@ -156,8 +156,7 @@ fn session_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()>
         meta_row(h, "source gaps", &esc(&crate::capture::rtsp::gaps_summary(&r.source_gaps)))?;
     }
     if !r.skipped.is_empty() {
-        let noun = if r.source_kind == Some(crate::capture::SourceKind::ImageFolder) { "image" } else { "frame" };
-        meta_row(h, "skipped", &esc(&r.skipped.summary(noun)))?;
+        meta_row(h, "skipped", &esc(&r.skipped.summary(r.source_kind)))?;
     }
     meta_row(h, "models", &esc(&r.models))?;
     let schedule = r.schedule.map_or_else(

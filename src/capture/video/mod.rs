@@ -286,7 +286,7 @@ impl VideoSource {
         let resume_index = self.output_pts_ms[..resume.min(self.output_pts_ms.len())].iter().flatten().count() as u64;
         let lost = resume_index.saturating_sub(self.next_index);
         if lost > 0 {
-            let total = self.output_pts_ms.iter().flatten().count();
+            let total = self.info.frame_count.unwrap_or_default();
             let frames = if lost == 1 {
                 format!("frame {resume_index} of {total}")
             } else {

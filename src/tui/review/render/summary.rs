@@ -58,14 +58,9 @@ pub fn summary_lines(app: &ReviewApp) -> Vec<String> {
             out.push(format!("  {}-{}  {}", clock_tenths(g.lost_ms), back, g.reason));
         }
     }
-    let skipped = &app.session.record.skipped;
-    if !skipped.is_empty() {
-        let noun = if app.session.record.source_kind == Some(crate::capture::SourceKind::ImageFolder) {
-            "image"
-        } else {
-            "frame"
-        };
-        out.push(skipped.summary(noun));
+    let record = &app.session.record;
+    if !record.skipped.is_empty() {
+        out.push(record.skipped.summary(record.source_kind));
     }
     out
 }
