@@ -52,7 +52,10 @@ pub fn remove_partial_outputs_on_signal() -> anyhow::Result<()> {
         .name("remove-partial-outputs".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
-                for path in PARTIAL.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+                // The lock is held until the process ends: no temporary file can be created (and listed) after
+                // the list was emptied.
+                let mut partial = PARTIAL.lock().unwrap_or_else(|p| p.into_inner());
+                for path in partial.drain(..) {
                     let _ = std::fs::remove_file(path);
                 }
                 std::process::exit(128 + signal);
@@ -67,9 +70,15 @@ pub fn remove_partial_outputs_on_signal() -> anyhow::Result<()> {
 struct Listed(PathBuf);
 
 impl Listed {
-    fn new(path: &Path) -> Listed {
-        PARTIAL.lock().unwrap_or_else(|p| p.into_inner()).push(path.to_path_buf());
-        Listed(path.to_path_buf())
+    /// Creates the file at `path` exclusively (`O_EXCL`, no symbolic link followed) and lists it, both under
+    /// [`PARTIAL`]'s lock: a signal handled at any moment finds either no file or a listed one, never an unlisted
+    /// file (the race a signal sent right after the file appeared used to hit).
+    fn create(path: &Path) -> std::io::Result<(std::fs::File, Listed)> {
+        let mut partial = PARTIAL.lock().unwrap_or_else(|p| p.into_inner());
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+        partial.push(path.to_path_buf());
+        Ok((file, Listed(path.to_path_buf())))
     }
 }
 
@@ -159,12 +168,17 @@ fn write_atomic(
     let name = target.file_name().with_context(|| format!("{}: not a file name", shown.display()))?;
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let ctx = || format!("{}: cannot write", shown.display());
+    let mut listed = None;
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{}.", name.to_string_lossy()))
         .suffix(".tmp")
-        .tempfile_in(dir)
+        .make_in(dir, |path| {
+            let (file, l) = Listed::create(path)?;
+            listed = Some(l);
+            Ok(file)
+        })
         .with_context(ctx)?;
-    let _listed = Listed::new(tmp.path());
+    let _listed = listed;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
     body(&mut w).with_context(ctx)?;
     let tmp = w.into_inner().map_err(|e| e.into_error()).with_context(ctx)?;
