@@ -50,25 +50,21 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
     }
     let session = args.session.as_deref().context("name a session (id or prefix), or use --all")?;
     let id = store.resolve_session(session)?;
-    let data = {
-        let reader = store.open_session(&id)?;
-        let mut data = SessionExport::load(&reader).with_context(|| format!("session '{id}'"))?;
-        if options.empty_frames {
-            data.load_empty_frames(&reader).with_context(|| format!("session '{id}'"))?;
-        }
-        data
-    };
+    let mut data = SessionExport::load(store.open_session(&id)?).with_context(|| format!("session '{id}'"))?;
+    if options.empty_frames {
+        data.include_empty_frames(Vec::new());
+    }
     match out {
         None => write_stdout(format, &data, options)?,
         Some(p) if p == Path::new("-") => write_stdout(format, &data, options)?,
         Some(path) => {
-            write_output(path, |w| Ok(export::write(format, &data, options, w)?))?;
-            let mut note = format!(
-                "exported session {id} ({} observations, {}) to {}",
-                data.observations.len(),
-                format.name(),
-                path.display()
-            );
+            let mut faces = 0;
+            write_output(path, |w| {
+                faces = export::write(format, &data, options, w)?;
+                Ok(())
+            })?;
+            let mut note =
+                format!("exported session {id} ({faces} observations, {}) to {}", format.name(), path.display());
             if matches!(format, Format::Csv | Format::Parquet) {
                 let side = annotations_path(path, format);
                 write_output(&side, |w| match format {
@@ -125,7 +121,7 @@ fn write_xapi(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::
 /// line naming every session skipped and why).
 fn write_dataset(store: &Store, dir: &Path) -> anyhow::Result<Outcome> {
     let mut written = 0usize;
-    let mut rows = 0usize;
+    let mut rows = 0u64;
     let mut annotations = 0usize;
     let mut skipped = Vec::new();
     let mut unwritten = Vec::new();
@@ -137,7 +133,7 @@ fn write_dataset(store: &Store, dir: &Path) -> anyhow::Result<Outcome> {
         let data = match store
             .open_session(&record.id)
             .map_err(anyhow::Error::from)
-            .and_then(|reader| SessionExport::load(&reader).with_context(|| format!("session '{}'", record.id)))
+            .and_then(|reader| SessionExport::load(reader).with_context(|| format!("session '{}'", record.id)))
         {
             Ok(data) => data,
             Err(e) => {
@@ -145,17 +141,24 @@ fn write_dataset(store: &Store, dir: &Path) -> anyhow::Result<Outcome> {
                 continue;
             }
         };
+        let mut faces = 0;
         let wrote = Table::ALL.into_iter().try_for_each(|table| {
             let path = export::parquet::dataset_path(dir, table, &data.session);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
             }
-            write_output(&path, |w| Ok(table.write(&data, w)?))
+            write_output(&path, |w| {
+                match table {
+                    Table::Observations => faces = export::parquet::write(&data, w)?,
+                    Table::Annotations => export::parquet::write_annotations(&data, w)?,
+                }
+                Ok(())
+            })
         });
         match wrote {
             Ok(()) => {
                 written += 1;
-                rows += data.observations.len();
+                rows += faces;
                 annotations += data.annotations.len();
             }
             Err(e) => unwritten.push(format!("{} ({})", record.id, emotrace::fmt::one_line(format!("{e:#}")))),
@@ -219,7 +222,10 @@ fn write_stdout(format: Format, data: &SessionExport, options: Options) -> anyho
         format != Format::Xlsx || !std::io::stdout().is_terminal(),
         "xlsx is binary: write it with --out FILE.xlsx or through a pipe"
     );
-    write_output(Path::new("-"), |w| Ok(export::write(format, data, options, w)?))
+    write_output(Path::new("-"), |w| {
+        export::write(format, data, options, w)?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

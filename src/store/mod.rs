@@ -133,6 +133,16 @@ fn unreadable(path: &Path, e: std::io::Error) -> StoreError {
 /// read (nothing is written: the file is rewritten when the session is next opened).
 fn listed(dir: &Path, id: &str) -> SessionRecord {
     let r = layout::load_or_damaged(dir, id);
+    let left_running = || layout::load_record(dir).is_ok_and(|s| s.status == SessionStatus::Running);
+    if r.status == SessionStatus::Interrupted && left_running() {
+        // A recorder killed without warning (kill -9, power loss) left the counts of its last periodic save: opening
+        // the session recounts what was stored and saves it as interrupted, as a review or an export would, so
+        // the listing's counts are the stored ones from the first listing on. One open in another process keeps
+        // the last saved counts until it is free.
+        if let Ok(opened) = StoredSession::open(dir, id) {
+            return opened.record().clone();
+        }
+    }
     if r.is_known() || !layout::has_database(dir) {
         return r;
     }
@@ -369,13 +379,13 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::capture::SourceKind;
     use crate::detect::BBox;
     use crate::pipeline::{FrameResult, Observation, PipelineStats};
 
-    fn new_session() -> NewSession {
+    pub(crate) fn new_session() -> NewSession {
         NewSession {
             source: "recordings/x.mp4".into(),
             source_kind: SourceKind::Video,
@@ -388,7 +398,7 @@ mod tests {
         }
     }
 
-    fn result(frame: u64, tracks: &[u32]) -> FrameResult {
+    pub(crate) fn result(frame: u64, tracks: &[u32]) -> FrameResult {
         let p = [0.1, 0.0, 0.1, 0.5, 0.1, 0.1, 0.1];
         FrameResult {
             frame_index: frame,
@@ -514,7 +524,7 @@ mod tests {
         drop(r);
 
         // Everything is there after reopening (a new process would see the same).
-        let mut r = store.open_session(&id).unwrap();
+        let r = store.open_session(&id).unwrap();
         let notes = r.annotations().unwrap();
         assert_eq!(notes.len(), 2);
         assert_eq!((notes[0].label.as_str(), notes[0].end_ms), ("pair work", Some(800)));
@@ -526,9 +536,14 @@ mod tests {
         let whole = t.total(0, t.span_ms());
         assert_eq!(whole.frames, 30);
         assert_eq!(whole.tracks.iter().map(|(id, a)| (*id, a.frames)).collect::<Vec<_>>(), vec![(1, 30), (2, 20)]);
-        let data = export::SessionExport::load(&r).unwrap();
-        assert!(data.observations.iter().all(|o| o.track_id != 3));
-        assert_eq!(data.observations.iter().filter(|o| o.track_id == 2).count(), 20);
+        let data = export::SessionExport::load(r).unwrap();
+        let exported: Vec<u32> = export::tests::faces(&data).iter().map(|o| o.track_id).collect();
+        assert!(exported.iter().all(|&t| t != 3));
+        assert_eq!(exported.iter().filter(|&&t| t == 2).count(), 20);
+        let export::Observations::Stored { reader, .. } = data.observations else {
+            unreachable!("loaded from the store")
+        };
+        let mut r = *reader;
 
         r.delete_annotation(notes[1].id).unwrap();
         assert!(r.delete_annotation(notes[1].id).is_err());
@@ -557,7 +572,7 @@ mod tests {
         let labels: Vec<String> = r.annotations().unwrap().into_iter().map(|a| a.label).collect();
         assert_eq!(labels, ["=1+1 [2J", "a b"]);
         assert_eq!(r.tracks().unwrap()[0].name.as_deref(), Some("P07"));
-        let data = export::SessionExport::load(&r).unwrap();
+        let data = export::SessionExport::load(r).unwrap();
         let mut csv = Vec::new();
         export::csv::write_annotations(&data, false, &mut csv).unwrap();
         let csv = String::from_utf8(csv).unwrap();

@@ -333,36 +333,34 @@ fn a_killed_recorder_is_interrupted_whoever_has_its_pid_and_is_recounted() {
         .unwrap();
     // Let it record a few seconds, then kill it without warning.
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    let id = loop {
         let s = sessions(&store);
-        if s.first().is_some_and(|s| s["frames"].as_u64().unwrap_or(0) > 20) {
-            break;
+        if let Some(s) = s.first().filter(|s| s["frames"].as_u64().unwrap_or(0) > 20) {
+            break s["id"].as_str().unwrap().to_string();
         }
         assert!(Instant::now() < deadline, "analyze never stored a frame");
         std::thread::sleep(Duration::from_millis(100));
-    }
+    };
     std::thread::sleep(Duration::from_millis(1300));
     assert!(child.try_wait().unwrap().is_none(), "analyze ended before it could be killed");
     child.kill().unwrap();
     child.wait().unwrap();
 
     // Another live process now has the recorder's pid (here: this test process).
-    let s = &sessions(&store)[0];
-    let id = s["id"].as_str().unwrap().to_string();
     let json = store.join("sessions").join(&id).join("session.json");
     let mut record: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     record["pid"] = std::process::id().into();
     std::fs::write(&json, serde_json::to_vec(&record).unwrap()).unwrap();
+    // The first listing after the kill is interrupted and recounted (issue 25, item 14: it showed the counts of
+    // the recorder's last periodic save until the session was next opened).
     let s = &sessions(&store)[0];
     assert_eq!(s["status"], "interrupted", "{s}");
-
-    // Opening it (an export) recounts; the listing and the export then agree.
     let out = run(&store, &["export", &id, "--format", "json"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let exported = v["observations"].as_array().unwrap().len() as u64;
-    let s = &sessions(&store)[0];
     assert_eq!(s["observations"].as_u64(), Some(exported), "{s}");
+    assert_eq!(&sessions(&store)[0], s, "listed again");
     // The counts are those of what was stored, whatever the machine's speed: under load `--realtime` drops frames
     // (so frame indices have gaps), the detector's first result comes late (so the first frames have no face), and
     // any number of frames may follow the last face before the kill (on a loaded machine the detector may not

@@ -124,7 +124,7 @@ impl Cell {
 /// frames are loaded.
 pub fn observation_header(data: &SessionExport) -> Vec<&'static str> {
     let mut header = OBSERVATION_COLUMNS.to_vec();
-    if data.empty_frames.is_some() {
+    if data.has_empty_frames() {
         header.push(SUCCESS_COLUMN);
     }
     header
@@ -135,7 +135,7 @@ pub fn observation_header(data: &SessionExport) -> Vec<&'static str> {
 pub fn observation_cells(
     data: &SessionExport,
     labels: &std::collections::HashMap<u32, String>,
-    row: super::Row<'_>,
+    row: &super::Row,
     cells: &mut Vec<Cell>,
 ) {
     cells.clear();
@@ -175,16 +175,18 @@ pub fn observation_cells(
         None => cells.resize(cells.len() + 2 * super::LANDMARK_NAMES.len(), Cell::Empty),
     }
     debug_assert_eq!(cells.len(), OBSERVATION_COLUMNS.len());
-    if data.empty_frames.is_some() {
+    if data.has_empty_frames() {
         cells.push(Cell::Int(1));
     }
 }
 
 /// Writes the observations CSV (with `bom`, a UTF-8 byte-order mark first; then the header, then one row per
-/// observation in frame order, and per empty frame when they are loaded) to `out`.
+/// observation in frame order, and per empty frame when they are included) to `out`, one row at a time; returns
+/// the number of observations written.
 ///
-/// Errors: `out` cannot be written ([`super::ExportError::Io`] or [`super::ExportError::Csv`]).
-pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) -> Result<()> {
+/// Errors: `out` cannot be written ([`super::ExportError::Io`] or [`super::ExportError::Csv`]); the session cannot
+/// be read ([`super::ExportError::Store`]).
+pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) -> Result<u64> {
     if bom {
         out.write_all(UTF8_BOM)?;
     }
@@ -192,12 +194,15 @@ pub fn write_observations(data: &SessionExport, bom: bool, out: &mut dyn Write) 
     w.write_record(observation_header(data))?;
     let labels = data.track_labels();
     let mut cells = Vec::with_capacity(OBSERVATION_COLUMNS.len() + 1);
-    for row in data.rows() {
-        observation_cells(data, &labels, row, &mut cells);
+    let mut faces = 0;
+    for row in data.rows()? {
+        let row = row?;
+        faces += matches!(row, super::Row::Face(_)) as u64;
+        observation_cells(data, &labels, &row, &mut cells);
         w.write_record(cells.iter().map(|c| c.text().into_owned()))?;
     }
     w.flush()?;
-    Ok(())
+    Ok(faces)
 }
 
 /// Writes the annotations CSV (with `bom`, a UTF-8 byte-order mark first; then the header, then one row per
@@ -255,7 +260,7 @@ mod tests {
         let mut r = ::csv::Reader::from_reader(buf.as_slice());
         assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), OBSERVATION_COLUMNS);
         let rows: Vec<::csv::StringRecord> = r.records().map(Result::unwrap).collect();
-        assert_eq!(rows.len(), data.observations.len());
+        assert_eq!(rows.len(), crate::store::export::tests::faces(&data).len());
         let named: Vec<_> = rows.iter().filter(|r| &r[3] == "2").collect();
         assert_eq!(named.len(), 3);
         for row in &named {
@@ -301,16 +306,19 @@ mod tests {
             latency_ms: 1.0,
         };
         // Frames 5 and 6 come after the sample's faces; one before them is made by moving the faces on.
-        for o in &mut data.observations {
+        let super::super::Observations::Memory { observations, .. } = &mut data.observations else {
+            panic!("sample_export is in memory")
+        };
+        for o in observations {
             o.frame_index += 1;
         }
-        data.empty_frames = Some(vec![frame(0), frame(6)]);
+        data.include_empty_frames(vec![frame(0), frame(6)]);
         let mut buf = Vec::new();
         write_observations(&data, false, &mut buf).unwrap();
         let mut r = ::csv::Reader::from_reader(buf.as_slice());
         assert_eq!(r.headers().unwrap().iter().next_back(), Some(SUCCESS_COLUMN));
         let rows: Vec<::csv::StringRecord> = r.records().map(Result::unwrap).collect();
-        assert_eq!(rows.len(), data.observations.len() + 2);
+        assert_eq!(rows.len(), crate::store::export::tests::faces(&data).len() + 2);
         let frames: Vec<&str> = rows.iter().map(|r| &r[2]).collect();
         assert_eq!(frames, ["0", "1", "2", "3", "3", "4", "4", "5", "5", "6"]);
         let success: Vec<&str> = rows.iter().map(|r| &r[OBSERVATION_COLUMNS.len()]).collect();

@@ -55,11 +55,13 @@ const FEX_HEAD: [&str; 19] = [
     "sampling_freq",
 ];
 
-/// Writes the Fex CSV (header, then one row per observation in frame order) to `out`; the emotion columns hold
-/// the smoothed probabilities when `smoothed`, else the raw ones.
+/// Writes the Fex CSV (header, then one row per observation in frame order, read one at a time) to `out`; the
+/// emotion columns hold the smoothed probabilities when `smoothed`, else the raw ones. Returns the number of
+/// observations written.
 ///
-/// Errors: `out` cannot be written ([`super::ExportError::Csv`]).
-pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> Result<()> {
+/// Errors: `out` cannot be written ([`super::ExportError::Csv`]); the session cannot be read
+/// ([`super::ExportError::Store`]).
+pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> Result<u64> {
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(FEX_COLUMNS)?;
     let input = super::csv::spreadsheet_safe(&data.session.source).into_owned();
@@ -67,9 +69,10 @@ pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> Resul
     let labels: std::collections::HashMap<u32, String> =
         data.track_labels().into_iter().map(|(id, l)| (id, super::csv::spreadsheet_safe(&l).into_owned())).collect();
     let mut row: Vec<String> = Vec::with_capacity(FEX_COLUMNS.len());
-    for r in data.rows() {
+    let mut faces = 0;
+    for r in data.rows()? {
         row.clear();
-        let o = match r {
+        let o = match r? {
             super::Row::Face(o) => o,
             super::Row::Empty(f) => {
                 // py-feat's own rows for a frame without a face: the frame and input, every face column empty.
@@ -86,7 +89,7 @@ pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> Resul
         };
         row.push(o.frame_index.to_string());
         row.extend(super::pixel_box(&o.bbox).iter().map(i32::to_string));
-        row.push(data.face_score(o).to_string());
+        row.push(data.face_score(&o).to_string());
         // FER2013 order is py-feat's order: anger, disgust, fear, happiness, sadness, surprise, neutral.
         let probs = if smoothed { &o.smoothed } else { &o.raw };
         row.extend(probs.iter().map(f32::to_string));
@@ -104,12 +107,13 @@ pub fn write(data: &SessionExport, smoothed: bool, out: &mut dyn Write) -> Resul
         row.push(o.box_source().to_string());
         row.push(o.classified.to_string());
         row.push(crate::classify::valence::valence(&o.smoothed).to_string());
-        row.extend(super::landmark_cells(o));
+        row.extend(super::landmark_cells(&o));
         debug_assert_eq!(row.len(), FEX_COLUMNS.len());
         w.write_record(&row)?;
+        faces += 1;
     }
     w.flush()?;
-    Ok(())
+    Ok(faces)
 }
 
 #[cfg(test)]

@@ -147,38 +147,61 @@ impl From<&Landmarks> for JsonLandmarks {
     }
 }
 
+/// The JSON form of one observation; `labels` maps track ids to their labels ([`SessionExport::track_labels`]).
+fn json_observation(
+    data: &SessionExport,
+    labels: &std::collections::HashMap<u32, String>,
+    o: &crate::pipeline::Observation,
+) -> JsonObservation {
+    let [x, y, width, height] = pixel_box(&o.bbox);
+    JsonObservation {
+        frame_index: o.frame_index,
+        timestamp_ms: o.timestamp_ms,
+        track_id: o.track_id,
+        track_name: labels.get(&o.track_id).cloned().unwrap_or_else(|| data.track_label(o.track_id)),
+        x,
+        y,
+        width,
+        height,
+        score: o.score,
+        face_score: data.face_score(o),
+        raw: (&o.raw).into(),
+        smoothed: (&o.smoothed).into(),
+        dominant_emotion: Emotion::argmax(&o.smoothed).name().to_string(),
+        valence: crate::classify::valence::valence(&o.smoothed),
+        box_source: o.box_source().to_string(),
+        classified: o.classified,
+        landmarks: o.landmarks.as_ref().map(JsonLandmarks::from),
+    }
+}
+
+/// Everything of a [`JsonExport`] before its observations, borrowed: serialized first, so the observations can
+/// follow one at a time. Its fields are [`JsonExport`]'s, in the same order.
+#[derive(Serialize)]
+struct JsonHead<'a> {
+    format: &'a str,
+    version: u32,
+    emotions: [&'a str; crate::classify::NUM_EMOTIONS],
+    detector: &'a str,
+    /// As [`JsonExport::session`] (a JSON value: its keys in the order `JsonExport` writes them).
+    session: serde_json::Value,
+    tracks: Vec<JsonTrack>,
+    annotations: &'a [Annotation],
+}
+
 impl JsonExport {
-    /// The export of `data`.
+    /// The export of `data`, in memory (the file is written without holding it: [`write()`]).
     ///
-    /// Errors: [`super::ExportError::Json`] when the session record cannot be serialized (it always can).
+    /// Errors: [`super::ExportError::Json`] when the session record cannot be serialized (it always can);
+    /// [`super::ExportError::Store`] when the session cannot be read.
     pub fn new(data: &SessionExport) -> Result<JsonExport> {
         let labels = data.track_labels();
-        let observations = data
-            .observations
-            .iter()
-            .map(|o| {
-                let [x, y, width, height] = pixel_box(&o.bbox);
-                JsonObservation {
-                    frame_index: o.frame_index,
-                    timestamp_ms: o.timestamp_ms,
-                    track_id: o.track_id,
-                    track_name: labels.get(&o.track_id).cloned().unwrap_or_else(|| data.track_label(o.track_id)),
-                    x,
-                    y,
-                    width,
-                    height,
-                    score: o.score,
-                    face_score: data.face_score(o),
-                    raw: (&o.raw).into(),
-                    smoothed: (&o.smoothed).into(),
-                    dominant_emotion: Emotion::argmax(&o.smoothed).name().to_string(),
-                    valence: crate::classify::valence::valence(&o.smoothed),
-                    box_source: o.box_source().to_string(),
-                    classified: o.classified,
-                    landmarks: o.landmarks.as_ref().map(JsonLandmarks::from),
-                }
-            })
-            .collect();
+        let mut observations = Vec::new();
+        for row in data.rows()? {
+            if let super::Row::Face(o) = row? {
+                observations.push(json_observation(data, &labels, &o));
+            }
+        }
         Ok(JsonExport {
             format: JSON_FORMAT.to_string(),
             version: JSON_VERSION,
@@ -199,15 +222,43 @@ impl JsonExport {
     }
 }
 
-/// Writes `data` as one JSON object ([`JsonExport`]) and a newline to `out`.
+/// Writes `data` as one JSON object ([`JsonExport`]) and a newline to `out`: the session, tracks and annotations
+/// first, then the observations one at a time as they are read from the session (memory stays flat however long
+/// the session). The bytes are those of [`JsonExport`] serialized whole. Returns the number of observations
+/// written.
 ///
-/// Errors: `out` cannot be written ([`super::ExportError::Json`] or [`super::ExportError::Io`]).
-pub fn write(data: &SessionExport, out: &mut dyn Write) -> Result<()> {
+/// Errors: `out` cannot be written ([`super::ExportError::Json`] or [`super::ExportError::Io`]); the session cannot
+/// be read ([`super::ExportError::Store`]).
+pub fn write(data: &SessionExport, out: &mut dyn Write) -> Result<u64> {
     let mut out = std::io::BufWriter::new(out);
-    serde_json::to_writer(&mut out, &JsonExport::new(data)?)?;
-    out.write_all(b"\n")?;
+    let head = JsonHead {
+        format: JSON_FORMAT,
+        version: JSON_VERSION,
+        emotions: Emotion::NAMES,
+        detector: data.detector.name(),
+        session: serde_json::to_value(&data.session)?,
+        tracks: data.tracks.iter().map(JsonTrack::from).collect(),
+        annotations: &data.annotations,
+    };
+    let mut head = serde_json::to_vec(&head)?;
+    // `{...}` without its closing brace, then the last field.
+    head.pop();
+    out.write_all(&head)?;
+    out.write_all(b",\"observations\":[")?;
+    let labels = data.track_labels();
+    let mut faces = 0u64;
+    for row in data.rows()? {
+        if let super::Row::Face(o) = row? {
+            if faces > 0 {
+                out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut out, &json_observation(data, &labels, &o))?;
+            faces += 1;
+        }
+    }
+    out.write_all(b"]}\n")?;
     out.flush()?;
-    Ok(())
+    Ok(faces)
 }
 
 /// Reads an export written by [`write()`] back.

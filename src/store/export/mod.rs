@@ -75,15 +75,15 @@ pub struct Options {
 
 /// One row of a per-frame table: a face in a processed frame, or a processed frame in which no face was observed
 /// (written only when asked: `--include-empty-frames`, OpenFace's `success = 0` rows).
-#[derive(Clone, Copy, Debug)]
-pub enum Row<'a> {
+#[derive(Clone, Debug)]
+pub enum Row {
     /// One face in one frame.
-    Face(&'a Observation),
+    Face(Observation),
     /// A processed frame without a face.
-    Empty(&'a FrameRecord),
+    Empty(FrameRecord),
 }
 
-impl Row<'_> {
+impl Row {
     /// The frame's index in the source.
     pub fn frame_index(&self) -> u64 {
         match self {
@@ -199,8 +199,48 @@ pub fn pixel_box(b: &BBox) -> [i32; 4] {
     [b.x, b.y, b.w, b.h].map(|v| v.round() as i32)
 }
 
-/// A whole stored session, as exported.
-#[derive(Clone, Debug)]
+/// Where an export's rows come from.
+pub enum Observations {
+    /// Read from the session's database one at a time while the export is written, so an export's memory stays
+    /// flat however long the session (a one-hour classroom session holds 3.2 million observations).
+    Stored {
+        /// The open session.
+        reader: Box<StoredSession>,
+        /// Track id -> the id it was merged into during review ([`StoredSession::merges`]).
+        merges: std::collections::BTreeMap<u32, u32>,
+        /// Whether the processed frames without a face get rows too ([`SessionExport::include_empty_frames`]).
+        empty_frames: bool,
+    },
+    /// Held in memory, in frame order then track id (a session built in memory, tests).
+    Memory {
+        /// The observations, with the track ids they are exported under.
+        observations: Vec<Observation>,
+        /// The processed frames in which no face was observed, when they get rows.
+        empty_frames: Option<Vec<FrameRecord>>,
+    },
+}
+
+impl std::fmt::Debug for Observations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Observations::Stored { empty_frames, .. } => {
+                f.debug_struct("Stored").field("empty_frames", empty_frames).finish_non_exhaustive()
+            }
+            Observations::Memory { observations, empty_frames } => f
+                .debug_struct("Memory")
+                .field("observations", &observations.len())
+                .field("empty_frames", &empty_frames.as_ref().map(Vec::len))
+                .finish(),
+        }
+    }
+}
+
+/// The rows of an export, in frame order: each item a [`Row`] or the error that stopped reading.
+pub type Rows<'a> = Box<dyn Iterator<Item = Result<Row>> + 'a>;
+
+/// A stored session, as exported: its record, tracks and annotations in memory, its observations streamed from
+/// the database ([`Observations::Stored`]) as the export is written.
+#[derive(Debug)]
 pub struct SessionExport {
     /// The session record (times, source, models, configuration, counts).
     pub session: SessionRecord,
@@ -208,62 +248,97 @@ pub struct SessionExport {
     pub tracks: Vec<TrackRecord>,
     /// Its markers and notes, in creation order (times in ms since session start).
     pub annotations: Vec<Annotation>,
-    /// Its observations in frame order, then track id (times in ms since session start, boxes in pixels). A
-    /// track merged into another during review is exported under the id it was merged into.
-    pub observations: Vec<Observation>,
-    /// FaceReader's valence of each observation's smoothed probabilities (`[-1, 1]`, see
-    /// [`crate::classify::valence`]), in the order of `observations`.
-    pub valence: Vec<f32>,
+    /// Its observations ([`SessionExport::rows`] reads them): in frame order, then track id (times in ms since
+    /// session start, boxes in pixels). A track merged into another during review is exported under the id it was
+    /// merged into.
+    pub observations: Observations,
     /// The detector of the session ([`session_detector`]).
     pub detector: Backend,
-    /// The processed frames in which no face was observed, in frame order, when asked for
-    /// ([`SessionExport::load_empty_frames`]); `None` otherwise.
-    pub empty_frames: Option<Vec<FrameRecord>>,
 }
 
 impl SessionExport {
-    /// Reads everything of one session from its database.
+    /// Opens one session for export: its record, tracks and annotations are read now, its observations as the
+    /// export is written ([`SessionExport::rows`]). Takes the session (it stays open, and locked, until the export
+    /// is dropped).
     ///
     /// Errors: [`ExportError::Store`], a damaged record in the session's database.
-    pub fn load(reader: &StoredSession) -> Result<SessionExport> {
-        let merges = reader.merges()?;
-        let mut observations = reader.observations()?;
-        for o in &mut observations {
-            o.track_id = *merges.get(&o.track_id).unwrap_or(&o.track_id);
-        }
-        let valence = observations.iter().map(|o| crate::classify::valence::valence(&o.smoothed)).collect();
+    pub fn load(reader: StoredSession) -> Result<SessionExport> {
         Ok(SessionExport {
             detector: session_detector(reader.record()),
             session: reader.record().clone(),
             tracks: reader.tracks()?,
             annotations: reader.annotations()?,
-            observations,
-            valence,
-            empty_frames: None,
+            observations: Observations::Stored {
+                merges: reader.merges()?,
+                reader: Box::new(reader),
+                empty_frames: false,
+            },
         })
     }
 
-    /// Reads the processed frames in which no face was observed (the session's frame records without an
-    /// observation) into [`Self::empty_frames`]. Frames a live source dropped before processing were never
-    /// stored, so they have no row either.
+    /// A session held in memory (observations in frame order, then track id).
+    pub fn in_memory(
+        session: SessionRecord,
+        tracks: Vec<TrackRecord>,
+        annotations: Vec<Annotation>,
+        observations: Vec<Observation>,
+    ) -> SessionExport {
+        SessionExport {
+            detector: session_detector(&session),
+            session,
+            tracks,
+            annotations,
+            observations: Observations::Memory { observations, empty_frames: None },
+        }
+    }
+
+    /// Gives the processed frames in which no face was observed (the session's frame records without an
+    /// observation) rows too. Frames a live source dropped before processing were never stored, so they have no
+    /// row either. For a session in memory, those frames are `frames` without the ones that have an observation.
+    pub fn include_empty_frames(&mut self, frames: Vec<FrameRecord>) {
+        match &mut self.observations {
+            Observations::Stored { empty_frames, .. } => *empty_frames = true,
+            Observations::Memory { observations, empty_frames } => {
+                let seen: std::collections::HashSet<u64> = observations.iter().map(|o| o.frame_index).collect();
+                *empty_frames = Some(frames.into_iter().filter(|f| !seen.contains(&f.frame_index)).collect());
+            }
+        }
+    }
+
+    /// Whether the processed frames without a face get rows ([`SessionExport::include_empty_frames`]).
+    pub fn has_empty_frames(&self) -> bool {
+        match &self.observations {
+            Observations::Stored { empty_frames, .. } => *empty_frames,
+            Observations::Memory { empty_frames, .. } => empty_frames.is_some(),
+        }
+    }
+
+    /// Every row in frame order: the observations (merged tracks under the id they were merged into), and (when
+    /// included) the empty frames between them. A stored session is read from its database one row at a time.
     ///
-    /// Errors: [`ExportError::Store`], a damaged record in the session's database.
-    pub fn load_empty_frames(&mut self, reader: &StoredSession) -> Result<()> {
-        let seen: std::collections::HashSet<u64> = self.observations.iter().map(|o| o.frame_index).collect();
-        let frames = reader.frames()?.into_iter().filter(|f| !seen.contains(&f.frame_index)).collect();
-        self.empty_frames = Some(frames);
-        Ok(())
-    }
-
-    /// Every row in frame order: the observations, and (when loaded) the empty frames between them.
-    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> + '_ {
-        let mut faces = self.observations.iter().peekable();
-        let mut empty = self.empty_frames.as_deref().unwrap_or_default().iter().peekable();
-        std::iter::from_fn(move || match (faces.peek(), empty.peek()) {
-            (Some(o), Some(f)) if f.frame_index < o.frame_index => empty.next().map(Row::Empty),
-            (Some(_), _) => faces.next().map(Row::Face),
-            (None, _) => empty.next().map(Row::Empty),
-        })
+    /// Errors: [`ExportError::Store`], the session's records cannot be opened; an item is such an error for a
+    /// damaged record.
+    pub fn rows(&self) -> Result<Rows<'_>> {
+        match &self.observations {
+            Observations::Memory { observations, empty_frames } => {
+                let faces = observations.iter().cloned().map(Ok);
+                let frames = empty_frames.iter().flatten().cloned().map(Ok);
+                Ok(Box::new(MergedRows::new(faces, Some(frames))))
+            }
+            Observations::Stored { reader, merges, empty_frames } => {
+                let faces = reader.observations_iter()?.map(move |o| {
+                    let mut o = o?;
+                    o.track_id = *merges.get(&o.track_id).unwrap_or(&o.track_id);
+                    Ok(o)
+                });
+                let frames = if *empty_frames {
+                    Some(reader.frames_iter()?.map(|f| f.map_err(ExportError::from)))
+                } else {
+                    None
+                };
+                Ok(Box::new(MergedRows::new(faces, frames)))
+            }
+        }
     }
 
     /// The label of a track, as [`TrackRecord::label`] gives it ("P07", or "Face {id}" when unnamed); a track
@@ -287,12 +362,66 @@ impl SessionExport {
     }
 }
 
-/// Writes `data` to `out` in `format` with `options`. For [`Format::Csv`] and [`Format::Parquet`] this is the
-/// observations only; the annotations are written separately with [`csv::write_annotations`] and
-/// [`parquet::write_annotations`].
+/// The observations (in frame order) merged with the processed frames (in frame order, when given): a frame
+/// without an observation becomes a [`Row::Empty`] before the next face's row; a frame with one gives no row of
+/// its own. Reads one item ahead of each.
+struct MergedRows<O, F> {
+    faces: O,
+    frames: Option<F>,
+    next_face: Option<Observation>,
+    next_frame: Option<FrameRecord>,
+}
+
+impl<O, F> MergedRows<O, F>
+where
+    O: Iterator<Item = Result<Observation>>,
+    F: Iterator<Item = Result<FrameRecord>>,
+{
+    fn new(faces: O, frames: Option<F>) -> Self {
+        MergedRows { faces, frames, next_face: None, next_frame: None }
+    }
+
+    fn advance(&mut self) -> Result<Option<Row>> {
+        if self.next_face.is_none() {
+            self.next_face = self.faces.next().transpose()?;
+        }
+        if let Some(frames) = &mut self.frames {
+            loop {
+                if self.next_frame.is_none() {
+                    self.next_frame = frames.next().transpose()?;
+                }
+                match (&self.next_face, &self.next_frame) {
+                    (Some(o), Some(f)) if f.frame_index == o.frame_index => self.next_frame = None,
+                    (Some(o), Some(f)) if f.frame_index > o.frame_index => break,
+                    (_, Some(_)) => return Ok(self.next_frame.take().map(Row::Empty)),
+                    (_, None) => break,
+                }
+            }
+        }
+        Ok(self.next_face.take().map(Row::Face))
+    }
+}
+
+impl<O, F> Iterator for MergedRows<O, F>
+where
+    O: Iterator<Item = Result<Observation>>,
+    F: Iterator<Item = Result<FrameRecord>>,
+{
+    type Item = Result<Row>;
+
+    fn next(&mut self) -> Option<Result<Row>> {
+        self.advance().transpose()
+    }
+}
+
+/// Writes `data` to `out` in `format` with `options`, streaming the observations (every format but xlsx holds
+/// only a bounded part of the session in memory); returns the number of observations written. For [`Format::Csv`]
+/// and [`Format::Parquet`] this is the observations only; the annotations are written separately with
+/// [`csv::write_annotations`] and [`parquet::write_annotations`].
 ///
-/// Errors: `out` cannot be written (see [`ExportError::io_kind`]), or the format's encoder fails.
-pub fn write(format: Format, data: &SessionExport, options: Options, out: &mut dyn Write) -> Result<()> {
+/// Errors: `out` cannot be written (see [`ExportError::io_kind`]), the format's encoder fails, or the session
+/// cannot be read ([`ExportError::Store`]).
+pub fn write(format: Format, data: &SessionExport, options: Options, out: &mut dyn Write) -> Result<u64> {
     match format {
         Format::Csv => csv::write_observations(data, options.bom, out),
         Format::Json => json::write(data, out),
@@ -310,13 +439,26 @@ pub(crate) mod tests {
     use crate::pipeline::{FrameResult, PipelineStats};
     use crate::store::{AnnotationKind, NewSession, SessionStatus, Store};
 
-    /// [`sample_session`] in a temporary store, loaded for export (the store is gone afterwards).
+    /// [`sample_session`] in a temporary store, loaded for export and read into memory (the store is gone
+    /// afterwards).
     pub(crate) fn sample_export(name2: &str, label: &str) -> SessionExport {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let id = sample_session(&store, name2, label);
-        let reader = store.open_session(&id).unwrap();
-        SessionExport::load(&reader).unwrap()
+        let data = SessionExport::load(store.open_session(&id).unwrap()).unwrap();
+        let observations = faces(&data);
+        SessionExport::in_memory(data.session, data.tracks, data.annotations, observations)
+    }
+
+    /// The observations [`SessionExport::rows`] gives, in order.
+    pub(crate) fn faces(data: &SessionExport) -> Vec<Observation> {
+        data.rows()
+            .unwrap()
+            .filter_map(|r| match r.unwrap() {
+                Row::Face(o) => Some(o),
+                Row::Empty(_) => None,
+            })
+            .collect()
     }
 
     /// A finished session with two tracks (track 2 named `name2`), 5 frames, and one marker labelled `label`.
@@ -433,13 +575,53 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn rows_read_from_the_store_put_each_empty_frame_between_the_faces_around_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.create_session(crate::store::tests::new_session()).unwrap();
+        // Faces on frames 1, 2 and 4 (two on 2); frames 0, 3, 5 and 6 are empty.
+        for f in 0..7u64 {
+            let tracks: &[u32] = match f {
+                1 | 4 => &[1],
+                2 => &[1, 2],
+                _ => &[],
+            };
+            w.write(&crate::store::tests::result(f, tracks)).unwrap();
+        }
+        let id = w.finish(SessionStatus::Completed, None).unwrap().id;
+        let mut data = SessionExport::load(store.open_session(&id).unwrap()).unwrap();
+        let frames = |data: &SessionExport| -> Vec<(u64, bool)> {
+            data.rows().unwrap().map(|r| r.unwrap()).map(|r| (r.frame_index(), matches!(r, Row::Face(_)))).collect()
+        };
+        assert_eq!(frames(&data), [(1, true), (2, true), (2, true), (4, true)]);
+        data.include_empty_frames(Vec::new());
+        assert!(data.has_empty_frames());
+        let want = [(0, false), (1, true), (2, true), (2, true), (3, false), (4, true), (5, false), (6, false)];
+        assert_eq!(frames(&data), want);
+        // The same rows from memory.
+        let all: Vec<crate::store::FrameRecord> = (0..7)
+            .map(|i| crate::store::FrameRecord {
+                frame_index: i,
+                timestamp_ms: i * 40,
+                detections: 0,
+                faces: 0,
+                latency_ms: 1.0,
+            })
+            .collect();
+        let mut memory = SessionExport::in_memory(data.session.clone(), Vec::new(), Vec::new(), faces(&data));
+        memory.include_empty_frames(all);
+        assert_eq!(frames(&memory), want);
+    }
+
+    #[test]
     fn a_loaded_session_holds_everything_stored() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let id = sample_session(&store, "P07", "stimulus");
-        let data = SessionExport::load(&store.open_session(&id).unwrap()).unwrap();
+        let data = SessionExport::load(store.open_session(&id).unwrap()).unwrap();
         assert_eq!(data.session.id, id);
-        assert_eq!(data.observations.len(), 8);
+        assert_eq!(faces(&data).len(), 8);
+        assert!(!data.has_empty_frames());
         assert_eq!(data.tracks.len(), 2);
         assert_eq!(data.annotations.len(), 2);
         assert_eq!(data.track_label(1), "Face 1");

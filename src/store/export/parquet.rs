@@ -54,8 +54,12 @@ use crate::classify::{Emotion, NUM_EMOTIONS};
 use crate::pipeline::Observation;
 use crate::store::SessionRecord;
 
-/// Rows per record batch handed to the writer (memory bound while encoding; row groups hold up to 1M rows).
-const BATCH_ROWS: usize = 64 * 1024;
+/// Rows per record batch handed to the writer: the Arrow columns of one batch are what the export holds besides
+/// the row group being encoded.
+pub const BATCH_ROWS: usize = 16 * 1024;
+
+/// Rows per row group: each is encoded, written out and dropped before the next ([`write()`]).
+pub const GROUP_ROWS: usize = 64 * 1024;
 
 /// A dictionary-encoded string column.
 fn dict() -> DataType {
@@ -167,7 +171,8 @@ pub fn annotation_schema() -> Schema {
 /// Writes the markers and notes of `data` as one Parquet file to `out` (any writer that can move between
 /// threads); a session without any gives a file with the schema and no rows.
 ///
-/// Errors: as [`write_to`].
+/// Errors: the Parquet writer fails ([`super::ExportError::Parquet`]) or the batch cannot be assembled
+/// ([`super::ExportError::Arrow`]).
 pub fn write_annotations_to<W: Write + Send>(data: &SessionExport, out: W) -> Result<W> {
     let schema = Arc::new(annotation_schema());
     let start_ms = data.session.started_at.timestamp_millis();
@@ -232,41 +237,58 @@ impl Table {
     /// Errors: as [`write()`] and [`write_annotations`].
     pub fn write(self, data: &SessionExport, out: &mut dyn Write) -> Result<()> {
         match self {
-            Table::Observations => write(data, out),
+            Table::Observations => write(data, out).map(drop),
             Table::Annotations => write_annotations(data, out),
         }
     }
 }
 
-/// Writes the observations of `data` as one Parquet file to `out` (any writer that can move between threads).
+/// Writes the observations of `data` as one Parquet file to `out`, one row group of [`GROUP_ROWS`] rows at a time
+/// (handed to the writer in batches of [`BATCH_ROWS`]): each group is encoded into a buffer, written out and the
+/// buffer cleared, so at most one group is held in memory, however long the session. Returns the number of observations written.
 ///
-/// Errors: the Parquet writer fails ([`super::ExportError::Parquet`], which includes `out` failing) or a batch
-/// cannot be assembled ([`super::ExportError::Arrow`]).
-pub fn write_to<W: Write + Send>(data: &SessionExport, out: W) -> Result<W> {
+/// Errors: the Parquet writer fails ([`super::ExportError::Parquet`]), a batch cannot be assembled
+/// ([`super::ExportError::Arrow`]), `out` cannot be written ([`super::ExportError::Io`]) or the session cannot be
+/// read ([`super::ExportError::Store`]).
+pub fn write(data: &SessionExport, out: &mut dyn Write) -> Result<u64> {
     let schema = Arc::new(schema());
     let mut labels = data.track_labels();
-    for o in &data.observations {
-        labels.entry(o.track_id).or_insert_with(|| data.track_label(o.track_id));
+    let mut writer = ArrowWriter::try_new(Vec::with_capacity(1 << 20), schema.clone(), Some(properties(data)?))?;
+    let mut faces = 0u64;
+    let mut batch: Vec<Observation> = Vec::with_capacity(BATCH_ROWS);
+    let mut group = |batch: &mut Vec<Observation>, writer: &mut ArrowWriter<Vec<u8>>| -> Result<()> {
+        for o in batch.iter() {
+            labels.entry(o.track_id).or_insert_with(|| data.track_label(o.track_id));
+        }
+        writer.write(&RecordBatch::try_new(schema.clone(), columns(data, &labels, batch))?)?;
+        batch.clear();
+        if writer.in_progress_rows() >= GROUP_ROWS {
+            writer.flush()?;
+            // The writer counts the bytes it has written, not the buffer's length: emptying the buffer is safe.
+            let buf = writer.inner_mut();
+            out.write_all(buf)?;
+            buf.clear();
+        }
+        Ok(())
+    };
+    for row in data.rows()? {
+        if let super::Row::Face(o) = row? {
+            batch.push(o);
+            faces += 1;
+            if batch.len() == BATCH_ROWS {
+                group(&mut batch, &mut writer)?;
+            }
+        }
     }
-    let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(properties(data)?))?;
-    for rows in data.observations.chunks(BATCH_ROWS) {
-        writer.write(&RecordBatch::try_new(schema.clone(), columns(data, &labels, rows))?)?;
+    if !batch.is_empty() {
+        group(&mut batch, &mut writer)?;
     }
-    if data.observations.is_empty() {
+    if faces == 0 {
         // A file with the schema and no rows, so that readers still see every column.
         writer.write(&RecordBatch::new_empty(schema.clone()))?;
     }
-    Ok(writer.into_inner()?)
-}
-
-/// Writes the observations of `data` as one Parquet file to `out` (encoded in memory first: the Parquet writer
-/// needs a writer it can own).
-///
-/// Errors: as [`write_to`]; `out` cannot be written ([`super::ExportError::Io`]).
-pub fn write(data: &SessionExport, out: &mut dyn Write) -> Result<()> {
-    let buf = write_to(data, Vec::with_capacity(1 << 20))?;
-    out.write_all(&buf)?;
-    Ok(())
+    out.write_all(&writer.into_inner()?)?;
+    Ok(faces)
 }
 
 /// Where a session's file of `table` goes in a dataset under `root`:

@@ -17,7 +17,8 @@
 //! Text is always written as a text cell, never as a formula: a name such as `=1+1` stays that text, so the CSV's
 //! leading `'` ([`super::csv::spreadsheet_safe`]) is not needed here. Sheets are written row by row in
 //! `rust_xlsxwriter`'s constant-memory mode (temporary files, inline strings), so a long session does not hold
-//! every cell in memory; the finished workbook is assembled in memory and then written out.
+//! every cell in memory; the finished workbook (compressed) is assembled in memory and then written out: the one
+//! export whose memory grows with the session, bounded by the rows a workbook can hold.
 
 use std::io::Write;
 
@@ -84,19 +85,27 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, Cell)>) {
 /// Errors: [`super::ExportError::Xlsx`] when a sheet cannot be written (its temporary file, say) or the workbook
 /// cannot be assembled; [`super::ExportError::Json`] when the session record cannot be serialized.
 pub fn workbook(data: &SessionExport) -> Result<Vec<u8>> {
+    Ok(counted_workbook(data)?.0)
+}
+
+/// The workbook of `data` as bytes, and the number of observations in it.
+fn counted_workbook(data: &SessionExport) -> Result<(Vec<u8>, u64)> {
+    let mut faces = 0;
     let mut book = Workbook::new();
     book.set_tempdir(std::env::temp_dir())?;
     let header = observation_header(data);
     let labels = data.track_labels();
     let mut cells = Vec::with_capacity(header.len());
-    let mut rows = data.rows().peekable();
+    let mut rows = data.rows()?.peekable();
     let mut part = 1;
     loop {
         let name = if part == 1 { "observations".to_string() } else { format!("observations {part}") };
         let ws = sheet(&mut book, &name, &header)?;
         for r in 1..=ROWS_PER_SHEET as u32 {
             let Some(row) = rows.next() else { break };
-            observation_cells(data, &labels, row, &mut cells);
+            let row = row?;
+            faces += matches!(row, super::Row::Face(_)) as u64;
+            observation_cells(data, &labels, &row, &mut cells);
             put_row(ws, r, &cells)?;
         }
         if rows.peek().is_none() {
@@ -141,15 +150,16 @@ pub fn workbook(data: &SessionExport) -> Result<Vec<u8>> {
     for (r, (field, value)) in fields.into_iter().enumerate() {
         put_row(ws, r as u32 + 1, &[Cell::Text(field), value])?;
     }
-    Ok(book.save_to_buffer()?)
+    Ok((book.save_to_buffer()?, faces))
 }
 
-/// Writes the workbook of `data` ([`workbook`]) to `out`.
+/// Writes the workbook of `data` ([`workbook`]) to `out`; returns the number of observations written.
 ///
 /// Errors: as [`workbook`]; `out` cannot be written ([`super::ExportError::Io`]).
-pub fn write(data: &SessionExport, out: &mut dyn Write) -> Result<()> {
-    out.write_all(&workbook(data)?)?;
-    Ok(())
+pub fn write(data: &SessionExport, out: &mut dyn Write) -> Result<u64> {
+    let (bytes, faces) = counted_workbook(data)?;
+    out.write_all(&bytes)?;
+    Ok(faces)
 }
 
 #[cfg(test)]

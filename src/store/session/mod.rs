@@ -132,17 +132,23 @@ fn in_session<T>(dir: &Path, f: impl FnOnce() -> anyhow::Result<T>) -> Result<T>
     f().map_err(|e| db_error(dir, e))
 }
 
-/// Bytes of page cache sled may keep per open session database. sled's default is 1 GiB, and a recorder's cache
-/// grew with the session (about 90 MB after 8,000 frames of a 29-face lecture), so a long analysis' memory was not
-/// flat; reads and writes here are sequential and do not need more.
-const DB_CACHE_BYTES: u64 = 32 << 20;
+/// Bytes of page cache sled may keep per session database a recorder writes. sled's default is 1 GiB, and a
+/// recorder's cache grew with the session (about 90 MB after 8,000 frames of a 29-face lecture), so a long
+/// analysis' memory was not flat; writes here are sequential and do not need more.
+pub(super) const DB_CACHE_BYTES: u64 = 32 << 20;
 
-fn open_db_at(path: &Path) -> sled::Result<sled::Db> {
-    sled::Config::new().path(path).flush_every_ms(Some(500)).cache_capacity(DB_CACHE_BYTES).open()
+/// Bytes of page cache for a stored session opened to read it (export, report, review). sled's cache takes several
+/// times its nominal size (an export of an 8-minute 30-face session peaked at 134 MB with 32 MB, 68 MB with 4 MB
+/// and 61 MB with 1 MB, against 30 MB for a 1-minute session), and reads here are sequential scans or ranges of
+/// one second.
+pub(super) const READ_CACHE_BYTES: u64 = 1 << 20;
+
+fn open_db_at(path: &Path, cache_bytes: u64) -> sled::Result<sled::Db> {
+    sled::Config::new().path(path).flush_every_ms(Some(500)).cache_capacity(cache_bytes).open()
 }
 
-fn open_db(dir: &Path) -> Result<sled::Db> {
-    open_db_at(&dir.join(DB_DIR)).map_err(|e| {
+fn open_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
+    open_db_at(&dir.join(DB_DIR), cache_bytes).map_err(|e| {
         if is_locked(&e) {
             StoreError::Locked { dir: dir.to_path_buf() }
         } else {
@@ -174,7 +180,7 @@ pub(in crate::store) fn record_in_database(dir: &Path) -> Result<SessionRecord> 
     if !layout::has_database(dir) {
         return Err(StoreError::Damaged { reason: layout::no_database_reason(dir) });
     }
-    let db = open_db(dir)?;
+    let db = open_db(dir, READ_CACHE_BYTES)?;
     in_session(dir, || {
         let bytes = db.open_tree(trees::META)?.get(trees::SESSION_KEY)?.ok_or_else(|| StoreError::Damaged {
             reason: format!("{}: the session record is missing from the database", dir.display()),

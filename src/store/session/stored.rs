@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{db_error, decode_observation, in_session, is_locked, is_read_only, open_db, open_db_at};
+use super::{db_error, decode_observation, in_session, is_locked, is_read_only, open_db, open_db_at, READ_CACHE_BYTES};
 use crate::pipeline::Observation;
 use crate::store::error::{Result, StoreError};
 use crate::store::layout::{self, DB_DIR};
@@ -97,20 +97,20 @@ impl StoredSession {
         }
         // Another reader (an export, a report) may hold the database for a moment: wait for it a little. A
         // session being recorded was refused above; one open in a review stays refused after the wait.
-        let mut opened = open_db_at(&dir.join(DB_DIR));
+        let mut opened = open_db_at(&dir.join(DB_DIR), READ_CACHE_BYTES);
         let deadline = Instant::now() + READER_WAIT;
         while matches!(&opened, Err(e) if is_locked(e)) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
-            opened = open_db_at(&dir.join(DB_DIR));
+            opened = open_db_at(&dir.join(DB_DIR), READ_CACHE_BYTES);
         }
         let (db, copy) = match opened {
             Ok(db) => (db, None),
             Err(e) if is_read_only(&e) => {
                 let copy = TempCopy::of(&dir.join(DB_DIR))?;
-                let db = open_db_at(&copy.0.join(DB_DIR)).map_err(|e| db_error(dir, e.into()))?;
+                let db = open_db_at(&copy.0.join(DB_DIR), READ_CACHE_BYTES).map_err(|e| db_error(dir, e.into()))?;
                 (db, Some(copy))
             }
-            Err(_) => (open_db(dir)?, None),
+            Err(_) => (open_db(dir, READ_CACHE_BYTES)?, None),
         };
         let record = layout::load_or_damaged(dir, id);
         let mut reader = StoredSession { dir: dir.to_path_buf(), record, db, version: 0, copy };
@@ -216,6 +216,27 @@ impl StoredSession {
                 ControlFlow::Continue(())
             })
         })
+    }
+
+    /// Every observation in frame order (then track id), with its stored track id, read from the database one at a
+    /// time as the iterator is advanced: memory stays flat however long the session (the exports stream through
+    /// it). The iterator holds its own handle on the database.
+    ///
+    /// Errors: the observations cannot be opened; an item is an error for a damaged record (naming the session).
+    pub fn observations_iter(&self) -> Result<impl Iterator<Item = Result<Observation>> + Send + 'static> {
+        let (dir, version) = (self.dir.clone(), self.version);
+        let values = self.guard(|| Ok(self.db.open_tree(trees::OBSERVATIONS)?.iter().values()))?;
+        Ok(values.map(move |v| in_session(&dir, || decode_observation(version, &v?))))
+    }
+
+    /// Every processed frame in order, read one at a time as the iterator is advanced (see
+    /// [`StoredSession::observations_iter`]).
+    ///
+    /// Errors: the frames cannot be opened; an item is an error for a damaged record (naming the session).
+    pub fn frames_iter(&self) -> Result<impl Iterator<Item = Result<FrameRecord>> + Send + 'static> {
+        let dir = self.dir.clone();
+        let values = self.guard(|| Ok(self.db.open_tree(trees::FRAMES)?.iter().values()))?;
+        Ok(values.map(move |v| in_session(&dir, || Ok(postcard::from_bytes(&v?)?))))
     }
 
     /// The processed frames and observations with timestamps in `[start_ms, end_ms)`, read by key range (fast on

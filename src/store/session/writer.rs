@@ -58,7 +58,7 @@ impl SessionWriter {
         private_dir(dir)?;
         let lock = take_recorder_lock(dir)?;
         let _ = std::fs::write(dir.join(RESERVE_FILE), vec![0u8; RESERVE_BYTES]);
-        let db = open_db(dir)?;
+        let db = open_db(dir, super::DB_CACHE_BYTES)?;
         let meta = db.open_tree(trees::META)?;
         meta.insert(trees::SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
         let record = SessionRecord {
@@ -102,7 +102,7 @@ impl SessionWriter {
     fn reopen_in(dir: &Path, record: SessionRecord) -> anyhow::Result<SessionWriter> {
         let lock = take_recorder_lock(dir)?;
         let _ = std::fs::write(dir.join(RESERVE_FILE), vec![0u8; RESERVE_BYTES]);
-        let db = open_db(dir)?;
+        let db = open_db(dir, super::DB_CACHE_BYTES)?;
         let tracks_tree = db.open_tree(trees::TRACKS)?;
         let mut tracks = BTreeMap::new();
         for v in tracks_tree.iter().values() {
@@ -318,7 +318,7 @@ impl SessionWriter {
         // Best effort: sled's flusher thread may hold the lock for a moment after the drop; the first reader
         // writes the snapshot otherwise.
         for _ in 0..20 {
-            match open_db(&dir) {
+            match open_db(&dir, super::DB_CACHE_BYTES) {
                 Ok(db) => {
                     drop(db);
                     break;
