@@ -68,9 +68,63 @@ pub fn f32_as_written<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::E
     s.serialize_f64(written)
 }
 
+/// A file path as text, losslessly: its bytes as UTF-8 where they are, and each byte that is not part of valid
+/// UTF-8 (a Latin-1 name from an old camera or a USB stick, say) as `\xNN`, two lower-case hex digits
+/// (`caf\xe9.jpg`). Session records, `analyze --json` and messages name files this way; [`text_path`] reads it
+/// back. A name that itself contains the text `\x80` .. `\xff` (a backslash, `x` and two hex digits from 80) would
+/// read back as that byte: not expected in practice.
+pub fn path_text(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// The path that [`path_text`] wrote as `text`: each `\xNN` from `\x80` to `\xff` becomes that byte again.
+pub fn text_path(text: &str) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = bytes.get(i..i + 4).filter(|e| e[0] == b'\\' && e[1] == b'x').and_then(|e| {
+            std::str::from_utf8(&e[2..]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()).filter(|b| *b >= 0x80)
+        });
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    std::path::PathBuf::from(std::ffi::OsString::from_vec(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_that_are_not_utf8_are_written_with_escapes_and_read_back() {
+        use std::os::unix::ffi::OsStrExt;
+        let latin1 = std::path::Path::new(std::ffi::OsStr::from_bytes(b"/tmp/caf\xe9 \xff\xfe.jpg"));
+        assert_eq!(path_text(latin1), "/tmp/caf\\xe9 \\xff\\xfe.jpg");
+        assert_eq!(text_path(&path_text(latin1)), latin1);
+        for plain in ["/tmp/café.jpg", "a\\b.mp4", "x\\x41.jpg", "\\x4", "end\\"] {
+            let p = std::path::Path::new(plain);
+            assert_eq!(path_text(p), plain);
+            assert_eq!(text_path(plain), p);
+        }
+    }
 
     #[test]
     fn escapes_are_shown_not_obeyed_and_labels_are_cleaned() {

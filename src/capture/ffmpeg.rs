@@ -193,7 +193,7 @@ fn last_error_line(stderr: &str, path: &str) -> String {
 /// Errors: [`CaptureError::Unsupported`] when ffprobe is not installed (`what` names what needed it, such as
 /// "video codec HEVC (hvc1)"), or when it finds no video stream or cannot read the file (its reason, one line).
 pub fn probe_file(programs: &Programs, path: &Path, what: &str) -> Result<Probe, CaptureError> {
-    let shown = path.display().to_string();
+    let shown = crate::text::path_text(path);
     let out = Command::new(&programs.ffprobe)
         .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-select_streams", "v:0"])
         .arg(path)
@@ -330,7 +330,7 @@ impl FfmpegSource {
     }
 
     fn start(programs: &Programs, path: &Path, probe: Probe) -> Result<FfmpegSource, CaptureError> {
-        let shown = path.display().to_string();
+        let shown = crate::text::path_text(path);
         let mut child = Command::new(&programs.ffmpeg)
             .args(["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i"])
             .arg(path)

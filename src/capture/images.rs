@@ -45,7 +45,7 @@ fn is_image(path: &Path) -> bool {
 /// Errors: [`CaptureError::Unreadable`] for a missing file or one that is not a regular file (a FIFO or a
 /// device would block or never end); [`CaptureError::Unsupported`] for a file over the limit.
 fn read_bounded(path: &Path) -> Result<Vec<u8>, CaptureError> {
-    let shown = path.display().to_string();
+    let shown = crate::text::path_text(path);
     let unreadable = |e: std::io::Error| CaptureError::Unreadable { path: shown.clone(), reason: e.to_string() };
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
@@ -101,7 +101,7 @@ fn check_complete(bytes: &[u8], shown: &str) -> Result<(), CaptureError> {
 /// Errors: as [`read_bounded`]; [`CaptureError::Corrupt`] for an empty, truncated or undecodable image;
 /// [`CaptureError::Unsupported`] for one too large to decode, naming its size and the limit.
 fn load(path: &Path) -> Result<image::RgbImage, CaptureError> {
-    let shown = path.display().to_string();
+    let shown = crate::text::path_text(path);
     let bytes = read_bounded(path)?;
     if bytes.is_empty() {
         return Err(CaptureError::Corrupt { path: shown, reason: "the file is empty (0 bytes)".into() });
@@ -160,7 +160,7 @@ impl ImageSource {
     pub fn open_sequence(dir: &Path, fps: f64) -> Result<Self, CaptureError> {
         if !(fps.is_finite() && fps > 0.0 && fps <= 1000.0) {
             return Err(CaptureError::Unsupported {
-                path: dir.display().to_string(),
+                path: crate::text::path_text(dir),
                 reason: format!("frame rate {fps} is out of range (allowed: greater than 0, at most 1000)"),
             });
         }
@@ -168,7 +168,7 @@ impl ImageSource {
     }
 
     fn open_dir(dir: &Path, fps: Option<f64>) -> Result<Self, CaptureError> {
-        let shown = dir.display().to_string();
+        let shown = crate::text::path_text(dir);
         let entries = std::fs::read_dir(dir)
             .map_err(|e| CaptureError::Unreadable { path: shown.clone(), reason: e.to_string() })?;
         let mut paths: Vec<PathBuf> =
@@ -205,15 +205,15 @@ impl ImageSource {
         let Some((next, first)) = first else {
             return Err(match first_error {
                 Some(CaptureError::Corrupt { path, reason }) if paths.len() > 1 => CaptureError::Corrupt {
-                    path: name.display().to_string(),
+                    path: crate::text::path_text(name),
                     reason: format!("none of its {} images can be read (the first: {path}: {reason})", paths.len()),
                 },
                 Some(e) => e,
-                None => CaptureError::Unreadable { path: name.display().to_string(), reason: "no image".into() },
+                None => CaptureError::Unreadable { path: crate::text::path_text(name), reason: "no image".into() },
             });
         };
         let info = SourceInfo {
-            name: name.display().to_string(),
+            name: crate::text::path_text(name),
             kind,
             width: first.width(),
             height: first.height(),

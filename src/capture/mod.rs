@@ -89,24 +89,26 @@ impl SourceInfo {
     }
 }
 
-/// Errors from opening or reading a source. Every message names the input.
+/// Errors from opening or reading a source. Every message names the input, with its control characters written
+/// as visible escapes ([`crate::text::terminal_safe`]: a newline in a file name reads `\n` in the message, as in
+/// every other place the name is shown, and survives the error line's joining of white space).
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     /// The path does not exist or cannot be read.
-    #[error("{path}: {reason}")]
+    #[error("{}: {reason}", crate::text::terminal_safe(path))]
     Unreadable { path: String, reason: String },
     /// The file is not in a format we can read (wrong container, wrong codec, corrupt).
-    #[error("{path}: {reason}")]
+    #[error("{}: {reason}", crate::text::terminal_safe(path))]
     Unsupported { path: String, reason: String },
     /// The data is damaged part-way (truncated file, bad packet).
-    #[error("{path}: {reason}")]
+    #[error("{}: {reason}", crate::text::terminal_safe(path))]
     Corrupt { path: String, reason: String },
     /// No camera, or the camera could not be opened.
     #[error("{0}")]
     Camera(String),
     /// A video whose codec the built-in decoder does not read (it reads H.264 only); [`open`] hands such a file to
     /// ffmpeg.
-    #[error("{path}: video codec {codec} is not built in (only H.264 is)")]
+    #[error("{}: video codec {codec} is not built in (only H.264 is)", crate::text::terminal_safe(path))]
     Codec { path: String, codec: String },
 }
 
@@ -275,7 +277,7 @@ pub fn open(input: &Input) -> Result<Box<dyn FrameSource>, CaptureError> {
     }
     match input {
         Input::Path(path) => {
-            let shown = path.display().to_string();
+            let shown = crate::text::path_text(path);
             let meta = std::fs::metadata(path)
                 .map_err(|e| CaptureError::Unreadable { path: shown.clone(), reason: e.to_string() })?;
             if meta.is_dir() {

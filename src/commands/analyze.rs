@@ -212,7 +212,8 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &AnalyzeArgs) -> anyhow::Re
             return Err(unprinted(&e, total));
         }
         if let Some(first) = failed.first() {
-            let names: Vec<&str> = failed.iter().map(|f| f.input.as_str()).collect();
+            // Escaped here: the error line joins white space, and a newline in a name must read `\n` as elsewhere.
+            let names: Vec<_> = failed.iter().map(|f| emotrace::text::terminal_safe(&f.input)).collect();
             anyhow::bail!(
                 "{} of {total} inputs failed ({}); the first: {}",
                 failed.len(),
@@ -231,7 +232,7 @@ fn resumed_input(cfg: &Config, store: Option<&Path>, query: &str) -> anyhow::Res
     let store = Store::open_existing(&cfg.store_dir(store)?)?;
     let id = store.resolve_session(query)?;
     let record = store.list_sessions()?.into_iter().find(|r| r.id == id);
-    record.map(|r| PathBuf::from(r.source)).ok_or_else(|| anyhow::anyhow!("session '{id}' not found"))
+    record.map(|r| emotrace::text::text_path(&r.source)).ok_or_else(|| anyhow::anyhow!("session '{id}' not found"))
 }
 
 /// The progress bar across all inputs, in frames: the inputs' frame counts added up (each input opened once to
@@ -417,7 +418,7 @@ impl Job {
         let newest = store
             .list_sessions()?
             .into_iter()
-            .filter(|r| Path::new(&r.source).canonicalize().is_ok_and(|p| p == path))
+            .filter(|r| emotrace::text::text_path(&r.source).canonicalize().is_ok_and(|p| p == path))
             .max_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
         match newest {
             Some(r) if r.status == SessionStatus::Interrupted && r.frames > 0 => match store.resume_session(&r.id) {

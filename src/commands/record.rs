@@ -177,14 +177,16 @@ impl Recorder {
     }
 }
 
-/// The session's source as stored: a file or folder as an absolute path, so that it names the same file whatever
+/// The session's source as stored: a file or folder as an absolute path (written losslessly by
+/// [`emotrace::text::path_text`]), so that it names the same file whatever
 /// folder the session is later read, reported or resumed from (issue 25, item 14); a stream or camera as shown
 /// (a stream's URL without its password).
 fn stored_source(info: &emotrace::capture::SourceInfo) -> String {
     use emotrace::capture::SourceKind;
     match info.kind {
         SourceKind::Video | SourceKind::Image | SourceKind::ImageFolder => {
-            std::path::absolute(&info.name).map_or_else(|_| info.name.clone(), |p| p.display().to_string())
+            let path = emotrace::text::text_path(&info.name);
+            std::path::absolute(&path).map_or_else(|_| info.name.clone(), |p| emotrace::text::path_text(&p))
         }
         SourceKind::Camera | SourceKind::Stream => info.name.clone(),
     }
@@ -202,9 +204,10 @@ pub fn file_input(path: &Path, args: &PipelineArgs) -> Input {
     }
 }
 
-/// How an input is shown (outputs, messages): the path, or an RTSP URL with its password masked.
+/// How an input is shown (outputs, messages): the path ([`emotrace::text::path_text`]: bytes that are not UTF-8 as
+/// `\xNN`), or an RTSP URL with its password masked.
 pub fn input_name(path: &Path) -> String {
-    rtsp::mask(&path.display().to_string())
+    rtsp::mask(&emotrace::text::path_text(path))
 }
 
 /// Starts the pipeline on `input` with the options from `cfg` and `args`.

@@ -83,6 +83,13 @@ pub enum StoreError {
         /// The session folder.
         dir: PathBuf,
     },
+    /// The disk was full before a new session could be written: nothing was recorded, and the half-made session
+    /// folder was removed (so no empty or damaged session is left in the list).
+    #[error("no space left on {} to start a session: nothing was recorded (free some space)", root.display())]
+    NoSpaceToStart {
+        /// The store.
+        root: PathBuf,
+    },
     /// The session was read from a copy because its store cannot be written: edits are refused.
     #[error("{}: the store is read-only, so edits cannot be saved (reading works)", dir.display())]
     ReadOnly {

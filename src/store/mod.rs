@@ -152,6 +152,21 @@ fn listed(dir: &Path, id: &str) -> SessionRecord {
     }
 }
 
+/// Whether `e` is, or was caused by, a full disk.
+fn out_of_space(e: &StoreError) -> bool {
+    if matches!(e, StoreError::NoSpace { .. }) {
+        return true;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>().is_some_and(|io| io.raw_os_error() == Some(libc::ENOSPC)) {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// Checks the text of a store's `VERSION` file against [`STORE_LAYOUT_VERSION`].
 fn check_layout(root: &Path, text: &str) -> Result<()> {
     let expected = format!("emotrace-store {STORE_LAYOUT_VERSION}");
@@ -231,7 +246,8 @@ impl Store {
     /// Starts a new session (status "running") and returns its writer. The id is the local start time,
     /// `YYYYMMDD-HHMMSS`, with `-2`, `-3` ... appended if taken.
     ///
-    /// Errors: the session folder or database cannot be created.
+    /// Errors: the session folder or database cannot be created; [`StoreError::NoSpaceToStart`] when the disk is
+    /// full (the half-made folder is removed: nothing was recorded).
     pub fn create_session(&self, new: NewSession) -> Result<SessionWriter> {
         let now = chrono::Local::now();
         let base = now.format("%Y%m%d-%H%M%S").to_string();
@@ -247,10 +263,22 @@ impl Store {
                     n += 1;
                     id = format!("{base}-{n}");
                 }
+                Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => {
+                    return Err(StoreError::NoSpaceToStart { root: self.root.clone() })
+                }
                 Err(e) => return Err(StoreError::io(format!("{}: cannot create the folder", dir.display()), e)),
             }
         }
-        SessionWriter::create(&self.session_dir(&id), id, now.into(), new)
+        let dir = self.session_dir(&id);
+        SessionWriter::create(&dir, id, now.into(), new).map_err(|e| {
+            if out_of_space(&e) {
+                // Nothing was recorded: the half-made folder would list as a damaged session of unknown date.
+                let _ = std::fs::remove_dir_all(&dir);
+                StoreError::NoSpaceToStart { root: self.root.clone() }
+            } else {
+                e
+            }
+        })
     }
 
     /// All sessions, oldest first, from their `session.json` (or, when that is lost or garbled, the copy of the

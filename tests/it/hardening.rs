@@ -183,6 +183,18 @@ fn escape_sequences_in_file_names_are_shown_not_obeyed() {
     let missing = dir.path().join("\x1b[2Jgone.mp4");
     let err = one_line_error(&run(&store, &["analyze", missing.to_str().unwrap()]));
     assert!(!err.contains('\x1b') && err.contains("\\e[2Jgone.mp4"), "{err:?}");
+    // A newline in a file name reads `\n` in the error as in the input field (issue 25, item 14: the error line
+    // joined it into a space, "bad c.mp4", while the input read "bad\nc.mp4").
+    let cut = dir.path().join("bad\nc.mp4");
+    let bytes = std::fs::read(recording("single_face.mp4")).unwrap();
+    std::fs::write(&cut, &bytes[..5000]).unwrap();
+    let err = one_line_error(&run(&store, &["analyze", cut.to_str().unwrap()]));
+    assert!(err.contains("bad\\nc.mp4") && !err.contains("bad c.mp4"), "{err:?}");
+    // In a batch, the failed input's summary and the closing error line too.
+    let photo = recording("single_face.jpg");
+    let out = run(&store, &["analyze", "--no-record", photo.to_str().unwrap(), cut.to_str().unwrap()]);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr_of(&out));
+    assert!(text.contains("bad\\nc.mp4: file is truncated") && !text.contains("bad c.mp4"), "{text}");
 }
 
 // 5. TERM=dumb gets one clear line instead of a broken screen.
@@ -556,13 +568,24 @@ fn the_live_header_shows_the_clock_markers_use() {
     assert_eq!(app.view().now_ms(), 8_000, "a marker typed now is stored at 0:08");
 }
 
-// 13. A full disk: "no space left on <path>", the session "failed", nothing already stored lost.
-#[test]
-fn a_full_disk_fails_the_session_with_one_line_and_loses_nothing_stored() {
+/// A 16 MB tmpfs mounted in a temporary folder, unmounted when dropped (before the folder goes).
+struct SmallDisk {
+    mnt: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.mnt).status();
+    }
+}
+
+/// A [`SmallDisk`], or `None` (said on stderr) where one cannot be mounted: filling a disk needs root.
+fn small_disk() -> Option<SmallDisk> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         eprintln!("skipped: a small filesystem to fill needs root (mount -t tmpfs)");
-        return;
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
     let mnt = dir.path().join("small");
@@ -570,15 +593,47 @@ fn a_full_disk_fails_the_session_with_one_line_and_loses_nothing_stored() {
     let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"]).arg(&mnt).status();
     if !mounted.is_ok_and(|s| s.success()) {
         eprintln!("skipped: cannot mount a tmpfs here");
-        return;
+        return None;
     }
-    struct Unmount(PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _unmount = Unmount(mnt.clone());
+    Some(SmallDisk { mnt, _dir: dir })
+}
+
+/// Writes zeros to `dir/filler` until the disk is full; returns the file.
+fn fill_disk(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let filler = dir.join("filler");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![0u8; 64 << 10];
+    while f.write_all(&chunk).is_ok() {}
+    let _ = f.sync_all();
+    filler
+}
+
+// 10. A disk already full when a session starts: one line saying nothing was recorded (it said "what was stored is
+// kept"), and no half-made session left to list as damaged with an unknown date.
+#[test]
+fn a_disk_full_before_the_session_starts_records_nothing_and_says_so() {
+    let Some(disk) = small_disk() else { return };
+    let store = disk.mnt.join("store");
+    let photo = recording("single_face.jpg");
+    let out = run(&store, &["analyze", photo.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let filler = fill_disk(&disk.mnt);
+    let out = run(&store, &["analyze", photo.to_str().unwrap()]);
+    let err = one_line_error(&out);
+    assert!(err.contains("no space left on") && err.contains("nothing was recorded"), "{err}");
+    assert!(!err.contains("what was stored is kept"), "{err}");
+    let listed = sessions(&store);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["status"], "completed");
+    std::fs::remove_file(filler).unwrap();
+}
+
+// 13. A full disk: "no space left on <path>", the session "failed", nothing already stored lost.
+#[test]
+fn a_full_disk_fails_the_session_with_one_line_and_loses_nothing_stored() {
+    let Some(disk) = small_disk() else { return };
+    let mnt = disk.mnt.clone();
     let store = mnt.join("store");
     // Paced (20 s in all): the disk fills while it still records, however fast the machine analyzes.
     let child = Command::new(bin())
@@ -595,14 +650,7 @@ fn a_full_disk_fails_the_session_with_one_line_and_loses_nothing_stored() {
         std::thread::sleep(Duration::from_millis(100));
     }
     // Fill the disk while it records.
-    let filler = mnt.join("filler");
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&filler).unwrap();
-        let chunk = vec![0u8; 64 << 10];
-        while f.write_all(&chunk).is_ok() {}
-        let _ = f.sync_all();
-    }
+    let filler = fill_disk(&mnt);
     let out = child.wait_with_output().unwrap();
     let err = one_line_error(&out);
     assert!(err.contains("no space left on") && err.contains(store.to_str().unwrap()), "{err}");
@@ -977,4 +1025,25 @@ fn a_relative_input_is_stored_as_an_absolute_path() {
     let stored = Path::new(listed[0]["source"].as_str().unwrap());
     assert!(stored.is_absolute(), "{stored:?}");
     assert_eq!(stored.canonicalize().unwrap(), work.join("photo.jpg").canonicalize().unwrap());
+}
+
+/// Issue 25, item 14: a file name that is not UTF-8 (a Latin-1 `café.jpg`) is shown and stored losslessly, its
+/// other bytes as `\xNN` (`emotrace::text::path_text`), not replaced by U+FFFD; the stored source names the file
+/// again (`emotrace::text::text_path`), so the same input is recognised as the same file.
+#[test]
+fn a_name_that_is_not_utf8_is_stored_with_escapes_and_names_the_file_again() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.jpg"));
+    std::fs::copy(recording("single_face.jpg"), &photo).unwrap();
+    let store = dir.path().join("store");
+    let out = Command::new(bin()).arg("--store").arg(&store).arg("analyze").arg(&photo).arg("--json").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let input = report["input"].as_str().unwrap();
+    assert!(input.ends_with("caf\\xe9.jpg") && !input.contains('\u{fffd}'), "{input:?}");
+    let listed = sessions(&store);
+    let source = listed[0]["source"].as_str().unwrap();
+    assert!(source.ends_with("caf\\xe9.jpg"), "{source:?}");
+    assert_eq!(emotrace::text::text_path(source).canonicalize().unwrap(), photo.canonicalize().unwrap());
 }

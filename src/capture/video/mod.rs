@@ -123,7 +123,7 @@ impl VideoSource {
     /// inside the file, or its first frame cannot be decoded. A file cut short in its frame data opens with its
     /// readable frames (`frame_count` counts those; the rest are in [`FrameSource::skipped`]).
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let shown = path.display().to_string();
+        let shown = crate::text::path_text(path);
         let (mut file, len) = open_file(path, &shown)?;
         let declared = check_top_level_boxes(&mut file, len, &shown)?;
         let mp4 = parse_mp4(&mut file, declared, &shown)?;
