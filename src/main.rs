@@ -9,7 +9,7 @@ mod commands;
 
 use clap::Parser;
 
-use cli::Cli;
+use cli::{Cli, Command};
 use commands::Outcome;
 
 fn main() {
@@ -21,7 +21,6 @@ fn main() {
         // of a panic in println!.
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    emotrace::nn::keep_freed_memory();
     emotrace::nn::keep_candle_on_our_threads();
     // An empty EMOTRACE_STORE (`EMOTRACE_STORE= emotrace sessions`) means "not set": the default store, not clap's
     // usage error about a --store that was never typed. Done before any thread starts.
@@ -47,6 +46,11 @@ fn main() {
             std::process::exit(e.exit_code());
         }
     };
+    // Only the commands that run the networks keep freed memory for reuse: the others (exports above all) would
+    // keep what they freed, and an export's memory is to stay flat (issue 25).
+    if matches!(cli.command, Command::Live(_) | Command::Analyze(_) | Command::Eval(_)) {
+        emotrace::nn::keep_freed_memory();
+    }
     let code = match commands::run(cli) {
         Ok(Outcome::Done) => 0,
         Ok(Outcome::Interrupted) => 130,
