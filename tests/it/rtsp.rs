@@ -41,6 +41,14 @@ fn a_stream_gives_the_files_tracks_and_class_shares() {
     assert!(read + 3 >= local["frames"].as_u64().unwrap(), "{read} frames read of {}", local["frames"]);
     let a = observations(store.path(), local["session"].as_str().unwrap());
     let b = observations(store.path(), streamed["session"].as_str().unwrap());
+    // The seconds the stream has observations in: on a busy machine the live source drops frames, and a second
+    // it dropped whole would count as a second of entirely different shares (it did, 2.98 points, beside two busy
+    // loops); the shares of the seconds both sides observed must agree at any speed, and most seconds must be there.
+    let second = |o: &emotrace::pipeline::Observation| o.timestamp_ms / 1000;
+    let streamed_seconds: std::collections::BTreeSet<u64> = b.iter().map(second).collect();
+    let file_seconds: std::collections::BTreeSet<u64> = a.iter().map(second).collect();
+    assert!(streamed_seconds.len() * 4 >= file_seconds.len() * 3, "{streamed_seconds:?} of {file_seconds:?}");
+    let a: Vec<_> = a.into_iter().filter(|o| streamed_seconds.contains(&second(o))).collect();
     let r = agreement(&a, &b);
     println!("stream vs file: per-second class shares differ by {:.2} pp on average", r.share_mean_abs_diff * 100.0);
     assert!(r.share_mean_abs_diff <= 0.02, "per-second class shares differ by more than 2 points: {r:?}");
