@@ -52,7 +52,7 @@ pub fn run(cfg: &Config, store: Option<&Path>, args: &ExportArgs) -> anyhow::Res
     let id = store.resolve_session(session)?;
     let mut data = SessionExport::load(store.open_session(&id)?).with_context(|| format!("session '{id}'"))?;
     if options.empty_frames {
-        data.include_empty_frames(Vec::new());
+        data.include_empty_frames();
     }
     match out {
         None => write_stdout(format, &data, options)?,

@@ -152,14 +152,14 @@ fn listed(dir: &Path, id: &str) -> SessionRecord {
     }
 }
 
-/// Whether `e` is, or was caused by, a full disk.
+/// Whether `e` is, or was caused by, a full disk ([`session::is_no_space`] anywhere in its chain).
 fn out_of_space(e: &StoreError) -> bool {
     if matches!(e, StoreError::NoSpace { .. }) {
         return true;
     }
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {
-        if c.downcast_ref::<std::io::Error>().is_some_and(|io| io.raw_os_error() == Some(libc::ENOSPC)) {
+        if c.downcast_ref::<std::io::Error>().is_some_and(session::is_no_space) {
             return true;
         }
         cause = c.source();
@@ -263,7 +263,7 @@ impl Store {
                     n += 1;
                     id = format!("{base}-{n}");
                 }
-                Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => {
+                Err(e) if session::is_no_space(&e) => {
                     return Err(StoreError::NoSpaceToStart { root: self.root.clone() })
                 }
                 Err(e) => return Err(StoreError::io(format!("{}: cannot create the folder", dir.display()), e)),

@@ -306,13 +306,16 @@ mod tests {
             latency_ms: 1.0,
         };
         // Frames 5 and 6 come after the sample's faces; one before them is made by moving the faces on.
-        let super::super::Observations::Memory { observations, .. } = &mut data.observations else {
+        let super::super::Observations::Memory { observations, frames } = &mut data.observations else {
             panic!("sample_export is in memory")
         };
         for o in observations {
             o.frame_index += 1;
         }
-        data.include_empty_frames(vec![frame(0), frame(6)]);
+        frames.iter_mut().for_each(|f| f.frame_index += 1);
+        frames.insert(0, frame(0));
+        frames.push(frame(6));
+        data.include_empty_frames();
         let mut buf = Vec::new();
         write_observations(&data, false, &mut buf).unwrap();
         let mut r = ::csv::Reader::from_reader(buf.as_slice());

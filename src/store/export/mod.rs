@@ -208,28 +208,26 @@ pub enum Observations {
         reader: Box<StoredSession>,
         /// Track id -> the id it was merged into during review ([`StoredSession::merges`]).
         merges: std::collections::BTreeMap<u32, u32>,
-        /// Whether the processed frames without a face get rows too ([`SessionExport::include_empty_frames`]).
-        empty_frames: bool,
     },
     /// Held in memory, in frame order then track id (a session built in memory, tests).
     Memory {
         /// The observations, with the track ids they are exported under.
         observations: Vec<Observation>,
-        /// The processed frames in which no face was observed, when they get rows.
-        empty_frames: Option<Vec<FrameRecord>>,
+        /// The processed frames, in order (those with an observation give no row of their own).
+        frames: Vec<FrameRecord>,
     },
 }
 
 impl std::fmt::Debug for Observations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Observations::Stored { empty_frames, .. } => {
-                f.debug_struct("Stored").field("empty_frames", empty_frames).finish_non_exhaustive()
+            Observations::Stored { merges, .. } => {
+                f.debug_struct("Stored").field("merges", merges).finish_non_exhaustive()
             }
-            Observations::Memory { observations, empty_frames } => f
+            Observations::Memory { observations, frames } => f
                 .debug_struct("Memory")
                 .field("observations", &observations.len())
-                .field("empty_frames", &empty_frames.as_ref().map(Vec::len))
+                .field("frames", &frames.len())
                 .finish(),
         }
     }
@@ -254,6 +252,8 @@ pub struct SessionExport {
     pub observations: Observations,
     /// The detector of the session ([`session_detector`]).
     pub detector: Backend,
+    /// Whether the processed frames without a face get rows too ([`SessionExport::include_empty_frames`]).
+    empty_frames: bool,
 }
 
 impl SessionExport {
@@ -268,49 +268,39 @@ impl SessionExport {
             session: reader.record().clone(),
             tracks: reader.tracks()?,
             annotations: reader.annotations()?,
-            observations: Observations::Stored {
-                merges: reader.merges()?,
-                reader: Box::new(reader),
-                empty_frames: false,
-            },
+            observations: Observations::Stored { merges: reader.merges()?, reader: Box::new(reader) },
+            empty_frames: false,
         })
     }
 
-    /// A session held in memory (observations in frame order, then track id).
+    /// A session held in memory: its observations (in frame order, then track id) and processed frames (in order).
     pub fn in_memory(
         session: SessionRecord,
         tracks: Vec<TrackRecord>,
         annotations: Vec<Annotation>,
         observations: Vec<Observation>,
+        frames: Vec<FrameRecord>,
     ) -> SessionExport {
         SessionExport {
             detector: session_detector(&session),
             session,
             tracks,
             annotations,
-            observations: Observations::Memory { observations, empty_frames: None },
+            observations: Observations::Memory { observations, frames },
+            empty_frames: false,
         }
     }
 
     /// Gives the processed frames in which no face was observed (the session's frame records without an
     /// observation) rows too. Frames a live source dropped before processing were never stored, so they have no
-    /// row either. For a session in memory, those frames are `frames` without the ones that have an observation.
-    pub fn include_empty_frames(&mut self, frames: Vec<FrameRecord>) {
-        match &mut self.observations {
-            Observations::Stored { empty_frames, .. } => *empty_frames = true,
-            Observations::Memory { observations, empty_frames } => {
-                let seen: std::collections::HashSet<u64> = observations.iter().map(|o| o.frame_index).collect();
-                *empty_frames = Some(frames.into_iter().filter(|f| !seen.contains(&f.frame_index)).collect());
-            }
-        }
+    /// row either.
+    pub fn include_empty_frames(&mut self) {
+        self.empty_frames = true;
     }
 
     /// Whether the processed frames without a face get rows ([`SessionExport::include_empty_frames`]).
     pub fn has_empty_frames(&self) -> bool {
-        match &self.observations {
-            Observations::Stored { empty_frames, .. } => *empty_frames,
-            Observations::Memory { empty_frames, .. } => empty_frames.is_some(),
-        }
+        self.empty_frames
     }
 
     /// Every row in frame order: the observations (merged tracks under the id they were merged into), and (when
@@ -320,21 +310,20 @@ impl SessionExport {
     /// damaged record.
     pub fn rows(&self) -> Result<Rows<'_>> {
         match &self.observations {
-            Observations::Memory { observations, empty_frames } => {
+            Observations::Memory { observations, frames } => {
                 let faces = observations.iter().cloned().map(Ok);
-                let frames = empty_frames.iter().flatten().cloned().map(Ok);
-                Ok(Box::new(MergedRows::new(faces, Some(frames))))
+                let frames = self.empty_frames.then(|| frames.iter().cloned().map(Ok));
+                Ok(Box::new(MergedRows::new(faces, frames)))
             }
-            Observations::Stored { reader, merges, empty_frames } => {
+            Observations::Stored { reader, merges } => {
                 let faces = reader.observations_iter()?.map(move |o| {
                     let mut o = o?;
                     o.track_id = *merges.get(&o.track_id).unwrap_or(&o.track_id);
                     Ok(o)
                 });
-                let frames = if *empty_frames {
-                    Some(reader.frames_iter()?.map(|f| f.map_err(ExportError::from)))
-                } else {
-                    None
+                let frames = match self.empty_frames {
+                    true => Some(reader.frames_iter()?.map(|f| f.map_err(ExportError::from))),
+                    false => None,
                 };
                 Ok(Box::new(MergedRows::new(faces, frames)))
             }
@@ -445,9 +434,11 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let id = sample_session(&store, name2, label);
-        let data = SessionExport::load(store.open_session(&id).unwrap()).unwrap();
+        let reader = store.open_session(&id).unwrap();
+        let frames = reader.frames().unwrap();
+        let data = SessionExport::load(reader).unwrap();
         let observations = faces(&data);
-        SessionExport::in_memory(data.session, data.tracks, data.annotations, observations)
+        SessionExport::in_memory(data.session, data.tracks, data.annotations, observations, frames)
     }
 
     /// The observations [`SessionExport::rows`] gives, in order.
@@ -594,7 +585,7 @@ pub(crate) mod tests {
             data.rows().unwrap().map(|r| r.unwrap()).map(|r| (r.frame_index(), matches!(r, Row::Face(_)))).collect()
         };
         assert_eq!(frames(&data), [(1, true), (2, true), (2, true), (4, true)]);
-        data.include_empty_frames(Vec::new());
+        data.include_empty_frames();
         assert!(data.has_empty_frames());
         let want = [(0, false), (1, true), (2, true), (2, true), (3, false), (4, true), (5, false), (6, false)];
         assert_eq!(frames(&data), want);
@@ -608,8 +599,8 @@ pub(crate) mod tests {
                 latency_ms: 1.0,
             })
             .collect();
-        let mut memory = SessionExport::in_memory(data.session.clone(), Vec::new(), Vec::new(), faces(&data));
-        memory.include_empty_frames(all);
+        let mut memory = SessionExport::in_memory(data.session.clone(), Vec::new(), Vec::new(), faces(&data), all);
+        memory.include_empty_frames();
         assert_eq!(frames(&memory), want);
     }
 

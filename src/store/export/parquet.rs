@@ -245,7 +245,8 @@ impl Table {
 
 /// Writes the observations of `data` as one Parquet file to `out`, one row group of [`GROUP_ROWS`] rows at a time
 /// (handed to the writer in batches of [`BATCH_ROWS`]): each group is encoded into a buffer, written out and the
-/// buffer cleared, so at most one group is held in memory, however long the session. Returns the number of observations written.
+/// buffer cleared, so at most one group is held in memory, however long the session. Returns the number of
+/// observations written.
 ///
 /// Errors: the Parquet writer fails ([`super::ExportError::Parquet`]), a batch cannot be assembled
 /// ([`super::ExportError::Arrow`]), `out` cannot be written ([`super::ExportError::Io`]) or the session cannot be

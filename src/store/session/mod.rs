@@ -85,7 +85,8 @@ fn is_read_only(e: &sled::Error) -> bool {
         || io.raw_os_error() == Some(libc::EROFS))
 }
 
-fn is_no_space(e: &std::io::Error) -> bool {
+/// Whether `e` is "no space left on device".
+pub(crate) fn is_no_space(e: &std::io::Error) -> bool {
     e.raw_os_error() == Some(libc::ENOSPC) || e.kind() == std::io::ErrorKind::StorageFull
 }
 

@@ -195,14 +195,7 @@ impl StoredSession {
     ///
     /// Errors: a damaged record.
     pub fn observations(&self) -> Result<Vec<Observation>> {
-        let mut all = Vec::new();
-        self.guard(|| {
-            self.scan_observations(0, |o| {
-                all.push(o);
-                ControlFlow::Continue(())
-            })
-        })?;
-        Ok(all)
+        self.observations_iter()?.collect()
     }
 
     /// Calls `f` with every observation in frame order (then track id), one at a time (a long session's
@@ -321,8 +314,6 @@ impl StoredSession {
     ///
     /// Errors: a damaged record.
     pub fn frames(&self) -> Result<Vec<FrameRecord>> {
-        self.guard(|| {
-            self.db.open_tree(trees::FRAMES)?.iter().values().map(|v| Ok(postcard::from_bytes(&v?)?)).collect()
-        })
+        self.frames_iter()?.collect()
     }
 }
