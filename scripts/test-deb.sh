@@ -15,10 +15,15 @@ command -v man >/dev/null 2>&1 || apt-get install -y -qq man-db >/dev/null
 apt-get install -y -qq "./$deb" >/dev/null
 trap 'apt-get remove -y -qq emotrace >/dev/null 2>&1 || true' EXIT
 [ "$(command -v emotrace)" = /usr/bin/emotrace ] || fail "emotrace is not /usr/bin/emotrace after the install"
-emotrace --version | grep -q '^emotrace ' || fail "emotrace --version"
-emotrace live --help | grep -q -- '--camera' || fail "live --help lacks --camera"
+# Each output is taken whole before it is searched: under pipefail, `emotrace ... | grep -q` fails whenever grep
+# has its match and exits while emotrace is still writing (SIGPIPE, 141), as CI saw with live --help.
+version=$(emotrace --version) || fail "emotrace --version exited $?"
+grep -q '^emotrace ' <<<"$version" || fail "emotrace --version printed '$version'"
+live_help=$(emotrace live --help) || fail "emotrace live --help exited $?"
+grep -q -- '--camera' <<<"$live_help" || fail "live --help lacks --camera"
 # Camera support is built in: the camera listing runs (no camera here: it says so, it does not say 'rebuild').
-if emotrace devices 2>&1 | grep -qi 'features camera'; then fail "the package was built without camera support"; fi
+devices=$(emotrace devices 2>&1 || true)
+if grep -qi 'features camera' <<<"$devices"; then fail "the package was built without camera support"; fi
 # The manual page, as man finds it; a machine whose dpkg excludes /usr/share/man (minimal containers) gets the
 # page from the package itself.
 page=$(man -w emotrace 2>/dev/null || true)
