@@ -34,9 +34,17 @@ pub use record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, Session
 pub use session::{NewSession, ResumePoint, SessionWriter, StoredSession};
 
 /// Version of a session database's encodings, written in each session and checked on open. 2 added landmarks
-/// and the detected/predicted flag to each observation; sessions of version 1 are still read
-/// ([`MIN_SCHEMA_VERSION`]).
-pub const SCHEMA_VERSION: u32 = 2;
+/// and the detected/predicted flag to each observation; 3 stores a frame's observations as one record (one sled
+/// key per frame instead of one per face: a reader's memory no longer grows with the session, see
+/// `store/trees.rs`). Sessions of versions 1 and 2 are still read ([`MIN_SCHEMA_VERSION`]), and a resumed one
+/// goes on in its own version.
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// The first session schema that stores a frame's observations as one record ([`trees::OBSERVATIONS`]).
+pub(crate) const GROUPED_SCHEMA_VERSION: u32 = 3;
+
+/// The oldest session schema `analyze --resume` continues (in that schema: [`Store::resume_session`]).
+pub const RESUMABLE_SCHEMA_VERSION: u32 = 2;
 
 /// The oldest session schema this emotrace reads.
 pub const MIN_SCHEMA_VERSION: u32 = 1;
@@ -368,23 +376,27 @@ impl Store {
     /// where it stopped: the writer, and where to go on from ([`ResumePoint`]).
     ///
     /// Errors: as [`Store::open_session`]; [`StoreError::Refused`] when the session did not end interrupted
-    /// (completed, failed, damaged) or was written by another schema version.
+    /// (completed, failed, damaged) or was written by a schema older than [`RESUMABLE_SCHEMA_VERSION`].
     pub fn resume_session(&self, id: &str) -> Result<(SessionWriter, ResumePoint)> {
         let dir = self.existing_session_dir(id)?;
         let reader = StoredSession::open(&dir, id)?;
-        let record = reader.record().clone();
+        let mut record = reader.record().clone();
         if record.status != SessionStatus::Interrupted {
             return Err(StoreError::refused(format!(
                 "session {id} is {}: only an interrupted session can be resumed",
                 record.status.name()
             )));
         }
-        if reader.schema_version() != SCHEMA_VERSION {
+        // A session goes on in its own schema; schema 1 stored observations in a layout this writer no longer
+        // writes.
+        if reader.schema_version() < RESUMABLE_SCHEMA_VERSION {
             return Err(StoreError::refused(format!(
-                "session {id} was recorded with store schema {}: only schema {SCHEMA_VERSION} sessions can be resumed",
+                "session {id} was recorded with store schema {}: only sessions of schema {RESUMABLE_SCHEMA_VERSION} \
+                 or later can be resumed",
                 reader.schema_version()
             )));
         }
+        record.schema_version = reader.schema_version();
         let point = reader.resume_point()?;
         drop(reader);
         let writer = SessionWriter::reopen(&dir, record)?;

@@ -19,9 +19,15 @@ pub(crate) const SESSION_KEY: &str = "session";
 /// rebuilt into the timeline when the session is next opened.
 pub(crate) const TIMELINE_LAST_FRAME: &str = "timeline_last_frame";
 
-/// Per-face observations. Key: [`obs_key`] (`frame_index` u64 BE ++ `track_id` u32 BE) -> the
-/// [`crate::pipeline::Observation`] (postcard; schema 1 sessions hold the older layout without landmarks and flags,
-/// read as [`crate::pipeline::observation::ObservationV1`]).
+/// Per-face observations. Schema 3 ([`super::GROUPED_SCHEMA_VERSION`]): key [`obs_key`] (`frame_index` u64 BE ++
+/// the lowest `track_id` of the group, u32 BE) -> the observations of that frame written together, in track order
+/// (postcard `Vec<`[`crate::pipeline::Observation`]`>`): one record per processed frame, and one more for each
+/// later confirmation that brings tentative observations of that frame (the groups of a frame hold different
+/// tracks, so their keys differ). sled splits a leaf page every 16 keys and keeps bookkeeping per page in memory
+/// for as long as the database is open (about 40 bytes per key), so a key per face made a reader of a one-hour
+/// 30-face session hold over 100 MB; a key per frame makes it 30 times less. Schemas 1 and 2: key
+/// `frame_index` ++ `track_id` -> one observation (schema 1 without landmarks and flags, read as
+/// [`crate::pipeline::observation::ObservationV1`]).
 pub(crate) const OBSERVATIONS: &str = "observations";
 
 /// Processed frames, with or without faces. Key: `frame_index` (u64 BE) -> [`super::FrameRecord`] (postcard).
@@ -39,10 +45,19 @@ pub(crate) const ANNOTATIONS: &str = "annotations";
 /// did not store are rebuilt from the observations when the session is next opened (see [`TIMELINE_LAST_FRAME`]).
 pub(crate) const TIMELINE: &str = "timeline";
 
-/// The key of an observation in [`OBSERVATIONS`]: `frame_index` (u64 BE) then `track_id` (u32 BE).
+/// The key of an observation (schemas 1 and 2) or of a group of observations (schema 3: its lowest track id) in
+/// [`OBSERVATIONS`]: `frame_index` (u64 BE) then `track_id` (u32 BE).
 pub(crate) fn obs_key(frame_index: u64, track_id: u32) -> [u8; 12] {
     let mut k = [0u8; 12];
     k[..8].copy_from_slice(&frame_index.to_be_bytes());
     k[8..].copy_from_slice(&track_id.to_be_bytes());
     k
+}
+
+/// The frame index of an [`OBSERVATIONS`] key ([`obs_key`]).
+///
+/// Errors: a key shorter than 8 bytes (a damaged database).
+pub(crate) fn obs_key_frame(key: &[u8]) -> anyhow::Result<u64> {
+    let head = key.get(..8).ok_or_else(|| anyhow::anyhow!("an observation key of {} bytes", key.len()))?;
+    Ok(u64::from_be_bytes(head.try_into()?))
 }

@@ -35,7 +35,7 @@ mod review_tmux;
 mod review_while_recording;
 mod rtsp;
 mod sources;
-mod store_schema_v1;
+mod store_schemas;
 mod teacher;
 mod tui_live;
 mod tui_render;

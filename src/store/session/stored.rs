@@ -7,14 +7,14 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{db_error, decode_observation, in_session, is_locked, is_read_only, open_db, open_db_at, READ_CACHE_BYTES};
+use super::{db_error, in_session, is_locked, is_read_only, open_db, open_db_at, InFrameOrder, READ_CACHE_BYTES};
 use crate::pipeline::Observation;
 use crate::store::error::{Result, StoreError};
 use crate::store::layout::{self, DB_DIR};
 use crate::store::private_dir;
 use crate::store::record::{Annotation, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
 use crate::store::timeline::{Bucket, Timeline, SECOND_MS};
-use crate::store::trees::{self, obs_key};
+use crate::store::trees;
 use crate::store::SCHEMA_VERSION;
 
 /// How long opening a session waits for another reader (an export, a report) to let go of its database.
@@ -218,8 +218,8 @@ impl StoredSession {
     /// Errors: the observations cannot be opened; an item is an error for a damaged record (naming the session).
     pub fn observations_iter(&self) -> Result<impl Iterator<Item = Result<Observation>> + Send + 'static> {
         let (dir, version) = (self.dir.clone(), self.version);
-        let values = self.guard(|| Ok(self.db.open_tree(trees::OBSERVATIONS)?.iter().values()))?;
-        Ok(values.map(move |v| in_session(&dir, || decode_observation(version, &v?))))
+        let tree = self.guard(|| Ok(self.db.open_tree(trees::OBSERVATIONS)?))?;
+        Ok(InFrameOrder::new(tree, 0, version).map(move |o| in_session(&dir, || o)))
     }
 
     /// Every processed frame in order, read one at a time as the iterator is advanced (see
@@ -274,8 +274,8 @@ impl StoredSession {
         from_frame: u64,
         mut f: impl FnMut(Observation) -> ControlFlow<()>,
     ) -> anyhow::Result<()> {
-        for v in self.db.open_tree(trees::OBSERVATIONS)?.range(obs_key(from_frame, 0)..).values() {
-            if f(decode_observation(self.version, &v?)?).is_break() {
+        for o in InFrameOrder::new(self.db.open_tree(trees::OBSERVATIONS)?, from_frame, self.version) {
+            if f(o?).is_break() {
                 break;
             }
         }

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset};
 
 use super::{class_shares, db_error, edits, in_session, make_private, open_db, store_bucket, store_record, NewSession};
-use crate::pipeline::FrameResult;
+use crate::pipeline::{FrameResult, Observation};
 use crate::store::error::Result;
 use crate::store::layout::{take_recorder_lock, RESERVE_FILE, SESSION_JSON};
 use crate::store::record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
 use crate::store::timeline::{Bucket, SECOND_MS};
 use crate::store::trees::{self, obs_key};
-use crate::store::{private_dir, write_private_atomic, SCHEMA_VERSION};
+use crate::store::{private_dir, write_private_atomic, GROUPED_SCHEMA_VERSION, SCHEMA_VERSION};
 use crate::text::clean_label;
 
 /// Bytes of the space the recorder keeps aside ([`RESERVE_FILE`]).
@@ -37,6 +37,9 @@ pub struct SessionWriter {
     timeline: sled::Tree,
     /// The second being filled: (second, totals, last frame in it).
     second: Option<(u32, Bucket, u64)>,
+    /// Whether observations are stored a frame's group at a time (schema 3 on), or one by one (a resumed session
+    /// of an older schema goes on in its own).
+    grouped: bool,
 }
 
 impl SessionWriter {
@@ -82,6 +85,7 @@ impl SessionWriter {
             tracks_tree: db.open_tree(trees::TRACKS)?,
             timeline: db.open_tree(trees::TIMELINE)?,
             second: None,
+            grouped: SCHEMA_VERSION >= GROUPED_SCHEMA_VERSION,
             db,
             record,
             tracks: BTreeMap::new(),
@@ -124,6 +128,7 @@ impl SessionWriter {
             tracks_tree,
             timeline: db.open_tree(trees::TIMELINE)?,
             second: None,
+            grouped: record.schema_version >= GROUPED_SCHEMA_VERSION,
             db,
             record,
             tracks,
@@ -191,9 +196,9 @@ impl SessionWriter {
                 store_bucket(&self.timeline, s, &b)?;
             }
         }
+        self.store_observations(result)?;
         let mut new_track = false;
         for o in result.backfill.iter().chain(&result.observations) {
-            self.observations.insert(obs_key(o.frame_index, o.track_id), postcard::to_stdvec(o)?)?;
             let t = self.tracks.entry(o.track_id).or_insert_with(|| {
                 new_track = true;
                 TrackRecord::new(o.track_id, o.timestamp_ms)
@@ -214,6 +219,27 @@ impl SessionWriter {
         r.stats = result.stats.clone();
         if new_track || self.last_sidecar.elapsed() >= SIDECAR_EVERY {
             self.save_record()?;
+        }
+        Ok(())
+    }
+
+    /// Stores the frame's observations and those its confirmations bring from earlier frames: one record per frame
+    /// in track order (schema 3, [`trees::OBSERVATIONS`]), or one per observation in an older session.
+    fn store_observations(&self, result: &FrameResult) -> anyhow::Result<()> {
+        let all = result.backfill.iter().chain(&result.observations);
+        if !self.grouped {
+            for o in all {
+                self.observations.insert(obs_key(o.frame_index, o.track_id), postcard::to_stdvec(o)?)?;
+            }
+            return Ok(());
+        }
+        let mut by_frame: BTreeMap<u64, Vec<&Observation>> = BTreeMap::new();
+        for o in all {
+            by_frame.entry(o.frame_index).or_default().push(o);
+        }
+        for (frame, mut group) in by_frame {
+            group.sort_by_key(|o| o.track_id);
+            self.observations.insert(obs_key(frame, group[0].track_id), postcard::to_stdvec(&group)?)?;
         }
         Ok(())
     }
