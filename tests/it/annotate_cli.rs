@@ -116,7 +116,25 @@ fn annotations_made_on_the_command_line_are_stored_as_in_review_and_reach_every_
     assert_eq!(v["annotations"], serde_json::to_value(&stored).unwrap());
     assert_eq!(v["tracks"][0]["name"], "Zoë Müller");
 
+    // The face's name is on each of its rows: the CSV, py-feat's fex and the Parquet observations.
+    for (format, file) in [("csv", "names.csv"), ("fex", "names.fex.csv")] {
+        export(format, file, &[]);
+        let mut r = csv::Reader::from_path(out.join(file)).unwrap();
+        let col = r.headers().unwrap().iter().position(|h| h == "track_name").expect("a track_name column");
+        let names: Vec<String> = r.records().map(|row| row.unwrap()[col].to_string()).collect();
+        assert!(!names.is_empty() && names.iter().all(|n| n == "Zoë Müller"), "{format}: {names:?}");
+    }
+
     export("parquet", "s.parquet", &[]);
+    let file = std::fs::File::open(out.join("s.parquet")).unwrap();
+    let observations = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    for batch in observations.build().unwrap().map(Result::unwrap) {
+        let names = batch.column_by_name("track_name").unwrap().as_any_dictionary();
+        let values = names.values().as_string::<i32>();
+        for key in names.normalized_keys() {
+            assert_eq!(values.value(key), "Zoë Müller", "the Parquet observations' track_name");
+        }
+    }
     let file = std::fs::File::open(out.join("s.annotations.parquet")).unwrap();
     let batches: Vec<arrow_array::RecordBatch> =
         parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)

@@ -120,6 +120,40 @@ fn assert_header_printed(page: &str, pdf_text: &str, id: &str) {
     assert!(found, "table {id}: no printed line has the header\n  {header}");
 }
 
+/// How far right the page's table cells reach, and the window's width, in CSS pixels, as headless Chromium lays
+/// out `html` in a window `width` pixels wide: a copy of the page with a script that measures every cell once it
+/// has loaded, read back from Chromium's `--dump-dom`. A table wider than the window, or one whose last columns
+/// hide behind its scroll bar, reaches past the window's width.
+fn widest_cell_on_screen(browser: &str, html: &Path, width: u32) -> (f64, f64) {
+    const MEASURE: &str = "<script>window.addEventListener('load', () => { let right = 0; \
+        for (const c of document.querySelectorAll('td, th')) right = Math.max(right, c.getBoundingClientRect().right); \
+        document.body.setAttribute('data-widest', right + ' ' + window.innerWidth); });</script>";
+    let page = std::fs::read_to_string(html).unwrap();
+    let copy = html.with_extension("measured.html");
+    std::fs::write(&copy, page.replace("</body>", &format!("{MEASURE}</body>"))).unwrap();
+    let o = Command::new("timeout")
+        .arg("120")
+        .arg(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg(format!("--window-size={width},900"))
+        .arg(format!("--user-data-dir={}", html.with_extension("screen-profile").display()))
+        .arg(format!("file://{}", copy.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let start = dom
+        .find("data-widest=\"")
+        .unwrap_or_else(|| panic!("{browser} measured nothing: {}", &dom[..dom.len().min(300)]));
+    let value = &dom[start + 13..];
+    let mut parts = value[..value.find('"').unwrap()].split(' ').map(|v| v.parse::<f64>().unwrap());
+    (parts.next().unwrap(), parts.next().unwrap())
+}
+
+/// The text of a printed page with its lines joined (a sentence may wrap anywhere).
+fn joined(pdf_text: &str) -> String {
+    pdf_text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[test]
 fn printed_reports_keep_every_column_on_the_page_and_fit_a_few_pages() {
     let Some((store, class, other)) = sessions() else { return };
@@ -141,9 +175,19 @@ fn printed_reports_keep_every_column_on_the_page_and_fit_a_few_pages() {
     // A 10 s clip of 29 faces: 30 face plots three to a row, the tables, the trust text (it printed 14-15 pages).
     let pages = text.matches('\u{c}').count();
     assert!((2..=7).contains(&pages), "the classroom report prints as {pages} pages");
+    // Issue 26, item 8: where the tool may be used, on paper too.
+    assert!(joined(&text).contains("Article 5(1)(f)"), "the printed report has no lawful-use text");
+    assert!(report_page.contains("<h3 id=\"lawful-use\">Lawful use</h3>"), "the report's lawful-use section");
     let (compare, compare_page) = page(store, dir.path(), "compare.html", &["compare", class, other]);
     let text = printed(browser, &compare);
     assert_rows_printed(&compare_page, &text, "overview");
+    assert!(joined(&text).contains("Article 5(1)(f)"), "the printed compare page has no lawful-use text");
+    // On screen, 1280 pixels wide (a laptop): every column of every table in the window, none behind a scroll bar
+    // (the compare page's sessions table was wider than 1280 px and hid its neutral column).
+    for html in [&report, &compare] {
+        let (right, window) = widest_cell_on_screen(browser, html, 1280);
+        assert!(right <= window, "{}: a table cell reaches {right} px in a {window} px window", html.display());
+    }
 }
 
 /// The seat map's label texts and their centres, as the SVG places them.

@@ -3,7 +3,7 @@
 use super::{panel_block, LABEL_W};
 use crate::analytics::valence;
 use crate::classify::{Emotion, NUM_EMOTIONS};
-use crate::fmt::{clock_tenths, face_label, step};
+use crate::fmt::{clock_tenths, step};
 use crate::tui::review::app::{Mode, ReviewApp};
 use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
@@ -42,8 +42,8 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
     let rows = (inner.height as usize).saturating_sub(lines.len()).max(1);
     let first = app.selected_face.saturating_sub(rows - 1);
     for (k, id) in ids.iter().enumerate().skip(first).take(rows) {
-        let t = app.session.tracks.iter().find(|t| t.id == *id).cloned();
-        let label = t.as_ref().map(|t| t.label()).unwrap_or_else(|| face_label(*id));
+        let merged_into = app.session.tracks.iter().find(|t| t.id == *id).and_then(|t| t.merged_into);
+        let label = app.session.track_label(*id);
         let selected = k == app.selected_face;
         let pointer = if selected { "> " } else { "  " };
         let style = if selected { theme.selected() } else { Style::default() };
@@ -51,7 +51,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
             format!("{pointer}{:<w$}", theme.truncate(&label, LABEL_W as usize - 1), w = LABEL_W as usize),
             style,
         )];
-        match t.as_ref().and_then(|t| t.merged_into) {
+        match merged_into {
             Some(into) if merging.is_none() => {
                 spans.push(Span::styled(
                     format!("merged into {} (J undoes)", app.session.track_label(into)),
