@@ -36,10 +36,12 @@ pub fn clock_tenths(ms: u64) -> String {
     }
 }
 
-/// Seconds as a float (a wall-clock figure) to ms for [`clock`]: negative, NaN and infinite values are 0.
+/// `s` seconds (a configured length, a wall-clock figure, a plot's axis value) as whole milliseconds, rounded:
+/// the one conversion of seconds to a millisecond count, [`ms_to_s`]'s inverse. Negative, NaN and infinite
+/// values are 0.
 pub fn secs_to_ms(s: f64) -> u64 {
     if s.is_finite() {
-        (s.max(0.0) * 1000.0) as u64
+        (s.max(0.0) * 1000.0).round() as u64
     } else {
         0
     }

@@ -85,7 +85,7 @@ impl Schedule {
     /// The plan for a run: `every_frame` (`--every-frame`), `detect_every` (`--detect-every N`), the detection
     /// intervals in seconds and the classification rate from the configuration, and whether the source is live.
     pub fn plan(every_frame: bool, detect_every: Option<u32>, intervals_s: (f64, f64), hz: f64, live: bool) -> Self {
-        let ms = |s: f64| (s * 1000.0).round().max(1.0) as u64;
+        let ms = |s: f64| crate::fmt::secs_to_ms(s).max(1);
         let interval = DetectSchedule::Interval { every_ms: ms(intervals_s.0), fast_every_ms: ms(intervals_s.1) };
         let (name, detect) = match (detect_every, every_frame, live) {
             (Some(n), _, _) => (ScheduleName::EveryNth, DetectSchedule::EveryNth { n: n.max(1) }),
@@ -129,7 +129,7 @@ impl Schedule {
     /// a half steady intervals, so that a face the detector misses once keeps its box until the next detection.
     pub fn coast_s(&self, coast_s: f64) -> f64 {
         match self.detect {
-            DetectSchedule::Interval { every_ms, .. } => coast_s.max(1.5 * every_ms as f64 / 1000.0),
+            DetectSchedule::Interval { every_ms, .. } => coast_s.max(1.5 * crate::fmt::ms_to_s(every_ms)),
             _ => coast_s,
         }
     }

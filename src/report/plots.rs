@@ -4,7 +4,7 @@
 //! All time axes run from 0 to [`SessionOverview::span_ms`] (shown in seconds, `m:ss` or `h:mm:ss`); the wide plots
 //! share their left label width so their time axes line up one above the other.
 
-use crate::fmt::ms_to_s;
+use crate::fmt::{ms_to_s, secs_to_ms};
 use std::ops::Range;
 
 use anyhow::anyhow;
@@ -78,7 +78,7 @@ impl Ranged for TimeAxis {
 /// Time-axis ticks, seconds, at the finest round step ([`crate::fmt::tick_step_ms`]) that gives at most `most`
 /// of them over `[0, span_s]`; only 0 and `span_s` when no round step is long enough.
 fn time_ticks(span_s: f64, most: usize) -> Vec<f64> {
-    let span_ms = (span_s.max(0.0) * 1000.0).round() as u64;
+    let span_ms = secs_to_ms(span_s);
     let step = crate::fmt::tick_step_ms(span_ms.div_ceil(most.max(1) as u64), 1).map_or(span_s.max(1.0), ms_to_s);
     (0..).map(|i| i as f64 * step).take_while(|t| *t <= span_s + 1e-9).collect()
 }
@@ -231,7 +231,7 @@ pub(crate) fn draw_axes(
     y_fmt: &dyn Fn(&f64) -> String,
     y_desc: &str,
 ) -> anyhow::Result<()> {
-    let x_fmt = |x: &f64| axis_time((x * 1000.0).round().max(0.0) as u64, span_ms);
+    let x_fmt = |x: &f64| axis_time(secs_to_ms(*x), span_ms);
     report_mesh(chart)
         .x_labels(x_labels)
         .y_labels(y_labels)

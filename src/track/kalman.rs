@@ -90,7 +90,7 @@ impl BoxFilter {
 
     /// The box predicted at `t_ms` (no earlier than the state's time: an earlier time gives the state's box).
     pub fn predict_box(&self, t_ms: u64) -> BBox {
-        let dt = t_ms.saturating_sub(self.t_ms) as f32 / 1000.0;
+        let dt = crate::fmt::ms_to_s(t_ms.saturating_sub(self.t_ms)) as f32;
         let q = self.q();
         let [cx, cy, w, h] = self.axes.map(|a| a.predicted(dt, q).p);
         let (w, h) = (w.max(1.0), h.max(1.0));
@@ -99,7 +99,7 @@ impl BoxFilter {
 
     /// Advances the state to `t_ms` and corrects it with the box detected then.
     pub fn update(&mut self, b: &BBox, t_ms: u64) {
-        let dt = t_ms.saturating_sub(self.t_ms) as f32 / 1000.0;
+        let dt = crate::fmt::ms_to_s(t_ms.saturating_sub(self.t_ms)) as f32;
         let q = self.q();
         let (cx, cy) = b.center();
         let r = (MEASUREMENT_STD * b.h.max(1.0)).powi(2);

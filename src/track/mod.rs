@@ -27,6 +27,7 @@ use pathfinding::prelude::{kuhn_munkres, Matrix};
 use serde::{Deserialize, Serialize};
 
 use crate::detect::{BBox, Detection, Landmarks};
+use crate::fmt::secs_to_ms;
 use kalman::BoxFilter;
 
 /// Tracker settings (the `[track]` table of the configuration).
@@ -251,8 +252,8 @@ impl Tracker {
             out.push(t.report(timestamp_ms, false));
         }
         // Missed tracks: tentative ones end at once, confirmed ones after max_age_s.
-        let max_age_ms = (self.cfg.max_age_s * 1000.0) as u64;
-        let coast_ms = (self.cfg.coast_s * 1000.0) as u64;
+        let max_age_ms = secs_to_ms(self.cfg.max_age_s);
+        let coast_ms = secs_to_ms(self.cfg.coast_s);
         self.tracks.retain(|t| {
             let missed = timestamp_ms.saturating_sub(t.last_seen_ms);
             t.last_seen_ms == timestamp_ms || (t.id != 0 && missed <= max_age_ms)
@@ -297,7 +298,7 @@ impl Tracker {
     /// `None`), and confirmed ones missed for at most [`TrackerConfig::coast_s`] before it. The motion state is
     /// not changed; a confirmed track reported for the first time is marked [`TrackedFace::newly_confirmed`].
     pub fn predict(&mut self, timestamp_ms: u64) -> Vec<TrackedFace> {
-        let coast_ms = (self.cfg.coast_s * 1000.0) as u64;
+        let coast_ms = secs_to_ms(self.cfg.coast_s);
         let last_update = self.tracks.iter().map(|t| t.last_seen_ms).max().unwrap_or(0);
         let mut out: Vec<TrackedFace> = self
             .tracks

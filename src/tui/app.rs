@@ -311,7 +311,7 @@ pub struct App {
 impl App {
     /// An empty screen for `info` with the spans of `cfg`.
     pub fn new(info: LiveInfo, cfg: &TuiConfig) -> Self {
-        let ms = |s: f64| (s.max(0.0) * 1000.0).round() as u64;
+        let ms = crate::fmt::secs_to_ms;
         let stale_ms = ms(cfg.stale_s);
         let info_recording = info.recording;
         let first_run = info.first_run;
