@@ -139,3 +139,34 @@ fn the_browser_keeps_a_cell_between_a_status_and_the_border() {
         assert!(line.contains("interrupted │") || line.contains("interrupted |"), "{line}");
     }
 }
+
+#[test]
+fn the_browser_shows_a_bidirectional_override_in_a_source_name_as_an_escape() {
+    // A file name with a right-to-left override (U+202E, "a\u{202E}4pm.exe" reads "aexe.mp4") would turn the rest of
+    // the row around: ratatui drops control characters but passes format characters to the terminal.
+    use emotrace::store::{NewSession, SessionStatus};
+    use emotrace::tui::review::browser::{self, Browser};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let w = store
+        .create_session(NewSession {
+            source: "/videos/a\u{202E}4pm.exe".into(),
+            source_kind: emotrace::SourceKind::Video,
+            decoder: None,
+            models: "test".into(),
+            detector: None,
+            config: serde_json::json!({}),
+            schedule: None,
+            frame_rate: None,
+        })
+        .unwrap();
+    w.finish(SessionStatus::Completed, None).unwrap();
+    let browser = Browser::new(store).unwrap();
+    let mut t = Terminal::new(TestBackend::new(160, 10)).unwrap();
+    t.draw(|f| browser::draw(f, &browser, &Theme::new(false, false))).unwrap();
+    let buf = t.backend().buffer().clone();
+    let screen: String =
+        (0..10u16).flat_map(|y| (0..160u16).map(move |x| (x, y))).map(|p| buf[p].symbol().to_string()).collect();
+    assert!(!screen.contains('\u{202E}'), "the override reached the screen");
+    assert!(screen.contains("a\\u{202e}4pm.exe"), "{screen}");
+}

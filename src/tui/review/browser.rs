@@ -193,9 +193,13 @@ pub fn draw(f: &mut Frame, b: &Browser, theme: &Theme) {
             .sessions
             .iter()
             .map(|s| {
+                // As the name is stored (escapes for bytes that are not UTF-8), with control and bidirectional
+                // characters shown as escapes: ratatui drops control characters but passes a right-to-left
+                // override, which would turn the rest of the row around.
                 let source = std::path::Path::new(&s.source)
                     .file_name()
                     .map_or(s.source.clone(), |n| n.to_string_lossy().into_owned());
+                let source = crate::text::terminal_safe(&source).into_owned();
                 let status_style = match s.status {
                     SessionStatus::Running => theme.ok(),
                     SessionStatus::Completed => Style::default(),
