@@ -186,6 +186,7 @@ fn printed_reports_keep_every_column_on_the_page_and_fit_a_few_pages() {
     // (the compare page's sessions table was wider than 1280 px and hid its neutral column).
     for html in [&report, &compare] {
         let (right, window) = widest_cell_on_screen(browser, html, 1280);
+        eprintln!("{}: the widest table cell reaches {right} px of a {window} px window", html.display());
         assert!(right <= window, "{}: a table cell reaches {right} px in a {window} px window", html.display());
     }
 }
