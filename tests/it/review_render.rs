@@ -106,16 +106,16 @@ fn a_small_terminal_gets_a_message_and_ascii_draws_no_unicode() {
     assert!(ascii.contains("Face 1"));
 }
 
-#[test]
-fn the_browser_keeps_a_cell_between_a_status_and_the_border() {
-    // Issue 25, item 14: "interrupted" touched the browser's right border.
-    use emotrace::store::{NewSession, SessionStatus};
-    use emotrace::tui::review::browser::{self, Browser};
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+/// The session browser of a store holding one session of `source`, finished as `status`.
+fn browser_of_one_session(
+    dir: &std::path::Path,
+    source: String,
+    status: emotrace::store::SessionStatus,
+) -> emotrace::tui::review::browser::Browser {
+    let store = Store::open(dir).unwrap();
     let w = store
-        .create_session(NewSession {
-            source: recording("WolfgangLanger_Pexels.mp4").display().to_string(),
+        .create_session(emotrace::store::NewSession {
+            source,
             source_kind: emotrace::SourceKind::Video,
             decoder: None,
             models: "test".into(),
@@ -125,17 +125,27 @@ fn the_browser_keeps_a_cell_between_a_status_and_the_border() {
             frame_rate: None,
         })
         .unwrap();
-    w.finish(SessionStatus::Interrupted, None).unwrap();
-    let browser = Browser::new(store).unwrap();
-    let theme = Theme::new(false, false);
+    w.finish(status, None).unwrap();
+    emotrace::tui::review::browser::Browser::new(store).unwrap()
+}
+
+/// The browser drawn on a `width` x 10 screen, line by line.
+fn browser_lines(browser: &emotrace::tui::review::browser::Browser, width: u16) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(width, 10)).unwrap();
+    t.draw(|f| emotrace::tui::review::browser::draw(f, browser, &Theme::new(false, false))).unwrap();
+    let buf = t.backend().buffer().clone();
+    (0..10u16).map(|y| (0..width).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect()
+}
+
+#[test]
+fn the_browser_keeps_a_cell_between_a_status_and_the_border() {
+    // Issue 25, item 14: "interrupted" touched the browser's right border.
+    let dir = tempfile::tempdir().unwrap();
+    let source = recording("WolfgangLanger_Pexels.mp4").display().to_string();
+    let browser = browser_of_one_session(dir.path(), source, emotrace::store::SessionStatus::Interrupted);
     for width in [80u16, 120] {
-        let mut t = Terminal::new(TestBackend::new(width, 10)).unwrap();
-        t.draw(|f| browser::draw(f, &browser, &theme)).unwrap();
-        let buf = t.backend().buffer().clone();
-        let line = (0..10u16)
-            .map(|y| (0..width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
-            .find(|l| l.contains("interrupted"))
-            .unwrap_or_else(|| panic!("no row: {:?}", buf));
+        let lines = browser_lines(&browser, width);
+        let line = lines.iter().find(|l| l.contains("interrupted")).unwrap_or_else(|| panic!("no row: {lines:?}"));
         assert!(line.contains("interrupted │") || line.contains("interrupted |"), "{line}");
     }
 }
@@ -144,29 +154,10 @@ fn the_browser_keeps_a_cell_between_a_status_and_the_border() {
 fn the_browser_shows_a_bidirectional_override_in_a_source_name_as_an_escape() {
     // A file name with a right-to-left override (U+202E, "a\u{202E}4pm.exe" reads "aexe.mp4") would turn the rest of
     // the row around: ratatui drops control characters but passes format characters to the terminal.
-    use emotrace::store::{NewSession, SessionStatus};
-    use emotrace::tui::review::browser::{self, Browser};
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let w = store
-        .create_session(NewSession {
-            source: "/videos/a\u{202E}4pm.exe".into(),
-            source_kind: emotrace::SourceKind::Video,
-            decoder: None,
-            models: "test".into(),
-            detector: None,
-            config: serde_json::json!({}),
-            schedule: None,
-            frame_rate: None,
-        })
-        .unwrap();
-    w.finish(SessionStatus::Completed, None).unwrap();
-    let browser = Browser::new(store).unwrap();
-    let mut t = Terminal::new(TestBackend::new(160, 10)).unwrap();
-    t.draw(|f| browser::draw(f, &browser, &Theme::new(false, false))).unwrap();
-    let buf = t.backend().buffer().clone();
-    let screen: String =
-        (0..10u16).flat_map(|y| (0..160u16).map(move |x| (x, y))).map(|p| buf[p].symbol().to_string()).collect();
+    let source = "/videos/a\u{202E}4pm.exe".to_string();
+    let browser = browser_of_one_session(dir.path(), source, emotrace::store::SessionStatus::Completed);
+    let screen = browser_lines(&browser, 160).concat();
     assert!(!screen.contains('\u{202E}'), "the override reached the screen");
     assert!(screen.contains("a\\u{202e}4pm.exe"), "{screen}");
 }

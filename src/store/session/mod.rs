@@ -262,21 +262,19 @@ impl Iterator for Entries {
 /// groups later confirmations brought, or its single observations in an older schema) are gathered, sorted by
 /// track id and handed out one at a time: one frame's observations are held, however long the session. An
 /// observation of a frame and track stored twice is given once.
-struct InFrameOrder<I: Iterator> {
-    entries: std::iter::Peekable<I>,
+struct InFrameOrder {
+    entries: std::iter::Peekable<Entries>,
     version: u32,
     ready: std::vec::IntoIter<Observation>,
 }
 
-impl InFrameOrder<Entries> {
+impl InFrameOrder {
     /// The observations of `tree` (a session's observations tree, schema `version`) from frame `from_frame` on.
     fn new(tree: sled::Tree, from_frame: u64, version: u32) -> Self {
         let entries = Entries::new(tree, &trees::obs_key(from_frame, 0));
         InFrameOrder { entries: entries.peekable(), version, ready: Vec::new().into_iter() }
     }
-}
 
-impl<I: Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> InFrameOrder<I> {
     /// The next frame's observations in track order; `None` after the last.
     fn next_frame(&mut self) -> anyhow::Result<Option<Vec<Observation>>> {
         let Some(entry) = self.entries.next() else { return Ok(None) };
@@ -297,7 +295,7 @@ impl<I: Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> InFrameOrder<I>
     }
 }
 
-impl<I: Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> Iterator for InFrameOrder<I> {
+impl Iterator for InFrameOrder {
     type Item = anyhow::Result<Observation>;
 
     fn next(&mut self) -> Option<Self::Item> {

@@ -37,9 +37,6 @@ pub struct SessionWriter {
     timeline: sled::Tree,
     /// The second being filled: (second, totals, last frame in it).
     second: Option<(u32, Bucket, u64)>,
-    /// Whether observations are stored a frame's group at a time (schema 3 on), or one by one (a resumed session
-    /// of an older schema goes on in its own).
-    grouped: bool,
 }
 
 impl SessionWriter {
@@ -85,7 +82,6 @@ impl SessionWriter {
             tracks_tree: db.open_tree(trees::TRACKS)?,
             timeline: db.open_tree(trees::TIMELINE)?,
             second: None,
-            grouped: SCHEMA_VERSION >= GROUPED_SCHEMA_VERSION,
             db,
             record,
             tracks: BTreeMap::new(),
@@ -128,7 +124,6 @@ impl SessionWriter {
             tracks_tree,
             timeline: db.open_tree(trees::TIMELINE)?,
             second: None,
-            grouped: record.schema_version >= GROUPED_SCHEMA_VERSION,
             db,
             record,
             tracks,
@@ -224,10 +219,11 @@ impl SessionWriter {
     }
 
     /// Stores the frame's observations and those its confirmations bring from earlier frames: one record per frame
-    /// in track order (schema 3, [`trees::OBSERVATIONS`]), or one per observation in an older session.
+    /// in track order (schema 3, [`trees::OBSERVATIONS`]), or one per observation in a resumed session of an older
+    /// schema, which goes on in its own.
     fn store_observations(&self, result: &FrameResult) -> anyhow::Result<()> {
         let all = result.backfill.iter().chain(&result.observations);
-        if !self.grouped {
+        if self.record.schema_version < GROUPED_SCHEMA_VERSION {
             for o in all {
                 self.observations.insert(obs_key(o.frame_index, o.track_id), postcard::to_stdvec(o)?)?;
             }
