@@ -5,7 +5,7 @@
 //! as `crate::store::timeline::TrackAgg::default()`) is read as "the file's top-level module depends on
 //! `NAME`". The engine, in the order a frame travels:
 //!
-//! `capture` < `detect` < `track` < `classify` < `pipeline` < `store` < `analytics` < `config`
+//! `capture` < `detect` < `track` < `classify` < `face` < `pipeline` < `store` < `analytics` < `config`
 //!
 //! An engine module may depend only on modules before it in that chain, and on the leaf helpers (`nn`, `text`,
 //! `fmt`), which depend on nothing in the crate. The library's front ends (`tui`, `report`, `api`) may depend on the
@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The engine chain, lowest first.
-const ENGINE: [&str; 8] = ["capture", "detect", "track", "classify", "pipeline", "store", "analytics", "config"];
+const ENGINE: [&str; 9] = ["capture", "detect", "track", "classify", "face", "pipeline", "store", "analytics", "config"];
 /// Helpers that any module may use and that use nothing of the crate.
 const LEAVES: [&str; 4] = ["nn", "text", "fmt", "lawful_use"];
 /// The library's front ends: each renders the engine's views and knows nothing of the other.
