@@ -16,7 +16,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The engine chain, lowest first.
-const ENGINE: [&str; 9] = ["capture", "detect", "track", "classify", "face", "pipeline", "store", "analytics", "config"];
+const ENGINE: [&str; 9] =
+    ["capture", "detect", "track", "classify", "face", "pipeline", "store", "analytics", "config"];
 /// Helpers that any module may use and that use nothing of the crate.
 const LEAVES: [&str; 4] = ["nn", "text", "fmt", "lawful_use"];
 /// The library's front ends: each renders the engine's views and knows nothing of the other.
