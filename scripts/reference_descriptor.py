@@ -2,7 +2,7 @@
 """Reference face descriptors for tests/it/face_descriptor.rs (issue 21).
 
 For a few faces of the shared photos (their eye landmarks from tests/data/yunet_reference.json, i.e. YuNet as
-onnxruntime runs it), cuts the 150x150 face chip aligned by the eyes with the same geometry as
+onnxruntime runs it), cuts the 150x150 face chip aligned by its five landmarks with the same geometry as
 ``emotrace::face::descriptor::face_chip`` (numpy, bilinear, black outside), saves each chip as a PNG in
 ``tests/data/descriptor/`` (lossless, so the Rust test reads exactly these pixels), runs face-api's own
 ``computeFaceDescriptor`` on them under node (``scripts/reference_descriptor.cjs``) and writes
@@ -29,8 +29,9 @@ OUT_DIR = os.path.join(ROOT, "tests", "data", "descriptor")
 OUT_JSON = os.path.join(ROOT, "tests", "data", "descriptor_reference.json")
 
 SIZE = 150
-EYE_MID = (np.float32(0.4933), np.float32(0.3107))
-EYE_DISTANCE = np.float32(0.3528)
+# CHIP_TEMPLATE of src/face/descriptor.rs: where dlib's face chips put YuNet's five points (fractions of the side).
+TEMPLATE = np.array([[0.3169, 0.3107], [0.6697, 0.3107], [0.4934, 0.5104], [0.3361, 0.6868], [0.6507, 0.6868]],
+                    dtype=np.float32)
 # (photo, index of the face in yunet_reference.json's list for it).
 FACES = [
     ("solvay-1927-boxed.png", 0),
@@ -44,16 +45,28 @@ FACES = [
 ]
 
 
+def similarity(frm, to):
+    """similarity() of src/face/descriptor.rs: the least-squares similarity transform taking `frm` to `to`."""
+    f = np.float32
+    fx, fy = sum(p[0] for p in frm) / f(5), sum(p[1] for p in frm) / f(5)
+    tx, ty = sum(p[0] for p in to) / f(5), sum(p[1] for p in to) / f(5)
+    num_a = num_b = den = f(0)
+    for p, q in zip(frm, to):
+        dx, dy, sx, sy = p[0] - fx, p[1] - fy, q[0] - tx, q[1] - ty
+        num_a += dx * sx + dy * sy
+        num_b += dx * sy - dy * sx
+        den += dx * dx + dy * dy
+    a, b = num_a / den, num_b / den
+    return a, b, tx - (a * fx - b * fy), ty - (b * fx + a * fy)
+
+
 def face_chip(rgb, landmarks):
     """The chip of face_chip() in src/face/descriptor.rs, in float32 like the Rust code."""
     h, w, _ = rgb.shape
     f = np.float32
-    (rx, ry), (lx, ly) = [(f(x), f(y)) for x, y in landmarks[:2]]
-    dx, dy = lx - rx, ly - ry
-    iod = max(np.sqrt(dx * dx + dy * dy, dtype=f), f(1.0))
-    side = iod / EYE_DISTANCE
-    ex, ey = dx / iod, dy / iod
-    mx, my = (rx + lx) / f(2.0), (ry + ly) / f(2.0)
+    template = [(x * f(SIZE), y * f(SIZE)) for x, y in TEMPLATE]
+    lm = [(f(x), f(y)) for x, y in landmarks]
+    a, b, tx, ty = similarity(template, lm)
     src = rgb.astype(np.float32)
     out = np.zeros((SIZE, SIZE, 3), dtype=np.uint8)
 
@@ -62,19 +75,18 @@ def face_chip(rgb, landmarks):
             return np.zeros(3, dtype=np.float32)
         return src[yi, xi]
 
-    n = f(SIZE)
     for v in range(SIZE):
-        oy = ((f(v) + f(0.5)) / n - EYE_MID[1]) * side
+        cy = f(v) + f(0.5)
         for u in range(SIZE):
-            ox = ((f(u) + f(0.5)) / n - EYE_MID[0]) * side
-            sx = mx + ox * ex - oy * ey - f(0.5)
-            sy = my + ox * ey + oy * ex - f(0.5)
+            cx = f(u) + f(0.5)
+            sx = a * cx - b * cy + tx - f(0.5)
+            sy = b * cx + a * cy + ty - f(0.5)
             x0, y0 = np.floor(sx), np.floor(sy)
-            tx, ty = sx - x0, sy - y0
+            fx, fy = sx - x0, sy - y0
             xi, yi = int(x0), int(y0)
-            top = at(xi, yi) + (at(xi + 1, yi) - at(xi, yi)) * tx
-            bot = at(xi, yi + 1) + (at(xi + 1, yi + 1) - at(xi, yi + 1)) * tx
-            out[v, u] = np.clip(np.round(top + (bot - top) * ty), 0, 255).astype(np.uint8)
+            top = at(xi, yi) + (at(xi + 1, yi) - at(xi, yi)) * fx
+            bot = at(xi, yi + 1) + (at(xi + 1, yi + 1) - at(xi, yi + 1)) * fx
+            out[v, u] = np.clip(np.round(top + (bot - top) * fy), 0, 255).astype(np.uint8)
     return out
 
 
@@ -105,7 +117,7 @@ def main():
         case["descriptor"] = [float(np.float32(v)) for v in d]
     doc = {
         "description": "face-api's own computeFaceDescriptor (FaceRecognitionNet) on 150x150 face chips aligned by "
-        "the eyes (YuNet landmarks from yunet_reference.json), cut by scripts/reference_descriptor.py",
+        "their five landmarks (YuNet landmarks from yunet_reference.json), cut by scripts/reference_descriptor.py",
         "generated_by": "scripts/reference_descriptor.py + scripts/reference_descriptor.cjs",
         "face_api": ref["face_api_version"],
         "tfjs": ref["tfjs_version"],

@@ -40,6 +40,26 @@ pub struct ClassifyConfig {
     pub min_rate_hz: f64,
 }
 
+/// `[reid]`: re-identification of faces that leave and come back within a session (issue 21).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReidTable {
+    /// Join a new track to an earlier face when their descriptors are near (video files, streams, cameras).
+    pub enabled: bool,
+    /// Largest distance between two faces' mean descriptors (dlib's Euclidean metric) at which a new track joins
+    /// an earlier face.
+    pub threshold: f64,
+    /// Descriptors taken from each new track's best frames before it is compared.
+    pub samples: usize,
+}
+
+impl Default for ReidTable {
+    fn default() -> Self {
+        let d = crate::face::reid::ReidConfig::default();
+        ReidTable { enabled: true, threshold: d.threshold as f64, samples: d.samples }
+    }
+}
+
 /// `[pipeline]`: channels and statistics.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -163,6 +183,9 @@ pub struct Config {
     pub detect: DetectConfig,
     pub track: TrackerConfig,
     pub classify: ClassifyConfig,
+    /// `[reid]` (a table added after the first sessions were stored: missing means the defaults).
+    #[serde(default)]
+    pub reid: ReidTable,
     pub pipeline: PipelineConfig,
     pub store: StoreConfig,
     pub camera: CameraConfig,
@@ -198,6 +221,11 @@ impl Config {
             realtime: false,
             looped: false,
             keep_images: false,
+            reid: self.reid.enabled.then(|| crate::face::reid::ReidConfig {
+                threshold: self.reid.threshold as f32,
+                samples: self.reid.samples,
+                ..Default::default()
+            }),
         }
     }
 
@@ -364,6 +392,15 @@ pub fn check_classify(c: &ClassifyConfig) -> anyhow::Result<()> {
     check(s, "min_rate_hz", c.min_rate_hz, |v| v > 0.0 && v <= 1000.0, "greater than 0, at most 1000 per second")
 }
 
+/// `[reid]`: the join threshold and the descriptors per track.
+///
+/// Errors: the first key out of range, named with its value and the allowed range.
+pub fn check_reid(c: &ReidTable) -> anyhow::Result<()> {
+    let s = "reid";
+    check(s, "threshold", c.threshold, |v| v > 0.0 && v <= 2.0, "greater than 0, at most 2")?;
+    check(s, "samples", c.samples as f64, |v| (1.0..=16.0).contains(&v), "1 to 16")
+}
+
 /// `[pipeline]`: channel sizes and statistics.
 ///
 /// Errors: the first key out of range, named with its value and the allowed range.
@@ -400,7 +437,7 @@ pub fn check_tui(c: &TuiConfig) -> anyhow::Result<()> {
 
 impl Config {
     /// Checks every section's values, one function per section ([`check_detect`], [`check_track`],
-    /// [`check_classify`], [`check_pipeline`], [`check_camera`], [`check_tui`]): a new key slots into its
+    /// [`check_classify`], [`check_reid`], [`check_pipeline`], [`check_camera`], [`check_tui`]): a new key slots into its
     /// section's function.
     ///
     /// Errors: the first value out of range, one line naming its key, its value and the allowed range.
@@ -408,6 +445,7 @@ impl Config {
         check_detect(&self.detect)?;
         check_track(&self.track)?;
         check_classify(&self.classify)?;
+        check_reid(&self.reid)?;
         check_pipeline(&self.pipeline)?;
         check_camera(&self.camera)?;
         check_tui(&self.tui)

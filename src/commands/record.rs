@@ -9,8 +9,10 @@ use crate::cli::PipelineArgs;
 use emotrace::capture::skipped::{self, SharedSkipped, Skipped};
 use emotrace::capture::{rtsp, Input};
 use emotrace::config::Config;
+use emotrace::face::reid::Join;
+use emotrace::pipeline::reid_stage::SharedJoins;
 use emotrace::pipeline::{self, FrameResult, PipelineOptions, RunningPipeline};
-use emotrace::store::{NewSession, SessionRecord, SessionStatus, SessionWriter, Store};
+use emotrace::store::{AutoJoin, NewSession, SessionRecord, SessionStatus, SessionWriter, Store};
 
 /// The configuration that runs: `cfg` with the command-line overrides of its keys applied (`--detector`,
 /// `--min-face-px`, `--detect-scale`, `--model`, `--classify-hz`) and checked as a file's values are. This is what
@@ -58,6 +60,8 @@ pub struct Recorder {
     link: Option<Arc<Mutex<rtsp::LinkState>>>,
     /// The source's count of frames left out, and what a resumed session had counted before this run.
     skipped: Option<(SharedSkipped, Skipped)>,
+    /// Re-identification's decisions, and those whose tracks are not stored yet.
+    joins: Option<(SharedJoins, Vec<Join>)>,
 }
 
 impl Recorder {
@@ -71,7 +75,7 @@ impl Recorder {
         record: bool,
     ) -> anyhow::Result<Recorder> {
         if !record {
-            return Ok(Recorder { writer: None, link: None, skipped: None });
+            return Ok(Recorder { writer: None, link: None, skipped: None, joins: None });
         }
         let store = Store::open(&cfg.store_dir(store_flag)?)?;
         let writer = store.create_session(NewSession {
@@ -85,7 +89,8 @@ impl Recorder {
             frame_rate: running.info.fps,
         })?;
         let skipped = running.skipped.clone().map(|s| (s, Skipped::default()));
-        Ok(Recorder { writer: Some(writer), link: running.link.clone(), skipped })
+        let joins = running.joins.clone().map(|j| (j, Vec::new()));
+        Ok(Recorder { writer: Some(writer), link: running.link.clone(), skipped, joins })
     }
 
     /// Records into an interrupted session reopened by [`Store::resume_session`], for `running` started at
@@ -115,7 +120,8 @@ impl Recorder {
             emotrace::fmt::clock(point.last_ms)
         );
         let skipped = running.skipped.clone().map(|s| (s, record.skipped.clone()));
-        Ok(Recorder { writer: Some(writer), link: running.link.clone(), skipped })
+        let joins = running.joins.clone().map(|j| (j, Vec::new()));
+        Ok(Recorder { writer: Some(writer), link: running.link.clone(), skipped, joins })
     }
 
     /// The session id, when recording.
@@ -140,10 +146,30 @@ impl Recorder {
         match &mut self.writer {
             Some(w) => {
                 Self::copy_source_state(&self.link, &self.skipped, w);
-                Ok(w.write(r)?)
+                w.write(r)?;
+                Self::apply_joins(&mut self.joins, w, false)
             }
             None => Ok(()),
         }
+    }
+
+    /// Stores re-identification's decisions as automatic merges; those whose tracks are not stored yet wait for
+    /// the next frame, or are dropped at the `end` (a track never stored).
+    fn apply_joins(
+        joins: &mut Option<(SharedJoins, Vec<Join>)>,
+        w: &mut SessionWriter,
+        end: bool,
+    ) -> anyhow::Result<()> {
+        let Some((shared, pending)) = joins else { return Ok(()) };
+        pending.append(&mut shared.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut waiting = Vec::new();
+        for j in pending.drain(..) {
+            if w.join_tracks(j.from, j.into, j.distance)? == AutoJoin::NotYet && !end {
+                waiting.push(j);
+            }
+        }
+        *pending = waiting;
+        Ok(())
     }
 
     /// Copies what the source says about itself while it runs (a stream's gaps, the frames it skipped, added to
@@ -168,6 +194,8 @@ impl Recorder {
     pub fn finish(self, outcome: &anyhow::Result<()>, interrupted: bool) -> anyhow::Result<Option<SessionRecord>> {
         let Some(mut w) = self.writer else { return Ok(None) };
         Self::copy_source_state(&self.link, &self.skipped, &mut w);
+        let mut joins = self.joins;
+        Self::apply_joins(&mut joins, &mut w, true)?;
         let (status, error) = match outcome {
             Err(e) => (SessionStatus::Failed, Some(format!("{e:#}"))),
             Ok(()) if interrupted => (SessionStatus::Interrupted, None),

@@ -43,13 +43,14 @@ pub const DESCRIPTOR_LEN: usize = 128;
 /// Per-channel mean (R, G, B, 0..255) face-api subtracts before dividing by 255.
 pub const MEAN_RGB: [f32; 3] = [122.782, 117.001, 104.298];
 
-/// Eye midpoint in the chip, as fractions of its side (x, y), and the inter-ocular distance as a fraction of the
-/// side: where dlib's `get_face_chip_details(shape, 150, 0.25)` puts the eyes. dlib's mean face shape
-/// (`dlib/image_transforms/interpolation.h`, `mean_face_shape_x/y`) has the eye centres (means of points 36-41 and
-/// 42-47) at x 0.2254 and 0.7546, y 0.2160, in a unit square that the 0.25 padding maps to `(p + 0.25) / 1.5`.
-pub const CHIP_EYE_MID: [f32; 2] = [0.4933, 0.3107];
-/// See [`CHIP_EYE_MID`].
-pub const CHIP_EYE_DISTANCE: f32 = 0.3528;
+/// Where dlib's face chips (`get_face_chip_details(shape, 150, 0.25)`) put the five points YuNet gives, as
+/// fractions of the chip's side (x, y), in [`Landmarks`] order: right eye, left eye (the image's left and right for
+/// a frontal face), nose tip, right and left mouth corner. From dlib's mean face shape
+/// (`dlib/image_transforms/interpolation.h`, `mean_face_shape_x/y`, points 17-67 of the 68-point layout in a unit
+/// square): the eye centres are the means of points 36-41 and 42-47, the nose tip point 30, the mouth corners points
+/// 48 and 54; the 0.25 padding maps a point `p` of the unit square to `(p + 0.25) / 1.5`.
+pub const CHIP_TEMPLATE: [[f32; 2]; 5] =
+    [[0.3169, 0.3107], [0.6697, 0.3107], [0.4934, 0.5104], [0.3361, 0.6868], [0.6507, 0.6868]];
 
 /// A 128-d face descriptor (dlib's metric space: Euclidean distance, same person below about 0.6).
 pub type Descriptor = [f32; DESCRIPTOR_LEN];
@@ -59,22 +60,40 @@ pub fn distance(a: &Descriptor, b: &Descriptor) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f32>().sqrt()
 }
 
-/// The face in `rgb` with eye landmarks (pixels of `rgb`; [`Landmarks`] order, only the two eyes are used),
-/// aligned as dlib's face chips are: rotated so that the eyes are level, scaled so that the inter-ocular distance
-/// is [`CHIP_EYE_DISTANCE`] of the side, the eye midpoint at [`CHIP_EYE_MID`]; sampled bilinearly at
-/// [`CHIP_SIZE`]x[`CHIP_SIZE`], black outside the frame. Returns `[150, 150, 3]` RGB u8, row-major.
+/// The similarity transform (rotation, uniform scale, translation) that takes `from` nearest to `to` in the least
+/// squares sense (Umeyama 1991, in two dimensions): `(a, b, tx, ty)` with `x' = a x - b y + tx`, `y' = b x + a y +
+/// ty`.
+fn similarity(from: &[[f32; 2]; 5], to: &[[f32; 2]; 5]) -> (f32, f32, f32, f32) {
+    let mean = |p: &[[f32; 2]; 5]| {
+        let (sx, sy) = p.iter().fold((0.0, 0.0), |(x, y), q| (x + q[0], y + q[1]));
+        (sx / 5.0, sy / 5.0)
+    };
+    let ((fx, fy), (tx, ty)) = (mean(from), mean(to));
+    let (mut num_a, mut num_b, mut den) = (0f32, 0f32, 0f32);
+    for (f, t) in from.iter().zip(to) {
+        let (dx, dy, sx, sy) = (f[0] - fx, f[1] - fy, t[0] - tx, t[1] - ty);
+        num_a += dx * sx + dy * sy;
+        num_b += dx * sy - dy * sx;
+        den += dx * dx + dy * dy;
+    }
+    let (a, b) = if den > 0.0 { (num_a / den, num_b / den) } else { (1.0, 0.0) };
+    (a, b, tx - (a * fx - b * fy), ty - (b * fx + a * fy))
+}
+
+/// The face in `rgb` with its five landmarks (pixels of `rgb`, [`Landmarks`] order), aligned as dlib's face chips
+/// are: the similarity transform that puts the landmarks nearest to [`CHIP_TEMPLATE`] (least squares over all
+/// five), sampled bilinearly at [`CHIP_SIZE`]x[`CHIP_SIZE`], black outside the frame. Returns `[150, 150, 3]` RGB
+/// u8, row-major.
 pub fn face_chip(rgb: &RgbImage, landmarks: &Landmarks) -> Vec<u8> {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
     let mut out = vec![0u8; CHIP_SIZE * CHIP_SIZE * 3];
     if w == 0 || h == 0 {
         return out;
     }
-    let [[rx, ry], [lx, ly], ..] = *landmarks;
-    let (dx, dy) = (lx - rx, ly - ry);
-    let iod = (dx * dx + dy * dy).sqrt().max(1.0);
-    let side = iod / CHIP_EYE_DISTANCE;
-    let (ex, ey) = (dx / iod, dy / iod);
-    let (mx, my) = ((rx + lx) / 2.0, (ry + ly) / 2.0);
+    let n = CHIP_SIZE as f32;
+    let template = CHIP_TEMPLATE.map(|[x, y]| [x * n, y * n]);
+    // Chip pixels to frame pixels.
+    let (a, b, tx, ty) = similarity(&template, landmarks);
     let raw = rgb.as_raw();
     let at = |xi: isize, yi: isize, c: usize| -> f32 {
         if xi < 0 || yi < 0 || xi >= w as isize || yi >= h as isize {
@@ -83,21 +102,20 @@ pub fn face_chip(rgb: &RgbImage, landmarks: &Landmarks) -> Vec<u8> {
             raw[(yi as usize * w + xi as usize) * 3 + c] as f32
         }
     };
-    let n = CHIP_SIZE as f32;
     for v in 0..CHIP_SIZE {
-        let oy = ((v as f32 + 0.5) / n - CHIP_EYE_MID[1]) * side;
+        let cy = v as f32 + 0.5;
         for u in 0..CHIP_SIZE {
-            let ox = ((u as f32 + 0.5) / n - CHIP_EYE_MID[0]) * side;
-            // Source point: eye midpoint + ox * e_x + oy * e_y with e_y = (-ey, ex); -0.5 to pixel centres.
-            let sx = mx + ox * ex - oy * ey - 0.5;
-            let sy = my + ox * ey + oy * ex - 0.5;
+            let cx = u as f32 + 0.5;
+            // -0.5: pixel centres at integer coordinates.
+            let sx = a * cx - b * cy + tx - 0.5;
+            let sy = b * cx + a * cy + ty - 0.5;
             let (x0, y0) = (sx.floor(), sy.floor());
-            let (tx, ty) = (sx - x0, sy - y0);
+            let (fx, fy) = (sx - x0, sy - y0);
             let (xi, yi) = (x0 as isize, y0 as isize);
             for c in 0..3 {
-                let top = at(xi, yi, c) + (at(xi + 1, yi, c) - at(xi, yi, c)) * tx;
-                let bot = at(xi, yi + 1, c) + (at(xi + 1, yi + 1, c) - at(xi, yi + 1, c)) * tx;
-                out[(v * CHIP_SIZE + u) * 3 + c] = (top + (bot - top) * ty).round().clamp(0.0, 255.0) as u8;
+                let top = at(xi, yi, c) + (at(xi + 1, yi, c) - at(xi, yi, c)) * fx;
+                let bot = at(xi, yi + 1, c) + (at(xi + 1, yi + 1, c) - at(xi, yi + 1, c)) * fx;
+                out[(v * CHIP_SIZE + u) * 3 + c] = (top + (bot - top) * fy).round().clamp(0.0, 255.0) as u8;
             }
         }
     }

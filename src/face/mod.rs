@@ -4,3 +4,4 @@
 //! log).
 
 pub mod descriptor;
+pub mod reid;

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::latest::LatestSlot;
+use super::reid_stage::ReidFeed;
 use super::stats::StatsTracker;
 use super::{FrameResult, InFlight, Observation};
 use crate::classify::preprocess::face_input;
@@ -89,6 +90,8 @@ pub struct ClassifyStage {
     pub frames_in: Arc<AtomicU64>,
     /// The live handoff, whose replaced frames are the drops.
     pub slot: Option<Arc<LatestSlot<InFlight>>>,
+    /// Re-identification: the confirmed faces of each frame go to its worker (issue 21); `None` when it is off.
+    pub reid: Option<ReidFeed>,
 }
 
 impl ClassifyStage {
@@ -96,7 +99,7 @@ impl ClassifyStage {
     ///
     /// Errors: a tensor operation fails in the classifier.
     pub fn run(
-        self,
+        mut self,
         stop: &AtomicBool,
         mut next: impl FnMut() -> Option<InFlight>,
         mut out: impl FnMut(FrameResult) -> bool,
@@ -151,6 +154,9 @@ impl ClassifyStage {
             }
             let (mut observations, backfill) = observations(&item, &chosen, &mut faces);
             observations.sort_by_key(|o| o.track_id);
+            if let Some(feed) = &mut self.reid {
+                feed.frame(&item, &observations);
+            }
             faces.retain(|_, st| ts.saturating_sub(st.last_seen_ms) <= FORGET_MS);
 
             let dropped = self.slot.as_ref().map_or(0, |s| s.dropped());
@@ -175,6 +181,9 @@ impl ClassifyStage {
             if !out(result) {
                 break;
             }
+        }
+        if let Some(feed) = self.reid.take() {
+            feed.finish();
         }
         Ok(())
     }

@@ -1,12 +1,14 @@
 //! The running pipeline: capture -> detect -> track -> classify -> smooth, on tokio with bounded channels.
 //!
 //! Stages, in the order a frame travels: [`capture_stage`], [`track_stage`] (detection on a schedule, tracking),
-//! [`classify_stage`]; [`runner`] wires them.
+//! [`classify_stage`]; beside them [`reid_stage`] (re-identification of faces that come back); [`runner`] wires
+//! them.
 
 pub mod capture_stage;
 pub mod classify_stage;
 pub mod latest;
 pub mod observation;
+pub mod reid_stage;
 pub mod runner;
 pub mod schedule;
 pub mod stats;

@@ -27,12 +27,15 @@ use tokio::task::JoinHandle;
 use super::capture_stage::{self, CaptureOptions};
 use super::classify_stage::{ClassifyBudget, ClassifyStage};
 use super::latest::LatestSlot;
+use super::reid_stage::{spawn_worker, SharedJoins};
 use super::schedule::{ClassifySchedule, Schedule};
 use super::track_stage::{TrackStage, READ_AHEAD};
 use super::{FrameResult, InFlight};
 use crate::capture::{self, Input, SourceInfo};
 use crate::classify::{Classifier, ModelKind};
 use crate::detect::{self, DetectConfig};
+use crate::face::descriptor::DescriptorNet;
+use crate::face::reid::ReidConfig;
 use crate::track::TrackerConfig;
 
 /// Everything the pipeline needs besides its input.
@@ -70,6 +73,8 @@ pub struct PipelineOptions {
     pub looped: bool,
     /// Attach each frame's pixels to its [`FrameResult`] (for a preview; never stored).
     pub keep_images: bool,
+    /// Re-identify faces that leave and come back ([`super::reid_stage`]); `None`: off.
+    pub reid: Option<ReidConfig>,
 }
 
 /// Share of a frame interval the classification stage may spend beyond the faces that are due (live sources).
@@ -90,6 +95,9 @@ pub struct RunningPipeline {
     /// Frames or images the source left out because they could not be read or decoded (see
     /// [`capture::skipped`]); `None` for sources that cannot skip.
     pub skipped: Option<capture::skipped::SharedSkipped>,
+    /// Tracks re-identified as an earlier face ([`super::reid_stage`]), for the sinks to take; complete once
+    /// [`RunningPipeline::join`] has returned. `None` when re-identification is off.
+    pub joins: Option<SharedJoins>,
     stop: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<anyhow::Result<()>>>,
 }
@@ -188,6 +196,13 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
     let link = source.link();
     let skipped = source.skipped();
     let classifier = Classifier::load(&opts.models_dir, opts.model)?;
+    // Photos are each their own scene: nobody leaves and comes back.
+    let descriptor = match opts.reid {
+        Some(cfg) if info.kind != capture::SourceKind::ImageFolder && info.frame_count != Some(1) => {
+            Some((DescriptorNet::load(&opts.models_dir)?, cfg))
+        }
+        _ => None,
+    };
     // Validate the detector here; the stage builds its own on its thread (rustface detectors are not Send).
     detect::build(&opts.detect, &opts.models_dir)?;
     opts.track.validate()?;
@@ -242,6 +257,15 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
         read_ahead: if live { 1 } else { READ_AHEAD },
     };
     let track = spawn_track(track, stop.clone(), frames_rx, tracked_tx);
+    let mut tasks = Vec::new();
+    let (reid, joins) = match descriptor {
+        Some((net, cfg)) => {
+            let (feed, joins, task) = spawn_worker(net, cfg, live, stop.clone());
+            tasks.push(task);
+            (Some(feed), Some(joins))
+        }
+        None => (None, None),
+    };
     let classify = ClassifyStage {
         classifier,
         budget,
@@ -251,10 +275,12 @@ pub fn start(input: &Input, opts: PipelineOptions) -> anyhow::Result<RunningPipe
         start,
         frames_in,
         slot,
+        reid,
     };
     let classify = spawn_classify(classify, stop.clone(), tracked_rx, res_tx);
-    let tasks = vec![capture, track, classify];
-    Ok(RunningPipeline { info, results, model_description, schedule, link, skipped, stop, tasks })
+    // The stages first: a stage's error is the one reported.
+    tasks.splice(0..0, [capture, track, classify]);
+    Ok(RunningPipeline { info, results, model_description, schedule, link, skipped, joins, stop, tasks })
 }
 
 /// Stage 1 on the blocking pool: capture (decode, gray) into `out`, which is closed at the end.

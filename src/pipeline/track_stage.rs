@@ -361,7 +361,7 @@ const DETECTOR_NICE: i32 = 19;
 
 /// Lowers the calling thread's scheduling priority to [`DETECTOR_NICE`] (Linux: per-thread nice via its tid);
 /// best effort, nothing happens elsewhere or when it is refused.
-fn lower_priority() {
+pub(super) fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority on the calling thread's own id only changes its nice value.
     unsafe {

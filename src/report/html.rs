@@ -170,6 +170,18 @@ fn session_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()>
         meta_row(h, "detector", &hits)?;
     }
     let merged = if r.merged_tracks > 0 { format!(", {} merged into others", r.merged_tracks) } else { String::new() };
+    let auto: Vec<f32> =
+        data.session.tracks.iter().filter(|t| t.merged_into.is_some()).filter_map(|t| t.auto_merge_distance).collect();
+    if !auto.is_empty() {
+        let (lo, hi) = auto.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
+        let text = format!(
+            "{} tracks joined automatically to a face seen earlier (descriptor distance {lo:.2} to {hi:.2}; undo in \
+             review). The face descriptors that decided it existed in memory during the run only: none is stored, \
+             exported or logged, and faces are never compared across sessions.",
+            auto.len()
+        );
+        meta_row(h, "re-identification", &esc(&text))?;
+    }
     meta_row(h, "faces", &format!("{} (tracks: {}{merged})", r.faces(), r.tracks))?;
     meta_row(h, "observations", &format!("{} face-frames", r.observations))?;
     meta_row(h, "markers", &data.session.markers().count().to_string())?;

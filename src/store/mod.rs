@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{Result, StoreError};
 pub use record::{Annotation, AnnotationKind, FrameRecord, SessionRecord, SessionStatus, TrackRecord};
-pub use session::{NewSession, ResumePoint, SessionWriter, StoredSession};
+pub use session::{AutoJoin, NewSession, ResumePoint, SessionWriter, StoredSession};
 
 /// Version of a session database's encodings, written in each session and checked on open. 2 added landmarks
 /// and the detected/predicted flag to each observation; 3 stores a frame's observations as one record (one sled
@@ -533,6 +533,42 @@ pub(crate) mod tests {
         std::fs::write(dir.path().join("VERSION"), "emotrace-store 99\n").unwrap();
         let err = Store::open(dir.path()).unwrap_err().to_string();
         assert!(err.contains("99"), "{err}");
+    }
+
+    #[test]
+    fn automatic_joins_are_stored_as_merges_marked_with_their_distance_and_undone_like_any_merge() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.create_session(new_session()).unwrap();
+        // Track 1 in frames 0..10, track 2 (seen with 1) in frames 5..15, track 3 in frames 20..30.
+        for f in 0..30 {
+            let t: &[u32] = match f {
+                0..5 => &[1],
+                5..10 => &[1, 2],
+                10..15 => &[2],
+                15..20 => &[],
+                _ => &[3],
+            };
+            if f == 20 {
+                assert_eq!(w.join_tracks(3, 1, 0.2).unwrap(), AutoJoin::NotYet, "track 3 is not stored yet");
+            }
+            w.write(&result(f, t)).unwrap();
+        }
+        assert_eq!(w.join_tracks(2, 1, 0.1).unwrap(), AutoJoin::Refused, "1 and 2 were seen together");
+        assert_eq!(w.join_tracks(3, 1, 0.25).unwrap(), AutoJoin::Joined);
+        assert_eq!(w.join_tracks(2, 3, 0.3).unwrap(), AutoJoin::Refused, "3 is merged into 1 already");
+        assert_eq!(w.record().merged_tracks, 1);
+        let id = w.finish(SessionStatus::Completed, None).unwrap().id;
+
+        let mut r = store.open_session(&id).unwrap();
+        let tracks = r.tracks().unwrap();
+        let t3 = tracks.iter().find(|t| t.id == 3).unwrap();
+        assert_eq!((t3.merged_into, t3.auto_merge_distance), (Some(1), Some(0.25)));
+        assert_eq!(r.record().faces(), 2);
+        r.unmerge_track(3).unwrap();
+        let t3 = r.tracks().unwrap().into_iter().find(|t| t.id == 3).unwrap();
+        assert_eq!((t3.merged_into, t3.auto_merge_distance), (None, None));
+        assert_eq!(r.record().faces(), 3);
     }
 
     #[test]

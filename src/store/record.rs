@@ -242,13 +242,25 @@ pub struct TrackRecord {
     /// observations count as that track's in review, summaries and exports. Observations keep their stored id.
     #[serde(default)]
     pub merged_into: Option<u32>,
+    /// Set when the merge was made by re-identification while recording (issue 21), not by a person: the mean
+    /// descriptor distance (dlib's Euclidean metric) that decided it. Cleared when the merge is undone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_merge_distance: Option<f32>,
 }
 
 impl TrackRecord {
     /// Track `id` as first seen at `at_ms` (ms since session start): no name, no observations counted yet, not
     /// merged.
     pub fn new(id: u32, at_ms: u64) -> TrackRecord {
-        TrackRecord { id, name: None, first_ms: at_ms, last_ms: at_ms, observations: 0, merged_into: None }
+        TrackRecord {
+            id,
+            name: None,
+            first_ms: at_ms,
+            last_ms: at_ms,
+            observations: 0,
+            merged_into: None,
+            auto_merge_distance: None,
+        }
     }
 
     /// The name if given, else "Face {id}".

@@ -24,6 +24,7 @@ mod export_size;
 mod export_tools;
 mod export_xlsx;
 mod face_descriptor;
+mod face_reid;
 mod hardening;
 mod layering;
 mod listen;

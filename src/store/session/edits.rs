@@ -192,6 +192,7 @@ impl StoredSession {
                 }
             }
             a.merged_into = Some(into);
+            a.auto_merge_distance = None;
             // Tracks merged into `from` now count as `into` through the chain.
             s.put_track(&a)?;
             s.recount_merges()
@@ -209,6 +210,7 @@ impl StoredSession {
                 return Err(StoreError::refused(format!("{} is not merged into another track", t.label())).into());
             }
             t.merged_into = None;
+            t.auto_merge_distance = None;
             s.put_track(&t)?;
             s.recount_merges()
         })

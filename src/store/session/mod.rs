@@ -39,7 +39,7 @@ use crate::pipeline::observation::ObservationV1;
 use crate::pipeline::Observation;
 
 pub use stored::StoredSession;
-pub use writer::SessionWriter;
+pub use writer::{AutoJoin, SessionWriter};
 
 /// What a new session is made from.
 #[derive(Clone, Debug)]

@@ -22,6 +22,17 @@ const RESERVE_BYTES: usize = 256 << 10;
 /// How often a running session's `session.json` is refreshed.
 const SIDECAR_EVERY: Duration = Duration::from_secs(2);
 
+/// What [`SessionWriter::join_tracks`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AutoJoin {
+    /// The tracks are one face now.
+    Joined,
+    /// A track is not stored yet: try again later.
+    NotYet,
+    /// The stored tracks forbid it (see [`SessionWriter::join_tracks`]).
+    Refused,
+}
+
 /// Records one session while the pipeline runs. It holds the session's liveness lock (`recorder.lock`) until
 /// it is finished or dropped, and keeps a little disk space aside to finalize the session when the disk fills.
 pub struct SessionWriter {
@@ -296,6 +307,48 @@ impl SessionWriter {
             tree.flush()?;
             Ok(())
         })
+    }
+
+    /// Joins track `from` to the earlier face whose first track is `into`, as re-identification decided at
+    /// descriptor distance `distance` (issue 21): `from` is merged into `into` as review merges, marked automatic
+    /// with its distance, and the record's count of merged tracks is updated; saved at once.
+    ///
+    /// Returns [`AutoJoin::NotYet`] while either track has no stored observation yet (the recorder is behind the
+    /// decision: try again after the next frame), [`AutoJoin::Refused`] when the stored tracks say no: `from` is
+    /// already merged, `into` is merged into another, or a track of one face was seen at the same time as a track
+    /// of the other (two people).
+    ///
+    /// Errors: the database cannot be written.
+    pub fn join_tracks(&mut self, from: u32, into: u32, distance: f32) -> Result<AutoJoin> {
+        let (Some(a), Some(b)) = (self.tracks.get(&from), self.tracks.get(&into)) else {
+            return Ok(AutoJoin::NotYet);
+        };
+        if from == into || a.merged_into.is_some() || b.merged_into.is_some() {
+            return Ok(AutoJoin::Refused);
+        }
+        let span = |root: u32| -> Vec<(u64, u64)> {
+            self.tracks
+                .values()
+                .filter(|t| t.id == root || t.merged_into == Some(root))
+                .map(|t| (t.first_ms, t.last_ms))
+                .collect()
+        };
+        for (a0, a1) in span(from) {
+            for (b0, b1) in span(into) {
+                if !(a1 < b0 || b1 < a0) {
+                    return Ok(AutoJoin::Refused);
+                }
+            }
+        }
+        if let Some(t) = self.tracks.get_mut(&from) {
+            t.merged_into = Some(into);
+            t.auto_merge_distance = Some(distance);
+        }
+        self.record.merged_tracks = self.tracks.values().filter(|t| t.merged_into.is_some()).count() as u32;
+        self.save_record()
+            .and_then(|_| Ok(self.tracks_tree.flush().map(|_| ())?))
+            .map_err(|e| db_error(&self.dir, e))?;
+        Ok(AutoJoin::Joined)
     }
 
     /// Ends the session with `status` (and a one-line `error` for [`SessionStatus::Failed`]), flushes

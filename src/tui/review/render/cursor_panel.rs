@@ -42,7 +42,9 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
     let rows = (inner.height as usize).saturating_sub(lines.len()).max(1);
     let first = app.selected_face.saturating_sub(rows - 1);
     for (k, id) in ids.iter().enumerate().skip(first).take(rows) {
-        let merged_into = app.session.tracks.iter().find(|t| t.id == *id).and_then(|t| t.merged_into);
+        let track = app.session.tracks.iter().find(|t| t.id == *id);
+        let merged_into = track.and_then(|t| t.merged_into);
+        let auto = track.and_then(|t| t.auto_merge_distance);
         let label = app.session.track_label(*id);
         let selected = k == app.selected_face;
         let pointer = if selected { "> " } else { "  " };
@@ -53,8 +55,10 @@ pub(super) fn render(f: &mut Frame, area: Rect, app: &ReviewApp, theme: &Theme) 
         )];
         match merged_into {
             Some(into) if merging.is_none() => {
+                // A join made by re-identification says so, with the descriptor distance that decided it.
+                let how = auto.map_or_else(String::new, |d| format!(" automatically ({d:.2})"));
                 spans.push(Span::styled(
-                    format!("merged into {} (J undoes)", app.session.track_label(into)),
+                    format!("merged into {}{how} (J undoes)", app.session.track_label(into)),
                     theme.dim(),
                 ));
             }
