@@ -2,3 +2,5 @@
 //! head pose and eyes (issue 20), and the descriptor that re-identifies a face that left and came back within one
 //! session (issue 21; descriptors live in memory during a run and are never written to the store, an export or a
 //! log).
+
+pub mod mesh;

@@ -23,6 +23,7 @@ mod export_cli;
 mod export_size;
 mod export_tools;
 mod export_xlsx;
+mod face_mesh;
 mod hardening;
 mod layering;
 mod listen;
