@@ -244,6 +244,27 @@ impl CropFrame {
         CropFrame { center: [cx, cy], side: (CROP_SCALE * bbox.w.max(bbox.h)).max(1.0), angle }
     }
 
+    /// MediaPipe's region of interest from a face's own landmarks (`face_landmarks_to_roi`, what MediaPipe tracks
+    /// from one frame to the next): turned so that the eye corners 33 (the person's right eye) and 263 (left) are
+    /// level, centred on the landmarks' bounding box in those turned axes, [`CROP_SCALE`] times its longer side.
+    /// `points` in frame pixels ([`FaceMesh::points`]); `None` unless there are 468 of them.
+    pub fn from_landmarks(points: &[[f32; 3]]) -> Option<CropFrame> {
+        if points.len() != NUM_LANDMARKS {
+            return None;
+        }
+        let (r, l) = (points[33], points[263]);
+        let angle = if (l[0] - r[0]).hypot(l[1] - r[1]) > 1e-3 { (l[1] - r[1]).atan2(l[0] - r[0]) } else { 0.0 };
+        let (sin, cos) = angle.sin_cos();
+        let (mut u0, mut v0, mut u1, mut v1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for p in points {
+            let (u, v) = (p[0] * cos + p[1] * sin, -p[0] * sin + p[1] * cos);
+            (u0, v0, u1, v1) = (u0.min(u), v0.min(v), u1.max(u), v1.max(v));
+        }
+        let (cu, cv) = ((u0 + u1) / 2.0, (v0 + v1) / 2.0);
+        let center = [cu * cos - cv * sin, cu * sin + cv * cos];
+        Some(CropFrame { center, side: (CROP_SCALE * (u1 - u0).max(v1 - v0)).max(1.0), angle })
+    }
+
     /// Frame pixels per crop pixel.
     pub fn scale(&self) -> f32 {
         self.side / INPUT_SIZE as f32
@@ -380,6 +401,24 @@ impl FaceMeshModel {
             .iter()
             .map(|(b, lm)| {
                 let c = CropFrame::around(b, lm.as_ref());
+                (c, c.cut(rgb))
+            })
+            .collect();
+        self.run_crops(&crops)
+    }
+
+    /// A second pass, as MediaPipe tracks a face: each face's crop is made again from its own landmarks
+    /// ([`CropFrame::from_landmarks`]: eye corners level, centred on the mesh) and the network runs again. This
+    /// removes most of the detector's error in centre and angle (on the shared photos turned by 30 degrees, the
+    /// roll read from a single pass was off by up to 5.6 degrees, after this pass by at most 3); on video, the
+    /// previous frame's landmarks can give the crop instead, at no extra cost. Results in the order of `meshes`.
+    ///
+    /// Errors: a tensor operation fails (not expected).
+    pub fn refine(&self, rgb: &RgbImage, meshes: &[FaceMesh]) -> anyhow::Result<Vec<FaceMesh>> {
+        let crops: Vec<_> = meshes
+            .iter()
+            .map(|m| {
+                let c = CropFrame::from_landmarks(&m.points).unwrap_or(m.crop);
                 (c, c.cut(rgb))
             })
             .collect();

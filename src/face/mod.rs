@@ -3,4 +3,6 @@
 //! session (issue 21; descriptors live in memory during a run and are never written to the store, an export or a
 //! log).
 
+pub mod eyes;
 pub mod mesh;
+pub mod pose;

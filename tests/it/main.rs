@@ -25,6 +25,7 @@ mod export_tools;
 mod export_xlsx;
 mod face_mesh;
 mod hardening;
+mod head_pose;
 mod layering;
 mod listen;
 mod live_tmux;
