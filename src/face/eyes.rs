@@ -24,14 +24,13 @@ pub const LEFT_EYE: [usize; 6] = [362, 385, 387, 263, 373, 380];
 ///
 /// Chosen from measured values on `WolfgangLanger_Pexels.mp4` (472 frames, one face, YuNet boxes, Face Mesh; the
 /// frames listed in `tests/it/head_pose.rs`, chosen by looking at them): the eight frames where her eyes are
-/// visibly shut read 0.134-0.183 from one pass of the mesh and 0.155-0.175 with [`FaceMeshModel::refine`], the 218
+/// visibly shut read 0.134-0.183 from one pass of the mesh and 0.155-0.175 with [`refine`], the 218
 /// open-eye frames between 146 and 384 (blinks and their neighbours left out) 0.206-0.31 and 0.225-0.307; the
-/// threshold sits between the two groups.
+/// threshold sits between the two groups. Soukupová and Čech used 0.2 with 68-point landmarks. Face Mesh does not
+/// close its lids fully (a shut eye still reads about 0.15), and where a hand covers part of the face the mesh can
+/// keep the eyes open (frames 100-140 of that clip read 0.20-0.24 with the eyes squeezed shut behind a hand).
 ///
-/// [`FaceMeshModel::refine`]: crate::face::mesh::FaceMeshModel::refine Soukupová and Čech used 0.2 with 68-point
-/// landmarks. Face Mesh does not close its lids fully (a shut eye still reads about 0.15), and where a hand
-/// covers part of the face the mesh can keep the eyes open (frames 100-140 of that clip read 0.20-0.24 with the
-/// eyes squeezed shut behind a hand).
+/// [`refine`]: crate::face::mesh::FaceMeshModel::refine
 pub const CLOSED_BELOW: f32 = 0.19;
 
 /// Openness of both eyes of a face.
