@@ -4,4 +4,7 @@
 //! log).
 
 pub mod descriptor;
+pub mod eyes;
+pub mod mesh;
+pub mod pose;
 pub mod reid;

@@ -110,8 +110,12 @@ pub enum Activation {
 /// ReLU in place. candle's own CPU `conv2d` spent most of its time in a per-element im2col here, and its matmul
 /// picks its thread count from `RAYON_NUM_THREADS`, which made these small products slower on 2 threads.
 ///
-/// Padding: VALID, or TensorFlow SAME where it is symmetric (stride 1 and an odd kernel), or SAME for a 1x1
-/// kernel with any stride (no padding; samples pixels `0, s, 2s, ...`). That covers both networks.
+/// Padding: VALID, explicit, or TensorFlow SAME with any kernel and stride (computed per input size: output
+/// `ceil(in / stride)`, the smaller half of the padding before, as MediaPipe's stride-2 stem needs: 0 before and
+/// 1 after on an even input).
+///
+/// An optional per-channel PReLU ([`Conv2d::with_prelu`]) replaces the ReLU, as TensorFlow.js's `_FusedConv2D`
+/// with `fused_ops = [BiasAdd, Prelu]`.
 #[derive(Clone, Debug)]
 pub struct Conv2d {
     /// `[C_out, C_in * kh * kw]`, row-major, columns ordered (channel, row, column) like OIHW.
@@ -122,15 +126,33 @@ pub struct Conv2d {
     kh: usize,
     kw: usize,
     stride: usize,
+    /// Pixels of zeros before (and after) the input on both axes; unused for SAME.
     padding: usize,
+    /// TensorFlow SAME: the padding is computed from the input size.
+    same: bool,
     activation: Activation,
+    /// Per-output-channel PReLU slopes (`x < 0 ? alpha * x : x`), applied after the bias instead of `activation`.
+    prelu: Option<Vec<f32>>,
+}
+
+/// Output size and leading padding of a convolution or pooling axis: `(out, pad_before)`.
+fn axis_geometry(size: usize, k: usize, stride: usize, padding: usize, same: bool) -> Option<(usize, usize)> {
+    if same {
+        let out = size.div_ceil(stride);
+        let total = ((out.max(1) - 1) * stride + k).saturating_sub(size);
+        Some((out, total / 2))
+    } else if size + 2 * padding < k {
+        None
+    } else {
+        Some(((size + 2 * padding - k) / stride + 1, padding))
+    }
 }
 
 impl Conv2d {
     /// A convolution from an OIHW `weight` `[C_out, C_in, kh, kw]`, a `[C_out]` `bias`, a stride, a padding and
     /// an activation.
     ///
-    /// Errors: the bias length differs from `C_out`, or a SAME padding TensorFlow would apply asymmetrically.
+    /// Errors: the bias length differs from `C_out`, or the stride is 0.
     pub fn new(
         weight: &Tensor,
         bias: Vec<f32>,
@@ -139,35 +161,46 @@ impl Conv2d {
         activation: Activation,
     ) -> Result<Self> {
         let (c_out, c_in, kh, kw) = weight.dims4()?;
-        let padding = match padding {
-            Padding::Valid => 0,
-            Padding::Explicit(p) => p,
-            Padding::Same if kh == 1 && kw == 1 => 0,
-            Padding::Same if stride == 1 && kh == kw && kh % 2 == 1 => kh / 2,
-            Padding::Same => {
-                candle_core::bail!("conv2d: asymmetric SAME padding (k={kh}, stride={stride})")
-            }
+        let (padding, same) = match padding {
+            Padding::Valid => (0, false),
+            Padding::Explicit(p) => (p, false),
+            Padding::Same => (0, true),
         };
         if bias.len() != c_out || stride == 0 {
             candle_core::bail!("conv2d: bias of {} for {c_out} channels, stride {stride}", bias.len());
         }
         let weight = weight.flatten_all()?.to_vec1::<f32>()?;
-        Ok(Self { weight, bias, c_out, c_in, kh, kw, stride, padding, activation })
+        Ok(Self { weight, bias, c_out, c_in, kh, kw, stride, padding, same, activation, prelu: None })
     }
 
-    fn out_size(&self, h: usize, w: usize) -> Result<(usize, usize)> {
-        if h + 2 * self.padding < self.kh || w + 2 * self.padding < self.kw {
-            candle_core::bail!("conv2d: {h}x{w} input is smaller than the {}x{} kernel", self.kh, self.kw);
+    /// The same convolution followed by a per-output-channel PReLU (`x < 0 ? alpha[c] * x : x`, He et al. 2015,
+    /// "Delving Deep into Rectifiers") instead of its activation.
+    ///
+    /// Errors: `alpha` does not have `C_out` values.
+    pub fn with_prelu(mut self, alpha: Vec<f32>) -> Result<Self> {
+        if alpha.len() != self.c_out {
+            candle_core::bail!("conv2d: PReLU of {} slopes for {} channels", alpha.len(), self.c_out);
         }
-        Ok(((h + 2 * self.padding - self.kh) / self.stride + 1, (w + 2 * self.padding - self.kw) / self.stride + 1))
+        self.prelu = Some(alpha);
+        Ok(self)
+    }
+
+    /// `(out_h, out_w, pad_top, pad_left)` for an `h x w` input.
+    fn geometry(&self, h: usize, w: usize) -> Result<(usize, usize, usize, usize)> {
+        let rows = axis_geometry(h, self.kh, self.stride, self.padding, self.same);
+        let cols = axis_geometry(w, self.kw, self.stride, self.padding, self.same);
+        match (rows, cols) {
+            (Some((oh, pt)), Some((ow, pl))) => Ok((oh, ow, pt, pl)),
+            _ => candle_core::bail!("conv2d: {h}x{w} input is smaller than the {}x{} kernel", self.kh, self.kw),
+        }
     }
 
     /// im2col of one `[C, H, W]` plane set into `cols` (`[C*kh*kw, H'*W']`, zero where the window leaves the
-    /// image): row `(c * kh + i) * kw + j` holds input pixel `(y * stride + i - pad, x * stride + j - pad)`.
+    /// image): row `(c * kh + i) * kw + j` holds input pixel `(y * stride + i - pad_top, x * stride + j -
+    /// pad_left)`.
     fn im2col(&self, x: &[f32], h: usize, w: usize, cols: &mut [f32]) {
-        let (oh, ow) =
-            ((h + 2 * self.padding - self.kh) / self.stride + 1, (w + 2 * self.padding - self.kw) / self.stride + 1);
-        let (st, pad) = (self.stride, self.padding);
+        let (oh, ow, pad_top, pad) = self.geometry(h, w).expect("checked by the caller");
+        let st = self.stride;
         cols.fill(0.0);
         let mut rows = cols.chunks_exact_mut(oh * ow);
         for plane in x.chunks_exact(h * w) {
@@ -181,7 +214,7 @@ impl Conv2d {
                         continue;
                     }
                     for y in 0..oh {
-                        let iy = (y * st + i) as isize - pad as isize;
+                        let iy = (y * st + i) as isize - pad_top as isize;
                         if iy < 0 || iy >= h as isize {
                             continue;
                         }
@@ -219,7 +252,7 @@ impl CustomOp1 for Conv2d {
         if c != self.c_in {
             candle_core::bail!("conv2d: {c} input channels, kernel expects {}", self.c_in);
         }
-        let (oh, ow) = self.out_size(h, w)?;
+        let (oh, ow, _, _) = self.geometry(h, w)?;
         let (k, p) = (self.c_in * self.kh * self.kw, oh * ow);
         let direct = self.kh == 1 && self.kw == 1 && self.stride == 1;
         let mut cols = if direct { Vec::new() } else { vec![0f32; k * p] };
@@ -261,7 +294,11 @@ impl CustomOp1 for Conv2d {
                     parallelism(self.c_out * p * k),
                 );
             }
-            if self.activation == Activation::Relu {
+            if let Some(alpha) = &self.prelu {
+                for (row, &a) in dst.chunks_exact_mut(p).zip(alpha) {
+                    prelu_in_place(row, a);
+                }
+            } else if self.activation == Activation::Relu {
                 for v in dst.iter_mut() {
                     *v = v.max(0.0);
                 }
@@ -277,6 +314,11 @@ impl CustomOp1 for Conv2d {
 ///
 /// Input and output `[N, C, H, W]` f32, contiguous input required. Written as shifted row multiply-adds; on a
 /// 2-core CPU this was several times faster than candle's grouped `conv2d` (one convolution per channel).
+///
+/// [`Depthwise3x3::with_stride`]`(2)` makes it TensorFlow's stride-2 SAME depthwise convolution instead: output
+/// `ceil(H / 2) x ceil(W / 2)`, padding `max((out - 1) * 2 + 3 - in, 0)` split with the smaller half before (an
+/// even input: none before, one pixel after), `y[c, i, j] = act(b[c] + sum k[c, di, dj] * x[c, 2i + di - pad,
+/// 2j + dj - pad])`.
 #[derive(Clone, Debug)]
 pub struct Depthwise3x3 {
     /// `[C, 3, 3]`, row-major.
@@ -285,6 +327,15 @@ pub struct Depthwise3x3 {
     bias: Vec<f32>,
     activation: Activation,
     channels: usize,
+    /// 1 or 2.
+    stride: usize,
+}
+
+/// `x < 0 ? alpha * x : x` over a slice, in place (PReLU with one slope).
+fn prelu_in_place(v: &mut [f32], alpha: f32) {
+    for x in v.iter_mut() {
+        *x = if *x < 0.0 { alpha * *x } else { *x };
+    }
 }
 
 impl Depthwise3x3 {
@@ -292,7 +343,18 @@ impl Depthwise3x3 {
     pub fn load(vb: &VarBuilder, name: &str, channels: usize) -> Result<Self> {
         let k = vb.get((3, 3, channels, 1), name)?;
         let kernel = k.squeeze(3)?.permute((2, 0, 1))?.flatten_all()?.to_vec1::<f32>()?;
-        Ok(Self { kernel, bias: vec![0.0; channels], activation: Activation::None, channels })
+        Ok(Self { kernel, bias: vec![0.0; channels], activation: Activation::None, channels, stride: 1 })
+    }
+
+    /// The same layer with stride `stride` (1 or 2), TensorFlow SAME padding (see the type's docs).
+    ///
+    /// Errors: another stride.
+    pub fn with_stride(mut self, stride: usize) -> Result<Self> {
+        if stride != 1 && stride != 2 {
+            candle_core::bail!("depthwise3x3: stride {stride}, only 1 and 2 are implemented");
+        }
+        self.stride = stride;
+        Ok(self)
     }
 
     /// From a PyTorch / ONNX grouped kernel `[C, 1, 3, 3]` (`groups = C`), a `[C]` bias and an activation.
@@ -303,7 +365,7 @@ impl Depthwise3x3 {
         if one != 1 || kh != 3 || kw != 3 || bias.len() != c {
             candle_core::bail!("depthwise3x3: kernel {:?} with a bias of {}", weight.dims(), bias.len());
         }
-        Ok(Self { kernel: weight.flatten_all()?.to_vec1::<f32>()?, bias, activation, channels: c })
+        Ok(Self { kernel: weight.flatten_all()?.to_vec1::<f32>()?, bias, activation, channels: c, stride: 1 })
     }
 
     /// Number of channels (input = output).
@@ -336,6 +398,9 @@ impl CustomOp1 for Depthwise3x3 {
         let (n, c, h, w) = l.shape().dims4()?;
         if c != self.channels {
             candle_core::bail!("depthwise3x3: {c} input channels, kernel has {}", self.channels);
+        }
+        if self.stride == 2 {
+            return Ok(self.forward_stride2(x, n, c, h, w));
         }
         // Row by row: each output pixel is the bias plus the nine taps of the three input rows around it (a zero
         // row outside the image), in one pass over the row that the compiler vectorizes (the interior columns read
@@ -409,6 +474,113 @@ impl CustomOp1 for Depthwise3x3 {
             planes.for_each(plane);
         }
         Ok((CpuStorage::F32(out), l.shape().clone()))
+    }
+}
+
+impl Depthwise3x3 {
+    /// The stride-2 SAME path: `[N, C, H, W]` -> `[N, C, ceil(H/2), ceil(W/2)]`.
+    fn forward_stride2(&self, x: &[f32], n: usize, c: usize, h: usize, w: usize) -> (CpuStorage, Shape) {
+        let (oh, pad_top) = axis_geometry(h, 3, 2, 0, true).expect("SAME always fits");
+        let (ow, pad_left) = axis_geometry(w, 3, 2, 0, true).expect("SAME always fits");
+        let relu = self.activation == Activation::Relu;
+        let mut out = vec![0f32; n * c * oh * ow];
+        for (p, (src, dst)) in x.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)).enumerate() {
+            let k = &self.kernel[(p % c) * 9..(p % c) * 9 + 9];
+            let bias = self.bias[p % c];
+            for (i, orow) in dst.chunks_exact_mut(ow).enumerate() {
+                orow.fill(bias);
+                for di in 0..3 {
+                    let y = (2 * i + di) as isize - pad_top as isize;
+                    if y < 0 || y >= h as isize {
+                        continue;
+                    }
+                    let row = &src[y as usize * w..(y as usize + 1) * w];
+                    for dj in 0..3 {
+                        let kv = k[di * 3 + dj];
+                        // Output columns j whose input column 2j + dj - pad_left lies in [0, w).
+                        let j_lo = pad_left.saturating_sub(dj).div_ceil(2);
+                        let j_hi = (w + pad_left).saturating_sub(dj).div_ceil(2).min(ow);
+                        for j in j_lo..j_hi {
+                            orow[j] += kv * row[2 * j + dj - pad_left];
+                        }
+                    }
+                }
+                if relu {
+                    for v in orow.iter_mut() {
+                        *v = v.max(0.0);
+                    }
+                }
+            }
+        }
+        (CpuStorage::F32(out), Shape::from((n, c, oh, ow)))
+    }
+}
+
+/// The residual join of MediaPipe's (BlazeFace-style) blocks: `prelu(main + shortcut)` with per-channel slopes,
+/// where a shortcut with fewer channels than `main` is zero-padded at the end (TensorFlow's `channel_padding`
+/// `Pad` of the shortcut, fused here): `y[c] = prelu_c(main[c] + (c < C_s ? shortcut[c] : 0))`.
+///
+/// `main` `[N, C, H, W]`, `shortcut` `[N, C_s, H, W]` with `C_s <= C`, both f32 and contiguous; output like `main`.
+#[derive(Clone, Debug)]
+pub struct AddPrelu {
+    alpha: Vec<f32>,
+}
+
+impl AddPrelu {
+    /// From the `[C]` slopes (`x < 0 ? alpha * x : x`).
+    pub fn new(alpha: Vec<f32>) -> Self {
+        Self { alpha }
+    }
+
+    /// Reads TensorFlow PReLU slopes `[1, 1, C]` named `name`.
+    ///
+    /// Errors: a missing tensor or another shape.
+    pub fn load(vb: &VarBuilder, name: &str, channels: usize) -> Result<Self> {
+        Ok(Self::new(vb.get((1, 1, channels), name)?.flatten_all()?.to_vec1::<f32>()?))
+    }
+
+    /// The slopes, one per channel.
+    pub fn alpha(&self) -> &[f32] {
+        &self.alpha
+    }
+
+    /// `prelu(main + zero_pad(shortcut))`. Errors: shapes that do not pair up (see the type's docs).
+    pub fn forward(&self, main: &Tensor, shortcut: &Tensor) -> Result<Tensor> {
+        main.apply_op2_no_bwd(shortcut, self)
+    }
+}
+
+impl candle_core::CustomOp2 for AddPrelu {
+    fn name(&self) -> &'static str {
+        "add-prelu"
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
+        let a = contiguous_f32(s1, l1, "add_prelu")?;
+        let b = contiguous_f32(s2, l2, "add_prelu")?;
+        let (n, c, h, w) = l1.shape().dims4()?;
+        let (nb, cb, hb, wb) = l2.shape().dims4()?;
+        if n != nb || h != hb || w != wb || cb > c || c != self.alpha.len() {
+            candle_core::bail!(
+                "add_prelu: main {:?}, shortcut {:?}, {} slopes",
+                l1.shape().dims(),
+                l2.shape().dims(),
+                self.alpha.len()
+            );
+        }
+        let hw = h * w;
+        let mut out = a.to_vec();
+        for (img, short) in out.chunks_exact_mut(c * hw).zip(b.chunks_exact(cb * hw)) {
+            for (ch, plane) in img.chunks_exact_mut(hw).enumerate() {
+                if ch < cb {
+                    for (v, &s) in plane.iter_mut().zip(&short[ch * hw..(ch + 1) * hw]) {
+                        *v += s;
+                    }
+                }
+                prelu_in_place(plane, self.alpha[ch]);
+            }
+        }
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
 
