@@ -66,6 +66,8 @@ struct TrackIdentity {
     decided: bool,
     /// The track this one was joined to.
     joined_to: Option<u32>,
+    /// Its span has been told ([`Reidentifier::span`]); a descriptor may arrive first.
+    known: bool,
 }
 
 /// The re-identification state of one run (see the module docs).
@@ -84,12 +86,25 @@ impl Reidentifier {
 
     /// The confirmed tracks `ids` are in the frame at `ts_ms` (ms since session start).
     pub fn seen(&mut self, ts_ms: u64, ids: &[u32]) {
-        self.now_ms = self.now_ms.max(ts_ms);
+        self.now(ts_ms);
         for &id in ids {
-            let t = self.tracks.entry(id).or_insert_with(|| TrackIdentity { first_ms: ts_ms, ..Default::default() });
-            t.first_ms = t.first_ms.min(ts_ms);
-            t.last_ms = t.last_ms.max(ts_ms);
+            self.span(id, ts_ms, ts_ms);
         }
+    }
+
+    /// The run has reached `ts_ms` (ms since session start).
+    pub fn now(&mut self, ts_ms: u64) {
+        self.now_ms = self.now_ms.max(ts_ms);
+    }
+
+    /// Track `id` was seen from `first_ms` to `last_ms` (ms since session start; widens what is known).
+    pub fn span(&mut self, id: u32, first_ms: u64, last_ms: u64) {
+        let t = self.tracks.entry(id).or_default();
+        if !t.known {
+            (t.first_ms, t.last_ms, t.known) = (first_ms, last_ms, true);
+        }
+        t.first_ms = t.first_ms.min(first_ms);
+        t.last_ms = t.last_ms.max(last_ms);
     }
 
     /// A descriptor of track `id`'s face.
@@ -97,7 +112,7 @@ impl Reidentifier {
         self.tracks.entry(id).or_default().descriptors.push(d);
     }
 
-    /// Whether track `id` still wants descriptors (known, undecided, fewer than [`ReidConfig::samples`]).
+    /// Whether track `id` still wants descriptors (undecided, fewer than [`ReidConfig::samples`]).
     pub fn wants(&self, id: u32) -> bool {
         self.tracks.get(&id).is_none_or(|t| !t.decided && t.descriptors.len() < self.cfg.samples)
     }
@@ -115,7 +130,8 @@ impl Reidentifier {
             let mut v: Vec<(u64, u32)> = self
                 .tracks
                 .iter()
-                .filter(|(_, t)| !t.decided && !t.descriptors.is_empty())
+                // A track whose span is not known yet (its chip came before the news of its frames) waits.
+                .filter(|(_, t)| !t.decided && !t.descriptors.is_empty() && t.known)
                 .filter(|(_, t)| {
                     end || t.descriptors.len() >= self.cfg.samples
                         || self.now_ms.saturating_sub(t.last_ms) >= self.cfg.gone_ms

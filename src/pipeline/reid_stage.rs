@@ -4,21 +4,26 @@
 //! seen earlier in the session. Decisions go to a [`SharedJoins`] that the sinks (the recorder, the live screen)
 //! take from, as they take a stream's gaps.
 //!
-//! Which chips: on frames where a confirmed face was detected (not predicted) with landmarks, its quality is
+//! Which chips: on frames where a confirmed face was detected (files: not predicted; live sources, whose
+//! detections land on a later frame: any) with landmarks, its quality is
 //! `score * size * frontality` (size: inter-ocular distance over 40 px, at most 1; frontality: 1 for a nose
 //! midway between the eyes, 0 at a yaw ratio of [`MAX_YAW_RATIO`]); the best chip of each window of
 //! [`WINDOW_MS`] of video is sent, up to [`ReidConfig::samples`] per track. Files wait for the worker (back
-//! pressure, as between the other stages: the same chips and decisions on any machine); live sources never wait
-//! (a chip the worker has no room for is tried again on a later frame) and the worker runs at the detector's low
-//! priority. Chips and descriptors stay in memory; nothing of them is stored.
+//! pressure, as between the other stages: the same chips on any machine); live sources never wait (a chip the
+//! worker has no room for is tried again on a later frame) and the worker runs at the detector's low priority.
+//! Where and when each track was seen goes beside the chips, in a small shared table ([`Spans`]) that the feed
+//! updates on every frame and the worker reads, so that no frame's news is lost to a full queue. Chips and
+//! descriptors stay in memory; nothing of them is stored.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
-
-use tokio::sync::mpsc;
+use std::time::Duration;
 
 use super::{InFlight, Observation};
+use crate::capture::Picture;
+use crate::detect::Landmarks;
 use crate::face::descriptor::{face_chip, DescriptorNet};
 use crate::face::reid::{Join, ReidConfig, Reidentifier};
 
@@ -29,24 +34,36 @@ pub const WINDOW_MS: u64 = 400;
 pub const MAX_YAW_RATIO: f32 = 0.3;
 /// Smallest inter-ocular distance of a chip's face, pixels of the frame.
 pub const MIN_IOD_PX: f32 = 8.0;
-/// Chips waiting for the worker at most.
-const QUEUE: usize = 32;
+/// Faces waiting for the worker at most (each holds its frame: at 1080p, 3 MB of YUV, and its RGB once the worker
+/// has made it).
+const QUEUE: usize = 16;
+/// How often the worker looks at the spans when no chip comes (tracks that left are decided then).
+const IDLE_WAKE: Duration = Duration::from_millis(100);
+
+/// Where the run is and where each confirmed track was seen: `now` and `track id -> (first, last)`, ms since
+/// session start. Written by the feed on every frame, read by the worker.
+#[derive(Debug, Default)]
+pub struct Spans {
+    now_ms: u64,
+    tracks: HashMap<u32, (u64, u64)>,
+}
 
 /// Joins decided so far and not yet taken by a sink.
 pub type SharedJoins = Arc<Mutex<Vec<Join>>>;
 
-/// What the feed tells the worker.
-enum Msg {
-    /// The confirmed tracks of the frame at `ts` (ms since session start).
-    Seen { ts: u64, ids: Vec<u32> },
-    /// A chip of track `id` (`[150, 150, 3]` RGB).
-    Chip { id: u32, chip: Vec<u8> },
+/// A face of track `id` for the worker: the frame it is in and its landmarks (pixels of that frame). The worker
+/// cuts the chip, so that neither the frame's RGB nor the chip is made on the per-frame path.
+struct Chip {
+    id: u32,
+    picture: Arc<Picture>,
+    landmarks: Landmarks,
 }
 
-/// A chip waiting for the end of its window.
+/// A face waiting for the end of its window: the best of it so far.
 struct Candidate {
     quality: f32,
-    chip: Vec<u8>,
+    picture: Arc<Picture>,
+    landmarks: Landmarks,
 }
 
 /// Per-track state of the feed.
@@ -60,7 +77,8 @@ struct FeedTrack {
 
 /// The classification stage's end: picks chips and sends them, with the tracks of each frame, to the worker.
 pub struct ReidFeed {
-    tx: mpsc::Sender<Msg>,
+    tx: SyncSender<Chip>,
+    spans: Arc<Mutex<Spans>>,
     live: bool,
     samples: usize,
     tracks: HashMap<u32, FeedTrack>,
@@ -85,19 +103,29 @@ impl ReidFeed {
     /// Hands the frame's confirmed observations on: their track ids, and the chips whose windows closed.
     pub fn frame(&mut self, item: &InFlight, observations: &[Observation]) {
         let ts = item.timestamp_ms;
-        let ids: Vec<u32> = observations.iter().map(|o| o.track_id).collect();
-        self.send(Msg::Seen { ts, ids });
+        {
+            let mut spans = self.spans.lock().unwrap_or_else(|p| p.into_inner());
+            spans.now_ms = spans.now_ms.max(ts);
+            for o in observations {
+                let s = spans.tracks.entry(o.track_id).or_insert((o.timestamp_ms, o.timestamp_ms));
+                *s = (s.0.min(o.timestamp_ms), s.1.max(o.timestamp_ms));
+            }
+        }
         for o in observations {
             let st =
                 self.tracks.entry(o.track_id).or_insert_with(|| FeedTrack { window_start: ts, ..Default::default() });
             st.last_seen = ts;
-            if st.sent >= self.samples || o.predicted {
+            // Files: faces detected on this frame. Live sources report every box as predicted (detection finishes on
+            // an older frame, and its boxes and landmarks are moved to the newest one): those of the frame where a
+            // detection was applied.
+            let fresh = !o.predicted || (self.live && item.detected);
+            if st.sent >= self.samples || !fresh {
                 continue;
             }
             let Some(q) = quality(o) else { continue };
             if st.best.as_ref().is_none_or(|b| q > b.quality) {
-                let lm = o.landmarks.expect("quality needs landmarks");
-                st.best = Some(Candidate { quality: q, chip: face_chip(item.image.rgb(), &lm) });
+                let landmarks = o.landmarks.expect("quality needs landmarks");
+                st.best = Some(Candidate { quality: q, picture: item.image.clone(), landmarks });
             }
         }
         // Windows that closed on this frame, and tracks gone for a window, send their best chip.
@@ -117,19 +145,19 @@ impl ReidFeed {
     fn send_best(&mut self, id: u32, ts: u64) {
         let Some(st) = self.tracks.get_mut(&id) else { return };
         let Some(best) = st.best.take() else { return };
-        let msg = Msg::Chip { id, chip: best.chip };
+        let msg = Chip { id, picture: best.picture, landmarks: best.landmarks };
         let sent = if self.live {
             match self.tx.try_send(msg) {
                 Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(Msg::Chip { chip, .. })) => {
+                Err(TrySendError::Full(Chip { picture, landmarks, .. })) => {
                     // No room: kept for a later frame.
-                    st.best = Some(Candidate { quality: best.quality, chip });
+                    st.best = Some(Candidate { quality: best.quality, picture, landmarks });
                     false
                 }
                 Err(_) => false,
             }
         } else {
-            self.tx.blocking_send(msg).is_ok()
+            self.tx.send(msg).is_ok()
         };
         if sent {
             st.sent += 1;
@@ -137,17 +165,9 @@ impl ReidFeed {
         }
     }
 
-    fn send(&self, msg: Msg) {
-        if self.live {
-            // The frame's track list is small; when the queue is full, the next frame's says as much.
-            let _ = self.tx.try_send(msg);
-        } else {
-            let _ = self.tx.blocking_send(msg);
-        }
-    }
-
-    /// The end of the run: the chips still waiting are sent (files wait for room; live sources send what fits).
+    /// The end of the run: the chips still waiting are sent (the worker takes them all before its last decision).
     pub fn finish(mut self) {
+        self.live = false;
         let ids: Vec<u32> = self.tracks.keys().copied().collect();
         for id in ids {
             self.send_best(id, u64::MAX);
@@ -164,9 +184,10 @@ pub fn spawn_worker(
     live: bool,
     stop: Arc<AtomicBool>,
 ) -> (ReidFeed, SharedJoins, tokio::task::JoinHandle<anyhow::Result<()>>) {
-    let (tx, mut rx) = mpsc::channel::<Msg>(QUEUE);
+    let (tx, rx) = mpsc::sync_channel::<Chip>(QUEUE);
+    let spans: Arc<Mutex<Spans>> = Arc::default();
     let joins: SharedJoins = Arc::default();
-    let out = joins.clone();
+    let (out, seen) = (joins.clone(), spans.clone());
     let task = tokio::task::spawn_blocking(move || {
         if live {
             super::track_stage::lower_priority();
@@ -177,26 +198,36 @@ pub fn spawn_worker(
                 out.lock().unwrap_or_else(|p| p.into_inner()).extend(j);
             }
         };
-        while let Some(msg) = rx.blocking_recv() {
-            match msg {
-                Msg::Seen { ts, ids } => {
-                    reid.seen(ts, &ids);
-                    publish(reid.decide(false));
-                }
-                Msg::Chip { id, chip } => {
+        let sync = |reid: &mut Reidentifier| {
+            let s = seen.lock().unwrap_or_else(|p| p.into_inner());
+            reid.now(s.now_ms);
+            for (&id, &(first, last)) in &s.tracks {
+                reid.span(id, first, last);
+            }
+        };
+        loop {
+            match rx.recv_timeout(IDLE_WAKE) {
+                Ok(Chip { id, picture, landmarks }) => {
                     if reid.wants(id) {
+                        let chip = face_chip(picture.rgb(), &landmarks);
+                        drop(picture);
                         if let Some(d) = net.describe(&[&chip])?.pop() {
                             reid.add(id, d);
                         }
                     }
                 }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
             }
-            if stop.load(Ordering::SeqCst) && live {
+            if live && stop.load(Ordering::SeqCst) {
                 break;
             }
+            sync(&mut reid);
+            publish(reid.decide(false));
         }
+        sync(&mut reid);
         publish(reid.decide(true));
         Ok(())
     });
-    (ReidFeed { tx, live, samples: cfg.samples, tracks: HashMap::new() }, joins, task)
+    (ReidFeed { tx, spans, live, samples: cfg.samples, tracks: HashMap::new() }, joins, task)
 }
