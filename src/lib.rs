@@ -40,7 +40,7 @@
 //! | [`detect`] | [`detect::Detection`] boxes from a gray frame |
 //! | [`track`] | stable ids per face |
 //! | [`classify`] | emotion probabilities per face, smoothing, valence of one frame, FER2013 metrics and evaluation |
-//! | [`face`] | per-face geometry and identity: the re-identification descriptor (in memory only) |
+//! | [`face`] | per-face geometry and identity: Face Mesh, head pose and eyes; the re-identification descriptor (in memory only) and its decision |
 //! | [`pipeline`] | the running stages, statistics |
 //! | [`store`] | the sled session store: records, per-second timeline buckets, typed [`store::StoreError`], exports (typed [`ExportError`]) |
 //! | [`analytics`] | what a stored session says: coverage, attention, room, valence over time, review summaries |

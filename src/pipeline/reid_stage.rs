@@ -90,7 +90,7 @@ fn quality(o: &Observation) -> Option<f32> {
     let [re, le, nose, _, _] = o.landmarks?;
     let (ex, ey) = (le[0] - re[0], le[1] - re[1]);
     let iod = (ex * ex + ey * ey).sqrt();
-    if !(iod >= MIN_IOD_PX) {
+    if iod.is_nan() || iod < MIN_IOD_PX {
         return None;
     }
     let (mx, my) = ((re[0] + le[0]) / 2.0, (re[1] + le[1]) / 2.0);

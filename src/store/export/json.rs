@@ -67,8 +67,12 @@ pub struct JsonTrack {
     pub last_ms: u64,
     /// Number of observations stored under this id.
     pub observations: u64,
-    /// The track it was merged into during review (its observations are exported under that id), if any.
+    /// The track it was merged into (its observations are exported under that id), if any: by a person in review,
+    /// or by re-identification while recording.
     pub merged_into: Option<u32>,
+    /// Set when re-identification made the merge (not a person): the distance between the two faces' mean
+    /// descriptors that decided it (dlib's Euclidean metric). The descriptors themselves are never stored.
+    pub auto_merge_distance: Option<f32>,
 }
 
 impl From<&TrackRecord> for JsonTrack {
@@ -81,6 +85,7 @@ impl From<&TrackRecord> for JsonTrack {
             last_ms: t.last_ms,
             observations: t.observations,
             merged_into: t.merged_into,
+            auto_merge_distance: t.auto_merge_distance,
         }
     }
 }
