@@ -128,13 +128,14 @@ impl ReidFeed {
                 st.best = Some(Candidate { quality: q, picture: item.image.clone(), landmarks });
             }
         }
-        // Windows that closed on this frame, and tracks gone for a window, send their best chip.
-        let due: Vec<u32> = self
+        // Windows that closed on this frame send their best face, in track order (the same order on every run).
+        let mut due: Vec<u32> = self
             .tracks
             .iter()
             .filter(|(_, st)| st.best.is_some() && ts.saturating_sub(st.window_start) >= WINDOW_MS)
             .map(|(&id, _)| id)
             .collect();
+        due.sort_unstable();
         for id in due {
             self.send_best(id, ts);
         }
@@ -168,7 +169,8 @@ impl ReidFeed {
     /// The end of the run: the chips still waiting are sent (the worker takes them all before its last decision).
     pub fn finish(mut self) {
         self.live = false;
-        let ids: Vec<u32> = self.tracks.keys().copied().collect();
+        let mut ids: Vec<u32> = self.tracks.keys().copied().collect();
+        ids.sort_unstable();
         for id in ids {
             self.send_best(id, u64::MAX);
         }

@@ -172,17 +172,22 @@ fn session_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()>
     let merged = if r.merged_tracks > 0 { format!(", {} merged into others", r.merged_tracks) } else { String::new() };
     let auto: Vec<f32> =
         data.session.tracks.iter().filter(|t| t.merged_into.is_some()).filter_map(|t| t.auto_merge_distance).collect();
-    if !auto.is_empty() {
-        let (lo, hi) = auto.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
+    let reid_on = r.config.get("reid").and_then(|c| c.get("enabled")).and_then(|v| v.as_bool()).unwrap_or(false);
+    if reid_on || !auto.is_empty() {
+        let joined = match auto.iter().copied().reduce(f32::min).zip(auto.iter().copied().reduce(f32::max)) {
+            Some((lo, hi)) => format!(
+                "{} tracks joined automatically to a face seen earlier (descriptor distance {lo:.2} to {hi:.2}; undo \
+                 in review)",
+                auto.len()
+            ),
+            None => "no track joined automatically".to_string(),
+        };
         let text = format!(
-            "{} tracks joined automatically to a face seen earlier (descriptor distance {lo:.2} to {hi:.2}; undo in \
-             review). The face descriptors that decided it existed in memory during the run only: none is stored, \
-             exported or logged, and faces are never compared across sessions.",
-            auto.len()
+            "{joined}. The face descriptors that decide it exist in memory during the run only: none is stored, \
+             exported or logged, and faces are never compared across sessions."
         );
         meta_row(h, "re-identification", &esc(&text))?;
     }
-    meta_row(h, "faces", &format!("{} (tracks: {}{merged})", r.faces(), r.tracks))?;
     meta_row(h, "observations", &format!("{} face-frames", r.observations))?;
     meta_row(h, "markers", &data.session.markers().count().to_string())?;
     meta_row(h, "notes", &data.session.notes().count().to_string())?;
