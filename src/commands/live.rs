@@ -18,6 +18,7 @@ use emotrace::api::events::{Event, MarkerEvent, NameEvent, SessionStart, Session
 use emotrace::api::server::{self, Api, ApiConfig, ApiError, MarkerRequest};
 use emotrace::capture::{CameraSpec, Input};
 use emotrace::config::{Config, TuiConfig};
+use emotrace::pipeline::reid_stage::{take_new, SharedJoins};
 use emotrace::pipeline::{FrameResult, RunningPipeline};
 use emotrace::store::{Annotation, AnnotationKind, Store};
 use emotrace::tui::{self, Level, LiveCommand, LiveEvent, LiveInfo};
@@ -105,6 +106,8 @@ struct Sinks {
     recording: bool,
     /// The newest frame's time, ms since the session start: the time of a marker sent without one.
     now_ms: u64,
+    /// Re-identification's joins and how many of them the screen was told.
+    joins: Option<(SharedJoins, usize)>,
 }
 
 impl Sinks {
@@ -122,6 +125,11 @@ impl Sinks {
         if let Some(s) = &self.screen {
             // The screen may be gone (user quit); keep storing until the pipeline stops.
             let _ = s.events.send(LiveEvent::Frame(r));
+            if let Some((shared, taken)) = &mut self.joins {
+                for j in take_new(shared, taken) {
+                    let _ = s.events.send(LiveEvent::Joined { from: j.from, into: j.into });
+                }
+            }
         }
         Ok(())
     }
@@ -260,7 +268,8 @@ async fn run_session(
         }
         None => None,
     };
-    let mut sinks = Sinks { recorder, screen: None, api, recording: !args.no_record, now_ms: 0 };
+    let joins = running.joins.clone().map(|j| (j, 0));
+    let mut sinks = Sinks { recorder, screen: None, api, recording: !args.no_record, now_ms: 0, joins };
     let screen = match tui_cfg {
         Some(tui_cfg) => {
             let info = LiveInfo {

@@ -10,7 +10,7 @@ use emotrace::capture::skipped::{self, SharedSkipped, Skipped};
 use emotrace::capture::{rtsp, Input};
 use emotrace::config::Config;
 use emotrace::face::reid::Join;
-use emotrace::pipeline::reid_stage::SharedJoins;
+use emotrace::pipeline::reid_stage::{take_new, SharedJoins};
 use emotrace::pipeline::{self, FrameResult, PipelineOptions, RunningPipeline};
 use emotrace::store::{AutoJoin, NewSession, SessionRecord, SessionStatus, SessionWriter, Store};
 
@@ -60,8 +60,9 @@ pub struct Recorder {
     link: Option<Arc<Mutex<rtsp::LinkState>>>,
     /// The source's count of frames left out, and what a resumed session had counted before this run.
     skipped: Option<(SharedSkipped, Skipped)>,
-    /// Re-identification's decisions, and those whose tracks are not stored yet.
-    joins: Option<(SharedJoins, Vec<Join>)>,
+    /// Re-identification's decisions (the log, how many of it were taken), and those whose tracks are not stored
+    /// yet.
+    joins: Option<(SharedJoins, usize, Vec<Join>)>,
 }
 
 impl Recorder {
@@ -89,7 +90,7 @@ impl Recorder {
             frame_rate: running.info.fps,
         })?;
         let skipped = running.skipped.clone().map(|s| (s, Skipped::default()));
-        let joins = running.joins.clone().map(|j| (j, Vec::new()));
+        let joins = running.joins.clone().map(|j| (j, 0, Vec::new()));
         Ok(Recorder { writer: Some(writer), link: running.link.clone(), skipped, joins })
     }
 
@@ -120,7 +121,7 @@ impl Recorder {
             emotrace::fmt::clock(point.last_ms)
         );
         let skipped = running.skipped.clone().map(|s| (s, record.skipped.clone()));
-        let joins = running.joins.clone().map(|j| (j, Vec::new()));
+        let joins = running.joins.clone().map(|j| (j, 0, Vec::new()));
         Ok(Recorder { writer: Some(writer), link: running.link.clone(), skipped, joins })
     }
 
@@ -156,12 +157,12 @@ impl Recorder {
     /// Stores re-identification's decisions as automatic merges; those whose tracks are not stored yet wait for
     /// the next frame, or are dropped at the `end` (a track never stored).
     fn apply_joins(
-        joins: &mut Option<(SharedJoins, Vec<Join>)>,
+        joins: &mut Option<(SharedJoins, usize, Vec<Join>)>,
         w: &mut SessionWriter,
         end: bool,
     ) -> anyhow::Result<()> {
-        let Some((shared, pending)) = joins else { return Ok(()) };
-        pending.append(&mut shared.lock().unwrap_or_else(|p| p.into_inner()));
+        let Some((shared, taken, pending)) = joins else { return Ok(()) };
+        pending.extend(take_new(shared, taken));
         let mut waiting = Vec::new();
         for j in pending.drain(..) {
             if w.join_tracks(j.from, j.into, j.distance)? == AutoJoin::NotYet && !end {

@@ -48,8 +48,16 @@ pub struct Spans {
     tracks: HashMap<u32, (u64, u64)>,
 }
 
-/// Joins decided so far and not yet taken by a sink.
+/// Every join decided so far, in order (append-only: each sink keeps its own count of those it has taken).
 pub type SharedJoins = Arc<Mutex<Vec<Join>>>;
+
+/// The joins in `shared` after the first `*taken`, which becomes their count (for a sink reading the log).
+pub fn take_new(shared: &SharedJoins, taken: &mut usize) -> Vec<Join> {
+    let all = shared.lock().unwrap_or_else(|p| p.into_inner());
+    let new = all.get(*taken..).unwrap_or_default().to_vec();
+    *taken = all.len();
+    new
+}
 
 /// A face of track `id` for the worker: the frame it is in and its landmarks (pixels of that frame). The worker
 /// cuts the chip, so that neither the frame's RGB nor the chip is made on the per-frame path.

@@ -172,13 +172,15 @@ fn session_section(h: &mut String, data: &SessionOverview) -> anyhow::Result<()>
     let merged = if r.merged_tracks > 0 { format!(", {} merged into others", r.merged_tracks) } else { String::new() };
     let auto: Vec<f32> =
         data.session.tracks.iter().filter(|t| t.merged_into.is_some()).filter_map(|t| t.auto_merge_distance).collect();
+    meta_row(h, "faces", &format!("{} (tracks: {}{merged})", r.faces(), r.tracks))?;
     let reid_on = r.config.get("reid").and_then(|c| c.get("enabled")).and_then(|v| v.as_bool()).unwrap_or(false);
     if reid_on || !auto.is_empty() {
         let joined = match auto.iter().copied().reduce(f32::min).zip(auto.iter().copied().reduce(f32::max)) {
             Some((lo, hi)) => format!(
-                "{} tracks joined automatically to a face seen earlier (descriptor distance {lo:.2} to {hi:.2}; undo \
-                 in review)",
-                auto.len()
+                "{} {} joined automatically to a face seen earlier (descriptor distance {lo:.2} to {hi:.2}; undo in \
+                 review)",
+                auto.len(),
+                if auto.len() == 1 { "track" } else { "tracks" }
             ),
             None => "no track joined automatically".to_string(),
         };

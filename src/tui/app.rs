@@ -292,6 +292,8 @@ pub struct App {
     pub recording: bool,
     /// Names given to tracks with `l`, by track id.
     pub names: BTreeMap<u32, String>,
+    /// Tracks re-identification joined to an earlier face: track id -> that face's first track id.
+    pub joined: BTreeMap<u32, u32>,
     /// The face picked with the arrow keys or Tab; when `None` or gone, the first face of the page is selected.
     pub selected: Option<u32>,
     /// The open text prompt, if any; while open, keys go to it.
@@ -329,6 +331,7 @@ impl App {
             quit: false,
             recording: info_recording,
             names: BTreeMap::new(),
+            joined: BTreeMap::new(),
             selected: None,
             prompt: None,
             notice: first_run.then(|| Notice::new(Level::Warning, crate::lawful_use::FIRST_RUN)),
@@ -347,6 +350,11 @@ impl App {
             LiveEvent::Frame(fr) => self.apply_frame(&fr),
             LiveEvent::Notice(level, text) => self.notify(level, text),
             LiveEvent::Finished(r) => self.finished = Some(r),
+            LiveEvent::Joined { from, into } => {
+                let (new, earlier) = (self.label(from), self.label(into));
+                self.joined.insert(from, into);
+                self.notify(Level::Info, format!("{new} is {earlier} again (re-identified; J in review undoes)"));
+            }
             LiveEvent::Link { reconnecting, gaps } => {
                 self.reconnecting = reconnecting;
                 self.source_gaps = gaps;
@@ -541,8 +549,12 @@ impl App {
         super::notice::expire(&mut self.notice, now)
     }
 
-    /// The label of face `t`: its name when named, else "Face {id}".
+    /// The label of face `t`: its name when named, else "Face {id}"; a track re-identification joined to an
+    /// earlier face has that face's label.
     pub fn label(&self, track_id: u32) -> String {
+        if let Some(&into) = self.joined.get(&track_id) {
+            return self.label(into);
+        }
         match self.names.get(&track_id) {
             Some(n) => n.clone(),
             None => crate::fmt::face_label(track_id),
@@ -657,6 +669,19 @@ mod tests {
             stats: PipelineStats::default(),
             image: None,
         }
+    }
+
+    #[test]
+    fn a_face_that_comes_back_keeps_its_earlier_label() {
+        let mut app = App::new(LiveInfo::default(), &TuiConfig::default());
+        app.apply_frame(&frame(0, &[1]));
+        app.names.insert(1, "P07".into());
+        app.apply_frame(&frame(5000, &[4]));
+        assert_eq!(app.label(4), "Face 4");
+        app.apply(LiveEvent::Joined { from: 4, into: 1 });
+        assert_eq!(app.label(4), "P07");
+        let notice = app.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+        assert!(notice.contains("Face 4 is P07 again"), "{notice}");
     }
 
     #[test]

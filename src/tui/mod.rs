@@ -73,6 +73,14 @@ pub enum LiveEvent {
     Notice(Level, String),
     /// The source ended (`Ok`) or failed; `Err` holds a one-line message.
     Finished(Result<(), String>),
+    /// Re-identification found that track `from` is the face first seen as track `into` (it left and came back):
+    /// the screen shows it under that face's label from now on.
+    Joined {
+        /// The new track.
+        from: u32,
+        /// The earlier face's first track.
+        into: u32,
+    },
     /// A network source's connection changed: `Some(n)` while reconnection attempt `n` is under way, `None` once
     /// it plays again; `gaps` is how many times it was lost so far.
     Link {

@@ -226,7 +226,8 @@ fn a_person_who_comes_back_is_one_face_and_two_people_stay_two() {
     let out = store.path().join("r.html");
     common::run(store.path(), &["report", &id, "--out", out.to_str().unwrap()]);
     let html = std::fs::read_to_string(&out).unwrap();
-    assert!(html.contains("joined automatically"), "the report does not say so");
+    assert!(html.contains("1 track joined automatically"), "the report does not say so");
+    assert!(html.contains("1 (tracks: 2, 1 merged into others)"), "the report's count of faces");
 
     // The woman, then a man: two faces.
     let (_store, _, tracks) = analyzed_tracks(&reid_clip("wolfgang-gap-single.mp4").unwrap());
