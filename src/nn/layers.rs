@@ -224,8 +224,9 @@ impl Conv2d {
                         if st == 1 {
                             d.copy_from_slice(&src[first..first + d.len()]);
                         } else {
-                            for (k, v) in d.iter_mut().enumerate() {
-                                *v = src[first + k * st];
+                            // No bounds check per element (the stem of Face Mesh spent most of its im2col here).
+                            for (v, s) in d.iter_mut().zip(src[first..].iter().step_by(st)) {
+                                *v = *s;
                             }
                         }
                     }
