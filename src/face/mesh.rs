@@ -134,11 +134,12 @@ impl Block {
 
 impl Module for Block {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let main = x.apply(&self.dw)?.apply(&self.pw)?;
+        // The join is fused into the pointwise convolution (same values as `self.join.forward(&pw(dw(x)), ..)`).
+        let main = x.apply(&self.dw)?;
         if self.stride == 2 {
-            self.join.forward(&main, &max_pool_2x2_s2(x)?)
+            self.pw.forward_add_prelu(&main, &max_pool_2x2_s2(x)?, self.join.alpha())
         } else {
-            self.join.forward(&main, x)
+            self.pw.forward_add_prelu(&main, x, self.join.alpha())
         }
     }
 }
@@ -282,44 +283,86 @@ impl CropFrame {
     /// frame (as MediaPipe's `ImageToTensorCalculator` with `border_mode: BORDER_ZERO`). Returns `3 * 192 * 192`
     /// values, `[3, 192, 192]` row-major.
     pub fn cut(&self, rgb: &RgbImage) -> Vec<f32> {
-        let (w, h) = (rgb.width() as i64, rgb.height() as i64);
-        let raw = rgb.as_raw();
+        let n = INPUT_SIZE;
+        let mut out = vec![0f32; 3 * n * n];
+        self.cut_into(rgb, &mut out);
+        out
+    }
+
+    /// [`CropFrame::cut`] into `out` (`3 * 192 * 192` values, `[3, 192, 192]` row-major; every value is written).
+    ///
+    /// The frame point of each crop pixel is the same sum as a straightforward per-pixel loop (`centre + du cos -
+    /// dv sin`, with `du cos` and `du sin` taken once per column and `dv sin`, `dv cos` once per row), and where all
+    /// four taps lie inside the frame (all of the crop but a border, for most faces) they are read without bounds
+    /// checks on each tap; the channel planes are written directly.
+    ///
+    /// Panics: `out` of another length.
+    pub fn cut_into(&self, rgb: &RgbImage, out: &mut [f32]) {
         let n = INPUT_SIZE;
         let plane = n * n;
-        let mut out = vec![0f32; 3 * plane];
+        assert_eq!(out.len(), 3 * plane, "CropFrame::cut_into: output of {} values", out.len());
+        let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+        let raw: &[u8] = rgb.as_raw();
+        let stride = 3 * w;
         let s = self.scale();
         let (sin, cos) = self.angle.sin_cos();
         let half = n as f32 / 2.0;
+        let mut du_cos = [0f32; INPUT_SIZE];
+        let mut du_sin = [0f32; INPUT_SIZE];
+        for u in 0..n {
+            let du = (u as f32 + 0.5 - half) * s;
+            (du_cos[u], du_sin[u]) = (du * cos, du * sin);
+        }
+        // All four taps are inside when 0 <= fx < w - 1 and 0 <= fy < h - 1.
+        let (x_last, y_last) = (w as f32 - 1.0, h as f32 - 1.0);
+        const INV_255: f32 = 1.0 / 255.0;
+        let (r_out, rest) = out.split_at_mut(plane);
+        let (g_out, b_out) = rest.split_at_mut(plane);
         for v in 0..n {
             let dv = (v as f32 + 0.5 - half) * s;
+            let (dv_sin, dv_cos) = (dv * sin, dv * cos);
+            let row = v * n;
             for u in 0..n {
-                let du = (u as f32 + 0.5 - half) * s;
                 // Frame point of the crop pixel's centre, then to pixel-index space (centres at integers).
-                let fx = self.center[0] + du * cos - dv * sin - 0.5;
-                let fy = self.center[1] + du * sin + dv * cos - 0.5;
-                let (x0, y0) = (fx.floor(), fy.floor());
-                let (tx, ty) = (fx - x0, fy - y0);
-                let (x0, y0) = (x0 as i64, y0 as i64);
-                let mut acc = [0f32; 3];
-                for (dy, wy) in [(0, 1.0 - ty), (1, ty)] {
-                    for (dx, wx) in [(0, 1.0 - tx), (1, tx)] {
-                        let (x, y) = (x0 + dx, y0 + dy);
-                        let wgt = wx * wy;
-                        if x < 0 || y < 0 || x >= w || y >= h || wgt == 0.0 {
-                            continue;
-                        }
-                        let i = 3 * (y * w + x) as usize;
-                        for (a, &p) in acc.iter_mut().zip(&raw[i..i + 3]) {
-                            *a += wgt * p as f32;
+                let fx = self.center[0] + du_cos[u] - dv_sin - 0.5;
+                let fy = self.center[1] + du_sin[u] + dv_cos - 0.5;
+                let acc = if fx >= 0.0 && fy >= 0.0 && fx < x_last && fy < y_last {
+                    // All four taps inside: (x0, y0), (x0 + 1, y0), (x0, y0 + 1), (x0 + 1, y0 + 1). fx, fy >= 0,
+                    // so truncation is the floor (a conversion, where `floor` is a call without SSE4.1).
+                    let (x0, y0) = (fx as usize, fy as usize);
+                    let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
+                    let i = y0 * stride + 3 * x0;
+                    let top = &raw[i..i + 6];
+                    let bot = &raw[i + stride..i + stride + 6];
+                    let (w00, w01, w10, w11) = ((1.0 - tx) * (1.0 - ty), tx * (1.0 - ty), (1.0 - tx) * ty, tx * ty);
+                    std::array::from_fn::<f32, 3, _>(|c| {
+                        w00 * top[c] as f32 + w01 * top[3 + c] as f32 + w10 * bot[c] as f32 + w11 * bot[3 + c] as f32
+                    })
+                } else {
+                    let (x0, y0) = (fx.floor(), fy.floor());
+                    let (tx, ty) = (fx - x0, fy - y0);
+                    let (x0, y0) = (x0 as i64, y0 as i64);
+                    let mut acc = [0f32; 3];
+                    for (dy, wy) in [(0, 1.0 - ty), (1, ty)] {
+                        for (dx, wx) in [(0, 1.0 - tx), (1, tx)] {
+                            let (x, y) = (x0 + dx, y0 + dy);
+                            if x < 0 || y < 0 || x >= w as i64 || y >= h as i64 {
+                                continue;
+                            }
+                            let i = y as usize * stride + 3 * x as usize;
+                            let wgt = wx * wy;
+                            for (a, &p) in acc.iter_mut().zip(&raw[i..i + 3]) {
+                                *a += wgt * p as f32;
+                            }
                         }
                     }
-                }
-                for (c, a) in acc.iter().enumerate() {
-                    out[c * plane + v * n + u] = a / 255.0;
-                }
+                    acc
+                };
+                r_out[row + u] = acc[0] * INV_255;
+                g_out[row + u] = acc[1] * INV_255;
+                b_out[row + u] = acc[2] * INV_255;
             }
         }
-        out
     }
 }
 
