@@ -1,8 +1,8 @@
 //! The face descriptor for re-identification within a session: dlib's `dlib_face_recognition_resnet_model_v1`
 //! (Davis King, public domain; a ResNet-34 variant with 29 convolutions and half the filters, trained on about 3
 //! million faces of 7,485 identities; 99.38% on LFW) as ported to TensorFlow.js by face-api.js and shipped by npm
-//! `@vladmandic/face-api` 1.7.15 (MIT). A face aligned by its eyes at 150x150 RGB becomes a 128-d vector; dlib's rule
-//! is that two faces closer than 0.6 (Euclidean) are the same person.
+//! `@vladmandic/face-api` 1.7.15 (MIT). A face aligned by its five landmarks at 150x150 RGB ([`face_chip`]) becomes
+//! a 128-d vector; dlib's rule is that two faces closer than 0.6 (Euclidean) are the same person.
 //!
 //! Weights: `models/face_descriptor.safetensors`, written by `scripts/convert_descriptor.py` from the shipped
 //! weights, kept 8-bit quantized as shipped (`value = min + scale * q`, expanded here in f64 and rounded to f32,

@@ -1,19 +1,18 @@
-//! Re-identification beside the pipeline (issue 21): the classification stage picks each new track's best face
-//! chips ([`ReidFeed`]) and hands them to a worker thread ([`spawn_worker`]) that computes their descriptors
-//! ([`crate::face::descriptor`]) and decides ([`crate::face::reid::Reidentifier`]) whether the track is a face
-//! seen earlier in the session. Decisions go to a [`SharedJoins`] that the sinks (the recorder, the live screen)
-//! take from, as they take a stream's gaps.
+//! Re-identification beside the pipeline (issue 21): the classification stage picks each new track's best faces
+//! ([`ReidFeed`]) and hands them to a worker thread ([`spawn_worker`]) that cuts their chips, computes their
+//! descriptors ([`crate::face::descriptor`]) and decides ([`crate::face::reid::Reidentifier`]) whether the track is a
+//! face seen earlier in the session. Decisions go to a [`SharedJoins`] log that the sinks (the recorder, the live
+//! screen) read, as they read a stream's gaps.
 //!
-//! Which chips: on frames where a confirmed face was detected (files: not predicted; live sources, whose
-//! detections land on a later frame: any) with landmarks, its quality is
-//! `score * size * frontality` (size: inter-ocular distance over 40 px, at most 1; frontality: 1 for a nose
-//! midway between the eyes, 0 at a yaw ratio of [`MAX_YAW_RATIO`]); the best chip of each window of
-//! [`WINDOW_MS`] of video is sent, up to [`ReidConfig::samples`] per track. Files wait for the worker (back
-//! pressure, as between the other stages: the same chips on any machine); live sources never wait (a chip the
-//! worker has no room for is tried again on a later frame) and the worker runs at the detector's low priority.
-//! Where and when each track was seen goes beside the chips, in a small shared table ([`Spans`]) that the feed
-//! updates on every frame and the worker reads, so that no frame's news is lost to a full queue. Chips and
-//! descriptors stay in memory; nothing of them is stored.
+//! Which chips: on frames where a confirmed face was detected (files: its box not predicted; live sources, which mark
+//! every box predicted because a detection lands on a later frame: the frames where one landed) with landmarks, its
+//! quality is `score * size * frontality` (size: inter-ocular distance over 40 px, at most 1; frontality: 1 for a nose
+//! midway between the eyes, 0 at a yaw ratio of [`MAX_YAW_RATIO`]); the best chip of each window of [`WINDOW_MS`] of
+//! video is sent, up to [`ReidConfig::samples`] per track. Files wait for the worker (back pressure, as between the
+//! other stages: the same chips on any machine); live sources never wait (a chip the worker has no room for is tried
+//! again on a later frame) and the worker runs at the detector's low priority. Where and when each track was seen goes
+//! beside the chips, in a small shared table ([`Spans`]) that the feed updates on every frame and the worker reads, so
+//! that no frame's news is lost to a full queue. Chips and descriptors stay in memory; nothing of them is stored.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -83,7 +82,8 @@ struct FeedTrack {
     last_seen: u64,
 }
 
-/// The classification stage's end: picks chips and sends them, with the tracks of each frame, to the worker.
+/// The classification stage's end: records where each track is seen and hands each new track's best faces to the
+/// worker.
 pub struct ReidFeed {
     tx: SyncSender<Chip>,
     spans: Arc<Mutex<Spans>>,
