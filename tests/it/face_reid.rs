@@ -178,28 +178,8 @@ fn which_ffmpeg() -> bool {
 fn reid_clip(name: &str) -> Option<PathBuf> {
     static MADE: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
     common::shared_media("WolfgangLanger_Pexels.mp4")?;
-    let made = MADE.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let dir = root.join("target/media/reid");
-        let out = std::process::Command::new("bash")
-            .arg(root.join("scripts/make_reid_clips.sh"))
-            .arg(&dir)
-            .output()
-            .expect("run bash");
-        if out.status.success() {
-            Ok(dir)
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
-        }
-    });
-    match made {
-        Ok(dir) => Some(dir.join(name)),
-        Err(why) => {
-            assert!(std::env::var_os("EMOTRACE_REQUIRE_CLIP").is_none(), "re-identification clips: {why}");
-            eprintln!("skipped: re-identification clips not made: {why}");
-            None
-        }
-    }
+    common::made_by_script(&MADE, "scripts/make_reid_clips.sh", "target/media/reid", "re-identification clips")
+        .map(|d| d.join(name))
 }
 
 /// Analyzes `clip` into a new store; its tracks as stored.

@@ -107,10 +107,22 @@ pub fn wait_for_session(store: &Path, what: &str, ready: impl Fn(&serde_json::Va
 /// The script runs once per test binary (tests share one process), so no two tests race on its files.
 pub fn classroom_clip(name: &str) -> Option<std::path::PathBuf> {
     static MADE: std::sync::OnceLock<Result<std::path::PathBuf, String>> = std::sync::OnceLock::new();
-    let made = MADE.get_or_init(|| {
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make_classroom_clip.sh");
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/media");
-        let out = std::process::Command::new("bash").arg(&script).arg(&dir).output().expect("run bash");
+    made_by_script(&MADE, "scripts/make_classroom_clip.sh", "target/media", "classroom clip").map(|d| d.join(name))
+}
+
+/// The folder `dir` (relative to the checkout) after `bash SCRIPT dir` ran successfully, once per test binary
+/// (`made` remembers the outcome); `None` with a line saying why when it failed, or a failure when
+/// `EMOTRACE_REQUIRE_CLIP` is set. `what` names the media in those lines.
+pub fn made_by_script(
+    made: &'static std::sync::OnceLock<Result<PathBuf, String>>,
+    script: &str,
+    dir: &str,
+    what: &str,
+) -> Option<PathBuf> {
+    let made = made.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = root.join(dir);
+        let out = Command::new("bash").arg(root.join(script)).arg(&dir).output().expect("run bash");
         if out.status.success() {
             Ok(dir)
         } else {
@@ -118,10 +130,10 @@ pub fn classroom_clip(name: &str) -> Option<std::path::PathBuf> {
         }
     });
     match made {
-        Ok(dir) => Some(dir.join(name)),
+        Ok(dir) => Some(dir.clone()),
         Err(why) => {
-            assert!(std::env::var_os("EMOTRACE_REQUIRE_CLIP").is_none(), "classroom clip: {why}");
-            eprintln!("skipped: classroom clip not made: {why}");
+            assert!(std::env::var_os("EMOTRACE_REQUIRE_CLIP").is_none(), "{what}: {why}");
+            eprintln!("skipped: {what} not made: {why}");
             None
         }
     }
