@@ -59,15 +59,8 @@ impl Yaw {
 /// Head yaw from five landmarks (order of [`Landmarks`]); `None` when the eyes are less than [`MIN_IOD_PX`]
 /// apart or a coordinate is not finite.
 pub fn yaw(lm: &Landmarks) -> Option<Yaw> {
-    let [re, le, nose, _, _] = *lm;
-    let (ex, ey) = (le[0] - re[0], le[1] - re[1]);
-    let d2 = ex * ex + ey * ey;
-    if !d2.is_finite() || d2 < MIN_IOD_PX * MIN_IOD_PX {
-        return None;
-    }
-    let (mx, my) = ((re[0] + le[0]) / 2.0, (re[1] + le[1]) / 2.0);
-    let ratio = ((nose[0] - mx) * ex + (nose[1] - my) * ey) / d2;
-    ratio.is_finite().then(|| Yaw { ratio, degrees: (ratio / NOSE_DEPTH_IOD).atan().to_degrees() })
+    let (d2, ratio) = crate::detect::eye_axis(lm)?;
+    (d2 >= MIN_IOD_PX * MIN_IOD_PX).then(|| Yaw { ratio, degrees: (ratio / NOSE_DEPTH_IOD).atan().to_degrees() })
 }
 
 /// Whether an observation is judged facing the front: `None` when it cannot be judged (no landmarks, as in

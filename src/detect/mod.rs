@@ -23,6 +23,19 @@ pub use bbox::BBox;
 /// is on the left of the image for a frontal face).
 pub type Landmarks = [[f32; 2]; 5];
 
+/// The eye axis of five landmarks: the squared inter-ocular distance (pixels²) and the *yaw ratio*, the nose tip's
+/// offset from the eye midpoint along the eye axis in inter-ocular distances (0 for a frontal face, positive
+/// toward the person's left eye). `None` when either is not finite (eyes on one point, a coordinate not finite).
+/// The one computation behind `analytics::attention::yaw` and the re-identification chips' frontality.
+pub fn eye_axis(lm: &Landmarks) -> Option<(f32, f32)> {
+    let [re, le, nose, _, _] = *lm;
+    let (ex, ey) = (le[0] - re[0], le[1] - re[1]);
+    let d2 = ex * ex + ey * ey;
+    let (mx, my) = ((re[0] + le[0]) / 2.0, (re[1] + le[1]) / 2.0);
+    let ratio = ((nose[0] - mx) * ex + (nose[1] - my) * ey) / d2;
+    (d2.is_finite() && ratio.is_finite()).then_some((d2, ratio))
+}
+
 /// One face found by a detector.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Detection {

@@ -95,14 +95,11 @@ pub struct ReidFeed {
 /// The quality of a detected face for a chip (see the module docs); `None` when it is unusable (no landmarks,
 /// too small, too turned).
 fn quality(o: &Observation) -> Option<f32> {
-    let [re, le, nose, _, _] = o.landmarks?;
-    let (ex, ey) = (le[0] - re[0], le[1] - re[1]);
-    let iod = (ex * ex + ey * ey).sqrt();
-    if iod.is_nan() || iod < MIN_IOD_PX {
+    let (d2, ratio) = crate::detect::eye_axis(o.landmarks.as_ref()?)?;
+    let iod = d2.sqrt();
+    if iod < MIN_IOD_PX {
         return None;
     }
-    let (mx, my) = ((re[0] + le[0]) / 2.0, (re[1] + le[1]) / 2.0);
-    let ratio = ((nose[0] - mx) * ex + (nose[1] - my) * ey) / (iod * iod);
     let frontal = 1.0 - ratio.abs() / MAX_YAW_RATIO;
     (frontal > 0.0).then(|| o.score.max(0.0) * (iod / 40.0).min(1.0) * frontal)
 }
